@@ -1,0 +1,128 @@
+package org.snapshare.appliance;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The server's settings: the embedded defaults, then a config file, then command-line overrides. */
+public final class ApplianceConfig {
+
+    private static final String DEFAULTS = "snapshare.conf";
+    private static final Set<String> KEYS =
+            Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix");
+
+    private final Properties values;
+
+    private ApplianceConfig(Properties values) {
+        this.values = values;
+    }
+
+    /** The embedded defaults (the shipped etc/snapshare.conf). */
+    public static ApplianceConfig defaults() {
+        try (InputStream in = ApplianceConfig.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("embedded " + DEFAULTS + " missing from the jar");
+            }
+            Properties values = new Properties();
+            values.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            return new ApplianceConfig(values);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read embedded " + DEFAULTS, e);
+        }
+    }
+
+    /** These settings with a config file's keys laid over them. */
+    public ApplianceConfig withFile(Path file) throws ConfigException {
+        Properties merged = copy();
+        Properties read = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            read.load(in);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Set<String> unknown = new TreeSet<>(read.stringPropertyNames());
+        unknown.removeAll(KEYS);
+        if (!unknown.isEmpty()) {
+            throw new ConfigException("config file " + file + " has unknown keys " + unknown + "; known keys are "
+                    + new TreeSet<>(KEYS));
+        }
+        merged.putAll(read);
+        return new ApplianceConfig(merged);
+    }
+
+    /** These settings with one key replaced (a command-line option). */
+    public ApplianceConfig with(String key, String value) {
+        if (!KEYS.contains(key)) {
+            throw new IllegalArgumentException("unknown setting " + key);
+        }
+        Properties merged = copy();
+        merged.setProperty(key, value);
+        return new ApplianceConfig(merged);
+    }
+
+    public Path dataDir() {
+        return Path.of(get("data-dir"));
+    }
+
+    public InetSocketAddress portal() throws ConfigException {
+        return parsePortal(get("portal"));
+    }
+
+    public String defaultVolume() {
+        return get("default-volume");
+    }
+
+    public long defaultVolumeSize() throws ConfigException {
+        return Sizes.parse(get("default-volume-size"));
+    }
+
+    public String iqnPrefix() {
+        return get("iqn-prefix");
+    }
+
+    /** HOST:PORT, or [IPv6]:PORT. */
+    public static InetSocketAddress parsePortal(String text) throws ConfigException {
+        int colon = text.lastIndexOf(':');
+        String hint = "; expected HOST:PORT, e.g. 127.0.0.1:3260";
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new ConfigException("invalid portal '" + text + "'" + hint);
+        }
+        String host = text.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("invalid port in portal '" + text + "'" + hint);
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("port " + port + " out of range 0..65535 in portal '" + text + "'");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new ConfigException("unknown host '" + host + "' in portal '" + text + "'");
+        }
+    }
+
+    private String get(String key) {
+        return values.getProperty(key).trim();
+    }
+
+    private Properties copy() {
+        Properties copy = new Properties();
+        copy.putAll(values);
+        return copy;
+    }
+}

@@ -1,0 +1,51 @@
+package org.snapshare.appliance;
+
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.control.ControlResponse;
+
+/** Carries out the CLI's requests on the running appliance. */
+final class ControlCommands {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlCommands.class);
+
+    private final Appliance appliance;
+
+    ControlCommands(Appliance appliance) {
+        this.appliance = appliance;
+    }
+
+    ControlResponse handle(List<String> request) {
+        String command = String.join(" ", request.subList(0, Math.min(2, request.size())));
+        try {
+            switch (command) {
+                case "volume create":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.createVolume(request.get(2), Sizes.parse(request.get(3))));
+                case "volume list":
+                    expect(request, 2);
+                    return ControlResponse.ok(appliance.listVolumes());
+                case "volume delete":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.deleteVolume(request.get(2), "force".equals(request.get(3))));
+                case "status":
+                    return ControlResponse.ok(appliance.status());
+                default:
+                    return ControlResponse.error("unknown control request '" + command + "'");
+            }
+        } catch (ConfigException e) {
+            return ControlResponse.error(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("control request '{}' failed", command, e);
+            return ControlResponse.error(command + " failed: " + e.getMessage() + " (details in the server log)");
+        }
+    }
+
+    private static void expect(List<String> request, int size) throws ConfigException {
+        if (request.size() != size) {
+            throw new ConfigException("malformed control request " + request);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package org.snapshare.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.snapshare.Version;
+import org.snapshare.appliance.Appliance;
+import org.snapshare.appliance.ApplianceConfig;
+import org.snapshare.appliance.ConfigException;
+import org.snapshare.appliance.Sizes;
+import org.snapshare.appliance.VolumeNames;
+import org.snapshare.control.ControlClient;
+import org.snapshare.control.ControlResponse;
+
+/** One method per command: parse its options, then act. */
+final class Commands {
+
+    /** Overrides the embedded default data dir for every command, e.g. in the Debian launcher. */
+    static final String DATA_DIR_ENV = "SNAPSHARE_DATA_DIR";
+
+    private static final String OVERVIEW = String.join("\n",
+            "usage: snapshare <command> [options]",
+            "",
+            "Serves volumes and their snapshots over iSCSI.",
+            "",
+            "commands:",
+            "  serve [--data-dir DIR] [--portal HOST:PORT] [--config FILE]",
+            "                         run the server (foreground; SIGTERM stops it cleanly)",
+            "  volume create NAME --size SIZE   create a volume and serve it at once",
+            "  volume list                      list volumes, sizes, sessions and targets",
+            "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
+            "  status                           show what the server is doing",
+            "",
+            "Every command takes --data-dir DIR (default: $" + DATA_DIR_ENV + ", else ./snapshare-data)",
+            "and --help. Options: --version, --help.",
+            "Exit status: 0 success, 1 failure, 2 wrong command line.");
+
+    private final PrintStream out;
+
+    Commands(PrintStream out) {
+        this.out = out;
+    }
+
+    int version() {
+        out.println("snapshare " + Version.get());
+        return Main.OK;
+    }
+
+    int help() {
+        out.println(OVERVIEW);
+        return Main.OK;
+    }
+
+    int serve(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("portal").hasArg().argName("HOST:PORT")
+                        .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build())
+                .addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
+                        .desc("config file laid over the embedded defaults").build());
+        CommandLine line = parse("serve", options, args, 0);
+        if (line == null) {
+            return Main.OK;
+        }
+        try {
+            ApplianceConfig config = ApplianceConfig.defaults();
+            if (line.hasOption("config")) {
+                config = config.withFile(Path.of(line.getOptionValue("config")));
+            }
+            String dataDir = line.getOptionValue("data-dir", System.getenv(DATA_DIR_ENV));
+            if (dataDir != null) {
+                config = config.with("data-dir", dataDir);
+            }
+            if (line.hasOption("portal")) {
+                config = config.with("portal", line.getOptionValue("portal"));
+            }
+            runUntilStopped(Appliance.start(config));
+            return Main.OK;
+        } catch (ConfigException | IOException e) {
+            throw new CommandFailedException(e.getMessage());
+        }
+    }
+
+    private static void runUntilStopped(Appliance appliance) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                appliance.close();
+            } catch (IOException e) {
+                System.err.println("snapshare: error during shutdown: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    int volume(String[] args) throws UsageException, CommandFailedException {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            if (args.length == 0) {
+                throw new UsageException("volume needs a subcommand: create, list or delete");
+            }
+            out.println("usage: snapshare volume create NAME --size SIZE | list | delete NAME [--force]");
+            return Main.OK;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "create":
+                return volumeCreate(rest);
+            case "list":
+                return simpleRequest("volume list", rest, List.of("volume", "list"));
+            case "delete":
+                return volumeDelete(rest);
+            default:
+                throw new UsageException("unknown volume subcommand '" + args[0] + "' (use create, list or delete)");
+        }
+    }
+
+    private int volumeCreate(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("size").hasArg()
+                .argName("SIZE").desc("volume size, e.g. 10G (units K, M, G, T: powers of 1024)").build());
+        CommandLine line = parse("volume create NAME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        String name = line.getArgs()[0];
+        if (!line.hasOption("size")) {
+            throw new UsageException("volume create needs --size SIZE, e.g. --size 10G");
+        }
+        try {
+            VolumeNames.check(name);
+            long size = Sizes.parse(line.getOptionValue("size"));
+            return request(line, List.of("volume", "create", name, Long.toString(size)));
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private int volumeDelete(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("force").desc("disconnect sessions using the volume").build());
+        CommandLine line = parse("volume delete NAME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
+    }
+
+    int status(String[] args) throws UsageException, CommandFailedException {
+        return simpleRequest("status", args, List.of("status"));
+    }
+
+    private int simpleRequest(String usage, String[] args, List<String> request)
+            throws UsageException, CommandFailedException {
+        CommandLine line = parse(usage, withCommon(new Options()), args, 0);
+        return line == null ? Main.OK : request(line, request);
+    }
+
+    private int request(CommandLine line, List<String> request) throws CommandFailedException {
+        ControlResponse response;
+        try {
+            response = new ControlClient(dataDir(line)).send(request);
+        } catch (IOException e) {
+            throw new CommandFailedException(e.getMessage());
+        }
+        if (!response.ok) {
+            throw new CommandFailedException(response.text.strip());
+        }
+        out.print(response.text);
+        return Main.OK;
+    }
+
+    private static Path dataDir(CommandLine line) {
+        String env = System.getenv(DATA_DIR_ENV);
+        String fallback = env != null ? env : ApplianceConfig.defaults().dataDir().toString();
+        return Path.of(line.getOptionValue("data-dir", fallback));
+    }
+
+    private static Options withCommon(Options options) {
+        return options
+                .addOption(Option.builder().longOpt("data-dir").hasArg().argName("DIR")
+                        .desc("data directory (default $" + DATA_DIR_ENV + ", else ./snapshare-data)").build())
+                .addOption(Option.builder("h").longOpt("help").desc("show this help").build());
+    }
+
+    /** Parses options; null when --help was printed. Exactly {@code positional} plain arguments are required. */
+    private CommandLine parse(String usage, Options options, String[] args, int positional) throws UsageException {
+        CommandLine line;
+        try {
+            line = new DefaultParser().parse(options, args);
+        } catch (ParseException e) {
+            throw new UsageException(usage.split(" ")[0] + ": " + e.getMessage());
+        }
+        if (line.hasOption("help")) {
+            PrintWriter writer = new PrintWriter(out);
+            new HelpFormatter().printHelp(writer, 100, "snapshare " + usage + " [options]", null, options, 2, 2, null);
+            writer.flush();
+            return null;
+        }
+        List<String> plain = new ArrayList<>(line.getArgList());
+        if (plain.size() != positional) {
+            throw new UsageException("snapshare " + usage + " takes " + (positional == 0 ? "no" : positional)
+                    + " argument(s), got " + (plain.isEmpty() ? "none" : plain));
+        }
+        return line;
+    }
+}

@@ -1,0 +1,96 @@
+package org.snapshare.device;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A {@link BlockDevice} over a file or block device using positional I/O, so
+ * concurrent requests on different ranges never serialise on a file pointer.
+ */
+public final class FileBlockDevice implements BlockDevice {
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+
+    private FileBlockDevice(Path path, FileChannel channel, long size) {
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+    }
+
+    /** Opens an existing device read-write; its size is fixed from here on. */
+    public static FileBlockDevice open(Path path) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            // Since JDK 13, size() asks the kernel for a block device's size too.
+            return new FileBlockDevice(path, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Creates a sparse file of {@code size} bytes; fails if it exists. */
+    public static FileBlockDevice createSparse(Path path, long size) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            if (size > 0) {
+                channel.write(ByteBuffer.allocate(1), size - 1);
+            }
+        }
+        return open(path);
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        long position = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, position);
+            if (n < 0) {
+                throw new EOFException(path + ": unexpected end of device at byte " + position);
+            }
+            position += n;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        checkRange(offset, src.remaining());
+        long position = offset;
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    private void checkRange(long offset, int length) throws IOException {
+        if (offset < 0 || offset + length > size) {
+            throw new IOException(path + ": access of " + length + " bytes at " + offset
+                    + " is outside the device (" + size + " bytes)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}

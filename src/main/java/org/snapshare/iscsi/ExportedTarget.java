@@ -1,0 +1,42 @@
+package org.snapshare.iscsi;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.snapshare.iscsi.scsi.BlockCommandProcessor;
+import org.snapshare.snapshot.LogicalUnit;
+
+/** One iSCSI target: its name, its LUN 0 and the sessions logged in to it. */
+final class ExportedTarget {
+
+    final String name;
+    final LogicalUnit unit;
+    final BlockCommandProcessor commands;
+    /** Sessions by initiator name and ISID, so a re-login replaces its old session. */
+    private final Map<String, Connection> sessions = new ConcurrentHashMap<>();
+
+    ExportedTarget(String name, LogicalUnit unit) {
+        this.name = name;
+        this.unit = unit;
+        this.commands = new BlockCommandProcessor(unit);
+    }
+
+    /** Registers a session; an older session of the same initiator port is closed (reinstatement). */
+    void attach(String initiatorPort, Connection connection) {
+        Connection previous = sessions.put(initiatorPort, connection);
+        if (previous != null && previous != connection) {
+            previous.close();
+        }
+    }
+
+    void detach(String initiatorPort, Connection connection) {
+        sessions.remove(initiatorPort, connection);
+    }
+
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    void closeSessions() {
+        sessions.values().forEach(Connection::close);
+    }
+}

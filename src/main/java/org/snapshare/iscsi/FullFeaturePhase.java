@@ -1,0 +1,274 @@
+package org.snapshare.iscsi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.iscsi.scsi.BlockCommandProcessor;
+import org.snapshare.iscsi.scsi.CommandPlan;
+import org.snapshare.iscsi.scsi.ScsiResult;
+import org.snapshare.iscsi.scsi.SenseCode;
+
+/**
+ * The full feature phase of one connection (RFC 7143, 4.3). PDUs are handled
+ * in arrival order; a write waiting for its data never blocks the PDUs that
+ * arrive meanwhile, because its state lives in {@link WriteTask}, not on a stack.
+ */
+final class FullFeaturePhase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FullFeaturePhase.class);
+    private static final int REJECT_SNACK = 0x03;
+    private static final int REJECT_PROTOCOL_ERROR = 0x04;
+    private static final int REJECT_COMMAND_NOT_SUPPORTED = 0x05;
+
+    private final PduReader reader;
+    private final PduWriter writer;
+    private final LoginPhase.Result session;
+    private final SequenceNumbers numbers;
+    private final SessionParameters parameters;
+    private final TextResponder text;
+    private final Map<Integer, WriteTask> pendingWrites = new HashMap<>();
+    private int nextTargetTransferTag = 1;
+
+    FullFeaturePhase(PduReader reader, PduWriter writer, LoginPhase.Result session, TextResponder text) {
+        this.reader = reader;
+        this.writer = writer;
+        this.session = session;
+        this.numbers = session.numbers;
+        this.parameters = session.parameters;
+        this.text = text;
+    }
+
+    /** Serves PDUs until logout or end of stream. */
+    void run() throws IOException, ProtocolException {
+        reader.maxDataSegmentLength(parameters.targetMaxRecvDataSegmentLength);
+        Pdu pdu;
+        while ((pdu = reader.read()) != null) {
+            if (pdu.opcode() == Opcode.DATA_OUT) {
+                dataOut(pdu);
+                continue;
+            }
+            if (pdu.opcode() == Opcode.SNACK_REQUEST) {
+                reject(pdu, REJECT_SNACK); // ErrorRecoveryLevel is 0
+                continue;
+            }
+            if (!numbers.acceptCommand(pdu.cmdSn(), pdu.immediate())) {
+                LOG.debug("dropping {} with CmdSN {} outside the window", pdu, pdu.cmdSn());
+                continue;
+            }
+            if (!dispatch(pdu)) {
+                return;
+            }
+        }
+    }
+
+    /** Handles one command PDU; false when the connection must end. */
+    private boolean dispatch(Pdu pdu) throws IOException, ProtocolException {
+        switch (pdu.opcode()) {
+            case Opcode.NOP_OUT:
+                nopOut(pdu);
+                return true;
+            case Opcode.SCSI_COMMAND:
+                if (session.target == null) {
+                    reject(pdu, REJECT_PROTOCOL_ERROR); // discovery sessions carry no SCSI
+                } else {
+                    scsiCommand(pdu);
+                }
+                return true;
+            case Opcode.TEXT_REQUEST:
+                textRequest(pdu);
+                return true;
+            case Opcode.TASK_MGMT_REQUEST:
+                return taskManagement(pdu);
+            case Opcode.LOGOUT_REQUEST:
+                logout(pdu);
+                return false;
+            case Opcode.LOGIN_REQUEST:
+                reject(pdu, REJECT_PROTOCOL_ERROR);
+                return false;
+            default:
+                reject(pdu, REJECT_COMMAND_NOT_SUPPORTED);
+                return true;
+        }
+    }
+
+    private void nopOut(Pdu pdu) throws IOException {
+        if (pdu.initiatorTaskTag() == Pdu.NO_TAG) {
+            return; // an answer to a ping of ours
+        }
+        ByteBuffer ping = pdu.data();
+        ping.limit(Math.min(ping.limit(), parameters.initiatorMaxRecvDataSegmentLength));
+        Pdu reply = Pdu.response(Opcode.NOP_IN).longAt(8, pdu.lun())
+                .initiatorTaskTag(pdu.initiatorTaskTag()).intAt(20, Pdu.NO_TAG).data(ping);
+        send(reply, true);
+    }
+
+    private void scsiCommand(Pdu pdu) throws IOException, ProtocolException {
+        int itt = pdu.initiatorTaskTag();
+        long expectedLength = Integer.toUnsignedLong(pdu.intAt(20));
+        byte[] cdb = pdu.cdb();
+        CommandPlan plan = lunNumber(pdu.lun()) == 0
+                ? session.target.commands.plan(cdb)
+                : BlockCommandProcessor.planForMissingLun(cdb);
+        int wanted = plan.dataOutLength();
+        if (wanted == 0) {
+            finish(itt, plan.complete(ByteBuffer.allocate(0)), expectedLength, 0, 0);
+            return;
+        }
+        if (expectedLength < wanted) {
+            // The initiator will not send all the command's data: refuse rather than write part of it.
+            sendResponse(itt, ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_CDB), 0x04, wanted - expectedLength, 0);
+            return;
+        }
+        boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
+        WriteTask task = new WriteTask(itt, pdu.lun(), plan, expectedLength, unsolicitedFollows);
+        task.accept(0, pdu.data());
+        pendingWrites.put(itt, task);
+        progress(task);
+    }
+
+    private void dataOut(Pdu pdu) throws IOException, ProtocolException {
+        WriteTask task = pendingWrites.get(pdu.initiatorTaskTag());
+        if (task == null) {
+            LOG.debug("ignoring Data-Out for finished or unknown task 0x{}", Integer.toHexString(pdu.initiatorTaskTag()));
+            return;
+        }
+        task.accept(pdu.intAt(40), pdu.data());
+        if ((pdu.flags() & 0x80) != 0) {
+            task.endOfSequence(pdu.intAt(20) != Pdu.NO_TAG);
+        }
+        progress(task);
+    }
+
+    /** Completes the write if all data is in, otherwise asks for the next burst when due. */
+    private void progress(WriteTask task) throws IOException {
+        if (task.complete()) {
+            pendingWrites.remove(task.itt);
+            finish(task.itt, task.plan.complete(task.data()), task.expectedLength, task.r2tCount(), task.wanted);
+        } else if (task.needsR2t()) {
+            int[] burst = task.nextR2t(parameters.maxBurstLength);
+            int ttt = nextTargetTransferTag++;
+            if (nextTargetTransferTag == Pdu.NO_TAG) {
+                nextTargetTransferTag = 1;
+            }
+            Pdu r2t = Pdu.response(Opcode.R2T).longAt(8, task.lun).initiatorTaskTag(task.itt).intAt(20, ttt)
+                    .intAt(36, task.r2tCount() - 1).intAt(40, burst[0]).intAt(44, burst[1]);
+            send(r2t, false);
+        }
+    }
+
+    /**
+     * Sends data-in (with status in the last PDU when GOOD) or a SCSI Response.
+     * Residuals compare the initiator's expected length with the bytes the
+     * command moves: its data-out, or else the data-in it produced.
+     */
+    private void finish(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength)
+            throws IOException {
+        ByteBuffer data = result.dataIn();
+        long moved = dataOutLength > 0 ? dataOutLength : data.remaining();
+        int residualFlags = moved > expectedLength ? 0x04 : moved < expectedLength ? 0x02 : 0;
+        long residual = Math.abs(expectedLength - moved);
+        int toSend = (int) Math.min(data.remaining(), expectedLength);
+        if (result.status != ScsiResult.GOOD || toSend == 0) {
+            sendResponse(itt, result, residualFlags, residual, r2tCount);
+            return;
+        }
+        int segment = parameters.initiatorMaxRecvDataSegmentLength;
+        int dataSn = 0;
+        for (int offset = 0; offset < toSend; offset += segment) {
+            int length = Math.min(segment, toSend - offset);
+            boolean last = offset + length == toSend;
+            boolean endOfBurst = last || (offset + length) % parameters.maxBurstLength == 0;
+            Pdu dataIn = Pdu.response(Opcode.DATA_IN)
+                    .flags((endOfBurst ? 0x80 : 0) | (last ? 0x01 | residualFlags : 0))
+                    .initiatorTaskTag(itt).intAt(20, Pdu.NO_TAG).intAt(36, dataSn++).intAt(40, offset)
+                    .data(data.slice(data.position() + offset, length));
+            if (last) {
+                dataIn.byteAt(3, ScsiResult.GOOD).intAt(44, (int) residual);
+            }
+            send(dataIn, last);
+        }
+    }
+
+    private void sendResponse(int itt, ScsiResult result, int residualFlags, long residual, int expDataSn)
+            throws IOException {
+        Pdu response = Pdu.response(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags).byteAt(3, result.status)
+                .initiatorTaskTag(itt).intAt(36, expDataSn).intAt(44, (int) residual);
+        if (result.sense != null) {
+            ByteBuffer segment = ByteBuffer.allocate(2 + result.sense.length);
+            segment.putShort((short) result.sense.length).put(result.sense).flip();
+            response.data(segment);
+        }
+        send(response, true);
+    }
+
+    private void textRequest(Pdu pdu) throws IOException, ProtocolException {
+        Pdu reply = text.respond(pdu, parameters);
+        send(reply, true);
+    }
+
+    /** Task management (RFC 7143, 11.5); false when the connection must end (cold reset). */
+    private boolean taskManagement(Pdu pdu) throws IOException {
+        int function = pdu.flags() & 0x7f;
+        int response;
+        switch (function) {
+            case 1: // ABORT TASK: a pending write is dropped; anything else already finished
+                pendingWrites.remove(pdu.intAt(20));
+                response = 0;
+                break;
+            case 2: // ABORT TASK SET
+            case 4: // CLEAR TASK SET
+            case 5: // LOGICAL UNIT RESET
+            case 6: // TARGET WARM RESET
+            case 7: // TARGET COLD RESET
+                response = (function == 5 && lunNumber(pdu.lun()) != 0) ? 2 : 0;
+                if (response == 0) {
+                    pendingWrites.clear();
+                }
+                break;
+            case 3: // CLEAR ACA: no ACA support
+                response = 5;
+                break;
+            case 8: // TASK REASSIGN needs ErrorRecoveryLevel 2
+                response = 4;
+                break;
+            default:
+                response = 255;
+        }
+        Pdu reply = Pdu.response(Opcode.TASK_MGMT_RESPONSE).byteAt(2, response)
+                .initiatorTaskTag(pdu.initiatorTaskTag());
+        send(reply, true);
+        return function != 7;
+    }
+
+    private void logout(Pdu pdu) throws IOException {
+        int reason = pdu.flags() & 0x7f;
+        int response = reason == 2 ? 2 : 0; // no connection recovery at ErrorRecoveryLevel 0
+        Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).byteAt(2, response).initiatorTaskTag(pdu.initiatorTaskTag());
+        send(reply, true);
+    }
+
+    private void reject(Pdu pdu, int reason) throws IOException {
+        LOG.debug("rejecting {} with reason 0x{}", pdu, Integer.toHexString(reason));
+        Pdu reply = Pdu.response(Opcode.REJECT).byteAt(2, reason).initiatorTaskTag(Pdu.NO_TAG)
+                .data(pdu.headerBytes());
+        send(reply, true);
+    }
+
+    private void send(Pdu pdu, boolean advanceStatSn) throws IOException {
+        numbers.stamp(pdu, advanceStatSn);
+        writer.write(pdu);
+    }
+
+    /** The LUN of single-level peripheral or flat addressing (SAM-5, 4.7). */
+    static int lunNumber(long lunField) {
+        int firstLevel = (int) (lunField >>> 48);
+        int method = firstLevel >>> 14;
+        if (method > 1 || (lunField & 0x0000ffffffffffffL) != 0) {
+            return -1;
+        }
+        return firstLevel & 0x3fff;
+    }
+}

@@ -1,0 +1,197 @@
+package org.snapshare.iscsi;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The login phase of one connection (RFC 7143, 6.3): security stage
+ * (AuthMethod=None for now), operational negotiation, then full feature.
+ */
+final class LoginPhase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoginPhase.class);
+    private static final int SECURITY = 0;
+    private static final int OPERATIONAL = 1;
+    private static final int FULL_FEATURE = 3;
+
+    /** What a successful login yields. */
+    static final class Result {
+        final SessionParameters parameters;
+        final ExportedTarget target;
+        final SequenceNumbers numbers;
+        final String initiatorPort;
+
+        Result(SessionParameters parameters, ExportedTarget target, SequenceNumbers numbers, String initiatorPort) {
+            this.parameters = parameters;
+            this.target = target;
+            this.numbers = numbers;
+            this.initiatorPort = initiatorPort;
+        }
+    }
+
+    private final PduReader reader;
+    private final PduWriter writer;
+    private final TargetRegistry registry;
+    private final int tsih;
+    private final SessionParameters parameters;
+    private final OperationalNegotiator negotiator;
+
+    private SequenceNumbers numbers;
+    private ExportedTarget target;
+    private byte[] isid;
+    private Pdu current;
+    private boolean identified;
+    private boolean portalGroupTagSent;
+
+    LoginPhase(PduReader reader, PduWriter writer, TargetRegistry registry, int tsih, int maxRecvDataSegmentLength) {
+        this.reader = reader;
+        this.writer = writer;
+        this.registry = registry;
+        this.tsih = tsih;
+        this.parameters = new SessionParameters(maxRecvDataSegmentLength);
+        this.negotiator = new OperationalNegotiator(parameters);
+    }
+
+    /** Runs the login from its first PDU; null when the login was refused (the reply is sent). */
+    Result run(Pdu first) throws IOException, ProtocolException {
+        Pdu request = first;
+        while (true) {
+            if (request.opcode() != Opcode.LOGIN_REQUEST) {
+                throw new ProtocolException("expected a Login Request, got opcode 0x" + Integer.toHexString(request.opcode()));
+            }
+            if (numbers == null) {
+                numbers = new SequenceNumbers(request.cmdSn(), request.intAt(28));
+                isid = new byte[6];
+                request.headerBytes().get(8, isid);
+            }
+            try {
+                if (step(collectText(request))) {
+                    return new Result(parameters, target, numbers, initiatorPort());
+                }
+            } catch (LoginException e) {
+                LOG.warn("login from {} refused: {}", parameters.initiatorName, e.getMessage());
+                sendResponse(request, 0, null, e.statusClass, e.statusDetail);
+                return null;
+            }
+            request = nextRequest();
+        }
+    }
+
+    /** Joins text continued over several PDUs (C bit), acknowledging each part. */
+    private Map<String, String> collectText(Pdu request) throws IOException, ProtocolException {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        Pdu part = request;
+        while ((part.flags() & 0x40) != 0) {
+            text.writeBytes(bytes(part.data()));
+            sendResponse(part, 0, null, 0, 0);
+            part = nextRequest();
+        }
+        text.writeBytes(bytes(part.data()));
+        current = part;
+        return TextParameters.parse(ByteBuffer.wrap(text.toByteArray()));
+    }
+
+    /** Handles one (joined) login request; true when the connection enters full feature phase. */
+    private boolean step(Map<String, String> keys) throws IOException, LoginException {
+        Pdu request = current;
+        int flags = request.flags();
+        boolean transit = (flags & 0x80) != 0;
+        int currentStage = (flags >>> 2) & 3;
+        int nextStage = flags & 3;
+        if (!identified) {
+            identify(request, keys);
+            identified = true;
+        }
+        if (currentStage == FULL_FEATURE || (transit && nextStage <= currentStage) || nextStage == 2) {
+            throw LoginException.initiatorError("invalid stage transition " + currentStage + " -> " + nextStage);
+        }
+        Map<String, String> answers = negotiator.answer(keys);
+        if ("Reject".equals(answers.get("AuthMethod"))) {
+            throw LoginException.authenticationFailed("initiator offered AuthMethod=" + keys.get("AuthMethod")
+                    + "; this target accepts None");
+        }
+        if (!portalGroupTagSent && !parameters.discovery) {
+            answers.put("TargetPortalGroupTag", "1");
+            portalGroupTagSent = true;
+        }
+        boolean enterFullFeature = transit && nextStage == FULL_FEATURE;
+        if (enterFullFeature || currentStage == OPERATIONAL) {
+            negotiator.declareOurs(answers);
+        }
+        sendResponse(request, transit ? (0x80 | (currentStage << 2) | nextStage) : (currentStage << 2),
+                answers, 0, 0);
+        return enterFullFeature;
+    }
+
+    /** First request: initiator and target names, session type, version, TSIH. */
+    private void identify(Pdu request, Map<String, String> keys) throws LoginException {
+        if (request.byteAt(3) > 0) {
+            throw LoginException.unsupportedVersion("VersionMin " + request.byteAt(3) + " > 0");
+        }
+        if (request.shortAt(14) != 0) {
+            throw LoginException.sessionDoesNotExist("TSIH " + request.shortAt(14)
+                    + ": adding connections to a session is not supported");
+        }
+        parameters.initiatorName = keys.get("InitiatorName");
+        if (parameters.initiatorName == null) {
+            throw LoginException.missingParameter("InitiatorName missing from the first login request");
+        }
+        String sessionType = keys.getOrDefault("SessionType", "Normal");
+        parameters.discovery = "Discovery".equals(sessionType);
+        if (!parameters.discovery && !"Normal".equals(sessionType)) {
+            throw LoginException.initiatorError("SessionType=" + sessionType);
+        }
+        if (parameters.discovery) {
+            return;
+        }
+        String targetName = keys.get("TargetName");
+        if (targetName == null) {
+            throw LoginException.missingParameter("TargetName missing from a normal session's login");
+        }
+        target = registry.lookup(targetName)
+                .orElseThrow(() -> LoginException.notFound("no target named " + targetName));
+        parameters.targetName = targetName;
+    }
+
+    private void sendResponse(Pdu request, int flags, Map<String, String> answers, int statusClass, int detail)
+            throws IOException {
+        Pdu response = Pdu.response(Opcode.LOGIN_RESPONSE).flags(flags);
+        response.headerBytes().put(8, isid);
+        boolean success = statusClass == 0 && (flags & 0x83) == 0x83;
+        response.shortAt(14, success ? tsih : 0).initiatorTaskTag(request.initiatorTaskTag());
+        response.byteAt(36, statusClass).byteAt(37, detail);
+        if (answers != null && !answers.isEmpty()) {
+            response.data(TextParameters.encode(answers.entrySet()));
+        }
+        numbers.stamp(response, true);
+        writer.write(response);
+    }
+
+    private Pdu nextRequest() throws IOException, ProtocolException {
+        Pdu next = reader.read();
+        if (next == null) {
+            throw new EOFException("initiator closed the connection during login");
+        }
+        return next;
+    }
+
+    private String initiatorPort() {
+        StringBuilder port = new StringBuilder(parameters.initiatorName).append(",i,0x");
+        for (byte b : isid) {
+            port.append(String.format("%02x", b));
+        }
+        return port.toString();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+}

@@ -1,0 +1,140 @@
+package org.snapshare.iscsi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One iSCSI PDU: the 48-byte basic header segment and the data segment.
+ * Field accessors name RFC 7143 fields by their byte offsets; which offsets
+ * mean what depends on the opcode, so the typed meaning lives in the callers.
+ */
+final class Pdu {
+
+    static final int BHS_LENGTH = 48;
+    static final int NO_TAG = 0xffffffff;
+
+    private final ByteBuffer header;
+    private ByteBuffer data;
+
+    Pdu(ByteBuffer header, ByteBuffer data) {
+        if (header.capacity() != BHS_LENGTH) {
+            throw new IllegalArgumentException("basic header segment must be 48 bytes");
+        }
+        this.header = header;
+        this.data = data;
+    }
+
+    /** A target-to-initiator PDU with an empty data segment; bit 7 of byte 1 (Final) set. */
+    static Pdu response(int opcode) {
+        Pdu pdu = new Pdu(ByteBuffer.allocate(BHS_LENGTH), ByteBuffer.allocate(0));
+        pdu.header.put(0, (byte) opcode);
+        pdu.header.put(1, (byte) 0x80);
+        return pdu;
+    }
+
+    int opcode() {
+        return header.get(0) & 0x3f;
+    }
+
+    boolean immediate() {
+        return (header.get(0) & 0x40) != 0;
+    }
+
+    int flags() {
+        return header.get(1) & 0xff;
+    }
+
+    Pdu flags(int value) {
+        header.put(1, (byte) value);
+        return this;
+    }
+
+    int byteAt(int offset) {
+        return header.get(offset) & 0xff;
+    }
+
+    Pdu byteAt(int offset, int value) {
+        header.put(offset, (byte) value);
+        return this;
+    }
+
+    int shortAt(int offset) {
+        return header.getShort(offset) & 0xffff;
+    }
+
+    Pdu shortAt(int offset, int value) {
+        header.putShort(offset, (short) value);
+        return this;
+    }
+
+    int intAt(int offset) {
+        return header.getInt(offset);
+    }
+
+    Pdu intAt(int offset, int value) {
+        header.putInt(offset, value);
+        return this;
+    }
+
+    long longAt(int offset) {
+        return header.getLong(offset);
+    }
+
+    Pdu longAt(int offset, long value) {
+        header.putLong(offset, value);
+        return this;
+    }
+
+    int totalAhsWords() {
+        return header.get(4) & 0xff;
+    }
+
+    int dataSegmentLength() {
+        return ((header.get(5) & 0xff) << 16) | ((header.get(6) & 0xff) << 8) | (header.get(7) & 0xff);
+    }
+
+    int initiatorTaskTag() {
+        return header.getInt(16);
+    }
+
+    Pdu initiatorTaskTag(int itt) {
+        return intAt(16, itt);
+    }
+
+    /** Bytes 8-15: the LUN field of most PDUs. */
+    long lun() {
+        return header.getLong(8);
+    }
+
+    /** The command sequence number of an initiator PDU (bytes 24-27). */
+    int cmdSn() {
+        return header.getInt(24);
+    }
+
+    /** Copies the 16-byte CDB of a SCSI Command. */
+    byte[] cdb() {
+        byte[] cdb = new byte[16];
+        header.get(32, cdb);
+        return cdb;
+    }
+
+    ByteBuffer data() {
+        return data.duplicate();
+    }
+
+    Pdu data(ByteBuffer segment) {
+        this.data = segment;
+        int length = segment.remaining();
+        header.put(5, (byte) (length >>> 16)).put(6, (byte) (length >>> 8)).put(7, (byte) length);
+        return this;
+    }
+
+    /** The header as written on the wire (a view; do not modify). */
+    ByteBuffer headerBytes() {
+        return header.duplicate().clear();
+    }
+
+    @Override
+    public String toString() {
+        return String.format("PDU[op=0x%02x itt=0x%08x len=%d]", opcode(), initiatorTaskTag(), dataSegmentLength());
+    }
+}

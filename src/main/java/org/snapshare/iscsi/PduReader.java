@@ -1,0 +1,67 @@
+package org.snapshare.iscsi;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+
+/** Reads whole PDUs from a connection, enforcing the negotiated segment limit. */
+final class PduReader {
+
+    private final DataInputStream in;
+    private volatile int maxDataSegmentLength;
+
+    PduReader(InputStream in, int maxDataSegmentLength) {
+        this.in = new DataInputStream(in);
+        this.maxDataSegmentLength = maxDataSegmentLength;
+    }
+
+    /** The largest data segment accepted from now on (our MaxRecvDataSegmentLength). */
+    void maxDataSegmentLength(int length) {
+        this.maxDataSegmentLength = length;
+    }
+
+    /**
+     * Reads the next PDU; returns null on a clean end of stream before a header.
+     * A stream that ends inside a PDU is an {@link EOFException}.
+     */
+    Pdu read() throws IOException, ProtocolException {
+        byte[] header = new byte[Pdu.BHS_LENGTH];
+        int first = in.read(header, 0, 1);
+        if (first < 0) {
+            return null;
+        }
+        in.readFully(header, 1, Pdu.BHS_LENGTH - 1);
+        Pdu pdu = new Pdu(ByteBuffer.wrap(header), ByteBuffer.allocate(0));
+        int length = pdu.dataSegmentLength();
+        if (length > maxDataSegmentLength) {
+            throw new ProtocolException("data segment of " + length + " bytes exceeds MaxRecvDataSegmentLength "
+                    + maxDataSegmentLength);
+        }
+        skipFully(pdu.totalAhsWords() * 4L);
+        byte[] data = new byte[length];
+        in.readFully(data);
+        skipFully(padding(length));
+        // Keep the header's length field: data(...) would rewrite it identically.
+        return pdu.data(ByteBuffer.wrap(data));
+    }
+
+    static int padding(int length) {
+        return (4 - (length & 3)) & 3;
+    }
+
+    private void skipFully(long count) throws IOException {
+        long left = count;
+        while (left > 0) {
+            long skipped = in.skip(left);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    throw new EOFException("connection closed inside a PDU");
+                }
+                skipped = 1;
+            }
+            left -= skipped;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.snapshare.iscsi;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.snapshare.snapshot.LogicalUnit;
+
+/** The targets being served; targets come and go while the server runs. */
+public final class TargetRegistry {
+
+    private final Map<String, ExportedTarget> targets = new ConcurrentSkipListMap<>();
+
+    /** Serves {@code unit} as LUN 0 of target {@code name} from now on. */
+    public void export(String name, LogicalUnit unit) {
+        if (targets.putIfAbsent(name, new ExportedTarget(name, unit)) != null) {
+            throw new IllegalStateException("target " + name + " is already exported");
+        }
+    }
+
+    /** Stops serving {@code name} and ends its sessions; other targets are untouched. */
+    public void withdraw(String name) {
+        ExportedTarget target = targets.remove(name);
+        if (target != null) {
+            target.closeSessions();
+        }
+    }
+
+    /** Sessions logged in to {@code name}, or 0 if it is not exported. */
+    public int sessionCount(String name) {
+        return lookup(name).map(ExportedTarget::sessionCount).orElse(0);
+    }
+
+    public List<String> names() {
+        return new ArrayList<>(targets.keySet());
+    }
+
+    Optional<ExportedTarget> lookup(String name) {
+        return Optional.ofNullable(targets.get(name));
+    }
+}

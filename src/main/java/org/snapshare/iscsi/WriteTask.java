@@ -1,0 +1,83 @@
+package org.snapshare.iscsi;
+
+import java.nio.ByteBuffer;
+import org.snapshare.iscsi.scsi.CommandPlan;
+
+/**
+ * A write command collecting its data-out: immediate data, an unsolicited
+ * burst, then one R2T at a time (MaxOutstandingR2T=1) until all has arrived.
+ */
+final class WriteTask {
+
+    final int itt;
+    final long lun;
+    final CommandPlan plan;
+    /** The initiator's ExpectedDataTransferLength. */
+    final long expectedLength;
+    /** Bytes we take: the command's data, at most what the initiator will send. */
+    final int wanted;
+    private final ByteBuffer buffer;
+    private int received;
+    private boolean unsolicitedOpen;
+    private int r2tEnd = -1;
+    private int r2tCount;
+
+    WriteTask(int itt, long lun, CommandPlan plan, long expectedLength, boolean unsolicitedFollows) {
+        this.itt = itt;
+        this.lun = lun;
+        this.plan = plan;
+        this.expectedLength = expectedLength;
+        this.wanted = plan.dataOutLength();
+        this.buffer = ByteBuffer.allocate(wanted);
+        this.unsolicitedOpen = unsolicitedFollows;
+    }
+
+    /** Stores data at {@code offset}; bytes past what we want are dropped. */
+    void accept(int offset, ByteBuffer data) throws ProtocolException {
+        int length = data.remaining();
+        if (offset < 0 || offset + (long) length > expectedLength) {
+            throw new ProtocolException("Data-Out at offset " + offset + " of " + length
+                    + " bytes runs past ExpectedDataTransferLength " + expectedLength);
+        }
+        int usable = Math.max(0, Math.min(length, wanted - offset));
+        if (usable > 0) {
+            buffer.put(offset, data, data.position(), usable);
+        }
+        received = Math.max(received, offset + length);
+    }
+
+    /** A Data-Out with the F bit ends the unsolicited burst or the current R2T's burst. */
+    void endOfSequence(boolean solicited) {
+        if (solicited) {
+            r2tEnd = -1;
+        } else {
+            unsolicitedOpen = false;
+        }
+    }
+
+    boolean complete() {
+        return received >= wanted;
+    }
+
+    /** True when it is our turn to ask for more with an R2T. */
+    boolean needsR2t() {
+        return !complete() && !unsolicitedOpen && (r2tEnd < 0 || received >= r2tEnd);
+    }
+
+    /** Records an R2T for up to {@code maxBurst} bytes from what we have; returns {offset, length}. */
+    int[] nextR2t(int maxBurst) {
+        int offset = received;
+        int length = Math.min(maxBurst, wanted - offset);
+        r2tEnd = offset + length;
+        r2tCount++;
+        return new int[] {offset, length};
+    }
+
+    int r2tCount() {
+        return r2tCount;
+    }
+
+    ByteBuffer data() {
+        return buffer.duplicate().clear();
+    }
+}

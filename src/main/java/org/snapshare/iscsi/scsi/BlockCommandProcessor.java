@@ -1,0 +1,89 @@
+package org.snapshare.iscsi.scsi;
+
+import org.snapshare.snapshot.LogicalUnit;
+
+/**
+ * Decodes the SBC/SPC commands of a direct-access block device and hands
+ * each to the class that implements it, for one {@link LogicalUnit}.
+ */
+public final class BlockCommandProcessor {
+
+    private final DeviceInfo device;
+    private final ReadWriteCommands readWrite;
+    private final InquiryCommand inquiry;
+    private final ModeSenseCommand modeSense;
+
+    public BlockCommandProcessor(LogicalUnit unit) {
+        this.device = new DeviceInfo(unit);
+        this.readWrite = new ReadWriteCommands(unit, device);
+        this.inquiry = new InquiryCommand(device);
+        this.modeSense = new ModeSenseCommand(device);
+    }
+
+    /** Plans {@code cdb} for LUN 0, the only LUN a snapshare target has. */
+    public CommandPlan plan(byte[] cdb) {
+        try {
+            return dispatch(cdb);
+        } catch (ScsiException e) {
+            return CommandPlan.finished(ScsiResult.checkCondition(e.sense));
+        }
+    }
+
+    /** Commands sent to a LUN this target does not have (SPC-4, 5.10.2). */
+    public static CommandPlan planForMissingLun(byte[] cdb) {
+        int opcode = Cdb.u8(cdb, 0);
+        if (opcode == 0x12) {
+            return CommandPlan.finished(InquiryCommand.missingLun(cdb));
+        }
+        if (opcode == 0xa0) {
+            return CommandPlan.finished(ReportLuns.execute(cdb));
+        }
+        return CommandPlan.finished(ScsiResult.checkCondition(SenseCode.LOGICAL_UNIT_NOT_SUPPORTED));
+    }
+
+    private CommandPlan dispatch(byte[] cdb) throws ScsiException {
+        int opcode = Cdb.u8(cdb, 0);
+        switch (opcode) {
+            case 0x00: // TEST UNIT READY
+            case 0x1b: // START STOP UNIT: nothing to spin
+                return CommandPlan.finished(ScsiResult.good());
+            case 0x03:
+                return CommandPlan.finished(requestSense(cdb));
+            case 0x12:
+                return CommandPlan.finished(inquiry.execute(cdb));
+            case 0x1a:
+            case 0x5a:
+                return CommandPlan.finished(modeSense.execute(cdb));
+            case 0x25:
+                return CommandPlan.finished(CapacityCommands.readCapacity10(device));
+            case 0x9e:
+                return CommandPlan.finished(CapacityCommands.serviceActionIn16(device, cdb));
+            case 0xa0:
+                return CommandPlan.finished(ReportLuns.execute(cdb));
+            case 0x08:
+            case 0x28:
+            case 0xa8:
+            case 0x88:
+                return CommandPlan.finished(readWrite.read(cdb));
+            case 0x0a:
+            case 0x2a:
+            case 0xaa:
+            case 0x8a:
+                return readWrite.write(cdb);
+            case 0x35:
+            case 0x91:
+                return CommandPlan.finished(readWrite.synchronizeCache(cdb));
+            default:
+                throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
+                        String.format("opcode 0x%02x", opcode));
+        }
+    }
+
+    private static ScsiResult requestSense(byte[] cdb) throws ScsiException {
+        if ((Cdb.u8(cdb, 1) & 0x01) != 0) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "descriptor-format sense not supported");
+        }
+        // Sense is returned with each CHECK CONDITION (autosense), so nothing is pending here.
+        return ScsiResult.good(SenseCode.NO_SENSE.fixedFormat(), Cdb.u8(cdb, 4));
+    }
+}

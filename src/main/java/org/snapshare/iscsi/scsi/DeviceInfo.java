@@ -1,0 +1,37 @@
+package org.snapshare.iscsi.scsi;
+
+import java.nio.charset.StandardCharsets;
+import org.snapshare.snapshot.LogicalUnit;
+
+/** Identity and geometry of a logical unit, as SCSI commands report them. */
+final class DeviceInfo {
+
+    static final String VENDOR = "SNAPSHAR";
+    static final String PRODUCT = "snapshare";
+    /** Largest transfer one command may ask for, in blocks (4 MiB). */
+    static final int MAX_TRANSFER_BLOCKS = 8192;
+
+    final long blockCount;
+    final int blockSize = LogicalUnit.BLOCK_SIZE;
+    final long uniqueId;
+    final boolean readOnly;
+
+    DeviceInfo(LogicalUnit unit) {
+        this.blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
+        this.uniqueId = unit.uniqueId();
+        this.readOnly = unit.readOnly();
+    }
+
+    /** The unit serial number: 16 hex digits of the unique id. */
+    String serial() {
+        return String.format("%016x", uniqueId);
+    }
+
+    static byte[] ascii(String text, int width) {
+        byte[] field = new byte[width];
+        java.util.Arrays.fill(field, (byte) ' ');
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(bytes, 0, field, 0, Math.min(bytes.length, width));
+        return field;
+    }
+}

@@ -1,0 +1,94 @@
+package org.snapshare.iscsi.scsi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.snapshot.LogicalUnit;
+
+/** READ/WRITE (6/10/12/16) and SYNCHRONIZE CACHE (10/16) (SBC-3). */
+final class ReadWriteCommands {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReadWriteCommands.class);
+
+    private final LogicalUnit unit;
+    private final DeviceInfo device;
+
+    ReadWriteCommands(LogicalUnit unit, DeviceInfo device) {
+        this.unit = unit;
+        this.device = device;
+    }
+
+    ScsiResult read(byte[] cdb) throws ScsiException {
+        BlockRange range = BlockRange.ofReadWrite(cdb);
+        rejectProtectionInformation(cdb);
+        check(range);
+        ByteBuffer data = ByteBuffer.allocate(range.byteLength(device.blockSize));
+        try {
+            unit.read(range.lba * device.blockSize, data);
+        } catch (IOException e) {
+            LOG.error("read of {} blocks at LBA {} failed", range.blocks, range.lba, e);
+            throw new ScsiException(SenseCode.UNRECOVERED_READ_ERROR, e.getMessage());
+        }
+        return ScsiResult.good(data.flip());
+    }
+
+    CommandPlan write(byte[] cdb) throws ScsiException {
+        BlockRange range = BlockRange.ofReadWrite(cdb);
+        rejectProtectionInformation(cdb);
+        check(range);
+        if (device.readOnly) {
+            throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
+        }
+        boolean forceUnitAccess = Cdb.u8(cdb, 0) != 0x0a && (Cdb.u8(cdb, 1) & 0x08) != 0;
+        int length = range.byteLength(device.blockSize);
+        return new CommandPlan() {
+            @Override
+            public int dataOutLength() {
+                return length;
+            }
+
+            @Override
+            public ScsiResult complete(ByteBuffer dataOut) {
+                try {
+                    unit.write(range.lba * device.blockSize, dataOut);
+                    if (forceUnitAccess) {
+                        unit.flush();
+                    }
+                    return ScsiResult.good();
+                } catch (IOException e) {
+                    LOG.error("write of {} blocks at LBA {} failed", range.blocks, range.lba, e);
+                    return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+                }
+            }
+        };
+    }
+
+    ScsiResult synchronizeCache(byte[] cdb) throws ScsiException {
+        check(BlockRange.ofSynchronizeCache(cdb));
+        try {
+            unit.flush();
+            return ScsiResult.good();
+        } catch (IOException e) {
+            LOG.error("flush failed", e);
+            throw new ScsiException(SenseCode.WRITE_ERROR, e.getMessage());
+        }
+    }
+
+    private void check(BlockRange range) throws ScsiException {
+        // Unsigned: a READ (16) LBA may use all 64 bits.
+        if (Long.compareUnsigned(range.lba, device.blockCount) > 0 || range.blocks > device.blockCount - range.lba) {
+            throw new ScsiException(SenseCode.LBA_OUT_OF_RANGE,
+                    "LBA " + range.lba + " + " + range.blocks + " blocks past " + device.blockCount);
+        }
+        if (range.blocks > DeviceInfo.MAX_TRANSFER_BLOCKS) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, range.blocks + " blocks exceed the transfer limit");
+        }
+    }
+
+    private static void rejectProtectionInformation(byte[] cdb) throws ScsiException {
+        if (Cdb.u8(cdb, 0) != 0x08 && Cdb.u8(cdb, 0) != 0x0a && (Cdb.u8(cdb, 1) & 0xe0) != 0) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "protection information is not supported");
+        }
+    }
+}

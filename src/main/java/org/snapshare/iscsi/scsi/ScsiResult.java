@@ -1,0 +1,43 @@
+package org.snapshare.iscsi.scsi;
+
+import java.nio.ByteBuffer;
+
+/** The outcome of a SCSI command: status, sense data on error, data-in on success. */
+public final class ScsiResult {
+
+    public static final int GOOD = 0x00;
+    public static final int CHECK_CONDITION = 0x02;
+
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
+
+    public final int status;
+    public final byte[] sense;
+    private final ByteBuffer dataIn;
+
+    private ScsiResult(int status, byte[] sense, ByteBuffer dataIn) {
+        this.status = status;
+        this.sense = sense;
+        this.dataIn = dataIn;
+    }
+
+    public static ScsiResult good() {
+        return new ScsiResult(GOOD, null, NO_DATA);
+    }
+
+    public static ScsiResult good(ByteBuffer dataIn) {
+        return new ScsiResult(GOOD, null, dataIn);
+    }
+
+    /** Data-in cut to the initiator's allocation length, as SPC requires. */
+    public static ScsiResult good(byte[] dataIn, int allocationLength) {
+        return good(ByteBuffer.wrap(dataIn, 0, Math.min(dataIn.length, allocationLength)));
+    }
+
+    public static ScsiResult checkCondition(SenseCode code) {
+        return new ScsiResult(CHECK_CONDITION, code.fixedFormat(), NO_DATA);
+    }
+
+    public ByteBuffer dataIn() {
+        return dataIn.duplicate();
+    }
+}

@@ -1,0 +1,35 @@
+package org.snapshare.iscsi.scsi;
+
+/** The sense key / additional sense code pairs snapshare reports (SPC-4, annex D). */
+public enum SenseCode {
+    INVALID_COMMAND_OPERATION_CODE(0x5, 0x20, 0x00),
+    LBA_OUT_OF_RANGE(0x5, 0x21, 0x00),
+    INVALID_FIELD_IN_CDB(0x5, 0x24, 0x00),
+    LOGICAL_UNIT_NOT_SUPPORTED(0x5, 0x25, 0x00),
+    SAVING_PARAMETERS_NOT_SUPPORTED(0x5, 0x39, 0x00),
+    WRITE_PROTECTED(0x7, 0x27, 0x00),
+    UNRECOVERED_READ_ERROR(0x3, 0x11, 0x00),
+    WRITE_ERROR(0x3, 0x0c, 0x00),
+    NO_SENSE(0x0, 0x00, 0x00);
+
+    public final int key;
+    public final int asc;
+    public final int ascq;
+
+    SenseCode(int key, int asc, int ascq) {
+        this.key = key;
+        this.asc = asc;
+        this.ascq = ascq;
+    }
+
+    /** Fixed-format sense data (SPC-4, 4.5.3), current error, 18 bytes. */
+    public byte[] fixedFormat() {
+        byte[] sense = new byte[18];
+        sense[0] = 0x70;
+        sense[2] = (byte) key;
+        sense[7] = 10; // additional sense length: bytes 8..17
+        sense[12] = (byte) asc;
+        sense[13] = (byte) ascq;
+        return sense;
+    }
+}

@@ -1,0 +1,35 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * What the iSCSI layer serves as one LUN: an origin or a snapshot. This is the
+ * only interface between the iscsi layer and the snapshot core.
+ */
+public interface LogicalUnit {
+
+    /** Bytes per logical block as reported to initiators. */
+    int BLOCK_SIZE = 512;
+
+    /** Size in bytes, a multiple of {@link #BLOCK_SIZE}. */
+    long sizeBytes();
+
+    /**
+     * A stable identifier, unique per LUN and kept across restarts; it becomes
+     * the unit serial number and device identifier initiators key on.
+     */
+    long uniqueId();
+
+    /** True when writes must be refused. */
+    boolean readOnly();
+
+    /** Fills {@code dst} from byte {@code offset}; the range is inside the unit. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes {@code src} at byte {@code offset}; durable only after {@link #flush()}. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    /** Makes every completed write durable (SYNCHRONIZE CACHE, FUA). */
+    void flush() throws IOException;
+}
