@@ -50,6 +50,9 @@ final class Connection implements Runnable {
             }
             if (session.target != null) {
                 session.target.attach(session.initiatorPort, this);
+                if (!registry.isExported(session.target)) {
+                    return; // withdrawn while we logged in
+                }
             }
             LOG.info("{} logged in from {} to {}", session.parameters.initiatorName, peer,
                     session.target == null ? "discovery" : session.target.name);

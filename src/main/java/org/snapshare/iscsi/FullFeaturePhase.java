@@ -112,18 +112,17 @@ final class FullFeaturePhase {
         CommandPlan plan = lunNumber(pdu.lun()) == 0
                 ? session.target.commands.plan(cdb)
                 : BlockCommandProcessor.planForMissingLun(cdb);
-        int wanted = plan.dataOutLength();
-        if (wanted == 0) {
-            finish(itt, plan.complete(ByteBuffer.allocate(0)), expectedLength, 0, 0);
-            return;
+        int commandLength = plan.dataOutLength();
+        if (expectedLength < commandLength) {
+            // The initiator sends less than the CDB says: write what it sends, report the overflow.
+            plan = plan.limitTo((int) expectedLength);
         }
-        if (expectedLength < wanted) {
-            // The initiator will not send all the command's data: refuse rather than write part of it.
-            sendResponse(itt, ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_CDB), 0x04, wanted - expectedLength, 0);
+        if (plan.dataOutLength() == 0) {
+            finish(itt, plan.complete(ByteBuffer.allocate(0)), expectedLength, 0, commandLength);
             return;
         }
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
-        WriteTask task = new WriteTask(itt, pdu.lun(), plan, expectedLength, unsolicitedFollows);
+        WriteTask task = new WriteTask(itt, pdu.lun(), plan, commandLength, expectedLength, unsolicitedFollows);
         task.accept(0, pdu.data());
         pendingWrites.put(itt, task);
         progress(task);
@@ -146,7 +145,8 @@ final class FullFeaturePhase {
     private void progress(WriteTask task) throws IOException {
         if (task.complete()) {
             pendingWrites.remove(task.itt);
-            finish(task.itt, task.plan.complete(task.data()), task.expectedLength, task.r2tCount(), task.wanted);
+            finish(task.itt, task.plan.complete(task.data()), task.expectedLength, task.r2tCount(),
+                    task.commandLength);
         } else if (task.needsR2t()) {
             int[] burst = task.nextR2t(parameters.maxBurstLength);
             int ttt = nextTargetTransferTag++;

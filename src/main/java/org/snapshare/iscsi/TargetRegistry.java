@@ -36,6 +36,10 @@ public final class TargetRegistry {
         return new ArrayList<>(targets.keySet());
     }
 
+    boolean isExported(ExportedTarget target) {
+        return targets.get(target.name) == target;
+    }
+
     Optional<ExportedTarget> lookup(String name) {
         return Optional.ofNullable(targets.get(name));
     }

@@ -12,6 +12,8 @@ final class WriteTask {
     final int itt;
     final long lun;
     final CommandPlan plan;
+    /** The data-out length the CDB asks for, before any cut; residuals are reported against it. */
+    final int commandLength;
     /** The initiator's ExpectedDataTransferLength. */
     final long expectedLength;
     /** Bytes we take: the command's data, at most what the initiator will send. */
@@ -22,8 +24,10 @@ final class WriteTask {
     private int r2tEnd = -1;
     private int r2tCount;
 
-    WriteTask(int itt, long lun, CommandPlan plan, long expectedLength, boolean unsolicitedFollows) {
+    WriteTask(int itt, long lun, CommandPlan plan, int commandLength, long expectedLength,
+            boolean unsolicitedFollows) {
         this.itt = itt;
+        this.commandLength = commandLength;
         this.lun = lun;
         this.plan = plan;
         this.expectedLength = expectedLength;

@@ -14,6 +14,16 @@ public interface CommandPlan {
     /** Runs the command; {@code dataOut} holds exactly {@link #dataOutLength()} bytes. */
     ScsiResult complete(ByteBuffer dataOut);
 
+    /**
+     * The same command cut to the first {@code bytes} of its data-out, for an
+     * initiator whose ExpectedDataTransferLength is shorter than the CDB's
+     * transfer (RFC 7143, 11.4.5.1: residual overflow). A cut that cannot be
+     * carried out exactly fails the command.
+     */
+    default CommandPlan limitTo(int bytes) {
+        return finished(ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT));
+    }
+
     /** A command that finished while being decoded. */
     static CommandPlan finished(ScsiResult result) {
         return new CommandPlan() {

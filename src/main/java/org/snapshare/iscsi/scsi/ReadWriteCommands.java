@@ -41,27 +41,47 @@ final class ReadWriteCommands {
             throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
         }
         boolean forceUnitAccess = Cdb.u8(cdb, 0) != 0x0a && (Cdb.u8(cdb, 1) & 0x08) != 0;
-        int length = range.byteLength(device.blockSize);
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return length;
-            }
+        return new WritePlan(range.lba, range.blocks, forceUnitAccess);
+    }
 
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                try {
-                    unit.write(range.lba * device.blockSize, dataOut);
-                    if (forceUnitAccess) {
-                        unit.flush();
-                    }
-                    return ScsiResult.good();
-                } catch (IOException e) {
-                    LOG.error("write of {} blocks at LBA {} failed", range.blocks, range.lba, e);
-                    return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
-                }
+    /** A write of whole blocks; it may be cut to fewer whole blocks, never to part of one. */
+    private final class WritePlan implements CommandPlan {
+        private final long lba;
+        private final long blocks;
+        private final boolean forceUnitAccess;
+
+        WritePlan(long lba, long blocks, boolean forceUnitAccess) {
+            this.lba = lba;
+            this.blocks = blocks;
+            this.forceUnitAccess = forceUnitAccess;
+        }
+
+        @Override
+        public int dataOutLength() {
+            return Math.toIntExact(blocks * device.blockSize);
+        }
+
+        @Override
+        public CommandPlan limitTo(int bytes) {
+            if (bytes % device.blockSize != 0) {
+                return CommandPlan.super.limitTo(bytes);
             }
-        };
+            return new WritePlan(lba, bytes / device.blockSize, forceUnitAccess);
+        }
+
+        @Override
+        public ScsiResult complete(ByteBuffer dataOut) {
+            try {
+                unit.write(lba * device.blockSize, dataOut);
+                if (forceUnitAccess) {
+                    unit.flush();
+                }
+                return ScsiResult.good();
+            } catch (IOException e) {
+                LOG.error("write of {} blocks at LBA {} failed", blocks, lba, e);
+                return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+            }
+        }
     }
 
     ScsiResult synchronizeCache(byte[] cdb) throws ScsiException {

@@ -1,0 +1,171 @@
+package org.snapshare.iscsi.scsi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.snapshare.testing.MemoryUnit;
+
+class BlockCommandProcessorTest {
+
+    private static final int BLOCKS = 2048;
+    private final MemoryUnit unit = new MemoryUnit(BLOCKS * 512);
+    private final BlockCommandProcessor processor = new BlockCommandProcessor(unit);
+
+    private static byte[] cdb(int... bytes) {
+        byte[] cdb = new byte[16];
+        for (int i = 0; i < bytes.length; i++) {
+            cdb[i] = (byte) bytes[i];
+        }
+        return cdb;
+    }
+
+    private ScsiResult run(byte[] cdb) {
+        CommandPlan plan = processor.plan(cdb);
+        assertEquals(0, plan.dataOutLength(), "command should need no data-out");
+        return plan.complete(ByteBuffer.allocate(0));
+    }
+
+    private static byte[] data(ScsiResult result) {
+        ByteBuffer in = result.dataIn();
+        byte[] bytes = new byte[in.remaining()];
+        in.get(bytes);
+        return bytes;
+    }
+
+    private static void assertSense(ScsiResult result, SenseCode expected) {
+        assertEquals(ScsiResult.CHECK_CONDITION, result.status);
+        assertEquals(0x70, result.sense[0] & 0xff);
+        assertEquals(expected.key, result.sense[2] & 0x0f, "sense key");
+        assertEquals(expected.asc, result.sense[12] & 0xff, "additional sense code");
+        assertEquals(expected.ascq, result.sense[13] & 0xff, "qualifier");
+    }
+
+    @Test
+    void readCapacityReportsTheLastLbaNotTheBlockCount() {
+        byte[] data10 = data(run(cdb(0x25)));
+        assertEquals(BLOCKS - 1, ByteBuffer.wrap(data10).getInt(0));
+        assertEquals(512, ByteBuffer.wrap(data10).getInt(4));
+
+        byte[] data16 = data(run(cdb(0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32)));
+        assertEquals(32, data16.length);
+        assertEquals(BLOCKS - 1, ByteBuffer.wrap(data16).getLong(0));
+        assertEquals(512, ByteBuffer.wrap(data16).getInt(8));
+    }
+
+    @Test
+    void writeThenReadReturnsTheSameBytes() {
+        CommandPlan write = processor.plan(cdb(0x2a, 0, 0, 0, 0, 10, 0, 0, 2));
+        assertEquals(1024, write.dataOutLength());
+        byte[] pattern = new byte[1024];
+        Arrays.fill(pattern, (byte) 0x5a);
+        assertEquals(ScsiResult.GOOD, write.complete(ByteBuffer.wrap(pattern)).status);
+        assertArrayEquals(pattern, unit.copy(10 * 512, 1024));
+
+        ScsiResult read16 = run(cdb(0x88, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 2));
+        assertArrayEquals(pattern, data(read16));
+    }
+
+    @Test
+    void forceUnitAccessFlushes() {
+        CommandPlan write = processor.plan(cdb(0x2a, 0x08, 0, 0, 0, 0, 0, 0, 1));
+        write.complete(ByteBuffer.allocate(512));
+        assertEquals(1, unit.flushes.get());
+        assertEquals(ScsiResult.GOOD, run(cdb(0x35)).status);
+        assertEquals(2, unit.flushes.get());
+    }
+
+    @Test
+    void accessPastTheEndIsLbaOutOfRange() {
+        assertSense(run(cdb(0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 2)), SenseCode.LBA_OUT_OF_RANGE);
+        assertSense(processor.plan(cdb(0x2a, 0, 0, 0, 0x08, 0x00, 0, 0, 1)).complete(null), SenseCode.LBA_OUT_OF_RANGE);
+        // A 64-bit LBA with the top bit set must not wrap around to "in range".
+        assertSense(run(cdb(0x88, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)), SenseCode.LBA_OUT_OF_RANGE);
+        // The very last block is fine.
+        assertEquals(ScsiResult.GOOD, run(cdb(0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 1)).status);
+    }
+
+    @Test
+    void zeroLengthReadSucceedsWithNoData() {
+        ScsiResult result = run(cdb(0x28, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertEquals(ScsiResult.GOOD, result.status);
+        assertEquals(0, result.dataIn().remaining());
+    }
+
+    @Test
+    void unknownOpcodeIsInvalidCommandOperationCode() {
+        assertSense(run(cdb(0xc7)), SenseCode.INVALID_COMMAND_OPERATION_CODE);
+    }
+
+    @Test
+    void inquiryVpdPagesCarryAStableIdentity() {
+        byte[] supported = data(run(cdb(0x12, 0x01, 0x00, 0, 255)));
+        assertArrayEquals(new byte[] {0x00, (byte) 0x80, (byte) 0x83, (byte) 0xb0, (byte) 0xb1, (byte) 0xb2},
+                Arrays.copyOfRange(supported, 4, supported.length));
+
+        byte[] serial = data(run(cdb(0x12, 0x01, 0x80, 0, 255)));
+        assertEquals("123456789abcdef0", new String(serial, 4, 16, java.nio.charset.StandardCharsets.US_ASCII));
+
+        byte[] ids = data(run(cdb(0x12, 0x01, 0x83, 0, 255)));
+        assertEquals(0x83, ids[1] & 0xff);
+        // First designator: NAA, binary, 8 bytes, locally assigned (NAA 3) followed by the id.
+        assertEquals(0x01, ids[4]);
+        assertEquals(0x03, ids[5]);
+        assertEquals(8, ids[7]);
+        assertEquals(0x3234_5678_9abc_def0L, ByteBuffer.wrap(ids, 8, 8).getLong());
+
+        byte[] again = data(new BlockCommandProcessor(new MemoryUnit(BLOCKS * 512)).plan(cdb(0x12, 1, 0x83, 0, 255))
+                .complete(null));
+        assertArrayEquals(ids, again, "same unique id gives the same identification page");
+    }
+
+    @Test
+    void inquiryHonoursTheAllocationLengthAndRejectsBadFields() {
+        assertEquals(5, data(run(cdb(0x12, 0, 0, 0, 5))).length);
+        assertSense(run(cdb(0x12, 0, 0x80, 0, 255)), SenseCode.INVALID_FIELD_IN_CDB);
+        assertSense(run(cdb(0x12, 1, 0x99, 0, 255)), SenseCode.INVALID_FIELD_IN_CDB);
+    }
+
+    @Test
+    void modeSenseReportsTheWriteCacheAndBlockDescriptor() {
+        byte[] sense6 = data(run(cdb(0x1a, 0, 0x08, 0, 255)));
+        assertEquals(sense6.length - 1, sense6[0] & 0xff);
+        assertEquals(8, sense6[3]);
+        assertEquals(BLOCKS, ByteBuffer.wrap(sense6).getInt(4));
+        assertEquals(0x08, sense6[12]);
+        assertEquals(0x04, sense6[14] & 0x04, "WCE set: writes are volatile until SYNCHRONIZE CACHE");
+
+        byte[] sense10 = data(run(cdb(0x5a, 0x08, 0x3f, 0, 0, 0, 0, 1, 0)));
+        assertEquals(sense10.length - 2, ByteBuffer.wrap(sense10).getShort(0));
+        assertEquals(0, ByteBuffer.wrap(sense10).getShort(6), "DBD: no block descriptor");
+        assertSense(run(cdb(0x1a, 0, 0xc8, 0, 255)), SenseCode.SAVING_PARAMETERS_NOT_SUPPORTED);
+    }
+
+    @Test
+    void reportLunsListsLunZero() {
+        byte[] luns = data(run(cdb(0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 16)));
+        assertEquals(16, luns.length);
+        assertEquals(8, ByteBuffer.wrap(luns).getInt(0));
+        assertSense(run(cdb(0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 8)), SenseCode.INVALID_FIELD_IN_CDB);
+    }
+
+    @Test
+    void readOnlyUnitRefusesWrites() {
+        BlockCommandProcessor readOnly = new BlockCommandProcessor(new MemoryUnit(BLOCKS * 512, 1, true));
+        assertSense(readOnly.plan(cdb(0x2a, 0, 0, 0, 0, 0, 0, 0, 1)).complete(null), SenseCode.WRITE_PROTECTED);
+        byte[] header = data(readOnly.plan(cdb(0x1a, 0, 0x3f, 0, 255)).complete(null));
+        assertEquals(0x80, header[2] & 0x80, "WP bit");
+    }
+
+    @Test
+    void missingLunAnswersInquiryAndRefusesTheRest() {
+        ScsiResult inquiry = BlockCommandProcessor.planForMissingLun(cdb(0x12, 0, 0, 0, 36)).complete(null);
+        assertEquals(0x7f, data(inquiry)[0] & 0xff);
+        assertSense(BlockCommandProcessor.planForMissingLun(cdb(0x00)).complete(null),
+                SenseCode.LOGICAL_UNIT_NOT_SUPPORTED);
+        assertNull(inquiry.sense);
+    }
+}
