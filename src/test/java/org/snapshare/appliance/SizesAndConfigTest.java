@@ -1,0 +1,69 @@
+package org.snapshare.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SizesAndConfigTest {
+
+    @Test
+    void sizesTakeBinaryUnits() throws ConfigException {
+        assertEquals(1L << 30, Sizes.parse("1G"));
+        assertEquals(1L << 30, Sizes.parse("1GiB"));
+        assertEquals(512L << 20, Sizes.parse("512m"));
+        assertEquals(4096, Sizes.parse("4096"));
+        assertEquals("1.0 GiB", Sizes.format(1L << 30));
+    }
+
+    @Test
+    void badSizesSayWhatIsExpected() {
+        for (String bad : new String[] {"", "G", "-1G", "0", "1X", "1.5G", "99999999999P"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Sizes.parse(bad), bad);
+            assertTrue(e.getMessage().contains("e.g. 1G"), e.getMessage());
+        }
+    }
+
+    @Test
+    void embeddedDefaultsMatchTheShippedConfig() throws ConfigException {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        assertEquals(Path.of("./snapshare-data"), defaults.dataDir());
+        assertEquals("127.0.0.1", defaults.portal().getAddress().getHostAddress());
+        assertEquals(3260, defaults.portal().getPort());
+        assertEquals("vol0", defaults.defaultVolume());
+        assertEquals(1L << 30, defaults.defaultVolumeSize());
+        assertEquals("iqn.2026-11.org.snapshare", defaults.iqnPrefix());
+    }
+
+    @Test
+    void configFileOverridesAndUnknownKeysAreNamed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("a.conf");
+        Files.writeString(file, "portal = 127.0.0.2:4000\n");
+        assertEquals(4000, ApplianceConfig.defaults().withFile(file).portal().getPort());
+
+        Files.writeString(file, "portl = 127.0.0.2:4000\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ApplianceConfig.defaults().withFile(file));
+        assertTrue(e.getMessage().contains("[portl]"), e.getMessage());
+
+        assertThrows(ConfigException.class, () -> ApplianceConfig.defaults().withFile(dir.resolve("missing.conf")));
+    }
+
+    @Test
+    void badPortalsAreRefused() {
+        for (String bad : new String[] {"127.0.0.1", "127.0.0.1:", ":3260", "127.0.0.1:70000", "127.0.0.1:x"}) {
+            assertThrows(ConfigException.class, () -> ApplianceConfig.parsePortal(bad), bad);
+        }
+    }
+
+    @Test
+    void volumeNamesMustFitAnIqn() throws ConfigException {
+        assertEquals("vol-1", VolumeNames.check("vol-1"));
+        for (String bad : new String[] {"", "Vol", "-a", "a.b", "a_b", "a".repeat(64)}) {
+            assertThrows(ConfigException.class, () -> VolumeNames.check(bad), bad);
+        }
+    }
+}
