@@ -39,7 +39,8 @@ class VolumeCatalogTest {
 
     @Test
     void originsAreSparse(@TempDir Path dataDir) throws Exception {
-        try (Volume volume = new VolumeCatalog(dataDir).create("big", 1L << 30)) {
+        new VolumeCatalog(dataDir).create("big", 1L << 30).close();
+        {
             Path origin = dataDir.resolve("volumes/big/origin.img");
             assertEquals(1L << 30, Files.size(origin));
             Process stat = new ProcessBuilder("stat", "-c", "%b", origin.toString()).start();

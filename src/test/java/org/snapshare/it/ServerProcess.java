@@ -1,0 +1,116 @@
+package org.snapshare.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged snapshare.jar run as a user would: `java -jar snapshare.jar serve ...` on 127.0.0.1. */
+final class ServerProcess implements Closeable {
+
+    static final String IQN = "iqn.2026-11.org.snapshare:";
+
+    final Path dataDir;
+    final int port;
+    private final Path log;
+    private Process process;
+
+    ServerProcess(Path dataDir) throws IOException {
+        this.dataDir = dataDir;
+        this.port = freePort();
+        this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+    }
+
+    static String jar() {
+        String jar = System.getProperty("snapshare.jar");
+        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "snapshare.jar not built: run mvn verify");
+        return jar;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    String url(String volume) {
+        return "iscsi://127.0.0.1:" + port + "/" + IQN + volume + "/0";
+    }
+
+    String portalUrl() {
+        return "iscsi://127.0.0.1:" + port;
+    }
+
+    /** Starts the server with extra serve arguments and waits until the portal and control socket answer. */
+    ServerProcess start(String... extraArgs) throws Exception {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", jar(), "serve", "--data-dir",
+                dataDir.toString(), "--portal", "127.0.0.1:" + port));
+        command.addAll(List.of(extraArgs));
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("server exited with " + process.exitValue() + ":\n" + log());
+            }
+            if (Files.exists(dataDir.resolve("control.sock")) && portAnswers()) {
+                return this;
+            }
+            Thread.sleep(50);
+        }
+        fail("server did not come up in 30 s:\n" + log());
+        return this;
+    }
+
+    private boolean portAnswers() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SIGTERM, as systemd stops it; returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            fail("server ignored SIGTERM for 30 s");
+        }
+        return process.exitValue();
+    }
+
+    /** Runs the CLI against this server's data dir. */
+    ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", jar()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--data-dir", dataDir.toString()));
+        return ExternalTools.run(60, command.toArray(new String[0]));
+    }
+
+    String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}
