@@ -117,6 +117,9 @@ class ServeIT {
             assertEquals(1, second.exitCode);
             assertTrue(second.output.contains("another snapshare server already serves data dir"), second.output);
 
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(server.dataDir.resolve("control.sock"))));
+
             ExternalTools.Result status = server.cli("status").assertSuccess("status");
             assertTrue(status.output.contains("portal:      127.0.0.1:" + server.port), status.output);
             assertTrue(status.output.contains("volumes:     1"), status.output);
