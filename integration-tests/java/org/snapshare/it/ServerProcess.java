@@ -15,18 +15,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged snapshare.jar run as a user would: `java -jar snapshare.jar serve ...` on 127.0.0.1. */
-final class ServerProcess implements Closeable {
+/**
+ * The server run as a user would: by default the packaged jar
+ * (`java -jar target/snapshare.jar serve ...`), or another launcher such as
+ * the installed /usr/bin/snapshare; always on 127.0.0.1.
+ */
+class ServerProcess implements Closeable {
 
     static final String IQN = "iqn.2026-11.org.snapshare:";
 
     final Path dataDir;
     final int port;
+    private final List<String> launcher;
     private final Path log;
     private Process process;
 
     ServerProcess(Path dataDir) throws IOException {
+        this(dataDir, List.of("java", "-jar", jar()));
+    }
+
+    ServerProcess(Path dataDir, List<String> launcher) throws IOException {
         this.dataDir = dataDir;
+        this.launcher = launcher;
         this.port = freePort();
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
     }
@@ -53,8 +63,8 @@ final class ServerProcess implements Closeable {
 
     /** Starts the server with extra serve arguments and waits until the portal and control socket answer. */
     ServerProcess start(String... extraArgs) throws Exception {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", jar(), "serve", "--data-dir",
-                dataDir.toString(), "--portal", "127.0.0.1:" + port));
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--portal", "127.0.0.1:" + port));
         command.addAll(List.of(extraArgs));
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -93,7 +103,7 @@ final class ServerProcess implements Closeable {
 
     /** Runs the CLI against this server's data dir. */
     ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", jar()));
+        List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(args));
         command.addAll(List.of("--data-dir", dataDir.toString()));
         return ExternalTools.run(60, command.toArray(new String[0]));

@@ -25,8 +25,8 @@ import org.snapshare.control.ControlResponse;
 /** One method per command: parse its options, then act. */
 final class Commands {
 
-    /** Overrides the embedded default data dir for every command, e.g. in the Debian launcher. */
-    static final String DATA_DIR_ENV = "SNAPSHARE_DATA_DIR";
+    /** A config file every command reads when --config is not given (the Debian launcher sets it). */
+    static final String CONFIG_ENV = "SNAPSHARE_CONFIG";
 
     private static final String OVERVIEW = String.join("\n",
             "usage: snapshare <command> [options]",
@@ -41,8 +41,9 @@ final class Commands {
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
             "  status                           show what the server is doing",
             "",
-            "Every command takes --data-dir DIR (default: $" + DATA_DIR_ENV + ", else ./snapshare-data)",
-            "and --help. Options: --version, --help.",
+            "Every command takes --data-dir DIR, --config FILE (default: $" + CONFIG_ENV + ", else the",
+            "built-in defaults: data dir ./snapshare-data, portal 127.0.0.1:3260) and --help.",
+            "Options: --version, --help.",
             "Exit status: 0 success, 1 failure, 2 wrong command line.");
 
     private final PrintStream out;
@@ -64,22 +65,13 @@ final class Commands {
     int serve(String[] args) throws UsageException, CommandFailedException {
         Options options = withCommon(new Options())
                 .addOption(Option.builder().longOpt("portal").hasArg().argName("HOST:PORT")
-                        .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build())
-                .addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
-                        .desc("config file laid over the embedded defaults").build());
+                        .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build());
         CommandLine line = parse("serve", options, args, 0);
         if (line == null) {
             return Main.OK;
         }
         try {
-            ApplianceConfig config = ApplianceConfig.defaults();
-            if (line.hasOption("config")) {
-                config = config.withFile(Path.of(line.getOptionValue("config")));
-            }
-            String dataDir = line.getOptionValue("data-dir", System.getenv(DATA_DIR_ENV));
-            if (dataDir != null) {
-                config = config.with("data-dir", dataDir);
-            }
+            ApplianceConfig config = config(line);
             if (line.hasOption("portal")) {
                 config = config.with("portal", line.getOptionValue("portal"));
             }
@@ -172,8 +164,8 @@ final class Commands {
     private int request(CommandLine line, List<String> request) throws CommandFailedException {
         ControlResponse response;
         try {
-            response = new ControlClient(dataDir(line)).send(request);
-        } catch (IOException e) {
+            response = new ControlClient(config(line).dataDir()).send(request);
+        } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
         }
         if (!response.ok) {
@@ -183,16 +175,25 @@ final class Commands {
         return Main.OK;
     }
 
-    private static Path dataDir(CommandLine line) {
-        String env = System.getenv(DATA_DIR_ENV);
-        String fallback = env != null ? env : ApplianceConfig.defaults().dataDir().toString();
-        return Path.of(line.getOptionValue("data-dir", fallback));
+    /** Built-in defaults, then --config or $SNAPSHARE_CONFIG, then --data-dir. */
+    private static ApplianceConfig config(CommandLine line) throws ConfigException {
+        ApplianceConfig config = ApplianceConfig.defaults();
+        String file = line.getOptionValue("config", System.getenv(CONFIG_ENV));
+        if (file != null) {
+            config = config.withFile(Path.of(file));
+        }
+        if (line.hasOption("data-dir")) {
+            config = config.with("data-dir", line.getOptionValue("data-dir"));
+        }
+        return config;
     }
 
     private static Options withCommon(Options options) {
         return options
                 .addOption(Option.builder().longOpt("data-dir").hasArg().argName("DIR")
-                        .desc("data directory (default $" + DATA_DIR_ENV + ", else ./snapshare-data)").build())
+                        .desc("data directory (default: from the config, else ./snapshare-data)").build())
+                .addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
+                        .desc("config file laid over the built-in defaults (default $" + CONFIG_ENV + ")").build())
                 .addOption(Option.builder("h").longOpt("help").desc("show this help").build());
     }
 

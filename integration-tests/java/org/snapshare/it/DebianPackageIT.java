@@ -1,0 +1,81 @@
+package org.snapshare.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Installs the built .deb into this machine (as root), runs the installed
+ * server with the installed config on a temp data dir and a loopback portal,
+ * checks it with iscsi-ls, then purges the package again.
+ */
+class DebianPackageIT {
+
+    private static Path deb;
+
+    @BeforeAll
+    static void packageBuilt() throws Exception {
+        ExternalTools.require("dpkg", "apt-get", "lintian", "iscsi-ls");
+        assertEquals("0", ExternalTools.run(10, "id", "-u").output.trim(),
+                "installing the package needs root; run the README's test command as root");
+        Path target = Path.of(ServerProcess.jar()).getParent();
+        try (Stream<Path> files = Files.list(target)) {
+            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("snapshare_.*_all\\.deb"))
+                    .collect(Collectors.toList());
+            assertEquals(1, debs.size(), "exactly one snapshare_*_all.deb in target/: " + debs);
+            deb = debs.get(0);
+        }
+    }
+
+    @Test
+    void lintianFindsNoErrors() throws Exception {
+        ExternalTools.Result lintian = ExternalTools.run(300, "lintian", deb.toString());
+        assertFalse(lintian.output.lines().anyMatch(line -> line.startsWith("E:")), lintian.output);
+        assertEquals(0, lintian.exitCode, lintian.output);
+    }
+
+    @Test
+    void installsRunsAndPurgesCleanly(@TempDir Path dir) throws Exception {
+        try {
+            ExternalTools.run(300, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
+                    deb.toAbsolutePath().toString()).assertSuccess("apt-get install ./snapshare.deb");
+            assertTrue(ExternalTools.run(30, "snapshare", "--version").assertSuccess("snapshare --version")
+                    .output.startsWith("snapshare "));
+            assertEquals("snapshare", ExternalTools.run(10, "stat", "-c", "%U", "/var/lib/snapshare").output.trim());
+            assertTrue(Files.isRegularFile(Path.of("/lib/systemd/system/snapshare.service")));
+            String conffiles = ExternalTools.run(10, "cat", "/var/lib/dpkg/info/snapshare.conffiles").output;
+            assertTrue(conffiles.contains("/etc/snapshare/snapshare.conf"), conffiles);
+
+            try (InstalledServer server = new InstalledServer(dir.resolve("data"))) {
+                ExternalTools.Result ls = ExternalTools.run(30, "iscsi-ls", server.portalUrl()).assertSuccess("ls");
+                assertTrue(ls.output.contains("Target:" + ServerProcess.IQN + "vol0"), ls.output);
+                ExternalTools.Result status = ExternalTools.run(30, "snapshare", "status", "--data-dir",
+                        server.dataDir.toString()).assertSuccess("installed snapshare status");
+                assertTrue(status.output.contains("volumes:     1"), status.output);
+            }
+        } finally {
+            ExternalTools.run(300, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "purge", "-y", "-q",
+                    "snapshare").assertSuccess("apt-get purge snapshare");
+        }
+        assertFalse(Files.exists(Path.of("/usr/bin/snapshare")));
+        assertFalse(Files.exists(Path.of("/etc/snapshare")), "purge removes the config");
+        assertTrue(Files.isDirectory(Path.of("/var/lib/snapshare")), "purge keeps user data");
+    }
+
+    /** The installed launcher serving with the installed config, redirected to a temp dir and port. */
+    private static final class InstalledServer extends ServerProcess {
+        InstalledServer(Path dataDir) throws Exception {
+            super(dataDir, List.of("snapshare"));
+            start("--config", "/etc/snapshare/snapshare.conf");
+        }
+    }
+}
