@@ -1,0 +1,135 @@
+package org.snapshare.device;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * An in-memory device for crash tests. It remembers which writes happened
+ * since the last flush; {@link #powerCut} then builds the device a reboot
+ * would find: everything flushed, plus any subset of the unflushed writes,
+ * each possibly torn (only some of its 512-byte sectors written). It can also
+ * be told to fail every write after the n-th, to stop a workload at a chosen
+ * point.
+ */
+public final class FaultInjectingDevice implements BlockDevice {
+
+    /** The unit a torn write keeps or loses, as disks do. */
+    public static final int SECTOR = 512;
+
+    private final byte[] durable;
+    private final byte[] visible;
+    private final List<long[]> unflushed = new ArrayList<>(); // {offset, length}
+    private final List<byte[]> unflushedData = new ArrayList<>();
+    private long writes;
+    private long failAfterWrites = Long.MAX_VALUE;
+
+    public FaultInjectingDevice(int size) {
+        this.durable = new byte[size];
+        this.visible = new byte[size];
+    }
+
+    private FaultInjectingDevice(byte[] image) {
+        this.durable = image.clone();
+        this.visible = image.clone();
+    }
+
+    /** Writes after the first {@code count} (counted from now) throw, as if the power went. */
+    public synchronized void failAfterWrites(long count) {
+        this.failAfterWrites = writes + count;
+    }
+
+    public synchronized long writeCount() {
+        return writes;
+    }
+
+    public synchronized int unflushedWrites() {
+        return unflushed.size();
+    }
+
+    @Override
+    public long size() {
+        return visible.length;
+    }
+
+    @Override
+    public synchronized void read(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining());
+        dst.put(visible, (int) offset, dst.remaining());
+    }
+
+    @Override
+    public synchronized void write(long offset, ByteBuffer src) throws IOException {
+        check(offset, src.remaining());
+        if (writes >= failAfterWrites) {
+            throw new IOException("injected power cut: write " + writes + " refused");
+        }
+        writes++;
+        byte[] data = new byte[src.remaining()];
+        src.get(data);
+        System.arraycopy(data, 0, visible, (int) offset, data.length);
+        unflushed.add(new long[] {offset, data.length});
+        unflushedData.add(data);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+        if (writes >= failAfterWrites && !unflushed.isEmpty()) {
+            throw new IOException("injected power cut: flush refused");
+        }
+        for (int i = 0; i < unflushed.size(); i++) {
+            System.arraycopy(unflushedData.get(i), 0, durable, (int) unflushed.get(i)[0], unflushedData.get(i).length);
+        }
+        unflushed.clear();
+        unflushedData.clear();
+    }
+
+    /**
+     * The device after a power cut: flushed data, plus each unflushed write
+     * kept or dropped at random; with {@code tear}, a kept write may keep only
+     * some of its sectors. Writes are replayed in order, so a later write to the
+     * same place wins when both are kept.
+     */
+    public synchronized FaultInjectingDevice powerCut(Random random, boolean tear) {
+        byte[] image = durable.clone();
+        for (int i = 0; i < unflushed.size(); i++) {
+            if (!random.nextBoolean()) {
+                continue;
+            }
+            int offset = (int) unflushed.get(i)[0];
+            byte[] data = unflushedData.get(i);
+            for (int sector = 0; sector < data.length; sector += SECTOR) {
+                if (!tear || random.nextBoolean()) {
+                    int length = Math.min(SECTOR, data.length - sector);
+                    System.arraycopy(data, sector, image, offset + sector, length);
+                }
+            }
+        }
+        return new FaultInjectingDevice(image);
+    }
+
+    /** The device after a power cut that lost every unflushed write. */
+    public synchronized FaultInjectingDevice powerCutDroppingAll() {
+        return new FaultInjectingDevice(durable);
+    }
+
+    /** A copy of what reads return now (for comparisons in tests). */
+    public synchronized byte[] contents() {
+        return Arrays.copyOf(visible, visible.length);
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+
+    private void check(long offset, int length) throws IOException {
+        if (offset < 0 || offset + length > visible.length) {
+            throw new IOException("access of " + length + " bytes at " + offset + " outside a "
+                    + visible.length + "-byte device");
+        }
+    }
+}
