@@ -1,0 +1,258 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.util.function.Predicate;
+
+/**
+ * The copy-on-write B+-tree of exception entries. A node that is not fresh
+ * in the open transaction is never changed in place: it is copied to a new
+ * chunk ("shadowed") and the old chunk is freed when the transaction commits,
+ * so the last committed tree stays intact on disk until the next commit.
+ * Nodes are split when full and dropped when empty; they are not merged.
+ */
+final class BTree {
+
+    private final NodeCache nodes;
+    private final SpaceMap space;
+    private final int leafCapacity;
+    private final int internalCapacity;
+    long root;
+    int height;
+
+    BTree(NodeCache nodes, SpaceMap space, int chunkSize, long root, int height) {
+        this.nodes = nodes;
+        this.space = space;
+        this.leafCapacity = Node.capacity(chunkSize, true);
+        this.internalCapacity = Node.capacity(chunkSize, false);
+        this.root = root;
+        this.height = height;
+    }
+
+    /** The entry with the greatest key <= (c, f), or null. */
+    ExceptionEntry floor(long c, long f) throws IOException {
+        return height == 0 ? null : floor(nodes.read(root), c, f);
+    }
+
+    private ExceptionEntry floor(Node node, long c, long f) throws IOException {
+        int i = node.floor(c, f);
+        if (node.isLeaf()) {
+            return i < 0 ? null : node.entry(i);
+        }
+        // A separator may be stale after removals: step back a child if this one has nothing <= key.
+        for (int child = Math.max(i, 0); child >= 0; child--) {
+            ExceptionEntry found = floor(nodes.read(node.value[child]), c, f);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    /** The entry covering snapshot {@code id} for origin chunk {@code c}, or null. */
+    ExceptionEntry find(long c, long id) throws IOException {
+        ExceptionEntry floor = floor(c, id);
+        return floor != null && floor.originChunk() == c && floor.toId() >= id ? floor : null;
+    }
+
+    /** Visits entries in key order from (c, f) until the visitor returns false. */
+    void scan(long c, long f, Predicate<ExceptionEntry> visitor) throws IOException {
+        if (height > 0) {
+            scan(nodes.read(root), c, f, visitor);
+        }
+    }
+
+    private boolean scan(Node node, long c, long f, Predicate<ExceptionEntry> visitor) throws IOException {
+        int start = node.floor(c, f);
+        if (node.isLeaf()) {
+            int i = start >= 0 && Node.compare(node.chunk[start], node.from[start], c, f) == 0 ? start : start + 1;
+            for (; i < node.count; i++) {
+                if (!visitor.test(node.entry(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = Math.max(start, 0); i < node.count; i++) {
+            if (!scan(nodes.read(node.value[i]), c, f, visitor)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void insert(ExceptionEntry entry) throws IOException {
+        if (height == 0) {
+            Node leaf = newNode(0);
+            leaf.insertAt(0, entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk());
+            root = leaf.location;
+            height = 1;
+            return;
+        }
+        Node top = writable(nodes.read(root));
+        root = top.location;
+        Node right = insert(top, entry);
+        if (right != null) {
+            Node newRoot = newNode(height);
+            newRoot.insertAt(0, top.chunk[0], top.from[0], top.location, 0);
+            newRoot.insertAt(1, right.chunk[0], right.from[0], right.location, 0);
+            root = newRoot.location;
+            height++;
+        }
+    }
+
+    /** Inserts below {@code node} (writable); returns the new right sibling if it split. */
+    private Node insert(Node node, ExceptionEntry e) throws IOException {
+        long c = e.originChunk();
+        long f = e.fromId();
+        int i = node.floor(c, f);
+        if (node.isLeaf()) {
+            if (i >= 0 && Node.compare(node.chunk[i], node.from[i], c, f) == 0) {
+                throw new IllegalStateException("an entry for chunk " + c + " from id " + f + " exists");
+            }
+            node.insertAt(i + 1, c, f, e.toId(), e.storeChunk());
+        } else {
+            int slot = Math.max(i, 0);
+            if (i < 0) {
+                node.chunk[0] = c; // keep the first separator a lower bound of everything below
+                node.from[0] = f;
+            }
+            Node child = writable(nodes.read(node.value[slot]));
+            node.value[slot] = child.location;
+            Node split = insert(child, e);
+            if (split != null) {
+                node.insertAt(slot + 1, split.chunk[0], split.from[0], split.location, 0);
+            }
+        }
+        if (node.count > (node.isLeaf() ? leafCapacity : internalCapacity)) {
+            Node right = newNode(node.level);
+            node.moveTail(node.count / 2, right);
+            return right;
+        }
+        return null;
+    }
+
+    /** Removes the entry keyed (c, f); false if there is none. */
+    boolean remove(long c, long f) throws IOException {
+        if (!exists(c, f)) {
+            return false;
+        }
+        Node top = writable(nodes.read(root));
+        root = top.location;
+        remove(top, c, f);
+        if (top.count == 0) {
+            release(top);
+            root = 0;
+            height = 0;
+        }
+        while (height > 1) {
+            Node current = nodes.read(root);
+            if (current.count != 1) {
+                break;
+            }
+            root = current.value[0];
+            release(current);
+            height--;
+        }
+        return true;
+    }
+
+    private void remove(Node node, long c, long f) throws IOException {
+        int i = node.floor(c, f);
+        if (node.isLeaf()) {
+            node.removeAt(i);
+            return;
+        }
+        // exists() proved the key is here; with stale separators it may sit in an earlier child.
+        for (int slot = Math.max(i, 0); slot >= 0; slot--) {
+            Node peek = nodes.read(node.value[slot]);
+            if (contains(peek, c, f)) {
+                Node child = writable(peek);
+                node.value[slot] = child.location;
+                remove(child, c, f);
+                if (child.count == 0) {
+                    release(child);
+                    node.removeAt(slot);
+                }
+                return;
+            }
+        }
+        throw new IllegalStateException("entry " + c + ":" + f + " vanished during removal");
+    }
+
+    /** Replaces the to-id and store chunk of the entry keyed (c, f); false if there is none. */
+    boolean update(long c, long f, long toId, long storeChunk) throws IOException {
+        if (!exists(c, f)) {
+            return false;
+        }
+        Node node = writable(nodes.read(root));
+        root = node.location;
+        while (!node.isLeaf()) {
+            int i = node.floor(c, f);
+            int slot = Math.max(i, 0);
+            while (!contains(nodes.read(node.value[slot]), c, f)) {
+                slot--;
+            }
+            Node child = writable(nodes.read(node.value[slot]));
+            node.value[slot] = child.location;
+            node = child;
+        }
+        int i = node.floor(c, f);
+        node.value[i] = toId;
+        node.store[i] = storeChunk;
+        return true;
+    }
+
+    private boolean exists(long c, long f) throws IOException {
+        ExceptionEntry floor = floor(c, f);
+        return floor != null && floor.originChunk() == c && floor.fromId() == f;
+    }
+
+    private boolean contains(Node node, long c, long f) throws IOException {
+        ExceptionEntry floor = floor(node, c, f);
+        return floor != null && floor.originChunk() == c && floor.fromId() == f;
+    }
+
+    /** Every chunk of the tree, for check: visits each node once. */
+    void visitNodes(NodeVisitor visitor) throws IOException {
+        if (height > 0) {
+            visitNodes(root, height - 1, visitor);
+        }
+    }
+
+    interface NodeVisitor {
+        void visit(Node node, int expectedLevel) throws IOException;
+    }
+
+    private void visitNodes(long location, int expectedLevel, NodeVisitor visitor) throws IOException {
+        Node node = nodes.read(location);
+        visitor.visit(node, expectedLevel);
+        if (!node.isLeaf() && node.level == expectedLevel) {
+            for (int i = 0; i < node.count; i++) {
+                visitNodes(node.value[i], expectedLevel - 1, visitor);
+            }
+        }
+    }
+
+    private Node writable(Node node) throws StoreFullException {
+        if (space.isFresh(node.location)) {
+            nodes.markDirty(node);
+            return node;
+        }
+        Node copy = node.copyTo(space.allocate(), node.isLeaf() ? leafCapacity : internalCapacity);
+        space.free(node.location);
+        nodes.forget(node.location);
+        nodes.markDirty(copy);
+        return copy;
+    }
+
+    private Node newNode(int level) throws StoreFullException {
+        Node node = new Node(space.allocate(), level, level == 0 ? leafCapacity : internalCapacity);
+        nodes.markDirty(node);
+        return node;
+    }
+
+    private void release(Node node) {
+        nodes.forget(node.location);
+        space.free(node.location);
+    }
+}

@@ -1,0 +1,58 @@
+package org.snapshare.store;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The 24-byte header every chunk-sized metadata block starts with (docs/FORMAT.md):
+ * magic u32, version u16, a u16 the block type uses, CRC32C u32, a u32 the
+ * block type uses, and the block's own chunk number u64 (catches misdirected
+ * writes). The CRC covers the whole block with the CRC field taken as zero.
+ */
+final class MetaBlock {
+
+    static final int HEADER = 24;
+    static final short VERSION = 1;
+    static final int CRC_OFFSET = 8;
+
+    private MetaBlock() {
+    }
+
+    static void writeHeader(ByteBuffer block, int magic, int small, int count, long self) {
+        block.putInt(0, magic).putShort(4, VERSION).putShort(6, (short) small).putInt(CRC_OFFSET, 0)
+                .putInt(12, count).putLong(16, self);
+    }
+
+    /** Fills in the CRC; call after the whole block is written. */
+    static void seal(ByteBuffer block) {
+        block.putInt(CRC_OFFSET, 0);
+        block.putInt(CRC_OFFSET, crc(block));
+    }
+
+    /** Checks magic, version, self pointer and CRC; throws naming what was wrong. */
+    static void verify(ByteBuffer block, int magic, long self, String what) throws StoreCorruptException {
+        if (block.getInt(0) != magic) {
+            throw new StoreCorruptException(what + " at chunk " + self + ": bad magic 0x"
+                    + Integer.toHexString(block.getInt(0)));
+        }
+        if (block.getShort(4) != VERSION) {
+            throw new StoreCorruptException(what + " at chunk " + self + ": unknown version " + block.getShort(4));
+        }
+        if (block.getLong(16) != self) {
+            throw new StoreCorruptException(what + " at chunk " + self + " claims to be chunk " + block.getLong(16));
+        }
+        int stored = block.getInt(CRC_OFFSET);
+        block.putInt(CRC_OFFSET, 0);
+        int actual = crc(block);
+        block.putInt(CRC_OFFSET, stored);
+        if (stored != actual) {
+            throw new StoreCorruptException(what + " at chunk " + self + ": checksum mismatch");
+        }
+    }
+
+    static int crc(ByteBuffer block) {
+        CRC32C crc = new CRC32C();
+        crc.update(block.duplicate().clear());
+        return (int) crc.getValue();
+    }
+}

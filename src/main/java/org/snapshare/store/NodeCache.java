@@ -1,0 +1,84 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.snapshare.device.BlockDevice;
+
+/**
+ * Reads, caches and writes B+-tree nodes. Clean nodes live in an LRU bounded
+ * by {@code maxCachedNodes}; nodes changed in the open transaction are kept
+ * apart until the commit writes them, so memory is the cache limit plus one
+ * transaction's changes.
+ */
+final class NodeCache {
+
+    private final BlockDevice device;
+    private final int chunkSize;
+    private final Map<Long, Node> clean;
+    private final Map<Long, Node> dirty = new HashMap<>();
+    private long reads;
+
+    NodeCache(BlockDevice device, int chunkSize, int maxCachedNodes) {
+        this.device = device;
+        this.chunkSize = chunkSize;
+        this.clean = new LinkedHashMap<>(256, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Node> eldest) {
+                return size() > maxCachedNodes;
+            }
+        };
+    }
+
+    Node read(long location) throws IOException {
+        Node node = dirty.get(location);
+        if (node == null) {
+            node = clean.get(location);
+        }
+        if (node == null) {
+            ByteBuffer block = ByteBuffer.allocate(chunkSize);
+            device.read(location * chunkSize, block);
+            reads++;
+            node = Node.decode(block, location, chunkSize);
+            clean.put(location, node);
+        }
+        return node;
+    }
+
+    /** Registers a node changed in this transaction (it must live at a fresh chunk). */
+    void markDirty(Node node) {
+        clean.remove(node.location);
+        dirty.put(node.location, node);
+    }
+
+    void forget(long location) {
+        clean.remove(location);
+        dirty.remove(location);
+    }
+
+    /** Writes every changed node (not flushed) and moves them to the clean cache. */
+    void writeDirty() throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        for (Node node : dirty.values()) {
+            node.encode(block);
+            block.clear();
+            device.write(node.location * chunkSize, block);
+        }
+        clean.putAll(dirty);
+        dirty.clear();
+    }
+
+    /** Drops every cached node, e.g. after a failed commit. */
+    void invalidate() {
+        clean.clear();
+        dirty.clear();
+    }
+
+    long deviceReads() {
+        return reads;
+    }
+}

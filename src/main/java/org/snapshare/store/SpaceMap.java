@@ -1,0 +1,263 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.snapshare.device.BlockDevice;
+
+/**
+ * Which chunks of the store are in use: one bit per chunk, held in memory
+ * (chunkCount / 8 bytes) and kept on disk as bitmap blocks found through
+ * index blocks, both shadow-paged like the tree.
+ *
+ * Chunks allocated in the open transaction are "fresh": nothing durable
+ * refers to them, so they may be rewritten or freed at once. Any other chunk
+ * freed in a transaction stays untouchable until the transaction commits;
+ * its bit is cleared in the bitmap that the commit writes.
+ */
+final class SpaceMap {
+
+    static final int BITMAP_MAGIC = 0x534d4250; // "SMBP"
+    static final int INDEX_MAGIC = 0x534d4958;  // "SMIX"
+
+    private final BlockDevice device;
+    private final int chunkSize;
+    private final long chunkCount;
+    private final int wordsPerBitmap;
+    private final int pointersPerIndex;
+    private final long[] bits;
+    private long[] bitmapLocation;
+    private long[] indexLocation;
+    private final BitSet dirtyBitmaps = new BitSet();
+    private boolean indexDirty;
+    private final Set<Long> fresh = new HashSet<>();
+    private final Set<Long> freedThisTransaction = new HashSet<>();
+    private final List<Long> pendingFrees = new ArrayList<>();
+    private long freeCount;
+    private long cursor;
+
+    private SpaceMap(BlockDevice device, int chunkSize, long chunkCount) {
+        this.device = device;
+        this.chunkSize = chunkSize;
+        this.chunkCount = chunkCount;
+        this.wordsPerBitmap = (chunkSize - MetaBlock.HEADER) / 8;
+        this.pointersPerIndex = (chunkSize - MetaBlock.HEADER) / 8;
+        this.bits = new long[(int) ((chunkCount + 63) / 64)];
+        int bitmaps = (int) ((chunkCount + bitsPerBitmap() - 1) / bitsPerBitmap());
+        this.bitmapLocation = new long[bitmaps];
+        this.indexLocation = new long[(bitmaps + pointersPerIndex - 1) / pointersPerIndex];
+        if (indexLocation.length > CommitBlock.MAX_INDEX_CHUNKS) {
+            throw new IllegalArgumentException(chunkCount + " chunks need " + indexLocation.length
+                    + " space map index chunks; at most " + CommitBlock.MAX_INDEX_CHUNKS + " fit: use larger chunks");
+        }
+    }
+
+    long bitsPerBitmap() {
+        return (long) wordsPerBitmap * 64;
+    }
+
+    /** A new map with the first {@code reserved} chunks in use; its blocks are written by the first commit. */
+    static SpaceMap format(BlockDevice device, int chunkSize, long chunkCount, long reserved) throws StoreException {
+        SpaceMap map = new SpaceMap(device, chunkSize, chunkCount);
+        map.freeCount = chunkCount;
+        for (long chunk = 0; chunk < reserved; chunk++) {
+            map.set(chunk);
+        }
+        for (int i = 0; i < map.bitmapLocation.length; i++) {
+            map.bitmapLocation[i] = map.allocate();
+        }
+        for (int i = 0; i < map.indexLocation.length; i++) {
+            map.indexLocation[i] = map.allocate();
+        }
+        map.dirtyBitmaps.set(0, map.bitmapLocation.length);
+        map.indexDirty = true;
+        return map;
+    }
+
+    static SpaceMap load(BlockDevice device, int chunkSize, long chunkCount, long[] index) throws IOException {
+        SpaceMap map = new SpaceMap(device, chunkSize, chunkCount);
+        if (index.length != map.indexLocation.length) {
+            throw new StoreCorruptException("commit block lists " + index.length + " space map index chunks, the"
+                    + " geometry needs " + map.indexLocation.length);
+        }
+        map.indexLocation = index.clone();
+        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        for (int i = 0; i < index.length; i++) {
+            map.readBlock(index[i], block, INDEX_MAGIC, "space map index");
+            for (int p = 0; p < block.getInt(12); p++) {
+                map.bitmapLocation[i * map.pointersPerIndex + p] = block.getLong(MetaBlock.HEADER + 8 * p);
+            }
+        }
+        for (int b = 0; b < map.bitmapLocation.length; b++) {
+            map.readBlock(map.bitmapLocation[b], block, BITMAP_MAGIC, "space map bitmap");
+            int first = b * map.wordsPerBitmap;
+            for (int w = 0; w < map.wordsPerBitmap && first + w < map.bits.length; w++) {
+                map.bits[first + w] = block.getLong(MetaBlock.HEADER + 8 * w);
+            }
+        }
+        long lastWordBits = chunkCount % 64;
+        if (lastWordBits != 0) {
+            map.bits[map.bits.length - 1] &= (1L << lastWordBits) - 1;
+        }
+        long used = 0;
+        for (long word : map.bits) {
+            used += Long.bitCount(word);
+        }
+        map.freeCount = chunkCount - used;
+        return map;
+    }
+
+    private void readBlock(long chunk, ByteBuffer block, int magic, String what) throws IOException {
+        if (chunk <= 0 || chunk >= chunkCount) {
+            throw new StoreCorruptException(what + " pointer " + chunk + " is outside the store");
+        }
+        block.clear();
+        device.read(chunk * chunkSize, block);
+        MetaBlock.verify(block, magic, chunk, what);
+    }
+
+    long freeChunks() {
+        return freeCount;
+    }
+
+    boolean isAllocated(long chunk) {
+        return (bits[(int) (chunk >>> 6)] & (1L << chunk)) != 0;
+    }
+
+    boolean isFresh(long chunk) {
+        return fresh.contains(chunk);
+    }
+
+    /** A free chunk, now in use and fresh. */
+    long allocate() throws StoreFullException {
+        for (long scanned = 0; scanned < chunkCount; scanned++) {
+            long chunk = cursor;
+            cursor = cursor + 1 == chunkCount ? 0 : cursor + 1;
+            if (!isAllocated(chunk) && !freedThisTransaction.contains(chunk)) {
+                set(chunk);
+                fresh.add(chunk);
+                return chunk;
+            }
+        }
+        throw new StoreFullException(chunkCount);
+    }
+
+    /** Gives a chunk back: at once if fresh, else when the transaction commits. */
+    void free(long chunk) {
+        if (!isAllocated(chunk) || freedThisTransaction.contains(chunk)) {
+            throw new IllegalStateException("chunk " + chunk + " freed twice");
+        }
+        if (fresh.remove(chunk)) {
+            clear(chunk);
+        } else {
+            freedThisTransaction.add(chunk);
+            pendingFrees.add(chunk);
+        }
+    }
+
+    /**
+     * Writes the bitmap and index blocks the transaction changed to fresh
+     * chunks (not flushed) and returns the new index locations for the commit
+     * block. Shadowing allocates and frees chunks itself, which may change
+     * more bitmap blocks, so it runs until nothing changes.
+     */
+    long[] writeChanges() throws IOException {
+        boolean changed = true;
+        while (changed) {
+            changed = applyPendingFrees();
+            for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
+                if (!fresh.contains(bitmapLocation[b])) {
+                    long old = bitmapLocation[b];
+                    bitmapLocation[b] = allocate();
+                    free(old);
+                    indexDirty = true;
+                    changed = true;
+                }
+            }
+            if (indexDirty) {
+                for (int i = 0; i < indexLocation.length; i++) {
+                    if (!fresh.contains(indexLocation[i])) {
+                        long old = indexLocation[i];
+                        indexLocation[i] = allocate();
+                        free(old);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
+            block.clear();
+            MetaBlock.writeHeader(block, BITMAP_MAGIC, 0, wordsPerBitmap, bitmapLocation[b]);
+            int first = b * wordsPerBitmap;
+            for (int w = 0; w < wordsPerBitmap; w++) {
+                block.putLong(MetaBlock.HEADER + 8 * w, first + w < bits.length ? bits[first + w] : 0);
+            }
+            writeBlock(bitmapLocation[b], block);
+        }
+        if (indexDirty) {
+            for (int i = 0; i < indexLocation.length; i++) {
+                block.clear();
+                java.util.Arrays.fill(block.array(), (byte) 0);
+                int count = Math.min(pointersPerIndex, bitmapLocation.length - i * pointersPerIndex);
+                MetaBlock.writeHeader(block, INDEX_MAGIC, 0, count, indexLocation[i]);
+                for (int p = 0; p < count; p++) {
+                    block.putLong(MetaBlock.HEADER + 8 * p, bitmapLocation[i * pointersPerIndex + p]);
+                }
+                writeBlock(indexLocation[i], block);
+            }
+        }
+        return indexLocation.clone();
+    }
+
+    /** The commit is durable: every chunk is ordinary again and deferred frees may be reused. */
+    void committed() {
+        fresh.clear();
+        freedThisTransaction.clear();
+        dirtyBitmaps.clear();
+        indexDirty = false;
+    }
+
+    /** Chunks holding the space map itself, for check. */
+    List<Long> metadataChunks() {
+        List<Long> chunks = new ArrayList<>();
+        for (long location : bitmapLocation) {
+            chunks.add(location);
+        }
+        for (long location : indexLocation) {
+            chunks.add(location);
+        }
+        return chunks;
+    }
+
+    private boolean applyPendingFrees() {
+        boolean any = !pendingFrees.isEmpty();
+        for (long chunk : pendingFrees) {
+            clear(chunk);
+        }
+        pendingFrees.clear();
+        return any;
+    }
+
+    private void writeBlock(long chunk, ByteBuffer block) throws IOException {
+        MetaBlock.seal(block);
+        block.clear();
+        device.write(chunk * chunkSize, block);
+    }
+
+    private void set(long chunk) {
+        bits[(int) (chunk >>> 6)] |= 1L << chunk;
+        dirtyBitmaps.set((int) (chunk / bitsPerBitmap()));
+        freeCount--;
+    }
+
+    private void clear(long chunk) {
+        bits[(int) (chunk >>> 6)] &= ~(1L << chunk);
+        dirtyBitmaps.set((int) (chunk / bitsPerBitmap()));
+        freeCount++;
+    }
+}
