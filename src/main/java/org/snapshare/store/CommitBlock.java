@@ -43,14 +43,14 @@ final class CommitBlock {
         for (int i = 0; i < spaceIndex.length; i++) {
             block.putLong(INDEX_OFFSET + 8 * i, spaceIndex[i]);
         }
-        block.putInt(SIZE - 4, MetaBlock.crc(block.duplicate().limit(SIZE - 4)));
+        block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
         return block;
     }
 
     /** The commit in {@code block}, or null if the slot is empty, torn or from another format. */
     static CommitBlock decode(ByteBuffer block, long nonce) {
         if (block.getLong(0) != MAGIC || block.getInt(8) != 1 || block.getLong(16) != nonce
-                || block.getInt(SIZE - 4) != MetaBlock.crc(block.duplicate().limit(SIZE - 4))) {
+                || block.getInt(SIZE - 4) != MetaBlock.crc(block, SIZE - 4)) {
             return null;
         }
         int indexCount = block.getInt(88);

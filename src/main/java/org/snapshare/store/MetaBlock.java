@@ -50,9 +50,15 @@ final class MetaBlock {
         }
     }
 
+    /** CRC32C of the whole block. */
     static int crc(ByteBuffer block) {
+        return crc(block, block.capacity());
+    }
+
+    /** CRC32C of the first {@code length} bytes. */
+    static int crc(ByteBuffer block, int length) {
         CRC32C crc = new CRC32C();
-        crc.update(block.duplicate().clear());
+        crc.update(block.duplicate().clear().limit(length));
         return (int) crc.getValue();
     }
 }

@@ -35,7 +35,7 @@ final class Superblock {
         ByteBuffer block = ByteBuffer.allocate(SIZE);
         block.putLong(0, MAGIC).putInt(8, VERSION).putInt(12, chunkShift).putLong(16, chunkCount)
                 .putLong(24, originChunks).putLong(32, nonce).putInt(40, CommitBlock.SLOTS);
-        block.putInt(SIZE - 4, MetaBlock.crc(block.duplicate().limit(SIZE - 4)));
+        block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
         return block;
     }
 
@@ -43,7 +43,7 @@ final class Superblock {
         if (block.getLong(0) != MAGIC) {
             throw new StoreCorruptException("not a snapshare exception store (no superblock magic); format it first");
         }
-        if (block.getInt(SIZE - 4) != MetaBlock.crc(block.duplicate().limit(SIZE - 4))) {
+        if (block.getInt(SIZE - 4) != MetaBlock.crc(block, SIZE - 4)) {
             throw new StoreCorruptException("superblock checksum mismatch: the store's header is damaged");
         }
         if (block.getInt(8) != VERSION) {

@@ -1,0 +1,96 @@
+package org.snapshare.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The exception store as the snapshot core sees it: which snapshot ids have
+ * their own copy of an origin chunk and where, the snapshot table, and the
+ * copied chunks themselves. The core does not know the on-disk format; a
+ * store with one COW file per snapshot could sit behind the same interface.
+ *
+ * Changes are volatile until {@link #commit()} returns; data written to a
+ * chunk must be committed before anything that depends on it (for example
+ * the origin write that made the copy necessary) is done.
+ */
+public interface ExceptionStore extends Closeable {
+
+    int chunkSize();
+
+    /** Chunks of the origin this store was formatted for. */
+    long originChunks();
+
+    long chunkCount();
+
+    long freeChunks();
+
+    // -- snapshot table --------------------------------------------------
+
+    /** A new live snapshot with the next id; names are unique. */
+    SnapshotInfo createSnapshot(String name) throws IOException;
+
+    List<SnapshotInfo> snapshots();
+
+    Optional<SnapshotInfo> snapshot(String name);
+
+    void setSnapshotState(long id, SnapshotState state) throws IOException;
+
+    /** Drops a snapshot from the table once nothing refers to its id any more. */
+    void forgetSnapshot(long id) throws IOException;
+
+    // -- exception entries ---------------------------------------------
+
+    /** The entry covering (origin chunk, snapshot id), if any. */
+    Optional<ExceptionEntry> find(long originChunk, long snapshotId) throws IOException;
+
+    /** Every entry of one origin chunk, by increasing from-id. */
+    List<ExceptionEntry> entries(long originChunk) throws IOException;
+
+    /**
+     * The live snapshot ids that lack an entry for {@code originChunk},
+     * grouped into maximal ranges: a range may span ids of deleted
+     * snapshots but never an id that has an entry. One store chunk per range
+     * serves them all.
+     */
+    List<IdRange> rangesLackingCopy(long originChunk) throws IOException;
+
+    /** Entries in (origin chunk, from id) order from the given key, until the visitor returns false. */
+    void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException;
+
+    void addEntry(ExceptionEntry entry) throws IOException;
+
+    /** Changes the to-id or store chunk of the entry with the same (origin chunk, from id). */
+    void updateEntry(ExceptionEntry entry) throws IOException;
+
+    void removeEntry(long originChunk, long fromId) throws IOException;
+
+    // -- chunks ---------------------------------------------------------
+
+    /** A free store chunk for copied data; {@link StoreFullException} when none is left. */
+    long allocateChunk() throws IOException;
+
+    void freeChunk(long storeChunk) throws IOException;
+
+    void readChunk(long storeChunk, int offset, ByteBuffer dst) throws IOException;
+
+    void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException;
+
+    // -- background delete ---------------------------------------------
+
+    /** Where background delete stopped: {origin chunk, from id}; {0, 0} when idle. */
+    long[] deleteCursor();
+
+    void setDeleteCursor(long originChunk, long fromId);
+
+    // -- durability -----------------------------------------------------
+
+    /**
+     * Makes every change so far durable: new blocks, flush, commit block,
+     * flush. Concurrent callers share one commit (group commit).
+     */
+    void commit() throws IOException;
+}

@@ -1,0 +1,481 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.snapshare.device.BlockDevice;
+
+/**
+ * The shared exception store of DESIGN.md on one device: a COW B+-tree of
+ * range entries, a shadow-paged space map, a snapshot table and a ring of
+ * commit blocks. One lock guards the metadata; a commit holds it while it
+ * writes and flushes, and every change made before it is in it, so writers
+ * queued behind one commit share the next (group commit).
+ */
+public final class SharedExceptionStore implements ExceptionStore {
+
+    /** Default node cache: 64 MiB of nodes. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+
+    private final BlockDevice device;
+    private final Superblock superblock;
+    private final SpaceMap space;
+    private final NodeCache nodes;
+    private final BTree tree;
+    private final SnapshotTable table;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition commitDone = lock.newCondition();
+    private long sequence;
+    private long deleteCursorChunk;
+    private long deleteCursorId;
+    /** Bumped by every change; a commit makes everything up to its value durable. */
+    private long changeCount;
+    private long durableChangeCount;
+    private boolean committing;
+    private IOException failure;
+
+    private SharedExceptionStore(BlockDevice device, Superblock superblock, SpaceMap space, CommitBlock commit,
+            SnapshotTable table, long cacheBytes) {
+        this.device = device;
+        this.superblock = superblock;
+        this.space = space;
+        this.nodes = new NodeCache(device, superblock.chunkSize(),
+                (int) Math.max(16, cacheBytes / superblock.chunkSize()));
+        this.tree = new BTree(nodes, space, superblock.chunkSize(), commit.treeRoot, commit.treeHeight);
+        this.table = table;
+        this.sequence = commit.sequence;
+        this.deleteCursorChunk = commit.deleteCursorChunk;
+        this.deleteCursorId = commit.deleteCursorId;
+    }
+
+    /** Writes an empty store over {@code device} for an origin of {@code originBytes}. */
+    public static void format(BlockDevice device, int chunkSize, long originBytes) throws IOException {
+        int shift = Integer.numberOfTrailingZeros(chunkSize);
+        if (Integer.bitCount(chunkSize) != 1 || shift < Superblock.MIN_CHUNK_SHIFT
+                || shift > Superblock.MAX_CHUNK_SHIFT) {
+            throw new StoreException("chunk size " + chunkSize + " must be a power of two from 4 KiB to 1 MiB");
+        }
+        long chunkCount = device.size() / chunkSize;
+        long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + chunkSize - 1) / chunkSize;
+        if (chunkCount < reserved + 8) {
+            throw new StoreException("store device of " + device.size() + " bytes is too small for " + chunkSize
+                    + "-byte chunks");
+        }
+        Superblock superblock = new Superblock(shift, chunkCount, (originBytes + chunkSize - 1) / chunkSize,
+                new SecureRandom().nextLong());
+        SpaceMap space = SpaceMap.format(device, chunkSize, chunkCount, reserved);
+        device.write(0, superblock.encode());
+        ByteBuffer emptySlot = ByteBuffer.allocate(CommitBlock.SIZE);
+        for (int slot = 0; slot < CommitBlock.SLOTS; slot++) {
+            device.write(CommitBlock.slotOffset(slot), emptySlot.clear());
+        }
+        CommitBlock first = new CommitBlock();
+        first.sequence = 1;
+        first.nextSnapshotId = 1;
+        first.spaceIndex = space.writeChanges();
+        first.freeChunks = space.freeChunks();
+        device.flush();
+        device.write(CommitBlock.slotOffset(first.sequence), first.encode(superblock.nonce));
+        device.flush();
+    }
+
+    /** Mounts the store: the newest valid commit block wins. */
+    public static SharedExceptionStore open(BlockDevice device, long cacheBytes) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
+        device.read(0, header);
+        Superblock superblock = Superblock.decode(header);
+        if (superblock.chunkCount * superblock.chunkSize() > device.size()) {
+            throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
+                    + superblock.chunkCount + " chunks it was formatted with");
+        }
+        CommitBlock newest = newestCommit(device, superblock);
+        SpaceMap space = SpaceMap.load(device, superblock.chunkSize(), superblock.chunkCount, newest.spaceIndex);
+        SnapshotTable table = SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable,
+                newest.nextSnapshotId, superblock.chunkCount);
+        return new SharedExceptionStore(device, superblock, space, newest, table, cacheBytes);
+    }
+
+    static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
+        CommitBlock newest = null;
+        ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
+        for (int i = 0; i < CommitBlock.SLOTS; i++) {
+            device.read(CommitBlock.slotOffset(i), slot.clear());
+            CommitBlock commit = CommitBlock.decode(slot, superblock.nonce);
+            if (commit != null && CommitBlock.slotOffset(commit.sequence) == CommitBlock.slotOffset(i)
+                    && (newest == null || commit.sequence > newest.sequence)) {
+                newest = commit;
+            }
+        }
+        if (newest == null) {
+            throw new StoreCorruptException("no valid commit block in any of the " + CommitBlock.SLOTS
+                    + " slots: the store cannot be mounted");
+        }
+        return newest;
+    }
+
+    Superblock superblock() {
+        return superblock;
+    }
+
+    BTree tree() {
+        return tree;
+    }
+
+    SpaceMap space() {
+        return space;
+    }
+
+    SnapshotTable table() {
+        return table;
+    }
+
+    long sequence() {
+        return sequence;
+    }
+
+    @Override
+    public int chunkSize() {
+        return superblock.chunkSize();
+    }
+
+    @Override
+    public long originChunks() {
+        return superblock.originChunks;
+    }
+
+    @Override
+    public long chunkCount() {
+        return superblock.chunkCount;
+    }
+
+    @Override
+    public long freeChunks() {
+        lock.lock();
+        try {
+            return space.freeChunks();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public SnapshotInfo createSnapshot(String name) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            changeCount++;
+            return table.add(name, Instant.now());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        lock.lock();
+        try {
+            return table.all();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<SnapshotInfo> snapshot(String name) {
+        lock.lock();
+        try {
+            return table.byName(name);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setSnapshotState(long id, SnapshotState state) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            table.setState(id, state);
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void forgetSnapshot(long id) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            table.remove(id);
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<ExceptionEntry> find(long originChunk, long snapshotId) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            return Optional.ofNullable(tree.find(originChunk, snapshotId));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<ExceptionEntry> entries(long originChunk) throws IOException {
+        List<ExceptionEntry> result = new ArrayList<>();
+        scan(originChunk, 0, entry -> entry.originChunk() == originChunk && result.add(entry));
+        return result;
+    }
+
+    @Override
+    public List<IdRange> rangesLackingCopy(long originChunk) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            TreeSet<Long> live = new TreeSet<>();
+            for (SnapshotInfo info : table.all()) {
+                if (info.state() == SnapshotState.LIVE) {
+                    live.add(info.id());
+                }
+            }
+            List<ExceptionEntry> covered = entries(originChunk);
+            List<IdRange> ranges = new ArrayList<>();
+            long start = -1;
+            long end = -1;
+            int next = 0; // first entry that may still lie ahead
+            for (long id : live) {
+                while (next < covered.size() && covered.get(next).toId() < id) {
+                    next++;
+                }
+                boolean hasEntry = next < covered.size() && covered.get(next).fromId() <= id;
+                if (hasEntry) {
+                    continue;
+                }
+                // Extend the open range unless an entry lies between its end and this id.
+                boolean blocked = next > 0 && covered.get(next - 1).toId() > end;
+                if (start >= 0 && !blocked) {
+                    end = id;
+                } else {
+                    if (start >= 0) {
+                        ranges.add(new IdRange(start, end));
+                    }
+                    start = id;
+                    end = id;
+                }
+            }
+            if (start >= 0) {
+                ranges.add(new IdRange(start, end));
+            }
+            return ranges;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            tree.scan(originChunk, fromId, visitor);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void addEntry(ExceptionEntry entry) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            checkEntry(entry);
+            tree.insert(entry);
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void updateEntry(ExceptionEntry entry) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            checkEntry(entry);
+            if (!tree.update(entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk())) {
+                throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
+            }
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void removeEntry(long originChunk, long fromId) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            if (!tree.remove(originChunk, fromId)) {
+                throw new StoreException("no entry for chunk " + originChunk + " from id " + fromId);
+            }
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long allocateChunk() throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            changeCount++;
+            return space.allocate();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void freeChunk(long storeChunk) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            space.free(storeChunk);
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void readChunk(long storeChunk, int offset, ByteBuffer dst) throws IOException {
+        checkChunkAccess(storeChunk, offset, dst.remaining());
+        device.read(storeChunk * chunkSize() + offset, dst);
+    }
+
+    @Override
+    public void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException {
+        checkChunkAccess(storeChunk, offset, src.remaining());
+        device.write(storeChunk * chunkSize() + offset, src);
+    }
+
+    @Override
+    public long[] deleteCursor() {
+        lock.lock();
+        try {
+            return new long[] {deleteCursorChunk, deleteCursorId};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setDeleteCursor(long originChunk, long fromId) {
+        lock.lock();
+        try {
+            deleteCursorChunk = originChunk;
+            deleteCursorId = fromId;
+            changeCount++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void commit() throws IOException {
+        lock.lock();
+        try {
+            long mine = changeCount;
+            while (durableChangeCount < mine) {
+                checkUsable();
+                if (committing) {
+                    commitDone.awaitUninterruptibly();
+                    continue;
+                }
+                committing = true;
+                try {
+                    long covered = changeCount;
+                    writeCommit();
+                    durableChangeCount = covered;
+                } catch (IOException | RuntimeException e) {
+                    // Memory and disk no longer agree; only a remount (which finds the last commit) is safe.
+                    failure = e instanceof IOException io ? io : new IOException(e);
+                    nodes.invalidate();
+                    throw e;
+                } finally {
+                    committing = false;
+                    commitDone.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeCommit() throws IOException {
+        nodes.writeDirty();
+        CommitBlock commit = new CommitBlock();
+        commit.snapshotTable = table.writeChanges(space);
+        commit.spaceIndex = space.writeChanges();
+        commit.sequence = sequence + 1;
+        commit.treeRoot = tree.root;
+        commit.treeHeight = tree.height;
+        commit.nextSnapshotId = table.nextId();
+        commit.freeChunks = space.freeChunks();
+        commit.deleteCursorChunk = deleteCursorChunk;
+        commit.deleteCursorId = deleteCursorId;
+        device.flush();
+        device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock.nonce));
+        device.flush();
+        sequence = commit.sequence;
+        space.committed();
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new StoreException("the exception store failed a commit (" + failure.getMessage()
+                    + "); restart to recover from the last commit");
+        }
+    }
+
+    private void checkEntry(ExceptionEntry entry) throws StoreException {
+        if (entry.originChunk() >= superblock.originChunks || entry.storeChunk() >= superblock.chunkCount) {
+            throw new StoreException("entry " + entry + " lies outside the origin or the store");
+        }
+    }
+
+    private void checkChunkAccess(long storeChunk, int offset, int length) throws StoreException {
+        if (storeChunk <= 0 || storeChunk >= superblock.chunkCount || offset < 0
+                || offset + (long) length > chunkSize()) {
+            throw new StoreException("access of " + length + " bytes at offset " + offset + " of store chunk "
+                    + storeChunk + " is outside the store");
+        }
+    }
+
+    /** Commits what is pending and closes the device. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (failure == null) {
+                commit();
+            }
+        } finally {
+            device.close();
+        }
+    }
+}

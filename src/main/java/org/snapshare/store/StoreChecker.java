@@ -1,0 +1,162 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Walks every structure of a mounted store and reports, like thin_check:
+ * bad nodes, keys out of order, overlapping ranges, entries outside the
+ * origin or the store, ids never handed out, chunks owned twice, chunks in
+ * use but marked free, and allocated chunks nobody owns (leaks). It never
+ * changes anything.
+ */
+public final class StoreChecker {
+
+    private static final int MAX_PROBLEMS = 1000;
+
+    private final SharedExceptionStore store;
+    private final Map<Long, String> owners = new HashMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private long nodes;
+    private long entries;
+    /** The last leaf entry walked, to find overlapping ranges across leaves. */
+    private ExceptionEntry previous;
+
+    private StoreChecker(SharedExceptionStore store) {
+        this.store = store;
+    }
+
+    /** Checks {@code store}; {@code progress} gets the number of tree nodes walked so far. */
+    public static CheckReport check(SharedExceptionStore store, LongConsumer progress) throws IOException {
+        return new StoreChecker(store).run(progress);
+    }
+
+    private CheckReport run(LongConsumer progress) throws IOException {
+        Superblock superblock = store.superblock();
+        long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + superblock.chunkSize() - 1)
+                / superblock.chunkSize();
+        for (long chunk = 0; chunk < reserved; chunk++) {
+            own(chunk, "superblock and commit ring");
+        }
+        for (long chunk : store.space().metadataChunks()) {
+            own(chunk, "space map");
+        }
+        for (long chunk : store.table().chunks()) {
+            own(chunk, "snapshot table");
+        }
+        long nextId = store.table().nextId();
+        BTree tree = store.tree();
+        if (tree.height > 0) {
+            walk(tree.root, tree.height - 1, null, null, nextId, progress);
+        }
+        long used = 0;
+        for (long chunk = 0; chunk < superblock.chunkCount; chunk++) {
+            boolean allocated = store.space().isAllocated(chunk);
+            boolean owned = owners.containsKey(chunk);
+            if (allocated) {
+                used++;
+            }
+            if (owned && !allocated) {
+                problem("chunk " + chunk + " is in use by the " + owners.get(chunk) + " but marked free");
+            } else if (allocated && !owned) {
+                problem("chunk " + chunk + " is allocated but nothing refers to it (leaked)");
+            }
+        }
+        return new CheckReport(List.copyOf(problems), nodes, entries, used, superblock.chunkCount,
+                store.snapshots().size());
+    }
+
+    /** Checks one subtree; every key must lie in [low, high) of its parent. */
+    private void walk(long location, int level, long[] low, long[] high, long nextId, LongConsumer progress)
+            throws IOException {
+        if (location <= 0 || location >= store.chunkCount()) {
+            problem("tree pointer to chunk " + location + " lies outside the store");
+            return;
+        }
+        own(location, "B+-tree");
+        Node node;
+        try {
+            node = nodesRead(location);
+        } catch (StoreCorruptException e) {
+            problem(e.getMessage());
+            return;
+        }
+        nodes++;
+        if (nodes % 1024 == 0) {
+            progress.accept(nodes);
+        }
+        if (node.level != level) {
+            problem("B+-tree node at chunk " + location + " has level " + node.level + ", expected " + level);
+            return;
+        }
+        if (node.count == 0) {
+            problem("B+-tree node at chunk " + location + " is empty");
+        }
+        for (int i = 0; i < node.count; i++) {
+            long[] key = {node.chunk[i], node.from[i]};
+            if (i > 0 && Node.compare(node.chunk[i - 1], node.from[i - 1], key[0], key[1]) >= 0) {
+                problem("B+-tree node at chunk " + location + ": keys out of order at entry " + i);
+            }
+            if ((low != null && Node.compare(key[0], key[1], low[0], low[1]) < 0)
+                    || (high != null && Node.compare(key[0], key[1], high[0], high[1]) >= 0)) {
+                problem("B+-tree node at chunk " + location + ": key " + key[0] + ":" + key[1]
+                        + " outside its parent's range");
+            }
+            if (node.isLeaf()) {
+                checkEntry(node, i, nextId);
+            } else {
+                long[] childHigh = i + 1 < node.count ? new long[] {node.chunk[i + 1], node.from[i + 1]} : high;
+                walk(node.value[i], level - 1, key, childHigh, nextId, progress);
+            }
+        }
+    }
+
+    private Node nodesRead(long location) throws IOException {
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(store.chunkSize());
+        store.readChunk(location, 0, block);
+        return Node.decode(block.clear(), location, store.chunkSize());
+    }
+
+    private void checkEntry(Node leaf, int i, long nextId) {
+        entries++;
+        long chunk = leaf.chunk[i];
+        long from = leaf.from[i];
+        long to = leaf.value[i];
+        long storeChunk = leaf.store[i];
+        String name = "entry " + chunk + ":" + from + ".." + to + " -> " + storeChunk;
+        if (from <= 0 || from > to || to >= nextId) {
+            problem(name + ": id range is empty or names ids never handed out (next id " + nextId + ")");
+        }
+        if (chunk < 0 || chunk >= store.originChunks()) {
+            problem(name + ": origin chunk past the origin's end (" + store.originChunks() + " chunks)");
+        }
+        if (storeChunk <= 0 || storeChunk >= store.chunkCount()) {
+            problem(name + ": store chunk past the store's end (" + store.chunkCount() + " chunks)");
+        } else {
+            own(storeChunk, "exception " + chunk + ":" + from + ".." + to);
+        }
+        if (previous != null && previous.originChunk() == chunk && previous.toId() >= from) {
+            problem(name + ": overlaps " + previous.fromId() + ".." + previous.toId() + " of the same chunk");
+        }
+        if (from > 0 && from <= to && storeChunk > 0) {
+            previous = new ExceptionEntry(Math.max(chunk, 0), from, to, storeChunk);
+        }
+    }
+
+    private void own(long chunk, String owner) {
+        String before = owners.putIfAbsent(chunk, owner);
+        if (before != null) {
+            problem("chunk " + chunk + " is owned twice: by the " + before + " and by the " + owner);
+        }
+    }
+
+    private void problem(String text) {
+        if (problems.size() < MAX_PROBLEMS) {
+            problems.add(text);
+        }
+    }
+}
