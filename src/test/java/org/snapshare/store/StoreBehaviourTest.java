@@ -1,0 +1,173 @@
+package org.snapshare.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.snapshare.device.FaultInjectingDevice;
+
+class StoreBehaviourTest {
+
+    private static final int CHUNK = 4096;
+
+    private static SharedExceptionStore fresh(int deviceBytes, long originChunks) throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(deviceBytes);
+        SharedExceptionStore.format(device, CHUNK, originChunks * CHUNK);
+        return SharedExceptionStore.open(device, 1 << 20);
+    }
+
+    @Test
+    void aChunkFreedInATransactionIsNotReusedBeforeItCommits() throws Exception {
+        SharedExceptionStore store = fresh(1 << 20, 16);
+        long kept = store.allocateChunk();
+        store.commit();
+        store.freeChunk(kept);
+        Set<Long> handedOut = new HashSet<>();
+        StoreFullException full = assertThrows(StoreFullException.class, () -> {
+            while (true) {
+                handedOut.add(store.allocateChunk());
+            }
+        });
+        assertTrue(full.getMessage().contains("delete snapshots or grow the store"), full.getMessage());
+        assertFalse(handedOut.contains(kept), "chunk " + kept + " was reused before its free was committed");
+        for (long chunk : handedOut) {
+            store.freeChunk(chunk); // fresh chunks come back at once
+        }
+        store.commit();
+        assertEquals(kept, firstAllocationAfterWrap(store, kept));
+    }
+
+    private static long firstAllocationAfterWrap(SharedExceptionStore store, long wanted) throws Exception {
+        for (int i = 0; i < store.chunkCount(); i++) {
+            long chunk = store.allocateChunk();
+            if (chunk == wanted) {
+                return chunk;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void snapshotIdsIncreaseAndAreNeverReused() throws Exception {
+        SharedExceptionStore store = fresh(1 << 20, 16);
+        long a = store.createSnapshot("a").id();
+        long b = store.createSnapshot("b").id();
+        assertTrue(b > a);
+        store.forgetSnapshot(b);
+        store.commit();
+        FaultInjectingDevice device = reopenDevice(store);
+        SharedExceptionStore reopened = SharedExceptionStore.open(device, 1 << 20);
+        long c = reopened.createSnapshot("c").id();
+        assertTrue(c > b, "id " + c + " after forgetting " + b);
+        assertThrows(StoreException.class, () -> reopened.createSnapshot("a"));
+        assertEquals(List.of("a", "c"), reopened.snapshots().stream().map(SnapshotInfo::name).toList());
+    }
+
+    private static FaultInjectingDevice reopenDevice(SharedExceptionStore store) throws Exception {
+        java.lang.reflect.Field field = SharedExceptionStore.class.getDeclaredField("device");
+        field.setAccessible(true);
+        return (FaultInjectingDevice) field.get(store);
+    }
+
+    @Test
+    void aTornNewestCommitFallsBackToThePreviousOne() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16 * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        store.createSnapshot("one");
+        store.commit();
+        store.createSnapshot("two");
+        store.commit();
+        long newest = store.sequence();
+        // Tear the newest commit block: flip one byte in it.
+        ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
+        device.read(CommitBlock.slotOffset(newest), slot);
+        slot.put(100, (byte) (slot.get(100) ^ 0xff));
+        device.write(CommitBlock.slotOffset(newest), slot.flip());
+        SharedExceptionStore mounted = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(newest - 1, mounted.sequence());
+        assertEquals(List.of("one"), mounted.snapshots().stream().map(SnapshotInfo::name).toList());
+        assertTrue(StoreChecker.check(mounted, n -> { }).clean());
+    }
+
+    @Test
+    void damagedHeadersGiveClearErrors() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        assertTrue(assertThrows(StoreCorruptException.class, () -> SharedExceptionStore.open(device, 1 << 20))
+                .getMessage().contains("not a snapshare exception store"));
+        SharedExceptionStore.format(device, CHUNK, 16 * CHUNK);
+        device.write(40, ByteBuffer.wrap(new byte[] {9}));
+        assertTrue(assertThrows(StoreCorruptException.class, () -> SharedExceptionStore.open(device, 1 << 20))
+                .getMessage().contains("superblock checksum mismatch"));
+        assertThrows(StoreException.class, () -> SharedExceptionStore.format(new FaultInjectingDevice(1 << 20),
+                3000, 1));
+    }
+
+    @Test
+    void checkReportsLeaksOverlapsAndBadNodes() throws Exception {
+        SharedExceptionStore store = fresh(1 << 20, 16);
+        long id = store.createSnapshot("s").id();
+        store.createSnapshot("t");
+        store.allocateChunk(); // allocated, never referenced
+        long data = store.allocateChunk();
+        store.addEntry(new ExceptionEntry(3, id, id + 1, data));
+        // Bypass the API's own checks to plant an overlapping range.
+        store.tree().insert(new ExceptionEntry(3, id + 1, id + 1, store.allocateChunk()));
+        store.commit();
+        CheckReport report = StoreChecker.check(store, n -> { });
+        String problems = String.join("\n", report.problems());
+        assertTrue(problems.contains("leaked"), problems);
+        assertTrue(problems.contains("overlaps"), problems);
+
+        SharedExceptionStore clean = fresh(1 << 20, 16);
+        long s = clean.createSnapshot("s").id();
+        clean.addEntry(new ExceptionEntry(1, s, s, clean.allocateChunk()));
+        clean.commit();
+        assertTrue(StoreChecker.check(clean, n -> { }).clean());
+        // Corrupt the only tree node on disk.
+        FaultInjectingDevice device = reopenDevice(clean);
+        long root = clean.tree().root;
+        device.write(root * CHUNK + 200, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        SharedExceptionStore remounted = SharedExceptionStore.open(device, 1 << 20);
+        CheckReport damaged = StoreChecker.check(remounted, n -> { });
+        assertTrue(damaged.problems().stream().anyMatch(p -> p.contains("checksum mismatch")), damaged.toString());
+    }
+
+    @Test
+    void deepTreesSplitAndShrinkCorrectly() throws Exception {
+        int entries = 24_000; // leaves hold 127 entries and internal nodes 169 at 4 KiB: three levels
+        FaultInjectingDevice device = new FaultInjectingDevice(160 << 20);
+        SharedExceptionStore.format(device, CHUNK, (long) entries * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 256L * CHUNK);
+        long id = store.createSnapshot("s").id();
+        Random random = new Random(7);
+        int[] order = random.ints(0, entries).distinct().limit(entries).toArray();
+        for (int chunk : order) {
+            store.addEntry(new ExceptionEntry(chunk, id, id, store.allocateChunk()));
+        }
+        store.commit();
+        assertEquals(3, store.tree().height);
+        for (int chunk = 0; chunk < entries; chunk += 2) {
+            ExceptionEntry entry = store.find(chunk, id).orElseThrow();
+            store.removeEntry(chunk, id);
+            store.freeChunk(entry.storeChunk());
+        }
+        store.commit();
+        SharedExceptionStore reopened = SharedExceptionStore.open(device, 256L * CHUNK);
+        for (int chunk = 0; chunk < entries; chunk++) {
+            assertEquals(chunk % 2 == 1, reopened.find(chunk, id).isPresent(), "chunk " + chunk);
+        }
+        assertEquals(entries / 2, StoreModelTest.scanAll(reopened).size());
+        CheckReport report = StoreChecker.check(reopened, n -> { });
+        assertTrue(report.clean(), report.problems().toString());
+        assertNotEquals(0, report.nodes());
+    }
+}
