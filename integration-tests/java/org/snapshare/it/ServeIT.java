@@ -42,8 +42,14 @@ class ServeIT {
                     "flush").assertSuccess("qemu-io write");
             verifyPatterns(url);
 
+            ExternalTools.Result busy = server.cli("check", "vol0");
+            assertEquals(1, busy.exitCode);
+            assertTrue(busy.output.contains("check runs offline"), busy.output);
+
             assertEquals(143, server.stop(), "SIGTERM ends the JVM with 128+15 after a clean shutdown");
             assertTrue(server.log().contains("snapshare stopped"), server.log());
+            ExternalTools.Result check = server.cli("check", "vol0").assertSuccess("check of a stopped server's volume");
+            assertTrue(check.output.contains("\nclean"), check.output);
 
             server.start();
             verifyPatterns(url);
@@ -115,7 +121,7 @@ class ServeIT {
             ExternalTools.Result second = ExternalTools.run(60, "java", "-jar", ServerProcess.jar(), "serve",
                     "--data-dir", server.dataDir.toString(), "--portal", "127.0.0.1:0");
             assertEquals(1, second.exitCode);
-            assertTrue(second.output.contains("another snapshare server already serves data dir"), second.output);
+            assertTrue(second.output.contains("another snapshare process already uses data dir"), second.output);
 
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                     java.nio.file.Files.getPosixFilePermissions(server.dataDir.resolve("control.sock"))));

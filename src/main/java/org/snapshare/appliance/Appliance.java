@@ -3,12 +3,6 @@ package org.snapshare.appliance;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -28,7 +22,7 @@ public final class Appliance implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
     private final ApplianceConfig config;
-    private final FileChannel lockFile;
+    private final DataDirLock lock;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
@@ -36,16 +30,18 @@ public final class Appliance implements Closeable {
     private IscsiServer iscsi;
     private ControlServer control;
 
-    private Appliance(ApplianceConfig config, FileChannel lockFile) {
+    private Appliance(ApplianceConfig config, DataDirLock lock) throws ConfigException {
         this.config = config;
-        this.lockFile = lockFile;
-        this.catalog = new VolumeCatalog(config.dataDir());
+        this.lock = lock;
+        this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize());
     }
 
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
     public static Appliance start(ApplianceConfig config) throws ConfigException, IOException {
         InetSocketAddress portal = config.portal();
-        Appliance appliance = new Appliance(config, lockDataDir(config.dataDir()));
+        config.chunkSize(); // refuse a bad setting before taking the data dir
+        Appliance appliance = new Appliance(config,
+                DataDirLock.acquire(config.dataDir(), "stop it first or use another --data-dir"));
         try {
             appliance.openVolumes(config);
             appliance.iscsi = new IscsiServer(portal, appliance.targets);
@@ -63,22 +59,6 @@ public final class Appliance implements Closeable {
 
     public InetSocketAddress portal() {
         return iscsi.boundAddress();
-    }
-
-    private static FileChannel lockDataDir(Path dataDir) throws IOException, ConfigException {
-        if (!Files.isDirectory(dataDir)) {
-            Files.createDirectories(dataDir);
-            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-        }
-        Path lockPath = dataDir.resolve("snapshare.lock");
-        FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = channel.tryLock();
-        if (lock == null) {
-            channel.close();
-            throw new ConfigException("another snapshare server already serves data dir " + dataDir
-                    + " (it holds " + lockPath + "); stop it first or use another --data-dir");
-        }
-        return channel;
     }
 
     private void openVolumes(ApplianceConfig config) throws IOException, ConfigException {
@@ -171,7 +151,7 @@ public final class Appliance implements Closeable {
             }
         }
         volumes.clear();
-        lockFile.close();
+        lock.close();
         LOG.info("snapshare stopped");
         if (failure != null) {
             throw failure;

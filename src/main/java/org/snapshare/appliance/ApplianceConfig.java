@@ -19,7 +19,7 @@ public final class ApplianceConfig {
 
     private static final String DEFAULTS = "snapshare.conf";
     private static final Set<String> KEYS =
-            Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix");
+            Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size");
 
     private final Properties values;
 
@@ -86,6 +86,15 @@ public final class ApplianceConfig {
 
     public long defaultVolumeSize() throws ConfigException {
         return Sizes.parse(get("default-volume-size"));
+    }
+
+    /** The copy unit of new volumes' exception stores: a power of two from 4K to 1M. */
+    public int chunkSize() throws ConfigException {
+        long size = Sizes.parse(get("chunk-size"));
+        if (Long.bitCount(size) != 1 || size < 4096 || size > (1 << 20)) {
+            throw new ConfigException("chunk-size " + get("chunk-size") + " must be a power of two from 4K to 1M");
+        }
+        return (int) size;
     }
 
     public String iqnPrefix() {

@@ -18,23 +18,43 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.store.SharedExceptionStore;
 
 /**
- * The volumes of a data directory: DATA/volumes/NAME/ holds origin.img and
- * volume.properties (size, unique id, creation time). The unique id is made
+ * The volumes of a data directory: DATA/volumes/NAME/ holds origin.img, the
+ * exception store store.img and volume.properties (size, unique id,
+ * creation time). The unique id is made
  * once and kept, so initiators see the same device identity after restarts.
  */
 public final class VolumeCatalog {
 
     private static final String ORIGIN = "origin.img";
+    private static final String STORE = "store.img";
     private static final String METADATA = "volume.properties";
     private static final long MIN_SIZE = 1 << 20;
 
     private final Path volumesDir;
+    private final int chunkSize;
     private final SecureRandom random = new SecureRandom();
 
-    public VolumeCatalog(Path dataDir) {
+    /** {@code chunkSize}: the copy unit of the exception stores of new volumes. */
+    public VolumeCatalog(Path dataDir, int chunkSize) {
         this.volumesDir = dataDir.resolve("volumes");
+        this.chunkSize = chunkSize;
+    }
+
+    /** The exception store file of a volume. */
+    public Path storePath(String name) {
+        return volumesDir.resolve(name).resolve(STORE);
+    }
+
+    /**
+     * Room for a full copy of the volume plus metadata (B+-tree, space map),
+     * so snapshots never run the store full before the origin is rewritten
+     * once; the file is sparse, so unused room costs nothing.
+     */
+    static long storeSize(long volumeBytes) {
+        return volumeBytes + volumeBytes / 32 + (4 << 20);
     }
 
     /** True before the first volume directory was ever made here. */
@@ -55,6 +75,9 @@ public final class VolumeCatalog {
         Files.createDirectories(dir);
         Instant created = Instant.now();
         long uniqueId = random.nextLong();
+        try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve(STORE), storeSize(sizeBytes))) {
+            SharedExceptionStore.format(store, chunkSize, sizeBytes);
+        }
         FileBlockDevice origin = FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes);
         Properties metadata = new Properties();
         metadata.setProperty("size", Long.toString(sizeBytes));
@@ -85,6 +108,7 @@ public final class VolumeCatalog {
         // Metadata first: a crash mid-delete leaves no half-volume that would be opened.
         Files.deleteIfExists(dir.resolve(METADATA));
         Files.deleteIfExists(dir.resolve(ORIGIN));
+        Files.deleteIfExists(dir.resolve(STORE));
         Files.deleteIfExists(dir);
     }
 

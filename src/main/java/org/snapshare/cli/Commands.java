@@ -1,6 +1,7 @@
 package org.snapshare.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.snapshare.appliance.Appliance;
 import org.snapshare.appliance.ApplianceConfig;
 import org.snapshare.appliance.ConfigException;
 import org.snapshare.appliance.Sizes;
+import org.snapshare.appliance.VolumeCheck;
 import org.snapshare.appliance.VolumeNames;
 import org.snapshare.control.ControlClient;
 import org.snapshare.control.ControlResponse;
@@ -40,6 +42,7 @@ final class Commands {
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
             "  status                           show what the server is doing",
+            "  check VOLUME                     check a volume's exception store (offline: server stopped)",
             "",
             "Every command takes --data-dir DIR, --config FILE (default: $" + CONFIG_ENV + ", else the",
             "built-in defaults: data dir ./snapshare-data, portal 127.0.0.1:3260) and --help.",
@@ -149,6 +152,21 @@ final class Commands {
             return Main.OK;
         }
         return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
+    }
+
+    int check(String[] args) throws UsageException, CommandFailedException {
+        CommandLine line = parse("check VOLUME", withCommon(new Options()), args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        try {
+            // Progress goes to a terminal only; logs and pipes get the report alone.
+            PrintStream progress = System.console() != null ? System.err : new PrintStream(OutputStream.nullOutputStream());
+            boolean clean = VolumeCheck.run(config(line), line.getArgs()[0], out, progress);
+            return clean ? Main.OK : Main.FAILED;
+        } catch (ConfigException | IOException e) {
+            throw new CommandFailedException(e.getMessage());
+        }
     }
 
     int status(String[] args) throws UsageException, CommandFailedException {

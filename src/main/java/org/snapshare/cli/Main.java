@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Entry point of the {@code snapshare} command. Exit status: 0 success,
- * 1 the operation failed, 2 the command line is wrong.
+ * 1 the operation failed (or check found problems), 2 the command line is wrong.
  */
 public final class Main {
 
@@ -45,6 +45,8 @@ public final class Main {
                     return commands.volume(rest);
                 case "status":
                     return commands.status(rest);
+                case "check":
+                    return commands.check(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'");
             }

@@ -16,7 +16,7 @@ class VolumeCatalogTest {
 
     @Test
     void volumesKeepTheirDataAndIdentityAcrossReopen(@TempDir Path dataDir) throws Exception {
-        VolumeCatalog catalog = new VolumeCatalog(dataDir);
+        VolumeCatalog catalog = new VolumeCatalog(dataDir, 65536);
         assertTrue(catalog.isNew());
         long id;
         try (Volume volume = catalog.create("vol0", 8 << 20)) {
@@ -25,7 +25,7 @@ class VolumeCatalogTest {
             volume.unit().flush();
         }
         assertFalse(catalog.isNew());
-        List<Volume> reopened = new VolumeCatalog(dataDir).openAll();
+        List<Volume> reopened = new VolumeCatalog(dataDir, 65536).openAll();
         assertEquals(1, reopened.size());
         try (Volume volume = reopened.get(0)) {
             assertEquals("vol0", volume.name);
@@ -39,7 +39,7 @@ class VolumeCatalogTest {
 
     @Test
     void originsAreSparse(@TempDir Path dataDir) throws Exception {
-        new VolumeCatalog(dataDir).create("big", 1L << 30).close();
+        new VolumeCatalog(dataDir, 65536).create("big", 1L << 30).close();
         {
             Path origin = dataDir.resolve("volumes/big/origin.img");
             assertEquals(1L << 30, Files.size(origin));
@@ -52,7 +52,7 @@ class VolumeCatalogTest {
 
     @Test
     void duplicatesAndBadSizesAreRefused(@TempDir Path dataDir) throws Exception {
-        VolumeCatalog catalog = new VolumeCatalog(dataDir);
+        VolumeCatalog catalog = new VolumeCatalog(dataDir, 65536);
         catalog.create("a", 1 << 20).close();
         assertThrows(ConfigException.class, () -> catalog.create("a", 1 << 20));
         assertThrows(ConfigException.class, () -> catalog.create("b", 1000));
@@ -62,7 +62,7 @@ class VolumeCatalogTest {
 
     @Test
     void deleteRemovesTheFiles(@TempDir Path dataDir) throws Exception {
-        VolumeCatalog catalog = new VolumeCatalog(dataDir);
+        VolumeCatalog catalog = new VolumeCatalog(dataDir, 65536);
         catalog.create("gone", 1 << 20).close();
         catalog.delete("gone");
         assertFalse(Files.exists(dataDir.resolve("volumes/gone")));

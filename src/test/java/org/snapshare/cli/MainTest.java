@@ -60,6 +60,13 @@ class MainTest {
     }
 
     @Test
+    void checkOfAMissingVolumeSaysSo(@TempDir Path dir) {
+        assertEquals(1, run("check", "nope", "--data-dir", dir.toString()));
+        assertTrue(stderr().contains("no volume named nope"), stderr());
+        assertEquals(2, run("check", "--data-dir", dir.toString()));
+    }
+
+    @Test
     void serveWithABadPortalFailsClearly(@TempDir Path dir) {
         assertEquals(1, run("serve", "--data-dir", dir.toString(), "--portal", "127.0.0.1:99999"));
         assertTrue(stderr().contains("port 99999 out of range"), stderr());
