@@ -132,7 +132,11 @@ final class SpaceMap {
         return fresh.contains(chunk);
     }
 
-    /** A free chunk, now in use and fresh. */
+    /**
+     * A free chunk, now in use and fresh. The search goes up from the lowest
+     * chunk that may be free, so freed space is reused before new space is
+     * touched.
+     */
     long allocate() throws StoreFullException {
         for (long scanned = 0; scanned < chunkCount; scanned++) {
             long chunk = cursor;
@@ -153,6 +157,7 @@ final class SpaceMap {
         }
         if (fresh.remove(chunk)) {
             clear(chunk);
+            cursor = Math.min(cursor, chunk);
         } else {
             freedThisTransaction.add(chunk);
             pendingFrees.add(chunk);
@@ -216,6 +221,10 @@ final class SpaceMap {
 
     /** The commit is durable: every chunk is ordinary again and deferred frees may be reused. */
     void committed() {
+        // Low chunks first: a sparse store file then stays as small as its live data.
+        for (long chunk : freedThisTransaction) {
+            cursor = Math.min(cursor, chunk);
+        }
         fresh.clear();
         freedThisTransaction.clear();
         dirtyBitmaps.clear();
