@@ -39,7 +39,8 @@ public final class Appliance implements Closeable {
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
     public static Appliance start(ApplianceConfig config) throws ConfigException, IOException {
         InetSocketAddress portal = config.portal();
-        config.chunkSize(); // refuse a bad setting before taking the data dir
+        config.chunkSize(); // refuse bad settings before taking the data dir
+        config.storeFullPolicy();
         Appliance appliance = new Appliance(config,
                 DataDirLock.acquire(config.dataDir(), "stop it first or use another --data-dir"));
         try {

@@ -13,13 +13,15 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import org.snapshare.store.StoreFullPolicy;
 
 /** The server's settings: the embedded defaults, then a config file, then command-line overrides. */
 public final class ApplianceConfig {
 
     private static final String DEFAULTS = "snapshare.conf";
     private static final Set<String> KEYS =
-            Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size");
+            Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
+                    "store-full-policy");
 
     private final Properties values;
 
@@ -95,6 +97,19 @@ public final class ApplianceConfig {
             throw new ConfigException("chunk-size " + get("chunk-size") + " must be a power of two from 4K to 1M");
         }
         return (int) size;
+    }
+
+    /** invalidate-snapshots (default) or fail-writes: see docs/STORE.md. */
+    public StoreFullPolicy storeFullPolicy() throws ConfigException {
+        switch (get("store-full-policy")) {
+            case "invalidate-snapshots":
+                return StoreFullPolicy.INVALIDATE_SNAPSHOTS;
+            case "fail-writes":
+                return StoreFullPolicy.FAIL_WRITES;
+            default:
+                throw new ConfigException("store-full-policy " + get("store-full-policy")
+                        + " must be invalidate-snapshots or fail-writes");
+        }
     }
 
     public String iqnPrefix() {

@@ -73,6 +73,14 @@ public interface ExceptionStore extends Closeable {
     /** A free store chunk for copied data; {@link StoreFullException} when none is left. */
     long allocateChunk() throws IOException;
 
+    /**
+     * A chunk to hold the copy that the snapshots in {@code ids} need. When
+     * the store is full it follows its {@link StoreFullPolicy}: either the
+     * live snapshots in {@code ids} are marked INVALID and the result is empty
+     * (no copy is needed any more), or {@link StoreFullException} is thrown.
+     */
+    Optional<Long> allocateCopy(IdRange ids) throws IOException;
+
     void freeChunk(long storeChunk) throws IOException;
 
     void readChunk(long storeChunk, int offset, ByteBuffer dst) throws IOException;

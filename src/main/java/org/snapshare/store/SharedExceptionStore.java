@@ -31,6 +31,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final NodeCache nodes;
     private final BTree tree;
     private final SnapshotTable table;
+    private final StoreFullPolicy fullPolicy;
+    /** Chunks data may not take, so a commit can always shadow its metadata. */
+    private final long metadataReserve;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition commitDone = lock.newCondition();
     private long sequence;
@@ -43,8 +46,10 @@ public final class SharedExceptionStore implements ExceptionStore {
     private IOException failure;
 
     private SharedExceptionStore(BlockDevice device, Superblock superblock, SpaceMap space, CommitBlock commit,
-            SnapshotTable table, long cacheBytes) {
+            SnapshotTable table, long cacheBytes, StoreFullPolicy fullPolicy) {
         this.device = device;
+        this.fullPolicy = fullPolicy;
+        this.metadataReserve = Math.max(32, superblock.chunkCount / 256);
         this.superblock = superblock;
         this.space = space;
         this.nodes = new NodeCache(device, superblock.chunkSize(),
@@ -87,8 +92,14 @@ public final class SharedExceptionStore implements ExceptionStore {
         device.flush();
     }
 
-    /** Mounts the store: the newest valid commit block wins. */
+    /** Mounts the store with the default store-full policy (invalidate snapshots). */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes) throws IOException {
+        return open(device, cacheBytes, StoreFullPolicy.INVALIDATE_SNAPSHOTS);
+    }
+
+    /** Mounts the store: the newest valid commit block wins. */
+    public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy)
+            throws IOException {
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);
         Superblock superblock = Superblock.decode(header);
@@ -100,7 +111,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         SpaceMap space = SpaceMap.load(device, superblock.chunkSize(), superblock.chunkCount, newest.spaceIndex);
         SnapshotTable table = SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable,
                 newest.nextSnapshotId, superblock.chunkCount);
-        return new SharedExceptionStore(device, superblock, space, newest, table, cacheBytes);
+        return new SharedExceptionStore(device, superblock, space, newest, table, cacheBytes, fullPolicy);
     }
 
     static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
@@ -344,7 +355,29 @@ public final class SharedExceptionStore implements ExceptionStore {
         try {
             checkUsable();
             changeCount++;
-            return space.allocate();
+            return allocateData();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<Long> allocateCopy(IdRange ids) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            changeCount++;
+            return Optional.of(allocateData());
+        } catch (StoreFullException full) {
+            if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
+                throw full;
+            }
+            for (SnapshotInfo info : table.all()) {
+                if (info.state() == SnapshotState.LIVE && info.id() >= ids.from() && info.id() <= ids.to()) {
+                    table.setState(info.id(), SnapshotState.INVALID);
+                }
+            }
+            return Optional.empty();
         } finally {
             lock.unlock();
         }
@@ -444,6 +477,14 @@ public final class SharedExceptionStore implements ExceptionStore {
         device.flush();
         sequence = commit.sequence;
         space.committed();
+    }
+
+    /** A chunk for copied data, leaving the metadata reserve alone. */
+    private long allocateData() throws StoreFullException {
+        if (space.freeChunks() <= metadataReserve) {
+            throw new StoreFullException(superblock.chunkCount);
+        }
+        return space.allocate();
     }
 
     private void checkUsable() throws IOException {

@@ -37,6 +37,11 @@ class SizesAndConfigTest {
         assertEquals("vol0", defaults.defaultVolume());
         assertEquals(1L << 30, defaults.defaultVolumeSize());
         assertEquals("iqn.2026-11.org.snapshare", defaults.iqnPrefix());
+        assertEquals(65536, defaults.chunkSize());
+        assertEquals(org.snapshare.store.StoreFullPolicy.INVALIDATE_SNAPSHOTS, defaults.storeFullPolicy());
+        assertThrows(ConfigException.class, () -> defaults.with("chunk-size", "3000").chunkSize());
+        assertThrows(ConfigException.class, () -> defaults.with("chunk-size", "2M").chunkSize());
+        assertThrows(ConfigException.class, () -> defaults.with("store-full-policy", "panic").storeFullPolicy());
     }
 
     @Test

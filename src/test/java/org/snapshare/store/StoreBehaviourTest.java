@@ -56,6 +56,41 @@ class StoreBehaviourTest {
     }
 
     @Test
+    void aFullStoreInvalidatesTheSnapshotsThatNeedACopyOrFailsTheWrite() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16 * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long a = store.createSnapshot("a").id();
+        long b = store.createSnapshot("b").id();
+        long c = store.createSnapshot("c").id();
+        fill(store);
+        assertTrue(store.allocateCopy(new IdRange(a, b)).isEmpty(), "no copy: its snapshots are invalid now");
+        assertEquals(List.of(SnapshotState.INVALID, SnapshotState.INVALID, SnapshotState.LIVE),
+                store.snapshots().stream().map(SnapshotInfo::state).toList());
+        assertEquals(List.of(new IdRange(c, c)), store.rangesLackingCopy(0), "invalid snapshots need no copies");
+        store.commit();
+
+        assertTrue(StoreChecker.check(store, n -> { }).problems().stream().allMatch(p -> p.contains("leaked")),
+                "a full store still commits; only the test's unreferenced chunks are reported");
+
+        SharedExceptionStore strict = SharedExceptionStore.open(device, 1 << 20, StoreFullPolicy.FAIL_WRITES);
+        fill(strict);
+        assertThrows(StoreFullException.class, () -> strict.allocateCopy(new IdRange(c, c)));
+        assertEquals(SnapshotState.LIVE, strict.snapshot("c").orElseThrow().state());
+    }
+
+    /** Takes data chunks until the store refuses; the metadata reserve stays free. */
+    private static void fill(SharedExceptionStore store) throws Exception {
+        try {
+            while (true) {
+                store.allocateChunk();
+            }
+        } catch (StoreFullException full) {
+            assertTrue(store.freeChunks() > 0, "the metadata reserve is kept");
+        }
+    }
+
+    @Test
     void snapshotIdsIncreaseAndAreNeverReused() throws Exception {
         SharedExceptionStore store = fresh(1 << 20, 16);
         long a = store.createSnapshot("a").id();
