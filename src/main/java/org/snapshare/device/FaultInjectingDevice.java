@@ -25,7 +25,9 @@ public final class FaultInjectingDevice implements BlockDevice {
     private final List<long[]> unflushed = new ArrayList<>(); // {offset, length}
     private final List<byte[]> unflushedData = new ArrayList<>();
     private long writes;
+    private long flushes;
     private long failAfterWrites = Long.MAX_VALUE;
+    private volatile long flushDelayMillis;
 
     public FaultInjectingDevice(int size) {
         this.durable = new byte[size];
@@ -44,6 +46,15 @@ public final class FaultInjectingDevice implements BlockDevice {
 
     public synchronized long writeCount() {
         return writes;
+    }
+
+    /** Makes every flush take this long, like a disk's cache flush (for group commit tests). */
+    public void flushDelayMillis(long millis) {
+        this.flushDelayMillis = millis;
+    }
+
+    public synchronized long flushCount() {
+        return flushes;
     }
 
     public synchronized int unflushedWrites() {
@@ -76,10 +87,23 @@ public final class FaultInjectingDevice implements BlockDevice {
     }
 
     @Override
-    public synchronized void flush() throws IOException {
+    public void flush() throws IOException {
+        if (flushDelayMillis > 0) {
+            try {
+                Thread.sleep(flushDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("flush interrupted", e);
+            }
+        }
+        applyUnflushed();
+    }
+
+    private synchronized void applyUnflushed() throws IOException {
         if (writes >= failAfterWrites && !unflushed.isEmpty()) {
             throw new IOException("injected power cut: flush refused");
         }
+        flushes++;
         for (int i = 0; i < unflushed.size(); i++) {
             System.arraycopy(unflushedData.get(i), 0, durable, (int) unflushed.get(i)[0], unflushedData.get(i).length);
         }

@@ -440,27 +440,52 @@ public final class SharedExceptionStore implements ExceptionStore {
                     commitDone.awaitUninterruptibly();
                     continue;
                 }
-                committing = true;
-                try {
-                    long covered = changeCount;
-                    writeCommit();
-                    durableChangeCount = covered;
-                } catch (IOException | RuntimeException e) {
-                    // Memory and disk no longer agree; only a remount (which finds the last commit) is safe.
-                    failure = e instanceof IOException io ? io : new IOException(e);
-                    nodes.invalidate();
-                    throw e;
-                } finally {
-                    committing = false;
-                    commitDone.signalAll();
-                }
+                commitOnce();
             }
         } finally {
             lock.unlock();
         }
     }
 
-    private void writeCommit() throws IOException {
+    /**
+     * One commit. Its blocks are written under the lock; the flushes and the
+     * commit block run without it, so other writers keep changing the next
+     * transaction meanwhile and share the following commit (group commit).
+     */
+    private void commitOnce() throws IOException {
+        committing = true;
+        long covered = changeCount;
+        IOException error = null;
+        try {
+            CommitBlock commit = writeBlocks();
+            space.sealed();
+            lock.unlock();
+            try {
+                device.flush();
+                device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock.nonce));
+                device.flush();
+            } finally {
+                lock.lock();
+            }
+            sequence = commit.sequence;
+            space.durable();
+            durableChangeCount = covered;
+        } catch (IOException | RuntimeException e) {
+            // Memory and disk no longer agree; only a remount (which finds the last commit) is safe.
+            error = e instanceof IOException io ? io : new IOException(e);
+            failure = error;
+            nodes.invalidate();
+        } finally {
+            committing = false;
+            commitDone.signalAll();
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /** Writes the transaction's nodes, table and space map (not flushed); returns its commit block. */
+    private CommitBlock writeBlocks() throws IOException {
         nodes.writeDirty();
         CommitBlock commit = new CommitBlock();
         commit.snapshotTable = table.writeChanges(space);
@@ -472,11 +497,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         commit.freeChunks = space.freeChunks();
         commit.deleteCursorChunk = deleteCursorChunk;
         commit.deleteCursorId = deleteCursorId;
-        device.flush();
-        device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock.nonce));
-        device.flush();
-        sequence = commit.sequence;
-        space.committed();
+        return commit;
     }
 
     /** A chunk for copied data, leaving the metadata reserve alone. */

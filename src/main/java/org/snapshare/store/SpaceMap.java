@@ -36,6 +36,8 @@ final class SpaceMap {
     private boolean indexDirty;
     private final Set<Long> fresh = new HashSet<>();
     private final Set<Long> freedThisTransaction = new HashSet<>();
+    /** Freed by a transaction whose commit is written but not yet durable: not reusable yet. */
+    private final Set<Long> quarantined = new HashSet<>();
     private final List<Long> pendingFrees = new ArrayList<>();
     private long freeCount;
     private long cursor;
@@ -141,7 +143,7 @@ final class SpaceMap {
         for (long scanned = 0; scanned < chunkCount; scanned++) {
             long chunk = cursor;
             cursor = cursor + 1 == chunkCount ? 0 : cursor + 1;
-            if (!isAllocated(chunk) && !freedThisTransaction.contains(chunk)) {
+            if (!isAllocated(chunk) && !freedThisTransaction.contains(chunk) && !quarantined.contains(chunk)) {
                 set(chunk);
                 fresh.add(chunk);
                 return chunk;
@@ -219,16 +221,27 @@ final class SpaceMap {
         return indexLocation.clone();
     }
 
-    /** The commit is durable: every chunk is ordinary again and deferred frees may be reused. */
-    void committed() {
-        // Low chunks first: a sparse store file then stays as small as its live data.
-        for (long chunk : freedThisTransaction) {
-            cursor = Math.min(cursor, chunk);
-        }
+    /**
+     * The transaction's blocks are written and its commit block is about to
+     * be: the next transaction starts. What this one wrote is no longer fresh
+     * (the pending commit refers to it), and what it freed stays quarantined
+     * until {@link #durable()}.
+     */
+    void sealed() {
+        quarantined.addAll(freedThisTransaction);
         fresh.clear();
         freedThisTransaction.clear();
         dirtyBitmaps.clear();
         indexDirty = false;
+    }
+
+    /** The sealed transaction's commit is durable: its freed chunks may be reused. */
+    void durable() {
+        // Low chunks first: a sparse store file then stays as small as its live data.
+        for (long chunk : quarantined) {
+            cursor = Math.min(cursor, chunk);
+        }
+        quarantined.clear();
     }
 
     /** Chunks holding the space map itself, for check. */

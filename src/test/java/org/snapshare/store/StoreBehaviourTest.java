@@ -91,6 +91,43 @@ class StoreBehaviourTest {
     }
 
     @Test
+    void concurrentCommittersShareFlushes() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(8 << 20);
+        SharedExceptionStore.format(device, CHUNK, 4096L * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long id = store.createSnapshot("s").id();
+        store.commit();
+        int threads = 8;
+        int perThread = 25;
+        device.flushDelayMillis(2); // a disk's cache flush takes time; that is when commits group
+        long flushesBefore = device.flushCount();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int base = t * perThread;
+            done.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < perThread; i++) {
+                    store.addEntry(new ExceptionEntry(base + i, id, id, store.allocateChunk()));
+                    store.commit(); // durable on return, as an acknowledged write needs
+                }
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> future : done) {
+            future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        long flushes = device.flushCount() - flushesBefore;
+        int commits = threads * perThread;
+        assertTrue(flushes < commits, flushes + " flushes for " + commits + " commit calls: too little grouping");
+        SharedExceptionStore reopened = SharedExceptionStore.open(device.powerCutDroppingAll(), 1 << 20);
+        assertEquals(commits, StoreModelTest.scanAll(reopened).size(), "every committed entry is durable");
+        System.out.printf("group commit: %d commit calls, %d flushes%n", commits, flushes);
+    }
+
+    @Test
     void snapshotIdsIncreaseAndAreNeverReused() throws Exception {
         SharedExceptionStore store = fresh(1 << 20, 16);
         long a = store.createSnapshot("a").id();
