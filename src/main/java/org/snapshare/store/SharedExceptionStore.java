@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -167,81 +166,81 @@ public final class SharedExceptionStore implements ExceptionStore {
         return superblock.chunkCount;
     }
 
-    @Override
-    public long freeChunks() {
+    /** Work done under the metadata lock. */
+    @FunctionalInterface
+    private interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code action} under the lock, on a store that has not failed. */
+    private <T> T locked(Locked<T> action) throws IOException {
         lock.lock();
         try {
-            return space.freeChunks();
+            checkUsable();
+            return action.run();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Like {@link #locked}, for a change that the next commit must carry. */
+    private <T> T changing(Locked<T> action) throws IOException {
+        return locked(() -> {
+            T result = action.run();
+            changeCount++;
+            return result;
+        });
+    }
+
+    /** Reads of plain in-memory state: allowed even after a failed commit. */
+    private <T> T reading(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long freeChunks() {
+        return reading(space::freeChunks);
     }
 
     @Override
     public SnapshotInfo createSnapshot(String name) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
-            changeCount++;
-            return table.add(name, Instant.now());
-        } finally {
-            lock.unlock();
-        }
+        return changing(() -> table.add(name, Instant.now()));
     }
 
     @Override
     public List<SnapshotInfo> snapshots() {
-        lock.lock();
-        try {
-            return table.all();
-        } finally {
-            lock.unlock();
-        }
+        return reading(table::all);
     }
 
     @Override
     public Optional<SnapshotInfo> snapshot(String name) {
-        lock.lock();
-        try {
-            return table.byName(name);
-        } finally {
-            lock.unlock();
-        }
+        return reading(() -> table.byName(name));
     }
 
     @Override
     public void setSnapshotState(long id, SnapshotState state) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             table.setState(id, state);
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public void forgetSnapshot(long id) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             table.remove(id);
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public Optional<ExceptionEntry> find(long originChunk, long snapshotId) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
-            return Optional.ofNullable(tree.find(originChunk, snapshotId));
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> Optional.ofNullable(tree.find(originChunk, snapshotId)));
     }
 
     @Override
@@ -253,146 +252,77 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public List<IdRange> rangesLackingCopy(long originChunk) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
-            TreeSet<Long> live = new TreeSet<>();
-            for (SnapshotInfo info : table.all()) {
-                if (info.state() == SnapshotState.LIVE) {
-                    live.add(info.id());
-                }
-            }
-            List<ExceptionEntry> covered = entries(originChunk);
-            List<IdRange> ranges = new ArrayList<>();
-            long start = -1;
-            long end = -1;
-            int next = 0; // first entry that may still lie ahead
-            for (long id : live) {
-                while (next < covered.size() && covered.get(next).toId() < id) {
-                    next++;
-                }
-                boolean hasEntry = next < covered.size() && covered.get(next).fromId() <= id;
-                if (hasEntry) {
-                    continue;
-                }
-                // Extend the open range unless an entry lies between its end and this id.
-                boolean blocked = next > 0 && covered.get(next - 1).toId() > end;
-                if (start >= 0 && !blocked) {
-                    end = id;
-                } else {
-                    if (start >= 0) {
-                        ranges.add(new IdRange(start, end));
-                    }
-                    start = id;
-                    end = id;
-                }
-            }
-            if (start >= 0) {
-                ranges.add(new IdRange(start, end));
-            }
-            return ranges;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> CopyRanges.lacking(table.all(), entries(originChunk)));
     }
 
     @Override
     public void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        locked(() -> {
             tree.scan(originChunk, fromId, visitor);
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public void addEntry(ExceptionEntry entry) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             checkEntry(entry);
             tree.insert(entry);
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public void updateEntry(ExceptionEntry entry) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             checkEntry(entry);
             if (!tree.update(entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk())) {
                 throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
             }
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public void removeEntry(long originChunk, long fromId) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             if (!tree.remove(originChunk, fromId)) {
                 throw new StoreException("no entry for chunk " + originChunk + " from id " + fromId);
             }
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public long allocateChunk() throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
-            changeCount++;
-            return allocateData();
-        } finally {
-            lock.unlock();
-        }
+        return changing(this::allocateData);
     }
 
     @Override
     public Optional<Long> allocateCopy(IdRange ids) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
-            changeCount++;
-            return Optional.of(allocateData());
-        } catch (StoreFullException full) {
-            if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
-                throw full;
-            }
-            for (SnapshotInfo info : table.all()) {
-                if (info.state() == SnapshotState.LIVE && info.id() >= ids.from() && info.id() <= ids.to()) {
-                    table.setState(info.id(), SnapshotState.INVALID);
+        return changing(() -> {
+            try {
+                return Optional.of(allocateData());
+            } catch (StoreFullException full) {
+                if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
+                    throw full;
                 }
+                for (SnapshotInfo info : table.all()) {
+                    if (info.state() == SnapshotState.LIVE && info.id() >= ids.from() && info.id() <= ids.to()) {
+                        table.setState(info.id(), SnapshotState.INVALID);
+                    }
+                }
+                return Optional.empty();
             }
-            return Optional.empty();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void freeChunk(long storeChunk) throws IOException {
-        lock.lock();
-        try {
-            checkUsable();
+        changing(() -> {
             space.free(storeChunk);
-            changeCount++;
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
@@ -409,12 +339,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public long[] deleteCursor() {
-        lock.lock();
-        try {
-            return new long[] {deleteCursorChunk, deleteCursorId};
-        } finally {
-            lock.unlock();
-        }
+        return reading(() -> new long[] {deleteCursorChunk, deleteCursorId});
     }
 
     @Override
