@@ -430,7 +430,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         if (space.freeChunks() <= metadataReserve) {
             throw new StoreFullException(superblock.chunkCount);
         }
-        return space.allocate();
+        return space.allocateData();
     }
 
     private void checkUsable() throws IOException {

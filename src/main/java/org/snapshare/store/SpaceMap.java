@@ -40,7 +40,9 @@ final class SpaceMap {
     private final Set<Long> quarantined = new HashSet<>();
     private final List<Long> pendingFrees = new ArrayList<>();
     private long freeCount;
-    private long cursor;
+    /** Metadata grows up from here, data down from {@link #dataCursor}: churn of one never scatters the other. */
+    private long metaCursor;
+    private long dataCursor;
 
     private SpaceMap(BlockDevice device, int chunkSize, long chunkCount) {
         this.device = device;
@@ -49,6 +51,7 @@ final class SpaceMap {
         this.wordsPerBitmap = (chunkSize - MetaBlock.HEADER) / 8;
         this.pointersPerIndex = (chunkSize - MetaBlock.HEADER) / 8;
         this.bits = new long[(int) ((chunkCount + 63) / 64)];
+        this.dataCursor = chunkCount - 1;
         int bitmaps = (int) ((chunkCount + bitsPerBitmap() - 1) / bitsPerBitmap());
         this.bitmapLocation = new long[bitmaps];
         this.indexLocation = new long[(bitmaps + pointersPerIndex - 1) / pointersPerIndex];
@@ -135,21 +138,45 @@ final class SpaceMap {
     }
 
     /**
-     * A free chunk, now in use and fresh. The search goes up from the lowest
-     * chunk that may be free, so freed space is reused before new space is
-     * touched.
+     * A free chunk for metadata, now in use and fresh: the lowest free one
+     * (metadata packs at the start of the store, so a sparse store file stays
+     * small and hot metadata stays together).
      */
     long allocate() throws StoreFullException {
-        for (long scanned = 0; scanned < chunkCount; scanned++) {
-            long chunk = cursor;
-            cursor = cursor + 1 == chunkCount ? 0 : cursor + 1;
-            if (!isAllocated(chunk) && !freedThisTransaction.contains(chunk) && !quarantined.contains(chunk)) {
-                set(chunk);
-                fresh.add(chunk);
-                return chunk;
+        for (long chunk = metaCursor; chunk < chunkCount; chunk++) {
+            if (isFree(chunk)) {
+                metaCursor = chunk + 1;
+                return take(chunk);
             }
         }
         throw new StoreFullException(chunkCount);
+    }
+
+    /** A free chunk for copied data, now in use and fresh: the highest free one. */
+    long allocateData() throws StoreFullException {
+        for (long chunk = dataCursor; chunk >= 0; chunk--) {
+            if (isFree(chunk)) {
+                dataCursor = chunk - 1;
+                return take(chunk);
+            }
+        }
+        throw new StoreFullException(chunkCount);
+    }
+
+    private boolean isFree(long chunk) {
+        return !isAllocated(chunk) && !freedThisTransaction.contains(chunk) && !quarantined.contains(chunk);
+    }
+
+    private long take(long chunk) {
+        set(chunk);
+        fresh.add(chunk);
+        return chunk;
+    }
+
+    /** A chunk became free for reuse: let both searches see it again. */
+    private void reusable(long chunk) {
+        metaCursor = Math.min(metaCursor, chunk);
+        dataCursor = Math.max(dataCursor, chunk);
     }
 
     /** Gives a chunk back: at once if fresh, else when the transaction commits. */
@@ -159,7 +186,7 @@ final class SpaceMap {
         }
         if (fresh.remove(chunk)) {
             clear(chunk);
-            cursor = Math.min(cursor, chunk);
+            reusable(chunk);
         } else {
             freedThisTransaction.add(chunk);
             pendingFrees.add(chunk);
@@ -237,10 +264,7 @@ final class SpaceMap {
 
     /** The sealed transaction's commit is durable: its freed chunks may be reused. */
     void durable() {
-        // Low chunks first: a sparse store file then stays as small as its live data.
-        for (long chunk : quarantined) {
-            cursor = Math.min(cursor, chunk);
-        }
+        quarantined.forEach(this::reusable);
         quarantined.clear();
     }
 
