@@ -75,6 +75,7 @@ public final class StoreBench {
             double lookupRate = LOOKUPS / seconds(start);
             System.gc(); // heap with the node cache warm: what a serving store holds
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            java.lang.ref.Reference.reachabilityFence(store); // else the JIT may let GC take the cache first
             if (found != LOOKUPS) {
                 throw new IllegalStateException("lost entries: found " + found + " of " + LOOKUPS);
             }
