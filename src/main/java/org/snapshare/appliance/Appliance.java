@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -12,6 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.Version;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
+import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.snapshot.SnapshotException;
+import org.snapshare.snapshot.SnapshotStatus;
 
 /**
  * The running server: holds the data directory, opens its volumes, serves
@@ -33,7 +38,7 @@ public final class Appliance implements Closeable {
     private Appliance(ApplianceConfig config, DataDirLock lock) throws ConfigException {
         this.config = config;
         this.lock = lock;
-        this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize());
+        this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy());
     }
 
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
@@ -77,10 +82,40 @@ public final class Appliance implements Closeable {
     private void export(Volume volume) {
         volumes.put(volume.name, volume);
         targets.export(targetName(volume.name), volume.unit());
+        volume.snapshots().servedSnapshots().forEach((snapshot, unit) ->
+                targets.export(targetName(volume.name, snapshot), unit));
     }
 
     private String targetName(String volume) {
         return config.iqnPrefix() + ":" + volume;
+    }
+
+    private String targetName(String volume, String snapshot) {
+        return targetName(volume) + "." + snapshot;
+    }
+
+    private Volume volume(String name) throws ConfigException {
+        Volume volume = volumes.get(name);
+        if (volume == null) {
+            throw new ConfigException("no volume named " + name + "; `snapshare volume list` shows them");
+        }
+        return volume;
+    }
+
+    /** Sessions on the volume's origin and snapshot targets. */
+    private int sessions(Volume volume) {
+        int count = targets.sessionCount(targetName(volume.name));
+        for (String snapshot : volume.snapshots().servedSnapshots().keySet()) {
+            count += targets.sessionCount(targetName(volume.name, snapshot));
+        }
+        return count;
+    }
+
+    private void withdraw(Volume volume) {
+        for (String snapshot : volume.snapshots().servedSnapshots().keySet()) {
+            targets.withdraw(targetName(volume.name, snapshot));
+        }
+        targets.withdraw(targetName(volume.name));
     }
 
     synchronized String createVolume(String name, long sizeBytes) throws ConfigException, IOException {
@@ -92,16 +127,13 @@ public final class Appliance implements Closeable {
     }
 
     synchronized String deleteVolume(String name, boolean force) throws ConfigException, IOException {
-        Volume volume = volumes.get(name);
-        if (volume == null) {
-            throw new ConfigException("no volume named " + name + "; `snapshare volume list` shows them");
-        }
-        int sessions = targets.sessionCount(targetName(name));
+        Volume volume = volume(name);
+        int sessions = sessions(volume);
         if (sessions > 0 && !force) {
-            throw new ConfigException("volume " + name + " has " + sessions + " active session(s); log them out"
-                    + " first, or add --force to disconnect them");
+            throw new ConfigException("volume " + name + " has " + sessions + " active session(s) on it and its"
+                    + " snapshots; log them out first, or add --force to disconnect them");
         }
-        targets.withdraw(targetName(name));
+        withdraw(volume);
         volumes.remove(name);
         volume.close();
         catalog.delete(name);
@@ -119,6 +151,58 @@ public final class Appliance implements Closeable {
         return out.toString();
     }
 
+    synchronized String createSnapshot(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        VolumeNames.check(name);
+        Volume volume = volume(volumeName);
+        LogicalUnit unit = volume.snapshots().createSnapshot(name);
+        String target = targetName(volumeName, name);
+        targets.export(target, unit);
+        return "created snapshot " + name + " of volume " + volumeName + ", served as " + target + " LUN 0\n";
+    }
+
+    synchronized String deleteSnapshot(String volumeName, String name, boolean force)
+            throws ConfigException, SnapshotException, IOException {
+        Volume volume = volume(volumeName);
+        String target = targetName(volumeName, name);
+        int sessions = targets.sessionCount(target);
+        if (sessions > 0 && !force) {
+            throw new ConfigException("snapshot " + name + " has " + sessions + " active session(s); log them out"
+                    + " first, or add --force to disconnect them");
+        }
+        volume.snapshots().deleteSnapshot(name);
+        targets.withdraw(target);
+        return "deleted snapshot " + name + " of volume " + volumeName
+                + "; its space is reclaimed in the background (`snapshare status` shows progress)\n";
+    }
+
+    synchronized String rollback(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        volume(volumeName).snapshots().rollback(name);
+        return "rolling the origin of volume " + volumeName + " back to snapshot " + name
+                + " (online; other snapshots keep their content)\n";
+    }
+
+    /** "idle", or the rollback's progress. */
+    synchronized String rollbackStatus(String volumeName) throws ConfigException {
+        List<String> work = volume(volumeName).snapshots().backgroundWork();
+        return work.stream().filter(line -> line.startsWith("rollback")).findFirst().orElse("idle") + "\n";
+    }
+
+    synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {
+        Volume volume = volume(volumeName);
+        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
+                "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
+        for (SnapshotStatus row : volume.snapshots().snapshots()) {
+            String target = targetName(volumeName, row.name());
+            out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
+                    row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
+                    Sizes.format(row.ownedBytes()), targets.sessionCount(target),
+                    row.work().isEmpty() ? target : row.work()));
+        }
+        return out.toString();
+    }
+
     synchronized String status() {
         Duration uptime = Duration.between(started, Instant.now()).withNanos(0);
         return "snapshare " + Version.get() + "\n"
@@ -127,7 +211,21 @@ public final class Appliance implements Closeable {
                 + iscsi.boundAddress().getPort() + "\n"
                 + "uptime:      " + uptime.toString().substring(2).toLowerCase() + "\n"
                 + "volumes:     " + volumes.size() + "\n"
-                + "connections: " + iscsi.connectionCount() + "\n";
+                + "connections: " + iscsi.connectionCount() + "\n"
+                + volumeStatus();
+    }
+
+    private String volumeStatus() {
+        StringBuilder out = new StringBuilder();
+        for (Volume volume : volumes.values()) {
+            long[] usage = volume.snapshots().storeUsage();
+            out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s%n", volume.name,
+                    volume.snapshots().servedSnapshots().size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
+            for (String work : volume.snapshots().backgroundWork()) {
+                out.append("  ").append(work).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /** Stops serving, flushes and closes every volume, releases the data directory. */

@@ -5,6 +5,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.control.ControlResponse;
+import org.snapshare.snapshot.SnapshotException;
 
 /** Carries out the CLI's requests on the running appliance. */
 final class ControlCommands {
@@ -30,12 +31,28 @@ final class ControlCommands {
                 case "volume delete":
                     expect(request, 4);
                     return ControlResponse.ok(appliance.deleteVolume(request.get(2), "force".equals(request.get(3))));
+                case "snapshot create":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.createSnapshot(request.get(2), request.get(3)));
+                case "snapshot list":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.listSnapshots(request.get(2)));
+                case "snapshot delete":
+                    expect(request, 5);
+                    return ControlResponse.ok(appliance.deleteSnapshot(request.get(2), request.get(3),
+                            "force".equals(request.get(4))));
+                case "snapshot rollback":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.rollback(request.get(2), request.get(3)));
+                case "snapshot rollback-status":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.rollbackStatus(request.get(2)));
                 case "status":
                     return ControlResponse.ok(appliance.status());
                 default:
                     return ControlResponse.error("unknown control request '" + command + "'");
             }
-        } catch (ConfigException e) {
+        } catch (ConfigException | SnapshotException e) {
             return ControlResponse.error(e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.error("control request '{}' failed", command, e);

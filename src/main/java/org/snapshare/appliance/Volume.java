@@ -3,40 +3,38 @@ package org.snapshare.appliance;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Instant;
-import org.snapshare.device.BlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
-import org.snapshare.snapshot.PlainVolume;
+import org.snapshare.snapshot.SnapshotCore;
 
-/** An opened volume: its recorded identity and the logical unit that serves it. */
+/** An opened volume: its recorded identity and the snapshot core that serves its origin and snapshots. */
 public final class Volume implements Closeable {
 
     public final String name;
     public final long sizeBytes;
     public final long uniqueId;
     public final Instant created;
-    private final BlockDevice origin;
-    private final LogicalUnit unit;
+    private final SnapshotCore core;
 
-    Volume(String name, long uniqueId, Instant created, BlockDevice origin) throws IOException {
+    Volume(String name, long uniqueId, Instant created, SnapshotCore core) {
         this.name = name;
         this.uniqueId = uniqueId;
         this.created = created;
-        this.origin = origin;
-        this.unit = new PlainVolume(origin, uniqueId);
-        this.sizeBytes = unit.sizeBytes();
+        this.core = core;
+        this.sizeBytes = core.sizeBytes();
     }
 
+    /** The origin, served as the volume's own LUN. */
     public LogicalUnit unit() {
-        return unit;
+        return core.origin();
     }
 
-    /** Flushes and closes the origin device. */
+    public SnapshotCore snapshots() {
+        return core;
+    }
+
+    /** Stops background work, commits the store, flushes and closes the devices. */
     @Override
     public void close() throws IOException {
-        try {
-            origin.flush();
-        } finally {
-            origin.close();
-        }
+        core.close();
     }
 }

@@ -18,7 +18,9 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.store.SharedExceptionStore;
+import org.snapshare.store.StoreFullPolicy;
 
 /**
  * The volumes of a data directory: DATA/volumes/NAME/ holds origin.img, the
@@ -32,15 +34,22 @@ public final class VolumeCatalog {
     private static final String STORE = "store.img";
     private static final String METADATA = "volume.properties";
     private static final long MIN_SIZE = 1 << 20;
+    private static final String ROLLBACK_JOURNAL = "rollback.journal";
 
     private final Path volumesDir;
     private final int chunkSize;
+    private final StoreFullPolicy fullPolicy;
     private final SecureRandom random = new SecureRandom();
 
     /** {@code chunkSize}: the copy unit of the exception stores of new volumes. */
     public VolumeCatalog(Path dataDir, int chunkSize) {
+        this(dataDir, chunkSize, StoreFullPolicy.INVALIDATE_SNAPSHOTS);
+    }
+
+    public VolumeCatalog(Path dataDir, int chunkSize, StoreFullPolicy fullPolicy) {
         this.volumesDir = dataDir.resolve("volumes");
         this.chunkSize = chunkSize;
+        this.fullPolicy = fullPolicy;
     }
 
     /** The exception store file of a volume. */
@@ -78,13 +87,13 @@ public final class VolumeCatalog {
         try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve(STORE), storeSize(sizeBytes))) {
             SharedExceptionStore.format(store, chunkSize, sizeBytes);
         }
-        FileBlockDevice origin = FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes);
+        FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes).close();
         Properties metadata = new Properties();
         metadata.setProperty("size", Long.toString(sizeBytes));
         metadata.setProperty("unique-id", Long.toHexString(uniqueId));
         metadata.setProperty("created", created.toString());
         writeAtomically(dir.resolve(METADATA), metadata);
-        return new Volume(name, uniqueId, created, origin);
+        return new Volume(name, uniqueId, created, openCore(dir, uniqueId));
     }
 
     /** Opens every volume, in name order. */
@@ -109,6 +118,7 @@ public final class VolumeCatalog {
         Files.deleteIfExists(dir.resolve(METADATA));
         Files.deleteIfExists(dir.resolve(ORIGIN));
         Files.deleteIfExists(dir.resolve(STORE));
+        Files.deleteIfExists(dir.resolve(ROLLBACK_JOURNAL));
         Files.deleteIfExists(dir);
     }
 
@@ -117,14 +127,39 @@ public final class VolumeCatalog {
         try (Reader in = Files.newBufferedReader(dir.resolve(METADATA), StandardCharsets.UTF_8)) {
             metadata.load(in);
         }
+        long uniqueId;
+        Instant created;
         try {
-            long uniqueId = Long.parseUnsignedLong(metadata.getProperty("unique-id"), 16);
-            Instant created = Instant.parse(metadata.getProperty("created"));
-            return new Volume(dir.getFileName().toString(), uniqueId, created,
-                    FileBlockDevice.open(dir.resolve(ORIGIN)));
+            uniqueId = Long.parseUnsignedLong(metadata.getProperty("unique-id"), 16);
+            created = Instant.parse(metadata.getProperty("created"));
         } catch (RuntimeException e) {
             throw new IOException(dir.resolve(METADATA) + " is damaged (" + e + "); restore it or remove the volume",
                     e);
+        }
+        return new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, uniqueId));
+    }
+
+    /** Mounts the store and wires it to the origin; closes both devices if that fails. */
+    private SnapshotCore openCore(Path dir, long uniqueId) throws IOException {
+        String name = dir.getFileName().toString();
+        FileBlockDevice origin = FileBlockDevice.open(dir.resolve(ORIGIN));
+        FileBlockDevice storeDevice = null;
+        try {
+            storeDevice = FileBlockDevice.open(dir.resolve(STORE));
+            SharedExceptionStore store;
+            try {
+                store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy);
+            } catch (IOException e) {
+                throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
+                        + "); run `snapshare check " + name + "`", e);
+            }
+            return new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL));
+        } catch (IOException | RuntimeException e) {
+            origin.close();
+            if (storeDevice != null) {
+                storeDevice.close();
+            }
+            throw e;
         }
     }
 

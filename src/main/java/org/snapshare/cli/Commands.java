@@ -41,7 +41,11 @@ final class Commands {
             "  volume create NAME --size SIZE   create a volume and serve it at once",
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
-            "  status                           show what the server is doing",
+            "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
+            "  snapshot list VOLUME             list snapshots: created, state, space owned, background work",
+            "  snapshot delete VOLUME NAME [--force]   delete a snapshot (space reclaimed in the background)",
+            "  snapshot rollback VOLUME NAME [--no-wait]   make the origin the snapshot's content, online",
+            "  status                           show volumes, store use and background work",
             "  check VOLUME                     check a volume's exception store (offline: server stopped)",
             "",
             "Every command takes --data-dir DIR, --config FILE (default: $" + CONFIG_ENV + ", else the",
@@ -154,15 +158,98 @@ final class Commands {
         return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
     }
 
+    int snapshot(String[] args) throws UsageException, CommandFailedException {
+        String usage = "usage: snapshare snapshot create VOLUME NAME | list VOLUME | delete VOLUME NAME [--force]"
+                + " | rollback VOLUME NAME [--no-wait]";
+        if (args.length == 0) {
+            throw new UsageException("snapshot needs a subcommand: create, list, delete or rollback");
+        }
+        if (args[0].equals("--help") || args[0].equals("-h")) {
+            out.println(usage);
+            return Main.OK;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "create":
+                return snapshotRequest("snapshot create VOLUME NAME", rest, 2, "create");
+            case "list":
+                return snapshotRequest("snapshot list VOLUME", rest, 1, "list");
+            case "delete":
+                return snapshotDelete(rest);
+            case "rollback":
+                return snapshotRollback(rest);
+            default:
+                throw new UsageException("unknown snapshot subcommand '" + args[0]
+                        + "' (use create, list, delete or rollback)");
+        }
+    }
+
+    private int snapshotRequest(String usage, String[] args, int positional, String verb)
+            throws UsageException, CommandFailedException {
+        CommandLine line = parse(usage, withCommon(new Options()), args, positional);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> request = new ArrayList<>(List.of("snapshot", verb));
+        request.addAll(checkedNames(line));
+        return request(line, request);
+    }
+
+    private int snapshotDelete(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("force").desc("disconnect sessions using the snapshot").build());
+        CommandLine line = parse("snapshot delete VOLUME NAME", options, args, 2);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> request = new ArrayList<>(List.of("snapshot", "delete"));
+        request.addAll(checkedNames(line));
+        request.add(line.hasOption("force") ? "force" : "-");
+        return request(line, request);
+    }
+
+    private int snapshotRollback(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("no-wait")
+                .desc("return once the rollback has started; `snapshare status` shows its progress").build());
+        CommandLine line = parse("snapshot rollback VOLUME NAME", options, args, 2);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> names = checkedNames(line);
+        List<String> request = new ArrayList<>(List.of("snapshot", "rollback"));
+        request.addAll(names);
+        request(line, request);
+        if (line.hasOption("no-wait")) {
+            return Main.OK;
+        }
+        return new RollbackWatch(out, progressStream()).await(() -> requestText(line,
+                List.of("snapshot", "rollback-status", names.get(0))));
+    }
+
+    /** Volume and snapshot names from the command line, refused here if malformed. */
+    private static List<String> checkedNames(CommandLine line) throws UsageException {
+        try {
+            for (String name : line.getArgs()) {
+                VolumeNames.check(name);
+            }
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return List.of(line.getArgs());
+    }
+
+    /** Progress goes to a terminal only; logs and pipes get the result alone. */
+    private static PrintStream progressStream() {
+        return System.console() != null ? System.err : new PrintStream(OutputStream.nullOutputStream());
+    }
+
     int check(String[] args) throws UsageException, CommandFailedException {
         CommandLine line = parse("check VOLUME", withCommon(new Options()), args, 1);
         if (line == null) {
             return Main.OK;
         }
         try {
-            // Progress goes to a terminal only; logs and pipes get the report alone.
-            PrintStream progress = System.console() != null ? System.err : new PrintStream(OutputStream.nullOutputStream());
-            boolean clean = VolumeCheck.run(config(line), line.getArgs()[0], out, progress);
+            boolean clean = VolumeCheck.run(config(line), line.getArgs()[0], out, progressStream());
             return clean ? Main.OK : Main.FAILED;
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
@@ -180,6 +267,12 @@ final class Commands {
     }
 
     private int request(CommandLine line, List<String> request) throws CommandFailedException {
+        out.print(requestText(line, request));
+        return Main.OK;
+    }
+
+    /** Sends one control request; its answer, or the server's error as a failure. */
+    private String requestText(CommandLine line, List<String> request) throws CommandFailedException {
         ControlResponse response;
         try {
             response = new ControlClient(config(line).dataDir()).send(request);
@@ -189,8 +282,7 @@ final class Commands {
         if (!response.ok) {
             throw new CommandFailedException(response.text.strip());
         }
-        out.print(response.text);
-        return Main.OK;
+        return response.text;
     }
 
     /** Built-in defaults, then --config or $SNAPSHARE_CONFIG, then --data-dir. */

@@ -43,6 +43,8 @@ public final class Main {
                     return commands.serve(rest);
                 case "volume":
                     return commands.volume(rest);
+                case "snapshot":
+                    return commands.snapshot(rest);
                 case "status":
                     return commands.status(rest);
                 case "check":

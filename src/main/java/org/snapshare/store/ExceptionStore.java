@@ -87,6 +87,9 @@ public interface ExceptionStore extends Closeable {
 
     void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException;
 
+    /** Makes chunk data written so far durable; metadata changes still need {@link #commit()}. */
+    void flush() throws IOException;
+
     // -- background delete ---------------------------------------------
 
     /** Where background delete stopped: {origin chunk, from id}; {0, 0} when idle. */

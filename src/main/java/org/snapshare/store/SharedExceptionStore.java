@@ -338,6 +338,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public void flush() throws IOException {
+        device.flush();
+    }
+
+    @Override
     public long[] deleteCursor() {
         return reading(() -> new long[] {deleteCursorChunk, deleteCursorId});
     }

@@ -2,22 +2,18 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.snapshare.device.BlockDevice;
 
-/**
- * An origin with no snapshots: I/O goes straight to its device. The snapshot
- * core replaces this once volumes carry an exception store.
- */
-public final class PlainVolume implements LogicalUnit {
+/** The origin of a volume as a LUN: writes copy for the snapshots first. */
+final class OriginUnit implements LogicalUnit {
 
-    private final BlockDevice origin;
-    private final long uniqueId;
+    private final VolumeIo io;
     private final long sizeBytes;
+    private final long uniqueId;
 
-    public PlainVolume(BlockDevice origin, long uniqueId) throws IOException {
-        this.origin = origin;
+    OriginUnit(VolumeIo io, long sizeBytes, long uniqueId) {
+        this.io = io;
+        this.sizeBytes = sizeBytes;
         this.uniqueId = uniqueId;
-        this.sizeBytes = origin.size() - origin.size() % BLOCK_SIZE;
     }
 
     @Override
@@ -37,16 +33,16 @@ public final class PlainVolume implements LogicalUnit {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        origin.read(offset, dst);
+        io.readOrigin(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        origin.write(offset, src);
+        io.writeOrigin(offset, src);
     }
 
     @Override
     public void flush() throws IOException {
-        origin.flush();
+        io.data.origin.flush(); // copies were committed before each origin write
     }
 }

@@ -1,0 +1,169 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.SnapshotInfo;
+import org.snapshare.store.SnapshotState;
+
+/**
+ * Reclaims the chunks of deleted snapshots: walks the whole tree in steps of
+ * a few hundred entries, removes entries whose id range holds no live
+ * snapshot, and keeps its cursor in the commit block, so a restart resumes
+ * where it stopped. Deletes requested while a walk runs wait for the next
+ * walk; all deletes pending at a walk's start share it. A snapshot leaves
+ * the table only after a walk that began after its delete has finished.
+ */
+final class BackgroundDelete implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackgroundDelete.class);
+    static final int STEP_ENTRIES = 256;
+
+    private final ChunkData data;
+    private final ChunkLocks locks;
+    private final String volume;
+    private final Object wakeUp = new Object();
+    private volatile boolean stopped;
+    private volatile boolean walking;
+    private boolean pendingWake;
+    private volatile long reclaimedChunks;
+
+    BackgroundDelete(ChunkData data, ChunkLocks locks, String volume) {
+        this.data = data;
+        this.locks = locks;
+        this.volume = volume;
+    }
+
+    /** A snapshot was marked DELETING. */
+    void wake() {
+        synchronized (wakeUp) {
+            pendingWake = true;
+            wakeUp.notifyAll();
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        wake();
+    }
+
+    /** "idle", or how far the walk is. */
+    String progress() {
+        if (!walking) {
+            return "idle";
+        }
+        long chunk = data.store.deleteCursor()[0];
+        return String.format("reclaiming deleted snapshots: %d%% (origin chunk %d of %d, %d chunks freed)",
+                Math.min(100, chunk * 100 / Math.max(1, data.originChunks())), chunk, data.originChunks(),
+                reclaimedChunks);
+    }
+
+    boolean busy() {
+        return walking || !deleting().isEmpty();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopped) {
+                Set<Long> pending = deleting();
+                boolean resuming = !isIdle(data.store.deleteCursor());
+                if (pending.isEmpty() && !resuming) {
+                    waitForWork();
+                    continue;
+                }
+                // A walk resumed after a restart started before some of these deletes: it covers none of them.
+                walk(resuming ? Set.of() : pending);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("background delete on volume {} stopped: {}; it resumes on the next start", volume,
+                    e.getMessage(), e);
+        } finally {
+            walking = false;
+        }
+    }
+
+    private void waitForWork() {
+        synchronized (wakeUp) {
+            while (!pendingWake && !stopped) {
+                try {
+                    wakeUp.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = true;
+                }
+            }
+            pendingWake = false;
+        }
+    }
+
+    private void walk(Set<Long> covered) throws IOException {
+        walking = true;
+        long started = System.nanoTime();
+        long freedBefore = reclaimedChunks;
+        while (!stopped) {
+            if (!step()) {
+                data.store.setDeleteCursor(0, 0);
+                for (long id : covered) {
+                    data.store.forgetSnapshot(id);
+                }
+                data.store.commit();
+                LOG.info("volume {}: background delete walk done in {} ms, {} chunks freed, {} snapshot(s) forgotten",
+                        volume, (System.nanoTime() - started) / 1_000_000, reclaimedChunks - freedBefore,
+                        covered.size());
+                break;
+            }
+        }
+        walking = false;
+    }
+
+    /** One step from the cursor; false when the walk reached the end of the tree. */
+    private boolean step() throws IOException {
+        long[] cursor = data.store.deleteCursor();
+        List<ExceptionEntry> batch = new ArrayList<>();
+        data.store.scan(cursor[0], cursor[1], entry -> batch.add(entry) && batch.size() < STEP_ENTRIES);
+        if (batch.isEmpty()) {
+            return false;
+        }
+        LiveIds live = LiveIds.of(data.store);
+        for (ExceptionEntry entry : batch) {
+            if (!live.anyIn(entry.fromId(), entry.toId())) {
+                reclaim(entry);
+            }
+        }
+        ExceptionEntry last = batch.get(batch.size() - 1);
+        data.store.setDeleteCursor(last.originChunk(), last.fromId() + 1);
+        data.store.commit();
+        return true;
+    }
+
+    private void reclaim(ExceptionEntry entry) throws IOException {
+        try (ChunkLocks.Held held = locks.lock(entry.originChunk(), true)) {
+            // A snapshot write may have split the entry since it was scanned.
+            if (data.store.entries(entry.originChunk()).contains(entry)) {
+                data.store.removeEntry(entry.originChunk(), entry.fromId());
+                data.store.freeChunk(entry.storeChunk());
+                reclaimedChunks++;
+            }
+        }
+    }
+
+    private Set<Long> deleting() {
+        Set<Long> ids = new HashSet<>();
+        for (SnapshotInfo info : data.store.snapshots()) {
+            if (info.state() == SnapshotState.DELETING) {
+                ids.add(info.id());
+            }
+        }
+        return ids;
+    }
+
+    private static boolean isIdle(long[] cursor) {
+        return cursor[0] == 0 && cursor[1] == 0;
+    }
+}

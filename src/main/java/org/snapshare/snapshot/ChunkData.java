@@ -1,0 +1,55 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.snapshare.device.BlockDevice;
+import org.snapshare.store.ExceptionStore;
+
+/**
+ * Whole-chunk reads and writes of the origin and of store chunks. The last
+ * origin chunk may be shorter than a chunk; it reads zero-padded and only its
+ * real bytes are written back.
+ */
+final class ChunkData {
+
+    final BlockDevice origin;
+    final ExceptionStore store;
+    final int chunkSize;
+    final long originBytes;
+
+    ChunkData(BlockDevice origin, ExceptionStore store, long originBytes) {
+        this.origin = origin;
+        this.store = store;
+        this.chunkSize = store.chunkSize();
+        this.originBytes = originBytes;
+    }
+
+    long originChunks() {
+        return (originBytes + chunkSize - 1) / chunkSize;
+    }
+
+    private int validBytes(long chunk) {
+        return (int) Math.min(chunkSize, originBytes - chunk * chunkSize);
+    }
+
+    ByteBuffer readOrigin(long chunk) throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(chunkSize);
+        origin.read(chunk * chunkSize, data.limit(validBytes(chunk)));
+        return data.clear();
+    }
+
+    void writeOrigin(long chunk, ByteBuffer whole) throws IOException {
+        origin.write(chunk * chunkSize, whole.duplicate().position(0).limit(validBytes(chunk)));
+    }
+
+    ByteBuffer readStored(long storeChunk) throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(chunkSize);
+        store.readChunk(storeChunk, 0, data);
+        return data.clear();
+    }
+
+    /** {@code whole}: a chunk-sized buffer, written from its start whatever its position. */
+    void writeStored(long storeChunk, ByteBuffer whole) throws IOException {
+        store.writeChunk(storeChunk, 0, whole.duplicate().rewind());
+    }
+}

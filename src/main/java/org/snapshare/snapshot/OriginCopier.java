@@ -1,0 +1,42 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.IdRange;
+
+/**
+ * The copy-on-write step before an origin chunk changes (DESIGN.md, "Origin
+ * write"): the live snapshots lacking a copy are grouped into maximal id
+ * ranges, the old chunk is read once and written to one store chunk per
+ * range. The caller holds the chunk's lock and commits before it writes the
+ * origin.
+ */
+final class OriginCopier {
+
+    private final ChunkData data;
+
+    OriginCopier(ChunkData data) {
+        this.data = data;
+    }
+
+    /** Copies the chunk for the snapshots that still share it; true when the store changed. */
+    boolean preserve(long chunk) throws IOException {
+        List<IdRange> ranges = data.store.rangesLackingCopy(chunk);
+        if (ranges.isEmpty()) {
+            return false;
+        }
+        ByteBuffer old = data.readOrigin(chunk);
+        for (IdRange range : ranges) {
+            // Empty when the store is full and the policy invalidated these snapshots instead.
+            Optional<Long> copy = data.store.allocateCopy(range);
+            if (copy.isPresent()) {
+                data.writeStored(copy.get(), old);
+                data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get()));
+            }
+        }
+        return true;
+    }
+}

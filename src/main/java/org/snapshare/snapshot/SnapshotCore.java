@@ -1,0 +1,256 @@
+package org.snapshare.snapshot;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.device.BlockDevice;
+import org.snapshare.store.ExceptionStore;
+import org.snapshare.store.SnapshotInfo;
+import org.snapshare.store.SnapshotState;
+
+/**
+ * The snapshot core of one volume: its origin and its snapshots as logical
+ * units over one shared exception store, snapshot create/delete/rollback,
+ * and the background work (delete, rollback) that resumes after a restart.
+ */
+public final class SnapshotCore implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotCore.class);
+
+    private final String volume;
+    private final long uniqueId;
+    private final long sizeBytes;
+    private final VolumeIo io;
+    private final LogicalUnit originUnit;
+    private final BackgroundDelete deleter;
+    private final Thread deleterThread;
+    private final RollbackJournal journal;
+    private Thread rollbackThread;
+
+    /** Serves {@code origin} with the snapshots in {@code store}; resumes interrupted background work. */
+    public SnapshotCore(String volume, long uniqueId, BlockDevice origin, ExceptionStore store, Path rollbackJournal)
+            throws IOException {
+        this.volume = volume;
+        this.uniqueId = uniqueId;
+        this.sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
+        ChunkData data = new ChunkData(origin, store, sizeBytes);
+        if (data.originChunks() != store.originChunks()) {
+            throw new IOException("volume " + volume + ": the origin has " + data.originChunks()
+                    + " chunks but its exception store was formatted for " + store.originChunks()
+                    + "; the volume's files do not belong together");
+        }
+        this.io = new VolumeIo(data);
+        this.originUnit = new OriginUnit(io, sizeBytes, uniqueId);
+        this.journal = new RollbackJournal(rollbackJournal);
+        Optional<RollbackJournal.State> interrupted = journal.read();
+        if (interrupted.isPresent()) {
+            LOG.info("volume {}: resuming the rollback to snapshot {} from chunk {}", volume,
+                    interrupted.get().snapshotName(), interrupted.get().cursor());
+            startRollback(interrupted.get());
+        }
+        this.deleter = new BackgroundDelete(data, io.locks, volume);
+        this.deleterThread = new Thread(deleter, "delete-" + volume);
+        deleterThread.setDaemon(true);
+        deleterThread.start();
+    }
+
+    public LogicalUnit origin() {
+        return originUnit;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    private ExceptionStore store() {
+        return io.data.store;
+    }
+
+    /** The snapshots to serve as LUNs, by name: live ones, and invalid ones (their reads fail, visibly). */
+    public Map<String, LogicalUnit> servedSnapshots() {
+        Map<String, LogicalUnit> units = new LinkedHashMap<>();
+        for (SnapshotInfo info : store().snapshots()) {
+            if (info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID) {
+                units.put(info.name(), unitOf(info));
+            }
+        }
+        return units;
+    }
+
+    private LogicalUnit unitOf(SnapshotInfo info) {
+        return new SnapshotUnit(io, info.id(), sizeBytes, uniqueId);
+    }
+
+    /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
+    public synchronized LogicalUnit createSnapshot(String name) throws SnapshotException, IOException {
+        if (store().snapshot(name).isPresent()) {
+            throw new SnapshotException("volume " + volume + " already has a snapshot named " + name);
+        }
+        if (io.rollback != null) {
+            throw new SnapshotException("volume " + volume + " is being rolled back to snapshot "
+                    + io.rollback.snapshotName + "; take snapshots when it has finished");
+        }
+        io.pointInTime.writeLock().lock();
+        try {
+            io.data.origin.flush(); // what was written before the snapshot is durable with it
+            SnapshotInfo info = store().createSnapshot(name);
+            store().commit();
+            LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
+            return unitOf(info);
+        } finally {
+            io.pointInTime.writeLock().unlock();
+        }
+    }
+
+    /** Marks the snapshot deleted; background delete reclaims its chunks. */
+    public synchronized void deleteSnapshot(String name) throws SnapshotException, IOException {
+        SnapshotInfo info = existing(name);
+        if (info.state() == SnapshotState.DELETING) {
+            throw new SnapshotException("snapshot " + name + " of volume " + volume + " is already being deleted");
+        }
+        if (io.rollback != null && io.rollback.snapshotId == info.id()) {
+            throw new SnapshotException("the origin of volume " + volume + " is being rolled back to snapshot "
+                    + name + "; delete it when the rollback has finished");
+        }
+        store().setSnapshotState(info.id(), SnapshotState.DELETING);
+        store().commit();
+        deleter.wake();
+        LOG.info("volume {}: deleted snapshot {} (id {}); its chunks are reclaimed in the background", volume,
+                name, info.id());
+    }
+
+    /** Starts rolling the origin back to the snapshot's content, online; progress in {@link #snapshots()}. */
+    public synchronized void rollback(String name) throws SnapshotException, IOException {
+        SnapshotInfo info = existing(name);
+        if (info.state() != SnapshotState.LIVE) {
+            throw new SnapshotException("snapshot " + name + " of volume " + volume + " is "
+                    + info.state().name().toLowerCase() + "; only a live snapshot can be rolled back to");
+        }
+        if (io.rollback != null) {
+            throw new SnapshotException("volume " + volume + " is already being rolled back to snapshot "
+                    + io.rollback.snapshotName + "; wait for it to finish");
+        }
+        io.pointInTime.writeLock().lock(); // no origin write in flight while the rollback begins
+        try {
+            journal.begin(info.id(), name);
+            startRollback(new RollbackJournal.State(info.id(), name, 0, Set.of()));
+        } finally {
+            io.pointInTime.writeLock().unlock();
+        }
+        LOG.info("volume {}: rolling the origin back to snapshot {}", volume, name);
+    }
+
+    private void startRollback(RollbackJournal.State state) {
+        Rollback rollback = new Rollback(io, journal, state);
+        io.rollback = rollback;
+        rollbackThread = new Thread(rollback, "rollback-" + volume);
+        rollbackThread.setDaemon(true);
+        rollbackThread.start();
+    }
+
+    /** True while a rollback is running; {@code name} null for any snapshot. */
+    public boolean rollingBack() {
+        return io.rollback != null;
+    }
+
+    private SnapshotInfo existing(String name) throws SnapshotException {
+        return store().snapshot(name).orElseThrow(() -> new SnapshotException("volume " + volume
+                + " has no snapshot named " + name + "; `snapshare snapshot list " + volume + "` shows them"));
+    }
+
+    /** Every snapshot with its state, the space only it uses, and background work on it. */
+    public List<SnapshotStatus> snapshots() throws IOException {
+        LiveIds live = LiveIds.of(store());
+        Map<Long, Long> ownedChunks = new HashMap<>();
+        store().scan(0, 0, entry -> {
+            long owner = live.soleIn(entry.fromId(), entry.toId());
+            if (owner != 0) {
+                ownedChunks.merge(owner, 1L, Long::sum);
+            }
+            return true;
+        });
+        Rollback rollback = io.rollback;
+        List<SnapshotStatus> rows = new ArrayList<>();
+        for (SnapshotInfo info : store().snapshots()) {
+            String state = info.state().name().toLowerCase();
+            String work = "";
+            if (info.state() == SnapshotState.DELETING) {
+                work = deleter.progress();
+            } else if (rollback != null && rollback.snapshotId == info.id()) {
+                state = "rolling-back";
+                work = rollbackProgress(rollback);
+            }
+            rows.add(new SnapshotStatus(info.name(), info.created(), state,
+                    ownedChunks.getOrDefault(info.id(), 0L) * store().chunkSize(), work));
+        }
+        return rows;
+    }
+
+    private static String rollbackProgress(Rollback rollback) {
+        String progress = String.format("origin rolled back %d%%", Math.round(rollback.progress() * 100));
+        return rollback.failure() == null ? progress
+                : progress + ", stopped by an error (" + rollback.failure().getMessage() + "); restart to resume";
+    }
+
+    /** Background work in progress on this volume, one line each; empty when idle. */
+    public List<String> backgroundWork() {
+        List<String> work = new ArrayList<>();
+        if (deleter.busy()) {
+            work.add(deleter.progress());
+        }
+        Rollback rollback = io.rollback;
+        if (rollback != null) {
+            work.add("rollback to " + rollback.snapshotName + ": " + rollbackProgress(rollback));
+        }
+        return work;
+    }
+
+    /** Bytes of the exception store in use, and its size. */
+    public long[] storeUsage() {
+        long chunkSize = store().chunkSize();
+        return new long[] {(store().chunkCount() - store().freeChunks()) * chunkSize, store().chunkCount() * chunkSize};
+    }
+
+    /** Stops background work (it resumes on the next open), commits the store, flushes and closes both devices. */
+    @Override
+    public synchronized void close() throws IOException {
+        deleter.stop();
+        Rollback rollback = io.rollback;
+        if (rollback != null) {
+            rollback.stop();
+        }
+        join(deleterThread);
+        join(rollbackThread);
+        journal.close();
+        try {
+            store().close();
+        } finally {
+            try {
+                io.data.origin.flush();
+            } finally {
+                io.data.origin.close();
+            }
+        }
+    }
+
+    private static void join(Thread thread) {
+        if (thread == null) {
+            return;
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

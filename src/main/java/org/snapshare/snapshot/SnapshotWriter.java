@@ -1,0 +1,77 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.StoreException;
+
+/**
+ * A write to one chunk of snapshot s (DESIGN.md, "Snapshot write"): in place
+ * when s owns its entry alone; otherwise s gets a fresh chunk, and a shared
+ * entry is split so that at most one of its other sides needs a copy. The
+ * caller holds the chunk's lock and commits when this returns true.
+ */
+final class SnapshotWriter {
+
+    private final ChunkData data;
+
+    SnapshotWriter(ChunkData data) {
+        this.data = data;
+    }
+
+    /** Writes {@code src} at {@code piece}; true when the store's metadata changed. */
+    boolean write(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
+        Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
+        if (found.isPresent() && found.get().fromId() == snapshotId && found.get().toId() == snapshotId) {
+            data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);
+            return false;
+        }
+        ByteBuffer content;
+        if (piece.wholeChunk(data.chunkSize)) {
+            content = src;
+        } else {
+            content = found.isPresent() ? data.readStored(found.get().storeChunk()) : data.readOrigin(piece.chunk());
+            content.position(piece.offsetInChunk()).put(src).clear();
+        }
+        LiveIds live = LiveIds.of(data.store);
+        ExceptionEntry shared = found.orElse(null);
+        boolean leftNeeded = shared != null && live.anyIn(shared.fromId(), snapshotId - 1);
+        boolean rightNeeded = shared != null && live.anyIn(snapshotId + 1, shared.toId());
+        // Allocate everything first, so a full store fails the write before the tree changes.
+        long fresh = data.store.allocateChunk();
+        long rightCopy = 0;
+        if (leftNeeded && rightNeeded) {
+            try {
+                rightCopy = data.store.allocateChunk();
+            } catch (StoreException full) {
+                data.store.freeChunk(fresh);
+                throw full;
+            }
+            data.writeStored(rightCopy, data.readStored(shared.storeChunk()));
+        }
+        data.writeStored(fresh, content);
+        if (shared != null) {
+            split(shared, snapshotId, leftNeeded, rightNeeded, rightCopy);
+        }
+        data.store.addEntry(new ExceptionEntry(piece.chunk(), snapshotId, snapshotId, fresh));
+        return true;
+    }
+
+    /** Replaces {@code shared} by what the ids around {@code snapshotId} still need. */
+    private void split(ExceptionEntry shared, long snapshotId, boolean leftNeeded, boolean rightNeeded,
+            long rightCopy) throws IOException {
+        long chunk = shared.originChunk();
+        data.store.removeEntry(chunk, shared.fromId());
+        if (leftNeeded) {
+            data.store.addEntry(new ExceptionEntry(chunk, shared.fromId(), snapshotId - 1, shared.storeChunk()));
+        }
+        if (rightNeeded) {
+            long storeChunk = leftNeeded ? rightCopy : shared.storeChunk();
+            data.store.addEntry(new ExceptionEntry(chunk, snapshotId + 1, shared.toId(), storeChunk));
+        }
+        if (!leftNeeded && !rightNeeded) {
+            data.store.freeChunk(shared.storeChunk());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.snapshare.snapshot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.SnapshotInfo;
+import org.snapshare.store.SnapshotState;
+
+/**
+ * The I/O rules of DESIGN.md for one volume: origin and snapshot reads and
+ * writes, split at chunk boundaries, under the chunks' locks. Origin writes
+ * also hold the point-in-time lock shared, so taking a snapshot (which holds
+ * it exclusively) waits for in-flight origin writes and holds back new ones.
+ */
+final class VolumeIo {
+
+    final ChunkData data;
+    final ChunkLocks locks = new ChunkLocks(512);
+    final ReentrantReadWriteLock pointInTime = new ReentrantReadWriteLock();
+    final OriginCopier copier;
+    private final SnapshotWriter snapshotWriter;
+    /** The rollback in progress, or null; while set, unrolled origin chunks read as its snapshot. */
+    volatile Rollback rollback;
+
+    VolumeIo(ChunkData data) {
+        this.data = data;
+        this.copier = new OriginCopier(data);
+        this.snapshotWriter = new SnapshotWriter(data);
+    }
+
+    private List<ChunkPiece> pieces(long offset, ByteBuffer buffer) {
+        return ChunkPiece.split(offset, buffer.remaining(), data.chunkSize);
+    }
+
+    private static ByteBuffer slice(ByteBuffer buffer, ChunkPiece piece) {
+        return buffer.slice(buffer.position() + piece.bufferOffset(), piece.length());
+    }
+
+    private ChunkLocks.Held lock(List<ChunkPiece> pieces, boolean exclusive) {
+        return locks.lock(pieces.get(0).chunk(), pieces.get(pieces.size() - 1).chunk(), exclusive);
+    }
+
+    void readOrigin(long offset, ByteBuffer dst) throws IOException {
+        List<ChunkPiece> pieces = pieces(offset, dst);
+        if (pieces.isEmpty()) {
+            return;
+        }
+        try (ChunkLocks.Held held = lock(pieces, false)) {
+            Rollback running = rollback;
+            if (running == null) {
+                data.origin.read(offset, dst.duplicate());
+            } else {
+                for (ChunkPiece piece : pieces) {
+                    if (running.isRolled(piece.chunk())) {
+                        data.origin.read(piece.chunk() * data.chunkSize + piece.offsetInChunk(), slice(dst, piece));
+                    } else {
+                        readSnapshotPiece(running.snapshotId, piece, slice(dst, piece));
+                    }
+                }
+            }
+        }
+        dst.position(dst.limit());
+    }
+
+    void writeOrigin(long offset, ByteBuffer src) throws IOException {
+        List<ChunkPiece> pieces = pieces(offset, src);
+        if (pieces.isEmpty()) {
+            return;
+        }
+        pointInTime.readLock().lock();
+        try (ChunkLocks.Held held = lock(pieces, true)) {
+            Rollback running = rollback;
+            boolean storeChanged = false;
+            for (ChunkPiece piece : pieces) {
+                if (running != null) {
+                    running.ensureRolled(piece.chunk());
+                }
+                storeChanged |= copier.preserve(piece.chunk());
+            }
+            if (storeChanged) {
+                data.store.commit(); // copies durable before the origin changes
+            }
+            data.origin.write(offset, src);
+        } finally {
+            pointInTime.readLock().unlock();
+        }
+    }
+
+    void readSnapshot(long snapshotId, long offset, ByteBuffer dst) throws IOException {
+        List<ChunkPiece> pieces = pieces(offset, dst);
+        if (pieces.isEmpty()) {
+            return;
+        }
+        try (ChunkLocks.Held held = lock(pieces, false)) {
+            checkState(snapshotId, false);
+            for (ChunkPiece piece : pieces) {
+                readSnapshotPiece(snapshotId, piece, slice(dst, piece));
+            }
+        }
+        dst.position(dst.limit());
+    }
+
+    private void readSnapshotPiece(long snapshotId, ChunkPiece piece, ByteBuffer dst) throws IOException {
+        ExceptionEntry entry = data.store.find(piece.chunk(), snapshotId).orElse(null);
+        if (entry != null) {
+            data.store.readChunk(entry.storeChunk(), piece.offsetInChunk(), dst);
+        } else {
+            data.origin.read(piece.chunk() * data.chunkSize + piece.offsetInChunk(), dst);
+        }
+    }
+
+    void writeSnapshot(long snapshotId, long offset, ByteBuffer src) throws IOException {
+        List<ChunkPiece> pieces = pieces(offset, src);
+        if (pieces.isEmpty()) {
+            return;
+        }
+        try (ChunkLocks.Held held = lock(pieces, true)) {
+            checkState(snapshotId, true);
+            boolean storeChanged = false;
+            for (ChunkPiece piece : pieces) {
+                storeChanged |= snapshotWriter.write(snapshotId, piece, slice(src, piece));
+            }
+            if (storeChanged) {
+                data.store.commit();
+            }
+        }
+        src.position(src.limit());
+    }
+
+    /** Refuses I/O to a snapshot that lost its data, is going away, or is being rolled back into the origin. */
+    private void checkState(long snapshotId, boolean writing) throws IOException {
+        SnapshotInfo info = data.store.snapshots().stream().filter(s -> s.id() == snapshotId).findFirst()
+                .orElseThrow(() -> new IOException("snapshot id " + snapshotId + " no longer exists"));
+        if (info.state() == SnapshotState.INVALID) {
+            throw new IOException("snapshot " + info.name() + " is invalid: the exception store ran full and its"
+                    + " copies were dropped; delete it");
+        }
+        if (info.state() != SnapshotState.LIVE) {
+            throw new IOException("snapshot " + info.name() + " is being deleted");
+        }
+        Rollback running = rollback;
+        if (writing && running != null && running.snapshotId == snapshotId) {
+            throw new IOException("snapshot " + info.name() + " is being rolled back into the origin; writes to it"
+                    + " are refused until the rollback ends");
+        }
+    }
+}

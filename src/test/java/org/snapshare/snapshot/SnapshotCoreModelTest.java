@@ -1,0 +1,159 @@
+package org.snapshare.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snapshare.device.FaultInjectingDevice;
+import org.snapshare.store.CheckReport;
+import org.snapshare.store.SharedExceptionStore;
+import org.snapshare.store.StoreChecker;
+
+/**
+ * Thousands of random origin and snapshot writes, reads, creates, deletes,
+ * rollbacks and reopenings of one volume, every read compared with
+ * {@link VolumeModel}; at the end the store must check clean with every
+ * deleted snapshot's chunks reclaimed. Seeds are printed on failure.
+ */
+class SnapshotCoreModelTest {
+
+    static final int CHUNK = 4096;
+    /** Not a whole number of chunks, so the short last chunk is exercised. */
+    static final int ORIGIN = 96 * CHUNK + 1536;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void randomOperationsMatchTheModel() throws Exception {
+        for (long seed = 1; seed <= 5; seed++) {
+            long mixed = new SplittableRandom(seed).nextLong();
+            try {
+                run(mixed, 2500);
+            } catch (AssertionError | Exception e) {
+                throw new AssertionError("snapshot model test failed with seed " + mixed + ": " + e, e);
+            }
+        }
+    }
+
+    /** A volume on in-memory devices that survive close and reopen. */
+    static final class TestVolume {
+        final FaultInjectingDevice origin;
+        final FaultInjectingDevice storeDevice;
+        final Path journal;
+        SnapshotCore core;
+
+        TestVolume(int originBytes, int storeBytes, Path journal) throws IOException {
+            this.origin = new FaultInjectingDevice(originBytes);
+            this.storeDevice = new FaultInjectingDevice(storeBytes);
+            this.journal = journal;
+            SharedExceptionStore.format(storeDevice, CHUNK, originBytes);
+            open();
+        }
+
+        void open() throws IOException {
+            core = new SnapshotCore("test", 42, origin, SharedExceptionStore.open(storeDevice, 32L * CHUNK),
+                    journal);
+        }
+
+        LogicalUnit lun(String name) {
+            return name == null ? core.origin() : core.servedSnapshots().get(name);
+        }
+
+        CheckReport check() throws IOException {
+            return StoreChecker.check(SharedExceptionStore.open(storeDevice, 1 << 20), chunk -> { });
+        }
+
+        void awaitIdle() throws InterruptedException {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!core.backgroundWork().isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "background work still running: " + core.backgroundWork());
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    static void write(LogicalUnit lun, long offset, byte[] data) throws IOException {
+        lun.write(offset, ByteBuffer.wrap(data));
+    }
+
+    static byte[] read(LogicalUnit lun, long offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        lun.read(offset, buffer);
+        assertEquals(length, buffer.position(), "read fills the whole buffer");
+        return buffer.array();
+    }
+
+    private void run(long seed, int operations) throws Exception {
+        Random random = new Random(seed);
+        TestVolume volume = new TestVolume(ORIGIN, 4 << 20, dir.resolve("journal-" + seed));
+        VolumeModel model = new VolumeModel(ORIGIN);
+        List<String> deleted = new ArrayList<>();
+        int created = 0;
+        for (int op = 0; op < operations; op++) {
+            int dice = random.nextInt(100);
+            List<String> names = new ArrayList<>(model.snapshots.keySet());
+            String rolling = rollingSnapshot(volume.core);
+            if (dice < 4 && names.size() < 12 && rolling == null) {
+                String name = "s" + created++;
+                volume.core.createSnapshot(name);
+                model.snapshot(name);
+            } else if (dice < 6 && !names.isEmpty()) {
+                String name = names.get(random.nextInt(names.size()));
+                if (!name.equals(rolling)) {
+                    volume.core.deleteSnapshot(name);
+                    model.snapshots.remove(name);
+                    deleted.add(name);
+                }
+            } else if (dice < 7 && !names.isEmpty() && rolling == null) {
+                String name = names.get(random.nextInt(names.size()));
+                volume.core.rollback(name);
+                model.rollback(name);
+            } else if (dice < 8) {
+                volume.core.close();
+                volume.open();
+            } else {
+                String lun = random.nextInt(3) == 0 || names.isEmpty() ? null : names.get(random.nextInt(names.size()));
+                int blocks = 1 + random.nextInt(random.nextInt(10) == 0 ? 40 : 10);
+                long offset = 512L * random.nextInt(ORIGIN / 512 - blocks + 1);
+                int length = blocks * 512;
+                if (dice < 55 && !(lun != null && lun.equals(rolling))) {
+                    byte[] data = new byte[length];
+                    random.nextBytes(data);
+                    write(volume.lun(lun), offset, data);
+                    model.write(lun, offset, data);
+                } else {
+                    assertArrayEquals(model.read(lun, offset, length), read(volume.lun(lun), offset, length),
+                            "op " + op + ": " + (lun == null ? "origin" : "snapshot " + lun) + " at " + offset
+                                    + " +" + length);
+                }
+            }
+        }
+        volume.awaitIdle();
+        for (String name : model.snapshots.keySet()) {
+            assertArrayEquals(model.lun(name), read(volume.lun(name), 0, ORIGIN), "whole snapshot " + name);
+        }
+        assertArrayEquals(model.origin, read(volume.core.origin(), 0, ORIGIN), "whole origin");
+        for (String name : deleted) {
+            assertTrue(volume.core.snapshots().stream().noneMatch(s -> s.name().equals(name)),
+                    name + " forgotten after background delete");
+        }
+        volume.core.close();
+        CheckReport report = volume.check();
+        assertTrue(report.clean(), "check: " + report.problems());
+    }
+
+    private static String rollingSnapshot(SnapshotCore core) throws IOException {
+        return core.snapshots().stream().filter(s -> s.state().equals("rolling-back")).map(SnapshotStatus::name)
+                .findFirst().orElse(null);
+    }
+}
