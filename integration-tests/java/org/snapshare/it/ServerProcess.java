@@ -101,6 +101,18 @@ class ServerProcess implements Closeable {
         return process.exitValue();
     }
 
+    /** SIGKILL: the server gets no chance to flush or commit anything. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            fail("server survived SIGKILL for 30 s");
+        }
+    }
+
+    String url(String volume, String snapshot) {
+        return url(volume + "." + snapshot);
+    }
+
     /** Runs the CLI against this server's data dir. */
     ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(launcher);

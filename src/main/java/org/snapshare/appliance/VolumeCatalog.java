@@ -30,11 +30,11 @@ import org.snapshare.store.StoreFullPolicy;
  */
 public final class VolumeCatalog {
 
-    private static final String ORIGIN = "origin.img";
-    private static final String STORE = "store.img";
-    private static final String METADATA = "volume.properties";
+    static final String ORIGIN = "origin.img";
+    static final String STORE = "store.img";
+    static final String METADATA = "volume.properties";
     private static final long MIN_SIZE = 1 << 20;
-    private static final String ROLLBACK_JOURNAL = "rollback.journal";
+    static final String ROLLBACK_JOURNAL = "rollback.journal";
 
     private final Path volumesDir;
     private final int chunkSize;
@@ -52,9 +52,9 @@ public final class VolumeCatalog {
         this.fullPolicy = fullPolicy;
     }
 
-    /** The exception store file of a volume. */
-    public Path storePath(String name) {
-        return volumesDir.resolve(name).resolve(STORE);
+    /** The directory of a volume's files. */
+    public Path volumeDir(String name) {
+        return volumesDir.resolve(name);
     }
 
     /**

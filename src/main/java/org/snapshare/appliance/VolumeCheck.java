@@ -2,58 +2,139 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.store.CheckReport;
 import org.snapshare.store.SharedExceptionStore;
+import org.snapshare.store.SnapshotInfo;
+import org.snapshare.store.SnapshotState;
 import org.snapshare.store.StoreChecker;
 
 /**
- * `snapshare check VOLUME`: walks a volume's exception store offline, with
- * the data directory locked so no server changes it meanwhile. Reports, never
- * repairs.
+ * `snapshare check VOLUME`: walks a whole volume offline, with the data
+ * directory locked so no server changes it meanwhile: its metadata, that the
+ * origin and the exception store belong together, every structure of the
+ * store, and pending background work. Reports, never repairs.
  */
 public final class VolumeCheck {
 
     private VolumeCheck() {
     }
 
-    /** Prints the findings; true when the store is clean. */
+    /** Prints the findings; true when the volume is clean. */
     public static boolean run(ApplianceConfig config, String volume, PrintStream out, PrintStream progress)
             throws ConfigException, IOException {
         VolumeNames.check(volume);
         Path dataDir = config.dataDir();
-        if (!Files.isDirectory(dataDir.resolve("volumes").resolve(volume))) {
+        Path dir = new VolumeCatalog(dataDir, config.chunkSize()).volumeDir(volume);
+        if (!Files.isDirectory(dir)) {
             throw new ConfigException("no volume named " + volume + " in " + dataDir);
         }
-        try (DataDirLock lock = DataDirLock.acquire(dataDir,
-                "check runs offline: stop the server (systemctl stop snapshare) and run it again")) {
-            Path storePath = new VolumeCatalog(dataDir, config.chunkSize()).storePath(volume);
-            if (!Files.isRegularFile(storePath)) {
-                throw new ConfigException("volume " + volume + " has no exception store (" + storePath + ")");
-            }
-            out.println("checking the exception store of volume " + volume + " (" + storePath + ")");
-            SharedExceptionStore store;
-            try {
-                store = SharedExceptionStore.open(FileBlockDevice.open(storePath), SharedExceptionStore.DEFAULT_CACHE_BYTES);
-            } catch (IOException e) {
-                out.println("problem: " + e.getMessage());
-                out.println("NOT clean: the store cannot be mounted");
-                return false;
-            }
-            try (store) {
-                CheckReport report = StoreChecker.check(store,
-                        nodes -> progress.print("\r  walked " + nodes + " tree nodes"));
-                progress.print("\r");
-                out.printf("  chunks: %d of %d in use, %d bytes each%n", report.usedChunks(), report.chunkCount(),
-                        store.chunkSize());
-                out.printf("  tree: %d nodes, %d exception entries; snapshots: %d%n", report.nodes(),
-                        report.entries(), report.snapshots());
-                report.problems().forEach(problem -> out.println("problem: " + problem));
-                out.println(report.clean() ? "clean" : "NOT clean: " + report.problems().size() + " problem(s)");
-                return report.clean();
-            }
+        DataDirLock lock = DataDirLock.acquire(dataDir,
+                "check runs offline: stop the server (systemctl stop snapshare) and run it again");
+        try {
+            out.println("checking volume " + volume + " (" + dir + ")");
+            return checkVolume(dir, out, progress);
+        } finally {
+            lock.close();
         }
+    }
+
+    private static boolean checkVolume(Path dir, PrintStream out, PrintStream progress) throws IOException {
+        Path originPath = dir.resolve(VolumeCatalog.ORIGIN);
+        Path storePath = dir.resolve(VolumeCatalog.STORE);
+        long originBytes;
+        try {
+            originBytes = recordedSize(dir.resolve(VolumeCatalog.METADATA));
+        } catch (IOException | RuntimeException e) {
+            return notClean(out, VolumeCatalog.METADATA + " cannot be read (" + e.getMessage() + ")");
+        }
+        if (!Files.exists(originPath)) {
+            return notClean(out, "the origin " + originPath + " is missing");
+        }
+        if (!Files.isRegularFile(storePath)) {
+            return notClean(out, "the exception store " + storePath + " is missing");
+        }
+        long actualOrigin = Files.size(originPath);
+        SharedExceptionStore store;
+        try {
+            store = SharedExceptionStore.open(FileBlockDevice.open(storePath), SharedExceptionStore.DEFAULT_CACHE_BYTES);
+        } catch (IOException e) {
+            return notClean(out, e.getMessage() + "; the store cannot be mounted");
+        }
+        try (store) {
+            CheckReport report = StoreChecker.check(store, nodes -> progress.print("\r  walked " + nodes + " tree nodes"));
+            progress.print("\r");
+            List<String> problems = new java.util.ArrayList<>(report.problems());
+            if (actualOrigin != originBytes) {
+                problems.add("the origin is " + actualOrigin + " bytes, but volume.properties records " + originBytes);
+            }
+            long originChunks = (originBytes + store.chunkSize() - 1) / store.chunkSize();
+            if (originChunks != store.originChunks()) {
+                problems.add("the store was formatted for " + store.originChunks() + " origin chunks, the origin has "
+                        + originChunks + ": the files do not belong together");
+            }
+            out.printf("  origin: %d bytes; store chunks: %d of %d in use, %d bytes each%n", originBytes,
+                    report.usedChunks(), report.chunkCount(), store.chunkSize());
+            out.printf("  tree: %d nodes, %d exception entries%n", report.nodes(), report.entries());
+            printSnapshots(store.snapshots(), out);
+            long[] cursor = store.deleteCursor();
+            if (cursor[0] != 0 || cursor[1] != 0) {
+                out.printf("  background delete paused at origin chunk %d; it resumes when the server starts%n",
+                        cursor[0]);
+            }
+            checkRollbackJournal(dir.resolve(VolumeCatalog.ROLLBACK_JOURNAL), store.snapshots(), out, problems);
+            problems.forEach(problem -> out.println("problem: " + problem));
+            out.println(problems.isEmpty() ? "clean" : "NOT clean: " + problems.size() + " problem(s)");
+            return problems.isEmpty();
+        }
+    }
+
+    private static long recordedSize(Path metadataFile) throws IOException {
+        Properties metadata = new Properties();
+        try (Reader in = Files.newBufferedReader(metadataFile, StandardCharsets.UTF_8)) {
+            metadata.load(in);
+        }
+        return Long.parseLong(metadata.getProperty("size"));
+    }
+
+    private static void printSnapshots(List<SnapshotInfo> snapshots, PrintStream out) {
+        long live = snapshots.stream().filter(s -> s.state() == SnapshotState.LIVE).count();
+        long deleting = snapshots.stream().filter(s -> s.state() == SnapshotState.DELETING).count();
+        long invalid = snapshots.stream().filter(s -> s.state() == SnapshotState.INVALID).count();
+        out.printf("  snapshots: %d live, %d being deleted, %d invalid%n", live, deleting, invalid);
+    }
+
+    /** A rollback journal must name a live snapshot; an interrupted rollback is reported, not a problem. */
+    private static void checkRollbackJournal(Path journal, List<SnapshotInfo> snapshots, PrintStream out,
+            List<String> problems) throws IOException {
+        if (!Files.exists(journal)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
+        String[] header = lines.isEmpty() ? new String[0] : lines.get(0).split(" ");
+        if (header.length != 3 || !header[0].equals("rollback")) {
+            problems.add(journal + " is not a rollback journal; move it away");
+            return;
+        }
+        boolean live = snapshots.stream().anyMatch(s -> Long.toString(s.id()).equals(header[1])
+                && s.name().equals(header[2]) && s.state() == SnapshotState.LIVE);
+        if (!live) {
+            problems.add("the rollback journal names snapshot " + header[2] + " (id " + header[1]
+                    + "), which is not a live snapshot of this volume");
+        } else {
+            out.println("  a rollback to snapshot " + header[2] + " was interrupted; it resumes when the server starts");
+        }
+    }
+
+    private static boolean notClean(PrintStream out, String problem) {
+        out.println("problem: " + problem);
+        out.println("NOT clean");
+        return false;
     }
 }

@@ -1,0 +1,158 @@
+package org.snapshare.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshots of a volume served as their own targets, driven through real clients (iscsi-ls, qemu-io). */
+class SnapshotIT {
+
+    @BeforeAll
+    static void clientsInstalled() {
+        ExternalTools.require("iscsi-ls", "qemu-io", "qemu-img");
+    }
+
+    static void io(String url, String... commands) throws Exception {
+        ExternalTools.Result result = ExternalTools.qemuIo(url, commands);
+        if (result.exitCode != 0 || result.output.contains("failed") || result.output.contains("error")) {
+            fail("qemu-io " + String.join("; ", commands) + " on " + url + ":\n" + result.output);
+        }
+    }
+
+    @Test
+    void snapshotsAreServedAsTargetsAndKeepTheirPointInTime(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            String origin = server.url("vol0");
+            io(origin, "write -P 0xa1 0 4M", "flush");
+            ExternalTools.Result created = server.cli("snapshot", "create", "vol0", "s1").assertSuccess("create");
+            assertTrue(created.output.contains(ServerProcess.IQN + "vol0.s1"), created.output);
+            ExternalTools.Result ls = ExternalTools.run(30, "iscsi-ls", server.portalUrl()).assertSuccess("iscsi-ls");
+            assertTrue(ls.output.contains("Target:" + ServerProcess.IQN + "vol0.s1 "), ls.output);
+
+            io(origin, "write -P 0xb2 1M 1M", "write -P 0xb3 2000k 3k");   // copy-on-write, partial chunks
+            io(server.url("vol0", "s1"), "write -P 0xc3 3M 64k");          // a write to the snapshot
+            server.cli("snapshot", "create", "vol0", "s2").assertSuccess("create s2");
+            io(origin, "write -P 0xd4 0 4M");                              // one copy per chunk for s1 and s2
+
+            verifyState(server);
+            ExternalTools.Result list = server.cli("snapshot", "list", "vol0").assertSuccess("list");
+            assertTrue(list.output.matches("(?s).*s1 .* live .*s2 .* live .*"), list.output);
+
+            assertEquals(143, server.stop());
+            ExternalTools.Result check = server.cli("check", "vol0").assertSuccess("check after a clean stop");
+            assertTrue(check.output.contains("snapshots: 2 live"), check.output);
+            server.start();
+            verifyState(server);
+
+            server.cli("snapshot", "delete", "vol0", "s1").assertSuccess("delete s1");
+            ls = ExternalTools.run(30, "iscsi-ls", server.portalUrl()).assertSuccess("iscsi-ls");
+            assertFalse(ls.output.contains("vol0.s1 "), ls.output);
+            awaitGone(server, "s1");
+            io(server.url("vol0", "s2"), "read -P 0xa1 0 1M", "read -P 0xb2 1M 976k");
+
+            ExternalTools.Result rolled = server.cli("snapshot", "rollback", "vol0", "s2").assertSuccess("rollback");
+            assertTrue(rolled.output.contains("rollback finished"), rolled.output);
+            io(origin, "read -P 0xa1 0 1M", "read -P 0xb2 1M 976k", "read -P 0xb3 2000k 3k",
+                    "read -P 0xb2 2003k 45k", "read -P 0xa1 2M 2M");
+            io(server.url("vol0", "s2"), "read -P 0xa1 0 1M", "read -P 0xb2 1M 976k");
+
+            ExternalTools.Result status = server.cli("status").assertSuccess("status");
+            assertTrue(status.output.contains("volume vol0: 1 snapshot(s), exception store"), status.output);
+            assertEquals(143, server.stop());
+            server.cli("check", "vol0").assertSuccess("check after delete and rollback");
+        }
+    }
+
+    private static void verifyState(ServerProcess server) throws Exception {
+        io(server.url("vol0"), "read -P 0xd4 0 4M");
+        io(server.url("vol0", "s1"), "read -P 0xa1 0 3M", "read -P 0xc3 3M 64k", "read -P 0xa1 3136k 960k");
+        io(server.url("vol0", "s2"), "read -P 0xa1 0 1M", "read -P 0xb2 1M 976k", "read -P 0xb3 2000k 3k",
+                "read -P 0xb2 2003k 45k", "read -P 0xa1 2M 2M");
+    }
+
+    private static void awaitGone(ServerProcess server, String snapshot) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            ExternalTools.Result list = server.cli("snapshot", "list", "vol0").assertSuccess("list");
+            if (!list.output.contains("\n" + snapshot + " ")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        fail("snapshot " + snapshot + " still listed 60 s after its delete");
+    }
+
+    @Test
+    void mistakesAboutSnapshotsGetOneClearLine(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("snapshot", "create", "vol0", "s1").assertSuccess("create");
+            expectError(server.cli("snapshot", "create", "vol0", "s1"), "already has a snapshot named s1");
+            expectError(server.cli("snapshot", "create", "nope", "s1"), "no volume named nope");
+            expectError(server.cli("snapshot", "delete", "vol0", "s9"), "has no snapshot named s9");
+            expectError(server.cli("snapshot", "rollback", "vol0", "s9"), "has no snapshot named s9");
+            ExternalTools.Result badName = server.cli("snapshot", "create", "vol0", "Bad.Name");
+            assertEquals(2, badName.exitCode, badName.output);
+        }
+    }
+
+    private static void expectError(ExternalTools.Result result, String message) {
+        assertEquals(1, result.exitCode, result.output);
+        assertTrue(result.output.contains(message), result.output);
+    }
+
+    /**
+     * kill -9 of the server while a client writes with flushes: after a restart
+     * the volume checks clean, every write whose flush was acknowledged is on
+     * the origin, and the snapshot taken before still reads its old data.
+     */
+    @Test
+    void killDashNineLosesNothingFlushed(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            String origin = server.url("vol0");
+            io(origin, "write -P 0x11 0 64M", "flush");
+            server.cli("snapshot", "create", "vol0", "before").assertSuccess("create");
+            List<Integer> acknowledged = new ArrayList<>();
+            Thread writer = new Thread(() -> {
+                for (int i = 0; i < 60; i++) {
+                    try {
+                        ExternalTools.Result result = ExternalTools.qemuIo(origin,
+                                "write -P " + (0x20 + i) + " " + i + "M 1M", "flush");
+                        if (result.exitCode != 0 || result.output.contains("error") || result.output.contains("fail")) {
+                            return;
+                        }
+                        synchronized (acknowledged) {
+                            acknowledged.add(i);
+                        }
+                    } catch (Exception | AssertionError e) {
+                        return;
+                    }
+                }
+            });
+            writer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (acknowledged.size() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            server.kill9();
+            writer.join(120_000);
+            assertTrue(acknowledged.size() >= 5, "writes acknowledged before the kill: " + acknowledged);
+
+            ExternalTools.Result check = server.cli("check", "vol0");
+            assertEquals(0, check.exitCode, "check after kill -9:\n" + check.output);
+            server.start();
+            for (int i : acknowledged) {
+                io(origin, "read -P " + (0x20 + i) + " " + i + "M 1M");
+            }
+            io(server.url("vol0", "before"), "read -P 0x11 0 64M");
+        }
+    }
+}
