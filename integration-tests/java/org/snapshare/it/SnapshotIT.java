@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,6 +108,22 @@ class SnapshotIT {
         }
     }
 
+    /** Default store-full policy: the origin write succeeds, the snapshot that lost its copies turns invalid. */
+    @Test
+    void aFullStoreInvalidatesTheSnapshotNotTheOriginWrite(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "tiny", "--size", "8M", "--store-size", "4M").assertSuccess("create");
+            io(server.url("tiny"), "write -P 0x31 0 8M");
+            server.cli("snapshot", "create", "tiny", "old").assertSuccess("snapshot");
+            io(server.url("tiny"), "write -P 0x32 0 8M", "read -P 0x32 0 8M");
+            ExternalTools.Result list = server.cli("snapshot", "list", "tiny").assertSuccess("list");
+            assertTrue(list.output.matches("(?s).*old .* invalid .*"), list.output);
+            ExternalTools.Result read = ExternalTools.qemuIo(server.url("tiny", "old"), "read 0 64k");
+            assertTrue(read.output.contains("Input/output error"), read.output);
+            assertTrue(server.log().contains("snapshot old is invalid"), server.log());
+        }
+    }
+
     private static void expectError(ExternalTools.Result result, String message) {
         assertEquals(1, result.exitCode, result.output);
         assertTrue(result.output.contains(message), result.output);
@@ -121,18 +141,23 @@ class SnapshotIT {
             io(origin, "write -P 0x11 0 64M", "flush");
             server.cli("snapshot", "create", "vol0", "before").assertSuccess("create");
             List<Integer> acknowledged = new ArrayList<>();
+            AtomicReference<Process> inFlight = new AtomicReference<>();
+            AtomicBoolean killed = new AtomicBoolean();
             Thread writer = new Thread(() -> {
-                for (int i = 0; i < 60; i++) {
+                for (int i = 0; i < 60 && !killed.get(); i++) {
                     try {
-                        ExternalTools.Result result = ExternalTools.qemuIo(origin,
-                                "write -P " + (0x20 + i) + " " + i + "M 1M", "flush");
-                        if (result.exitCode != 0 || result.output.contains("error") || result.output.contains("fail")) {
+                        Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c",
+                                "write -P " + (0x20 + i) + " " + i + "M 1M", "-c", "flush", origin)
+                                .redirectErrorStream(true).start();
+                        inFlight.set(qemuIo);
+                        String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        if (qemuIo.waitFor() != 0 || output.contains("error") || output.contains("fail")) {
                             return;
                         }
                         synchronized (acknowledged) {
                             acknowledged.add(i);
                         }
-                    } catch (Exception | AssertionError e) {
+                    } catch (IOException | InterruptedException e) {
                         return;
                     }
                 }
@@ -143,7 +168,14 @@ class SnapshotIT {
                 Thread.sleep(20);
             }
             server.kill9();
-            writer.join(120_000);
+            killed.set(true);
+            for (int i = 0; i < 300 && writer.isAlive(); i++) {
+                Process last = inFlight.get();
+                if (last != null) {
+                    last.destroyForcibly(); // libiscsi would keep trying to reconnect
+                }
+                writer.join(200);
+            }
             assertTrue(acknowledged.size() >= 5, "writes acknowledged before the kill: " + acknowledged);
 
             ExternalTools.Result check = server.cli("check", "vol0");

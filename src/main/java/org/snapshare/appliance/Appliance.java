@@ -118,8 +118,10 @@ public final class Appliance implements Closeable {
         targets.withdraw(targetName(volume.name));
     }
 
-    synchronized String createVolume(String name, long sizeBytes) throws ConfigException, IOException {
-        Volume volume = catalog.create(name, sizeBytes);
+    /** {@code storeBytes} 0: the default, room for one full copy of the volume. */
+    synchronized String createVolume(String name, long sizeBytes, long storeBytes)
+            throws ConfigException, IOException {
+        Volume volume = storeBytes == 0 ? catalog.create(name, sizeBytes) : catalog.create(name, sizeBytes, storeBytes);
         export(volume);
         LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes));
         return "created volume " + name + " (" + Sizes.format(volume.sizeBytes) + "), served as "

@@ -23,8 +23,9 @@ final class ControlCommands {
         try {
             switch (command) {
                 case "volume create":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.createVolume(request.get(2), Sizes.parse(request.get(3))));
+                    expect(request, 5);
+                    return ControlResponse.ok(appliance.createVolume(request.get(2), Sizes.parse(request.get(3)),
+                            request.get(4).equals("-") ? 0 : Sizes.parse(request.get(4))));
                 case "volume list":
                     expect(request, 2);
                     return ControlResponse.ok(appliance.listVolumes());

@@ -34,6 +34,7 @@ public final class VolumeCatalog {
     static final String STORE = "store.img";
     static final String METADATA = "volume.properties";
     private static final long MIN_SIZE = 1 << 20;
+    private static final long MIN_STORE_SIZE = 4 << 20;
     static final String ROLLBACK_JOURNAL = "rollback.journal";
 
     private final Path volumesDir;
@@ -71,11 +72,20 @@ public final class VolumeCatalog {
         return !Files.isDirectory(volumesDir);
     }
 
-    public synchronized Volume create(String name, long sizeBytes) throws ConfigException, IOException {
+    public Volume create(String name, long sizeBytes) throws ConfigException, IOException {
+        return create(name, sizeBytes, storeSize(sizeBytes));
+    }
+
+    /** {@code storeBytes}: the exception store's size, room for copied chunks of all snapshots plus metadata. */
+    public synchronized Volume create(String name, long sizeBytes, long storeBytes)
+            throws ConfigException, IOException {
         VolumeNames.check(name);
         if (sizeBytes < MIN_SIZE || sizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
             throw new ConfigException("volume size " + sizeBytes + " bytes: it must be at least 1M and a multiple of "
                     + LogicalUnit.BLOCK_SIZE + " bytes");
+        }
+        if (storeBytes < MIN_STORE_SIZE) {
+            throw new ConfigException("store size " + storeBytes + " bytes: it must be at least 4M");
         }
         Path dir = volumesDir.resolve(name);
         if (Files.exists(dir)) {
@@ -84,7 +94,7 @@ public final class VolumeCatalog {
         Files.createDirectories(dir);
         Instant created = Instant.now();
         long uniqueId = random.nextLong();
-        try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve(STORE), storeSize(sizeBytes))) {
+        try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve(STORE), storeBytes)) {
             SharedExceptionStore.format(store, chunkSize, sizeBytes);
         }
         FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes).close();

@@ -38,7 +38,7 @@ final class Commands {
             "commands:",
             "  serve [--data-dir DIR] [--portal HOST:PORT] [--config FILE]",
             "                         run the server (foreground; SIGTERM stops it cleanly)",
-            "  volume create NAME --size SIZE   create a volume and serve it at once",
+            "  volume create NAME --size SIZE [--store-size SIZE]   create a volume and serve it at once",
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
             "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
@@ -129,8 +129,12 @@ final class Commands {
     }
 
     private int volumeCreate(String[] args) throws UsageException, CommandFailedException {
-        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("size").hasArg()
-                .argName("SIZE").desc("volume size, e.g. 10G (units K, M, G, T: powers of 1024)").build());
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("size").hasArg().argName("SIZE")
+                        .desc("volume size, e.g. 10G (units K, M, G, T: powers of 1024)").build())
+                .addOption(Option.builder().longOpt("store-size").hasArg().argName("SIZE")
+                        .desc("size of its exception store, shared by all its snapshots (default: the volume size"
+                                + " + 1/32 + 4M, one full copy; sparse)").build());
         CommandLine line = parse("volume create NAME", options, args, 1);
         if (line == null) {
             return Main.OK;
@@ -142,7 +146,9 @@ final class Commands {
         try {
             VolumeNames.check(name);
             long size = Sizes.parse(line.getOptionValue("size"));
-            return request(line, List.of("volume", "create", name, Long.toString(size)));
+            String storeSize = line.hasOption("store-size")
+                    ? Long.toString(Sizes.parse(line.getOptionValue("store-size"))) : "-";
+            return request(line, List.of("volume", "create", name, Long.toString(size), storeSize));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
