@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +108,38 @@ class SnapshotIT {
             ExternalTools.Result badName = server.cli("snapshot", "create", "vol0", "Bad.Name");
             assertEquals(2, badName.exitCode, badName.output);
         }
+    }
+
+    /** Origin and store on raw devices outside the data dir (files stand in for block devices here). */
+    @Test
+    void aVolumeOnRawDevicesKeepsItsOriginContentAndServesSnapshots(@TempDir Path dir) throws Exception {
+        Path originDevice = dir.resolve("disk-a");
+        Path storeDevice = dir.resolve("disk-b");
+        try (RandomAccessFile origin = new RandomAccessFile(originDevice.toFile(), "rw");
+                RandomAccessFile store = new RandomAccessFile(storeDevice.toFile(), "rw")) {
+            origin.setLength(32 << 20);
+            origin.write(new byte[] {0x5a, 0x5a, 0x5a, 0x5a}); // existing data stays
+            store.setLength(40 << 20);
+        }
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "raw", "--origin-device", originDevice.toString(), "--store-device",
+                    storeDevice.toString()).assertSuccess("create on devices");
+            expectError(server.cli("volume", "create", "again", "--origin-device", storeDevice.toString()),
+                    "is already used by volume raw");
+            expectError(server.cli("volume", "create", "clash", "--size", "8M", "--origin-device",
+                    originDevice.toString()), "exclude each other");
+            io(server.url("raw"), "read -P 0x5a 0 4", "write -P 0x61 1M 1M");
+            server.cli("snapshot", "create", "raw", "snap").assertSuccess("snapshot");
+            io(server.url("raw"), "write -P 0x62 1M 1M");
+            assertEquals(143, server.stop());
+            server.cli("check", "raw").assertSuccess("check a volume on devices");
+            server.start();
+            io(server.url("raw"), "read -P 0x62 1M 1M");
+            io(server.url("raw", "snap"), "read -P 0x5a 0 4", "read -P 0x61 1M 1M");
+            server.cli("volume", "delete", "raw").assertSuccess("delete");
+        }
+        assertEquals(32 << 20, Files.size(originDevice), "volume delete leaves the devices alone");
+        assertEquals(0x62, Files.readAllBytes(originDevice)[1 << 20]);
     }
 
     /** Default store-full policy: the origin write succeeds, the snapshot that lost its copies turns invalid. */

@@ -118,10 +118,9 @@ public final class Appliance implements Closeable {
         targets.withdraw(targetName(volume.name));
     }
 
-    /** {@code storeBytes} 0: the default, room for one full copy of the volume. */
-    synchronized String createVolume(String name, long sizeBytes, long storeBytes)
-            throws ConfigException, IOException {
-        Volume volume = storeBytes == 0 ? catalog.create(name, sizeBytes) : catalog.create(name, sizeBytes, storeBytes);
+    synchronized String createVolume(VolumeSpec spec) throws ConfigException, IOException {
+        String name = spec.name();
+        Volume volume = catalog.create(spec);
         export(volume);
         LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes));
         return "created volume " + name + " (" + Sizes.format(volume.sizeBytes) + "), served as "

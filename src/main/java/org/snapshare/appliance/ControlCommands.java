@@ -1,6 +1,7 @@
 package org.snapshare.appliance;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +24,10 @@ final class ControlCommands {
         try {
             switch (command) {
                 case "volume create":
-                    expect(request, 5);
-                    return ControlResponse.ok(appliance.createVolume(request.get(2), Sizes.parse(request.get(3)),
-                            request.get(4).equals("-") ? 0 : Sizes.parse(request.get(4))));
+                    expect(request, 7);
+                    return ControlResponse.ok(appliance.createVolume(new VolumeSpec(request.get(2),
+                            optionalSize(request.get(3)), optionalSize(request.get(4)), optionalPath(request.get(5)),
+                            optionalPath(request.get(6)))));
                 case "volume list":
                     expect(request, 2);
                     return ControlResponse.ok(appliance.listVolumes());
@@ -59,6 +61,15 @@ final class ControlCommands {
             LOG.error("control request '{}' failed", command, e);
             return ControlResponse.error(command + " failed: " + e.getMessage() + " (details in the server log)");
         }
+    }
+
+    /** "-" stands for an option the user left out. */
+    private static long optionalSize(String value) throws ConfigException {
+        return value.equals("-") ? 0 : Sizes.parse(value);
+    }
+
+    private static Path optionalPath(String value) {
+        return value.equals("-") ? null : Path.of(value);
     }
 
     private static void expect(List<String> request, int size) throws ConfigException {

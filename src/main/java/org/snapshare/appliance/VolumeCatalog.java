@@ -73,37 +73,131 @@ public final class VolumeCatalog {
     }
 
     public Volume create(String name, long sizeBytes) throws ConfigException, IOException {
-        return create(name, sizeBytes, storeSize(sizeBytes));
+        return create(VolumeSpec.ofSize(name, sizeBytes));
     }
 
-    /** {@code storeBytes}: the exception store's size, room for copied chunks of all snapshots plus metadata. */
-    public synchronized Volume create(String name, long sizeBytes, long storeBytes)
-            throws ConfigException, IOException {
-        VolumeNames.check(name);
-        if (sizeBytes < MIN_SIZE || sizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
-            throw new ConfigException("volume size " + sizeBytes + " bytes: it must be at least 1M and a multiple of "
-                    + LogicalUnit.BLOCK_SIZE + " bytes");
-        }
-        if (storeBytes < MIN_STORE_SIZE) {
-            throw new ConfigException("store size " + storeBytes + " bytes: it must be at least 4M");
-        }
+    public synchronized Volume create(VolumeSpec spec) throws ConfigException, IOException {
+        String name = VolumeNames.check(spec.name());
         Path dir = volumesDir.resolve(name);
         if (Files.exists(dir)) {
             throw new ConfigException("volume " + name + " already exists");
         }
+        long sizeBytes = originSize(spec);
+        if (sizeBytes < MIN_SIZE || sizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
+            throw new ConfigException("volume size " + sizeBytes + " bytes: it must be at least 1M and a multiple of "
+                    + LogicalUnit.BLOCK_SIZE + " bytes");
+        }
+        long storeBytes = storeSize(spec, sizeBytes);
+        if (storeBytes < MIN_STORE_SIZE) {
+            throw new ConfigException("store size " + storeBytes + " bytes: it must be at least 4M");
+        }
+        refuseDevicesInUse(spec);
         Files.createDirectories(dir);
+        Properties metadata = new Properties();
+        try {
+            Path storePath = spec.storeDevice() != null ? spec.storeDevice() : dir.resolve(STORE);
+            try (FileBlockDevice store = spec.storeDevice() != null ? FileBlockDevice.open(storePath)
+                    : FileBlockDevice.createSparse(storePath, storeBytes)) {
+                SharedExceptionStore.format(store, chunkSize, sizeBytes);
+            }
+            if (spec.originDevice() == null) {
+                FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes).close();
+            } else {
+                metadata.setProperty("origin-device", spec.originDevice().toAbsolutePath().toString());
+            }
+            if (spec.storeDevice() != null) {
+                metadata.setProperty("store-device", spec.storeDevice().toAbsolutePath().toString());
+            }
+        } catch (IOException e) {
+            delete(name);
+            throw e;
+        }
         Instant created = Instant.now();
         long uniqueId = random.nextLong();
-        try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve(STORE), storeBytes)) {
-            SharedExceptionStore.format(store, chunkSize, sizeBytes);
-        }
-        FileBlockDevice.createSparse(dir.resolve(ORIGIN), sizeBytes).close();
-        Properties metadata = new Properties();
         metadata.setProperty("size", Long.toString(sizeBytes));
         metadata.setProperty("unique-id", Long.toHexString(uniqueId));
         metadata.setProperty("created", created.toString());
         writeAtomically(dir.resolve(METADATA), metadata);
-        return new Volume(name, uniqueId, created, openCore(dir, uniqueId));
+        return new Volume(name, uniqueId, created, openCore(dir, metadata, uniqueId));
+    }
+
+    private static long originSize(VolumeSpec spec) throws ConfigException, IOException {
+        if (spec.originDevice() == null) {
+            return spec.sizeBytes();
+        }
+        if (spec.sizeBytes() != 0) {
+            throw new ConfigException("--size and --origin-device exclude each other: the device sets the size");
+        }
+        return deviceSize(spec.originDevice(), "origin") / LogicalUnit.BLOCK_SIZE * LogicalUnit.BLOCK_SIZE;
+    }
+
+    private static long storeSize(VolumeSpec spec, long sizeBytes) throws ConfigException, IOException {
+        if (spec.storeDevice() == null) {
+            return spec.storeBytes() != 0 ? spec.storeBytes() : storeSize(sizeBytes);
+        }
+        if (spec.storeBytes() != 0) {
+            throw new ConfigException("--store-size and --store-device exclude each other: the device sets the size");
+        }
+        return deviceSize(spec.storeDevice(), "store");
+    }
+
+    private static long deviceSize(Path device, String role) throws ConfigException, IOException {
+        if (!Files.exists(device)) {
+            throw new ConfigException(role + " device " + device + " does not exist");
+        }
+        if (!Files.isReadable(device) || !Files.isWritable(device)) {
+            throw new ConfigException(role + " device " + device + " is not readable and writable by this server's"
+                    + " user (for block devices: add it to the disk group, see docs/SNAPSHOTS.md)");
+        }
+        try (FileBlockDevice opened = FileBlockDevice.open(device)) {
+            return opened.size();
+        }
+    }
+
+    /** A device serves one role of one volume only: a second use would mix up data. */
+    private void refuseDevicesInUse(VolumeSpec spec) throws ConfigException, IOException {
+        List<Path> wanted = new ArrayList<>();
+        for (Path device : new Path[] {spec.originDevice(), spec.storeDevice()}) {
+            if (device != null) {
+                wanted.add(device.toRealPath());
+            }
+        }
+        if (wanted.size() == 2 && wanted.get(0).equals(wanted.get(1))) {
+            throw new ConfigException("the origin and the store must be different devices");
+        }
+        if (wanted.isEmpty() || isNew()) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(volumesDir)) {
+            for (Path dir : dirs.filter(d -> Files.isRegularFile(d.resolve(METADATA))).toList()) {
+                Properties metadata = loadMetadata(dir);
+                for (Path used : new Path[] {originPath(dir, metadata), storePath(dir, metadata)}) {
+                    if (Files.exists(used) && wanted.contains(used.toRealPath())) {
+                        throw new ConfigException(used + " is already used by volume " + dir.getFileName());
+                    }
+                }
+            }
+        }
+    }
+
+    /** The origin of a volume: its origin-device, or origin.img in its directory. */
+    static Path originPath(Path dir, Properties metadata) {
+        String device = metadata.getProperty("origin-device");
+        return device != null ? Path.of(device) : dir.resolve(ORIGIN);
+    }
+
+    /** The exception store of a volume: its store-device, or store.img in its directory. */
+    static Path storePath(Path dir, Properties metadata) {
+        String device = metadata.getProperty("store-device");
+        return device != null ? Path.of(device) : dir.resolve(STORE);
+    }
+
+    static Properties loadMetadata(Path dir) throws IOException {
+        Properties metadata = new Properties();
+        try (Reader in = Files.newBufferedReader(dir.resolve(METADATA), StandardCharsets.UTF_8)) {
+            metadata.load(in);
+        }
+        return metadata;
     }
 
     /** Opens every volume, in name order. */
@@ -121,7 +215,7 @@ public final class VolumeCatalog {
         return volumes;
     }
 
-    /** Removes a volume's files; the caller has closed it. */
+    /** Removes a volume's files; the caller has closed it. Raw devices it used are left as they are. */
     public synchronized void delete(String name) throws IOException {
         Path dir = volumesDir.resolve(name);
         // Metadata first: a crash mid-delete leaves no half-volume that would be opened.
@@ -133,10 +227,7 @@ public final class VolumeCatalog {
     }
 
     private Volume open(Path dir) throws IOException {
-        Properties metadata = new Properties();
-        try (Reader in = Files.newBufferedReader(dir.resolve(METADATA), StandardCharsets.UTF_8)) {
-            metadata.load(in);
-        }
+        Properties metadata = loadMetadata(dir);
         long uniqueId;
         Instant created;
         try {
@@ -146,16 +237,16 @@ public final class VolumeCatalog {
             throw new IOException(dir.resolve(METADATA) + " is damaged (" + e + "); restore it or remove the volume",
                     e);
         }
-        return new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, uniqueId));
+        return new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, metadata, uniqueId));
     }
 
     /** Mounts the store and wires it to the origin; closes both devices if that fails. */
-    private SnapshotCore openCore(Path dir, long uniqueId) throws IOException {
+    private SnapshotCore openCore(Path dir, Properties metadata, long uniqueId) throws IOException {
         String name = dir.getFileName().toString();
-        FileBlockDevice origin = FileBlockDevice.open(dir.resolve(ORIGIN));
+        FileBlockDevice origin = FileBlockDevice.open(originPath(dir, metadata));
         FileBlockDevice storeDevice = null;
         try {
-            storeDevice = FileBlockDevice.open(dir.resolve(STORE));
+            storeDevice = FileBlockDevice.open(storePath(dir, metadata));
             SharedExceptionStore store;
             try {
                 store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy);

@@ -2,7 +2,6 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,21 +45,26 @@ public final class VolumeCheck {
     }
 
     private static boolean checkVolume(Path dir, PrintStream out, PrintStream progress) throws IOException {
-        Path originPath = dir.resolve(VolumeCatalog.ORIGIN);
-        Path storePath = dir.resolve(VolumeCatalog.STORE);
+        Properties metadata;
         long originBytes;
         try {
-            originBytes = recordedSize(dir.resolve(VolumeCatalog.METADATA));
+            metadata = VolumeCatalog.loadMetadata(dir);
+            originBytes = Long.parseLong(metadata.getProperty("size"));
         } catch (IOException | RuntimeException e) {
             return notClean(out, VolumeCatalog.METADATA + " cannot be read (" + e.getMessage() + ")");
         }
+        Path originPath = VolumeCatalog.originPath(dir, metadata);
+        Path storePath = VolumeCatalog.storePath(dir, metadata);
         if (!Files.exists(originPath)) {
             return notClean(out, "the origin " + originPath + " is missing");
         }
-        if (!Files.isRegularFile(storePath)) {
+        if (!Files.exists(storePath)) {
             return notClean(out, "the exception store " + storePath + " is missing");
         }
-        long actualOrigin = Files.size(originPath);
+        long actualOrigin;
+        try (FileBlockDevice origin = FileBlockDevice.open(originPath)) {
+            actualOrigin = origin.size() / 512 * 512; // block devices need not end on a block
+        }
         SharedExceptionStore store;
         try {
             store = SharedExceptionStore.open(FileBlockDevice.open(storePath), SharedExceptionStore.DEFAULT_CACHE_BYTES);
@@ -93,14 +97,6 @@ public final class VolumeCheck {
             out.println(problems.isEmpty() ? "clean" : "NOT clean: " + problems.size() + " problem(s)");
             return problems.isEmpty();
         }
-    }
-
-    private static long recordedSize(Path metadataFile) throws IOException {
-        Properties metadata = new Properties();
-        try (Reader in = Files.newBufferedReader(metadataFile, StandardCharsets.UTF_8)) {
-            metadata.load(in);
-        }
-        return Long.parseLong(metadata.getProperty("size"));
     }
 
     private static void printSnapshots(List<SnapshotInfo> snapshots, PrintStream out) {

@@ -39,6 +39,7 @@ final class Commands {
             "  serve [--data-dir DIR] [--portal HOST:PORT] [--config FILE]",
             "                         run the server (foreground; SIGTERM stops it cleanly)",
             "  volume create NAME --size SIZE [--store-size SIZE]   create a volume and serve it at once",
+            "  volume create NAME --origin-device PATH [--store-device PATH]   ... on raw block devices",
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
             "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
@@ -134,24 +135,38 @@ final class Commands {
                         .desc("volume size, e.g. 10G (units K, M, G, T: powers of 1024)").build())
                 .addOption(Option.builder().longOpt("store-size").hasArg().argName("SIZE")
                         .desc("size of its exception store, shared by all its snapshots (default: the volume size"
-                                + " + 1/32 + 4M, one full copy; sparse)").build());
+                                + " + 1/32 + 4M, one full copy; sparse)").build())
+                .addOption(Option.builder().longOpt("origin-device").hasArg().argName("PATH")
+                        .desc("serve this block device (or file) as the origin, with its contents; it sets the"
+                                + " size").build())
+                .addOption(Option.builder().longOpt("store-device").hasArg().argName("PATH")
+                        .desc("keep the exception store on this block device (or file); it is FORMATTED").build());
         CommandLine line = parse("volume create NAME", options, args, 1);
         if (line == null) {
             return Main.OK;
         }
         String name = line.getArgs()[0];
-        if (!line.hasOption("size")) {
-            throw new UsageException("volume create needs --size SIZE, e.g. --size 10G");
+        if (!line.hasOption("size") && !line.hasOption("origin-device")) {
+            throw new UsageException("volume create needs --size SIZE, e.g. --size 10G (or --origin-device PATH)");
         }
         try {
             VolumeNames.check(name);
-            long size = Sizes.parse(line.getOptionValue("size"));
-            String storeSize = line.hasOption("store-size")
-                    ? Long.toString(Sizes.parse(line.getOptionValue("store-size"))) : "-";
-            return request(line, List.of("volume", "create", name, Long.toString(size), storeSize));
+            return request(line, List.of("volume", "create", name, sizeOption(line, "size"),
+                    sizeOption(line, "store-size"), deviceOption(line, "origin-device"),
+                    deviceOption(line, "store-device")));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** The option's size in bytes, or "-" when it is not given. */
+    private static String sizeOption(CommandLine line, String option) throws ConfigException {
+        return line.hasOption(option) ? Long.toString(Sizes.parse(line.getOptionValue(option))) : "-";
+    }
+
+    /** The option's absolute path (the server may run elsewhere), or "-" when it is not given. */
+    private static String deviceOption(CommandLine line, String option) {
+        return line.hasOption(option) ? Path.of(line.getOptionValue(option)).toAbsolutePath().toString() : "-";
     }
 
     private int volumeDelete(String[] args) throws UsageException, CommandFailedException {
