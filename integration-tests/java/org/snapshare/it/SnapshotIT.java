@@ -166,7 +166,8 @@ class SnapshotIT {
     /**
      * kill -9 of the server while a client writes with flushes: after a restart
      * the volume checks clean, every write whose flush was acknowledged is on
-     * the origin, and the snapshot taken before still reads its old data.
+     * its LUN (the origin or a snapshot), and the snapshot taken before still
+     * reads its old data.
      */
     @Test
     void killDashNineLosesNothingFlushed(@TempDir Path dir) throws Exception {
@@ -174,14 +175,17 @@ class SnapshotIT {
             String origin = server.url("vol0");
             io(origin, "write -P 0x11 0 64M", "flush");
             server.cli("snapshot", "create", "vol0", "before").assertSuccess("create");
+            server.cli("snapshot", "create", "vol0", "side").assertSuccess("create");
+            String side = server.url("vol0", "side");
             List<Integer> acknowledged = new ArrayList<>();
             AtomicReference<Process> inFlight = new AtomicReference<>();
             AtomicBoolean killed = new AtomicBoolean();
             Thread writer = new Thread(() -> {
                 for (int i = 0; i < 60 && !killed.get(); i++) {
                     try {
+                        // Even i to the origin, odd i to the snapshot "side".
                         Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c",
-                                "write -P " + (0x20 + i) + " " + i + "M 1M", "-c", "flush", origin)
+                                "write -P " + (0x20 + i) + " " + i + "M 1M", "-c", "flush", i % 2 == 0 ? origin : side)
                                 .redirectErrorStream(true).start();
                         inFlight.set(qemuIo);
                         String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -216,7 +220,7 @@ class SnapshotIT {
             assertEquals(0, check.exitCode, "check after kill -9:\n" + check.output);
             server.start();
             for (int i : acknowledged) {
-                io(origin, "read -P " + (0x20 + i) + " " + i + "M 1M");
+                io(i % 2 == 0 ? origin : side, "read -P " + (0x20 + i) + " " + i + "M 1M");
             }
             io(server.url("vol0", "before"), "read -P 0x11 0 64M");
         }
