@@ -4,31 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** The origin of a volume as a LUN: writes copy for the snapshots first. */
-final class OriginUnit implements LogicalUnit {
-
-    private final VolumeIo io;
-    private final long sizeBytes;
-    private final long uniqueId;
+final class OriginUnit extends VolumeUnit {
 
     OriginUnit(VolumeIo io, long sizeBytes, long uniqueId) {
-        this.io = io;
-        this.sizeBytes = sizeBytes;
-        this.uniqueId = uniqueId;
-    }
-
-    @Override
-    public long sizeBytes() {
-        return sizeBytes;
-    }
-
-    @Override
-    public long uniqueId() {
-        return uniqueId;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return false;
+        super(io, sizeBytes, uniqueId);
     }
 
     @Override

@@ -4,18 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** One snapshot of a volume as a LUN, the same size as its origin. */
-final class SnapshotUnit implements LogicalUnit {
+final class SnapshotUnit extends VolumeUnit {
 
-    private final VolumeIo io;
     private final long snapshotId;
-    private final long sizeBytes;
-    private final long uniqueId;
 
     SnapshotUnit(VolumeIo io, long snapshotId, long sizeBytes, long volumeUniqueId) {
-        this.io = io;
+        super(io, sizeBytes, mix(volumeUniqueId ^ (snapshotId * 0x9E3779B97F4A7C15L)));
         this.snapshotId = snapshotId;
-        this.sizeBytes = sizeBytes;
-        this.uniqueId = mix(volumeUniqueId ^ (snapshotId * 0x9E3779B97F4A7C15L));
     }
 
     /** SplitMix64's finaliser: a stable, well-spread id per (volume, snapshot id). */
@@ -23,21 +18,6 @@ final class SnapshotUnit implements LogicalUnit {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    @Override
-    public long sizeBytes() {
-        return sizeBytes;
-    }
-
-    @Override
-    public long uniqueId() {
-        return uniqueId;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return false;
     }
 
     @Override

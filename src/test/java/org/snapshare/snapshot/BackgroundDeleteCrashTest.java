@@ -31,13 +31,7 @@ class BackgroundDeleteCrashTest {
 
     @Test
     void anInterruptedWalkResumesAndReclaimsEverything() throws Exception {
-        for (long seed = 1; seed <= 25; seed++) {
-            try {
-                runTrial(seed);
-            } catch (AssertionError | Exception e) {
-                throw new AssertionError("background delete crash trial failed with seed " + seed + ": " + e, e);
-            }
-        }
+        SeededTrials.run("background delete crash trial", 25, this::runTrial);
     }
 
     private void runTrial(long seed) throws Exception {

@@ -35,13 +35,7 @@ class RollbackCrashTest {
 
     @Test
     void aResumedRollbackKeepsWritesMadeDuringIt() throws Exception {
-        for (long seed = 1; seed <= 40; seed++) {
-            try {
-                runTrial(seed);
-            } catch (AssertionError | Exception e) {
-                throw new AssertionError("rollback crash trial failed with seed " + seed + ": " + e, e);
-            }
-        }
+        SeededTrials.run("rollback crash trial", 40, this::runTrial);
     }
 
     private void runTrial(long seed) throws Exception {

@@ -35,14 +35,7 @@ class SnapshotCoreModelTest {
 
     @Test
     void randomOperationsMatchTheModel() throws Exception {
-        for (long seed = 1; seed <= 5; seed++) {
-            long mixed = new SplittableRandom(seed).nextLong();
-            try {
-                run(mixed, 2500);
-            } catch (AssertionError | Exception e) {
-                throw new AssertionError("snapshot model test failed with seed " + mixed + ": " + e, e);
-            }
-        }
+        SeededTrials.run("snapshot model test", 5, seed -> run(new SplittableRandom(seed).nextLong(), 2500));
     }
 
     /** A volume on in-memory devices that survive close and reopen. */

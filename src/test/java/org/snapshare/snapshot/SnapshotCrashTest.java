@@ -43,16 +43,7 @@ class SnapshotCrashTest {
 
     @Test
     void everyLunKeepsItsFlushedDataAcrossPowerCuts() throws Exception {
-        int trials = 0;
-        for (long seed = 1; seed <= 60; seed++) {
-            try {
-                runTrial(seed, seed % 2 == 0);
-                trials++;
-            } catch (AssertionError | Exception e) {
-                throw new AssertionError("crash trial failed with seed " + seed + ": " + e, e);
-            }
-        }
-        assertTrue(trials == 60);
+        SeededTrials.run("crash trial", 60, seed -> runTrial(seed, seed % 2 == 0));
     }
 
     private void runTrial(long seed, boolean tear) throws Exception {

@@ -1,0 +1,30 @@
+package org.snapshare.snapshot;
+
+/** What the origin and snapshot LUNs of one volume have in common: its I/O rules, size and identity. */
+abstract class VolumeUnit implements LogicalUnit {
+
+    final VolumeIo io;
+    private final long sizeBytes;
+    private final long uniqueId;
+
+    VolumeUnit(VolumeIo io, long sizeBytes, long uniqueId) {
+        this.io = io;
+        this.sizeBytes = sizeBytes;
+        this.uniqueId = uniqueId;
+    }
+
+    @Override
+    public final long sizeBytes() {
+        return sizeBytes;
+    }
+
+    @Override
+    public final long uniqueId() {
+        return uniqueId;
+    }
+
+    @Override
+    public final boolean readOnly() {
+        return false;
+    }
+}
