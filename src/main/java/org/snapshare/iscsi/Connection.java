@@ -57,7 +57,7 @@ final class Connection implements Runnable {
             LOG.info("{} logged in from {} to {}", session.parameters.initiatorName, peer,
                     session.target == null ? "discovery" : session.target.name);
             InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
-            new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local)).run();
+            new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), this::close).run();
         } catch (ProtocolException e) {
             LOG.warn("closing connection from {}: protocol error: {}", peer, e.getMessage());
         } catch (EOFException e) {

@@ -12,9 +12,11 @@ import org.snapshare.iscsi.scsi.ScsiResult;
 import org.snapshare.iscsi.scsi.SenseCode;
 
 /**
- * The full feature phase of one connection (RFC 7143, 4.3). PDUs are handled
- * in arrival order; a write waiting for its data never blocks the PDUs that
- * arrive meanwhile, because its state lives in {@link WriteTask}, not on a stack.
+ * The full feature phase of one connection (RFC 7143, 4.3). PDUs are read and
+ * handled in arrival order on the connection's thread; a write waiting for
+ * its data never blocks the PDUs that arrive meanwhile, because its state
+ * lives in {@link WriteTask}, not on a stack. SCSI commands, once all their
+ * data is in, run on {@link CommandExecutor}'s workers.
  */
 final class FullFeaturePhase {
 
@@ -30,22 +32,34 @@ final class FullFeaturePhase {
     private final SessionParameters parameters;
     private final TextResponder text;
     private final Map<Integer, WriteTask> pendingWrites = new HashMap<>();
+    private final CommandExecutor executor;
     private int nextTargetTransferTag = 1;
 
-    FullFeaturePhase(PduReader reader, PduWriter writer, LoginPhase.Result session, TextResponder text) {
+    /** {@code closeConnection}: ends the connection when a worker cannot send a response. */
+    FullFeaturePhase(PduReader reader, PduWriter writer, LoginPhase.Result session, TextResponder text,
+            Runnable closeConnection) {
         this.reader = reader;
         this.writer = writer;
         this.session = session;
         this.numbers = session.numbers;
         this.parameters = session.parameters;
         this.text = text;
+        this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
     }
 
-    /** Serves PDUs until logout or end of stream. */
+    /** Serves PDUs until logout or end of stream; commands still running finish first. */
     void run() throws IOException, ProtocolException {
+        try {
+            serve();
+        } finally {
+            executor.shutdown();
+        }
+    }
+
+    private void serve() throws IOException, ProtocolException {
         reader.maxDataSegmentLength(parameters.targetMaxRecvDataSegmentLength);
         Pdu pdu;
-        while ((pdu = reader.read()) != null) {
+        while ((pdu = reader.read(this::placeDataOut)) != null) {
             if (pdu.opcode() == Opcode.DATA_OUT) {
                 dataOut(pdu);
                 continue;
@@ -62,6 +76,15 @@ final class FullFeaturePhase {
                 return;
             }
         }
+    }
+
+    /** A Data-Out's payload goes straight into its write's buffer. */
+    private ByteBuffer placeDataOut(Pdu header) {
+        if (header.opcode() != Opcode.DATA_OUT) {
+            return null;
+        }
+        WriteTask task = pendingWrites.get(header.initiatorTaskTag());
+        return task == null ? null : task.placeFor(header.intAt(40), header.dataSegmentLength());
     }
 
     /** Handles one command PDU; false when the connection must end. */
@@ -118,7 +141,9 @@ final class FullFeaturePhase {
             plan = plan.limitTo((int) expectedLength);
         }
         if (plan.dataOutLength() == 0) {
-            finish(itt, plan.complete(ByteBuffer.allocate(0)), expectedLength, 0, commandLength);
+            CommandPlan reading = plan;
+            executor.submit(itt, () -> finish(itt, reading.complete(ByteBuffer.allocate(0)), expectedLength, 0,
+                    commandLength));
             return;
         }
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
@@ -145,8 +170,8 @@ final class FullFeaturePhase {
     private void progress(WriteTask task) throws IOException {
         if (task.complete()) {
             pendingWrites.remove(task.itt);
-            finish(task.itt, task.plan.complete(task.data()), task.expectedLength, task.r2tCount(),
-                    task.commandLength);
+            executor.submit(task.itt, () -> finish(task.itt, task.plan.complete(task.data()), task.expectedLength,
+                    task.r2tCount(), task.commandLength));
         } else if (task.needsR2t()) {
             int[] burst = task.nextR2t(parameters.maxBurstLength);
             int ttt = nextTargetTransferTag++;
@@ -214,8 +239,9 @@ final class FullFeaturePhase {
         int function = pdu.flags() & 0x7f;
         int response;
         switch (function) {
-            case 1: // ABORT TASK: a pending write is dropped; anything else already finished
+            case 1: // ABORT TASK: a pending write is dropped; a running command finishes first
                 pendingWrites.remove(pdu.intAt(20));
+                executor.await(pdu.intAt(20));
                 response = 0;
                 break;
             case 2: // ABORT TASK SET
@@ -226,6 +252,7 @@ final class FullFeaturePhase {
                 response = (function == 5 && lunNumber(pdu.lun()) != 0) ? 2 : 0;
                 if (response == 0) {
                     pendingWrites.clear();
+                    executor.awaitAll();
                 }
                 break;
             case 3: // CLEAR ACA: no ACA support
@@ -244,6 +271,7 @@ final class FullFeaturePhase {
     }
 
     private void logout(Pdu pdu) throws IOException {
+        executor.awaitAll(); // every response goes out before the logout response
         int reason = pdu.flags() & 0x7f;
         int response = reason == 2 ? 2 : 0; // no connection recovery at ErrorRecoveryLevel 0
         Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).byteAt(2, response).initiatorTaskTag(pdu.initiatorTaskTag());
@@ -257,9 +285,12 @@ final class FullFeaturePhase {
         send(reply, true);
     }
 
+    /** Numbers and sends one PDU; workers send concurrently, so StatSN order and wire order agree. */
     private void send(Pdu pdu, boolean advanceStatSn) throws IOException {
-        numbers.stamp(pdu, advanceStatSn);
-        writer.write(pdu);
+        synchronized (writer) {
+            numbers.stamp(pdu, advanceStatSn);
+            writer.write(pdu);
+        }
     }
 
     /** The LUN of single-level peripheral or flat addressing (SAM-5, 4.7). */

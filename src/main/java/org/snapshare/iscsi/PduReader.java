@@ -22,11 +22,22 @@ final class PduReader {
         this.maxDataSegmentLength = length;
     }
 
+    /** Where a PDU's data segment should land: an array-backed buffer of its exact length, or null. */
+    @FunctionalInterface
+    interface DataPlacement {
+        ByteBuffer placeFor(Pdu header);
+    }
+
     /**
      * Reads the next PDU; returns null on a clean end of stream before a header.
      * A stream that ends inside a PDU is an {@link EOFException}.
      */
     Pdu read() throws IOException, ProtocolException {
+        return read(header -> null);
+    }
+
+    /** Like {@link #read()}, with the data segment read straight into where {@code placement} says (no copy). */
+    Pdu read(DataPlacement placement) throws IOException, ProtocolException {
         byte[] header = new byte[Pdu.BHS_LENGTH];
         int first = in.read(header, 0, 1);
         if (first < 0) {
@@ -40,11 +51,18 @@ final class PduReader {
                     + maxDataSegmentLength);
         }
         skipFully(pdu.totalAhsWords() * 4L);
-        byte[] data = new byte[length];
-        in.readFully(data);
+        ByteBuffer placed = length > 0 ? placement.placeFor(pdu) : null;
+        ByteBuffer data;
+        if (placed != null && placed.hasArray() && placed.remaining() == length) {
+            in.readFully(placed.array(), placed.arrayOffset() + placed.position(), length);
+            data = placed;
+        } else {
+            data = ByteBuffer.wrap(new byte[length]);
+            in.readFully(data.array());
+        }
         skipFully(padding(length));
         // Keep the header's length field: data(...) would rewrite it identically.
-        return pdu.data(ByteBuffer.wrap(data));
+        return pdu.data(data);
     }
 
     static int padding(int length) {

@@ -36,6 +36,14 @@ final class WriteTask {
         this.unsolicitedOpen = unsolicitedFollows;
     }
 
+    /** Where a Data-Out of {@code length} bytes at {@code offset} can be read straight into; null if it does not fit. */
+    ByteBuffer placeFor(int offset, int length) {
+        if (offset < 0 || length <= 0 || offset + (long) length > wanted) {
+            return null;
+        }
+        return buffer.slice(offset, length);
+    }
+
     /** Stores data at {@code offset}; bytes past what we want are dropped. */
     void accept(int offset, ByteBuffer data) throws ProtocolException {
         int length = data.remaining();
@@ -44,7 +52,8 @@ final class WriteTask {
                     + " bytes runs past ExpectedDataTransferLength " + expectedLength);
         }
         int usable = Math.max(0, Math.min(length, wanted - offset));
-        if (usable > 0) {
+        boolean inPlace = data.hasArray() && data.array() == buffer.array(); // read there by placeFor
+        if (usable > 0 && !inPlace) {
             buffer.put(offset, data, data.position(), usable);
         }
         received = Math.max(received, offset + length);

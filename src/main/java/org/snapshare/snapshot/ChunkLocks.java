@@ -32,29 +32,41 @@ final class ChunkLocks {
     /** Locks chunks {@code first}..{@code last}: shared for readers, exclusive for writers. */
     Held lock(long first, long last, boolean exclusive) {
         int mask = stripes.length - 1;
-        boolean[] wanted = new boolean[stripes.length];
-        if (last - first >= stripes.length - 1) {
-            java.util.Arrays.fill(wanted, true);
+        int low;
+        int high;
+        int wrapHigh = -1; // stripes 0..wrapHigh, taken first when the range wraps past the last stripe
+        if (last - first >= mask) {
+            low = 0;
+            high = mask;
         } else {
-            for (long chunk = first; chunk <= last; chunk++) {
-                wanted[(int) (chunk & mask)] = true;
+            low = (int) (first & mask);
+            high = (int) (last & mask);
+            if (high < low) {
+                wrapHigh = high;
+                high = mask;
             }
         }
-        int count = 0;
-        Lock[] taken = new Lock[stripes.length];
-        for (int i = 0; i < stripes.length; i++) {
-            if (wanted[i]) {
-                Lock lock = exclusive ? stripes[i].writeLock() : stripes[i].readLock();
-                lock.lock();
-                taken[count++] = lock;
-            }
+        for (int i = 0; i <= wrapHigh; i++) {
+            stripe(i, exclusive).lock();
         }
-        int held = count;
+        for (int i = low; i <= high; i++) {
+            stripe(i, exclusive).lock();
+        }
+        int wrapEnd = wrapHigh;
+        int from = low;
+        int to = high;
         return () -> {
-            for (int i = held - 1; i >= 0; i--) {
-                taken[i].unlock();
+            for (int i = to; i >= from; i--) {
+                stripe(i, exclusive).unlock();
+            }
+            for (int i = wrapEnd; i >= 0; i--) {
+                stripe(i, exclusive).unlock();
             }
         };
+    }
+
+    private Lock stripe(int index, boolean exclusive) {
+        return exclusive ? stripes[index].writeLock() : stripes[index].readLock();
     }
 
     Held lock(long chunk, boolean exclusive) {

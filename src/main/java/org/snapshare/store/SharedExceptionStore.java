@@ -252,7 +252,13 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public List<IdRange> rangesLackingCopy(long originChunk) throws IOException {
-        return locked(() -> CopyRanges.lacking(table.all(), entries(originChunk)));
+        return locked(() -> {
+            List<SnapshotInfo> snapshots = table.all();
+            if (snapshots.stream().noneMatch(s -> s.state() == SnapshotState.LIVE)) {
+                return List.of(); // no snapshot to copy for: skip the tree
+            }
+            return CopyRanges.lacking(snapshots, entries(originChunk));
+        });
     }
 
     @Override

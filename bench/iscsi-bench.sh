@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# snapshare against Debian's tgtd through iSCSI on 127.0.0.1, side by side in
+# one run, with a raw-file baseline (qemu-img bench on a file of the same
+# file system, O_DIRECT) as the physical limit. Prints three tables:
+#   1. origin without snapshots: 4 KiB QD32 and 1 MiB QD8, write and read
+#   2. the same with 16 snapshots whose copies are already made
+#   3. first write of the whole volume after 0, 1 and 17 snapshots
+# Not part of the test suite. Needs root (tgtd), qemu-utils,
+# qemu-block-extra and tgt. Usage: bench/iscsi-bench.sh [SIZE] (default 256M)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-256M}
+ours_port=${SNAPSHARE_BENCH_PORT:-3271}
+tgt_port=${TGT_BENCH_PORT:-3272}
+for tool in qemu-img tgtd tgtadm; do
+    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra tgt" >&2; exit 1; }
+done
+[ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
+
+work=$(mktemp -d)
+cleanup() {
+    set +e
+    if [ -n "${ours:-}" ]; then
+        kill "$ours" 2>/dev/null
+        wait "$ours" 2>/dev/null
+    fi
+    if [ -n "${tgt:-}" ]; then   # tgtd ignores SIGTERM while it has targets
+        tgtadm -C 9 --op delete --mode system >/dev/null 2>&1
+        sleep 0.5
+        kill -9 "$tgt" 2>/dev/null
+        wait "$tgt" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+java ${SNAPSHARE_JAVA_OPTS:-} -jar target/snapshare.jar serve --data-dir "$work/data" \
+    --portal "127.0.0.1:$ours_port" >"$work/snapshare.log" 2>&1 &
+ours=$!
+truncate -s "$size" "$work/tgt.img"
+tgtd -f -C 9 --iscsi "portal=127.0.0.1:$tgt_port" >"$work/tgtd.log" 2>&1 &
+tgt=$!
+for _ in $(seq 150); do [ -S "$work/data/control.sock" ] && break; sleep 0.1; done
+sleep 0.5
+tgtadm -C 9 --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.bench:tgt
+tgtadm -C 9 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tgt.img"
+tgtadm -C 9 --lld iscsi --op bind --mode target --tid 1 -I ALL
+truncate -s "$size" "$work/raw.img"
+
+cli() { java -jar target/snapshare.jar "$@" --data-dir "$work/data" >/dev/null; }
+ours_url() { echo "iscsi://127.0.0.1:$ours_port/iqn.2026-11.org.snapshare:$1/0"; }
+tgt_url="iscsi://127.0.0.1:$tgt_port/iqn.2026-11.org.bench:tgt/1"
+
+bytes=$(numfmt --from=iec "$size")
+# seconds for: target, then qemu-img bench options
+run() {
+    local target=$1
+    shift
+    qemu-img bench -f raw -t none "$@" "$target" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'
+}
+fill() { run "$1" -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)) >/dev/null; }
+
+workloads=("4k-qd32-write|-w -s 4k -d 32 -c 60000|60000|iops"
+           "4k-qd32-read|-s 4k -d 32 -c 60000|60000|iops"
+           "1M-qd8-write|-w -s 1M -d 8 -c 1500|1500|MiB/s"
+           "1M-qd8-read|-s 1M -d 8 -c 1500|1500|MiB/s")
+
+cli volume create plain --size "$size"
+fill "$(ours_url plain)"; fill "$tgt_url"; fill "$work/raw.img"
+for w in "${workloads[@]}"; do   # warm up both servers (the JIT, tgtd's threads)
+    IFS='|' read -r name opts ops unit <<<"$w"
+    # shellcheck disable=SC2086
+    run "$(ours_url plain)" $opts >/dev/null; run "$tgt_url" $opts >/dev/null
+done
+declare -A plain
+echo "1. origin, no snapshots ($size volume; higher is better)"
+printf '%-14s %12s %12s %8s %12s %6s\n' workload snapshare tgtd ratio raw unit
+for w in "${workloads[@]}"; do
+    IFS='|' read -r name opts ops unit <<<"$w"
+    # shellcheck disable=SC2086
+    a=$(run "$(ours_url plain)" $opts); b=$(run "$tgt_url" $opts); r=$(run "$work/raw.img" $opts)
+    plain[$name]=$a
+    awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" -v o="$ops" -v u="$unit" \
+        'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %12.0f %6s\n", n, o / a, o / b, b / a, o / r, u }'
+done
+
+cli volume create snapped --size "$size"
+fill "$(ours_url snapped)"
+for i in $(seq 1 16); do cli snapshot create snapped "s$i"; done
+fill "$(ours_url snapped)"   # every chunk copied once for the 16 snapshots
+echo
+echo "2. origin with 16 snapshots, copies already made (ratio: with / without; goal >= 0.90)"
+printf '%-14s %12s %12s %8s %6s\n' workload "16 snaps" "no snaps" ratio unit
+for w in "${workloads[@]}"; do
+    IFS='|' read -r name opts ops unit <<<"$w"
+    # shellcheck disable=SC2086
+    a=$(run "$(ours_url snapped)" $opts)
+    awk -v n="$name" -v a="$a" -v p="${plain[$name]}" -v o="$ops" -v u="$unit" \
+        'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %6s\n", n, o / a, o / p, p / a, u }'
+done
+
+echo
+echo "3. writing the whole volume once with 1 MiB QD8 writes (seconds; lower is better)"
+declare -A first
+for n in 0 1 17; do
+    cli volume create "cow$n" --size "$size"
+    fill "$(ours_url "cow$n")"
+    for i in $(seq 1 "$n"); do cli snapshot create "cow$n" "s$i"; done
+    first[$n]=$(run "$(ours_url "cow$n")" -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)))
+    cli volume delete "cow$n"
+done
+printf '%-26s %8s\n' case seconds
+printf '%-26s %8.2f\n' "no snapshot" "${first[0]}" "first write, 1 snapshot" "${first[1]}" \
+    "first write, 17 snapshots" "${first[17]}"
+awk -v a="${first[0]}" -v b="${first[1]}" -v c="${first[17]}" 'BEGIN {
+    printf "copy-on-write / plain: %.2fx (goal <= 3)   17 snapshots / 1: %.2fx (goal <= 1.3)\n", b / a, c / b }'
