@@ -4,7 +4,7 @@
 # file system, O_DIRECT) as the physical limit. Prints three tables:
 #   1. origin without snapshots: 4 KiB QD32 and 1 MiB QD8, write and read
 #   2. the same with 16 snapshots whose copies are already made
-#   3. first write of the whole volume after 0, 1 and 17 snapshots
+#   3. first write of a whole volume (COW_SIZE, default 1G) after 0, 1 and 17 snapshots
 # Not part of the test suite. Needs root (tgtd), qemu-utils,
 # qemu-block-extra and tgt. Usage: bench/iscsi-bench.sh [SIZE] (default 256M)
 set -euo pipefail
@@ -100,14 +100,22 @@ for w in "${workloads[@]}"; do
 done
 
 echo
-echo "3. writing the whole volume once with 1 MiB QD8 writes (seconds; lower is better)"
+cow_size=${COW_SIZE:-1G}
+cow_chunks=$(($(numfmt --from=iec "$cow_size") / 1048576))
+echo "3. writing a whole $cow_size volume once with 1 MiB QD8 writes (seconds, best of 3; lower is better)"
 declare -A first
 for n in 0 1 17; do
-    cli volume create "cow$n" --size "$size"
-    fill "$(ours_url "cow$n")"
-    for i in $(seq 1 "$n"); do cli snapshot create "cow$n" "s$i"; done
-    first[$n]=$(run "$(ours_url "cow$n")" -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)))
-    cli volume delete "cow$n"
+    best=""
+    for try in 1 2 3; do
+        cli volume create "cow$n-$try" --size "$cow_size"
+        url=$(ours_url "cow$n-$try")
+        run "$url" -w -s 1M -S 1M -d 8 -c "$cow_chunks" >/dev/null   # allocate the origin file
+        for i in $(seq 1 "$n"); do cli snapshot create "cow$n-$try" "s$i"; done
+        t=$(run "$url" -w -s 1M -S 1M -d 8 -c "$cow_chunks")
+        best=$(awk -v a="$t" -v b="$best" 'BEGIN { print (b == "" || a < b) ? a : b }')
+        cli volume delete "cow$n-$try"
+    done
+    first[$n]=$best
 done
 printf '%-26s %8s\n' case seconds
 printf '%-26s %8.2f\n' "no snapshot" "${first[0]}" "first write, 1 snapshot" "${first[1]}" \
