@@ -32,6 +32,7 @@ final class BackgroundDelete implements Runnable {
     private volatile boolean walking;
     private boolean pendingWake;
     private volatile long reclaimedChunks;
+    private volatile String failure;
 
     BackgroundDelete(ChunkData data, ChunkLocks locks, String volume) {
         this.data = data;
@@ -54,8 +55,11 @@ final class BackgroundDelete implements Runnable {
 
     /** "idle", or how far the walk is. */
     String progress() {
+        if (failure != null) {
+            return "background delete stopped by an error (" + failure + "); restart the server to resume";
+        }
         if (!walking) {
-            return "idle";
+            return busy() ? "reclaiming deleted snapshots: starting" : "idle";
         }
         long chunk = data.store.deleteCursor()[0];
         return String.format("reclaiming deleted snapshots: %d%% (origin chunk %d of %d, %d chunks freed)",
@@ -81,6 +85,7 @@ final class BackgroundDelete implements Runnable {
                 walk(resuming ? Set.of() : pending);
             }
         } catch (IOException | RuntimeException e) {
+            failure = e.getMessage();
             LOG.error("background delete on volume {} stopped: {}; it resumes on the next start", volume,
                     e.getMessage(), e);
         } finally {

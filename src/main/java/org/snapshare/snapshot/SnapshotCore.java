@@ -158,7 +158,7 @@ public final class SnapshotCore implements Closeable {
         rollbackThread.start();
     }
 
-    /** True while a rollback is running; {@code name} null for any snapshot. */
+    /** True while a rollback is running (or stopped by an error, until a restart resumes it). */
     public boolean rollingBack() {
         return io.rollback != null;
     }
