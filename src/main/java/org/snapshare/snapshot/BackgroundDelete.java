@@ -113,10 +113,13 @@ final class BackgroundDelete implements Runnable {
         long freedBefore = reclaimedChunks;
         while (!stopped) {
             if (!step()) {
-                data.store.setDeleteCursor(0, 0);
-                for (long id : covered) {
-                    data.store.forgetSnapshot(id);
-                }
+                data.store.atomically(() -> {
+                    data.store.setDeleteCursor(0, 0);
+                    for (long id : covered) {
+                        data.store.forgetSnapshot(id);
+                    }
+                    return null;
+                });
                 data.store.commit();
                 LOG.info("volume {}: background delete walk done in {} ms, {} chunks freed, {} snapshot(s) forgotten",
                         volume, (System.nanoTime() - started) / 1_000_000, reclaimedChunks - freedBefore,
@@ -150,9 +153,15 @@ final class BackgroundDelete implements Runnable {
     private void reclaim(ExceptionEntry entry) throws IOException {
         try (ChunkLocks.Held held = locks.lock(entry.originChunk(), true)) {
             // A snapshot write may have split the entry since it was scanned.
-            if (data.store.entries(entry.originChunk()).contains(entry)) {
+            boolean removed = data.store.atomically(() -> {
+                if (!data.store.entries(entry.originChunk()).contains(entry)) {
+                    return false;
+                }
                 data.store.removeEntry(entry.originChunk(), entry.fromId());
-                data.store.freeChunk(entry.storeChunk());
+                data.store.freeChunk(entry.storeChunk()); // in the same commit as the removal: no leak
+                return true;
+            });
+            if (removed) {
                 reclaimedChunks++;
             }
         }

@@ -24,6 +24,11 @@ final class OriginCopier {
 
     /** Copies the chunk for the snapshots that still share it; true when the store changed. */
     boolean preserve(long chunk) throws IOException {
+        // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
+        return data.store.atomically(() -> copy(chunk));
+    }
+
+    private boolean copy(long chunk) throws IOException {
         List<IdRange> ranges = data.store.rangesLackingCopy(chunk);
         if (ranges.isEmpty()) {
             return false;

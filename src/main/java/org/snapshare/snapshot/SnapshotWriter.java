@@ -22,6 +22,11 @@ final class SnapshotWriter {
 
     /** Writes {@code src} at {@code piece}; true when the store's metadata changed. */
     boolean write(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
+        // Atomic: a commit by another thread must see the split whole or not at all.
+        return data.store.atomically(() -> writeChunk(snapshotId, piece, src));
+    }
+
+    private boolean writeChunk(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
         Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
         if (found.isPresent() && found.get().fromId() == snapshotId && found.get().toId() == snapshotId) {
             data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);

@@ -99,6 +99,21 @@ public interface ExceptionStore extends Closeable {
 
     // -- durability -----------------------------------------------------
 
+    /** Work of several calls on the store that must be committed whole or not at all. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} so that no commit (of any thread) captures part of it:
+     * a commit waits for running work, and work waits for a commit's blocks to
+     * be written. Use it for every sequence that is wrong when cut in two, such
+     * as allocating a chunk and adding the entry that owns it. {@link #commit()}
+     * must not be called inside.
+     */
+    <T> T atomically(Work<T> work) throws IOException;
+
     /**
      * Makes every change so far durable: new blocks, flush, commit block,
      * flush. Concurrent callers share one commit (group commit).

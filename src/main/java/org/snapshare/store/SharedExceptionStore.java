@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 import org.snapshare.device.BlockDevice;
 
@@ -34,6 +35,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     /** Chunks data may not take, so a commit can always shadow its metadata. */
     private final long metadataReserve;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Shared by {@link #atomically} work, exclusive while a commit writes its blocks. */
+    private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
     private final Condition commitDone = lock.newCondition();
     private long sequence;
     private long deleteCursorChunk;
@@ -366,7 +369,20 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public <T> T atomically(Work<T> work) throws IOException {
+        operations.readLock().lock();
+        try {
+            return work.run();
+        } finally {
+            operations.readLock().unlock();
+        }
+    }
+
+    @Override
     public void commit() throws IOException {
+        if (operations.getReadHoldCount() > 0) {
+            throw new IllegalStateException("commit() inside atomically() would wait for itself");
+        }
         lock.lock();
         try {
             long mine = changeCount;
@@ -390,11 +406,24 @@ public final class SharedExceptionStore implements ExceptionStore {
      */
     private void commitOnce() throws IOException {
         committing = true;
-        long covered = changeCount;
         IOException error = null;
         try {
-            CommitBlock commit = writeBlocks();
-            space.sealed();
+            // Let atomic work in progress finish (it needs the lock), and hold new work back while the blocks
+            // are written, so the commit holds every piece of work whole or not at all.
+            lock.unlock();
+            try {
+                operations.writeLock().lock();
+            } finally {
+                lock.lock();
+            }
+            long covered = changeCount;
+            CommitBlock commit;
+            try {
+                commit = writeBlocks();
+                space.sealed();
+            } finally {
+                operations.writeLock().unlock();
+            }
             lock.unlock();
             try {
                 device.flush();
