@@ -1,0 +1,144 @@
+#!/bin/sh
+# /init of the test guest (integration-tests/guest/build-guest.sh). The host
+# picks a scenario on the kernel command line (scenario=, port=, target=,
+# snapshot=) and talks to it over the serial console: the guest prints
+# "@@ " lines (READY-FOR-SNAPSHOT, PASS, FAIL why), the host answers with
+# lines such as "snapshot-taken". Every check that fails ends the run loudly.
+export PATH=/sbin:/bin   # busybox prefers its applets: call e2fsprogs by full path
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+
+say() { echo "@@ $*"; }
+fail() { say "FAIL $*"; sync; reboot -f; }
+try() { # try WHAT COMMAND...: runs it, fails with its output
+    what=$1
+    shift
+    output=$("$@" 2>&1) || fail "$what: $output"
+    [ -z "$output" ] || echo "$output"
+}
+arg() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+wait_for() { # a line from the host
+    while read -r line < /dev/ttyS0; do
+        [ "$line" = "$1" ] && return 0
+    done
+    fail "console closed while waiting for $1"
+}
+wait_device() {
+    for _ in $(seq 300); do [ -b "$1" ] && return 0; sleep 0.1; done
+    fail "$1 did not appear"
+}
+
+for module in virtio_pci virtio_net virtio_blk iscsi_tcp sd_mod ext4 crc32c_generic crct10dif_generic; do
+    modprobe "$module" || fail "modprobe $module"
+done
+ifconfig lo up
+ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up || fail "no network"
+route add default gw 10.0.2.2
+scenario=$(arg scenario)
+port=$(arg port)
+target=$(arg target)
+snapshot=$(arg snapshot)
+portal=10.0.2.2:$port
+say "guest up: scenario $scenario, kernel $(uname -r)"
+
+write_files() { # into the file system at $1: a small file and 8 MiB of random data with its checksum
+    echo "written before the snapshot" > "$1/before" || fail "write $1/before"
+    dd if=/dev/urandom of="$1/blob" bs=1M count=8 2>/dev/null || fail "write $1/blob"
+    md5sum "$1/blob" | cut -d' ' -f1 > "$1/blob.md5"
+    sync
+}
+check_files() { # $1 holds what write_files wrote, byte for byte
+    [ "$(cat "$1/before")" = "written before the snapshot" ] || fail "$1/before is wrong"
+    [ "$(md5sum "$1/blob" | cut -d' ' -f1)" = "$(cat "$1/blob.md5")" ] || fail "$1/blob does not match its checksum"
+}
+
+login() { # the portal the guest sees (QEMU's NAT), not the 127.0.0.1 that SendTargets reports
+    try "node record for $1" iscsiadm -m node -o new -T "$1" -p "$portal"
+    try "login to $1" iscsiadm -m node -T "$1" -p "$portal" --login
+}
+
+open_iscsi() {
+    echo "InitiatorName=iqn.2026-11.org.snapshare:test-guest" > /etc/iscsi/initiatorname.iscsi
+    touch /etc/iscsi/iscsid.conf
+    iscsid -f > /tmp/iscsid.log 2>&1 &
+    sleep 1
+    try "discovery (iscsid: $(cat /tmp/iscsid.log))" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
+    grep -q " $target\$" /tmp/targets || fail "discovery does not list $target: $(cat /tmp/targets)"
+    login "$target"
+    say "logged in to $target"
+    wait_device /dev/sda
+    /sbin/mke2fs -q -t ext4 /dev/sda || fail "mke2fs on the LUN"
+    mount -t ext4 /dev/sda /mnt/a || fail "mount the LUN"
+    write_files /mnt/a
+    umount /mnt/a || fail "umount"
+    say "READY-FOR-SNAPSHOT"
+    wait_for snapshot-taken
+    mount -t ext4 /dev/sda /mnt/a || fail "mount the LUN again"
+    echo "written after the snapshot" > /mnt/a/after
+    rm /mnt/a/before
+    sync
+    try "second discovery" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
+    grep -q "$target.$snapshot" /tmp/targets || fail "the snapshot target is not discovered: $(cat /tmp/targets)"
+    login "$target.$snapshot"
+    wait_device /dev/sdb
+    mount -t ext4 -o ro /dev/sdb /mnt/b || fail "mount the snapshot"
+    check_files /mnt/b
+    [ ! -e /mnt/b/after ] || fail "the snapshot holds a file written after it"
+    [ -e /mnt/a/after ] && [ ! -e /mnt/a/before ] || fail "the origin lost what was written after the snapshot"
+    say "checked: snapshot has the files of its moment, origin has the later ones"
+    umount /mnt/b
+    umount /mnt/a
+    try "logout" iscsiadm -m node --logoutall=all
+    say "logged out"
+}
+
+vm_disk_format() {
+    wait_device /dev/vda
+    /sbin/mke2fs -q -t ext4 /dev/vda || fail "mke2fs on the virtio disk"
+    mount -t ext4 /dev/vda /mnt/a || fail "mount the virtio disk"
+    write_files /mnt/a
+    umount /mnt/a || fail "umount"
+}
+
+vm_disk_reboot() {
+    wait_device /dev/vda
+    mount -t ext4 /dev/vda /mnt/a || fail "mount the disk after the reboot"
+    check_files /mnt/a
+    say "checked: the data written before the reboot is there"
+    fsfreeze --freeze /mnt/a || fail "fsfreeze"
+    say "READY-FOR-SNAPSHOT"
+    wait_for snapshot-taken
+    fsfreeze --unfreeze /mnt/a
+    echo "written after the snapshot" > /mnt/a/after
+    sync
+    say "WAITING"
+    wait_for finish
+    [ -e /mnt/a/after ] || fail "the running VM lost its file"
+    check_files /mnt/a
+    umount /mnt/a
+}
+
+vm_disk_snapshot() {
+    wait_device /dev/vda
+    mount -t ext4 /dev/vda /mnt/a || fail "mount the snapshot disk"
+    check_files /mnt/a
+    [ ! -e /mnt/a/after ] || fail "the snapshot holds a file written after it"
+    echo "the second VM writes to its snapshot" > /mnt/a/second
+    sync
+    umount /mnt/a
+    say "checked: the second VM booted on the snapshot and found the files of its moment"
+}
+
+case "$scenario" in
+    open-iscsi) open_iscsi ;;
+    vm-disk-format) vm_disk_format ;;
+    vm-disk-reboot) vm_disk_reboot ;;
+    vm-disk-snapshot) vm_disk_snapshot ;;
+    probe) ;;   # boots and passes: tells the host whether this accelerator works
+    shell) setsid cttyhack sh ;;   # for debugging by hand: commands come from the serial console
+    *) fail "unknown scenario '$scenario'" ;;
+esac
+say "PASS"
+sync
+reboot -f

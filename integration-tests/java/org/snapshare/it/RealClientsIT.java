@@ -1,0 +1,75 @@
+package org.snapshare.it;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end with the clients people use: the Linux open-iscsi initiator in a
+ * guest, and QEMU using LUNs as VM disks (integration-tests/guest/). Each
+ * scenario prints what it checked; times and the accelerator go to stdout.
+ */
+class RealClientsIT {
+
+    /** Generous: under software emulation a guest boots and formats in about a minute. */
+    private static final long STEP_SECONDS = 600;
+
+    @BeforeAll
+    static void toolsInstalled() throws Exception {
+        ExternalTools.require("qemu-system-x86_64", "apt-get", "dpkg-deb");
+        Guest.image();
+        Guest.accelerator();
+    }
+
+    @Test
+    void openIscsiLogsInFormatsAndFindsTheSnapshotsFiles(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "linux", "--size", "256M").assertSuccess("volume create");
+            String target = ServerProcess.IQN + "linux";
+            try (Guest guest = Guest.start("open-iscsi", "open-iscsi",
+                    "port=" + server.port + " target=" + target + " snapshot=snap", List.of())) {
+                guest.await("READY-FOR-SNAPSHOT", STEP_SECONDS);
+                server.cli("snapshot", "create", "linux", "snap").assertSuccess("snapshot create");
+                guest.send("snapshot-taken");
+                guest.await("PASS", STEP_SECONDS);
+                System.out.println("open-iscsi scenario: " + guest.awaitExit(60) + " s with " + Guest.accelerator());
+            }
+        }
+    }
+
+    @Test
+    void vmDisksSurviveARebootAndASecondVmBootsOnTheSnapshot(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "vm", "--size", "256M").assertSuccess("volume create");
+            List<String> originDisk = disk(server.url("vm"), "vm1");
+            long seconds;
+            try (Guest first = Guest.start("vm1-first-boot", "vm-disk-format", "", originDisk)) {
+                first.await("PASS", STEP_SECONDS);
+                seconds = first.awaitExit(60);
+            }
+            try (Guest first = Guest.start("vm1-reboot", "vm-disk-reboot", "", originDisk)) {
+                first.await("READY-FOR-SNAPSHOT", STEP_SECONDS);
+                server.cli("snapshot", "create", "vm", "snap").assertSuccess("snapshot create");
+                first.send("snapshot-taken");
+                first.await("WAITING", STEP_SECONDS);
+                try (Guest second = Guest.start("vm2-on-snapshot", "vm-disk-snapshot", "",
+                        disk(server.url("vm", "snap"), "vm2"))) {
+                    second.await("PASS", STEP_SECONDS);
+                    seconds += second.awaitExit(60);
+                }
+                first.send("finish");
+                first.await("PASS", STEP_SECONDS);
+                seconds += first.awaitExit(60);
+            }
+            System.out.println("VM disk scenario: " + seconds + " s of guest time with " + Guest.accelerator());
+        }
+    }
+
+    /** QEMU's own iSCSI client (libiscsi) attaching a LUN as the guest's virtio disk. */
+    private static List<String> disk(String url, String initiator) {
+        return List.of("-drive", "file=" + url + ",format=raw,if=virtio,cache=none",
+                "-iscsi", "initiator-name=iqn.2026-11.org.snapshare:" + initiator);
+    }
+}
