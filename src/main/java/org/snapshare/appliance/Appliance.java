@@ -50,6 +50,7 @@ public final class Appliance implements Closeable {
                 DataDirLock.acquire(config.dataDir(), "stop it first or use another --data-dir"));
         try {
             appliance.openVolumes(config);
+            appliance.targets.policy(ConfigAccessPolicy.from(config));
             appliance.iscsi = new IscsiServer(portal, appliance.targets);
             appliance.control = new ControlServer(config.dataDir(), new ControlCommands(appliance)::handle);
             appliance.iscsi.start();

@@ -21,7 +21,10 @@ public final class ApplianceConfig {
     private static final String DEFAULTS = "snapshare.conf";
     private static final Set<String> KEYS =
             Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
-                    "store-full-policy");
+                    "store-full-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
+                    "discovery-chap-user", "discovery-chap-secret", "allowed-initiators");
+    /** Keys that may also name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
+    private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators");
 
     private final Properties values;
 
@@ -56,6 +59,7 @@ public final class ApplianceConfig {
         }
         Set<String> unknown = new TreeSet<>(read.stringPropertyNames());
         unknown.removeAll(KEYS);
+        unknown.removeIf(key -> PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + ".")));
         if (!unknown.isEmpty()) {
             throw new ConfigException("config file " + file + " has unknown keys " + unknown + "; known keys are "
                     + new TreeSet<>(KEYS));
@@ -142,6 +146,17 @@ public final class ApplianceConfig {
 
     private String get(String key) {
         return values.getProperty(key).trim();
+    }
+
+    /** Every key set, for settings that name targets. */
+    public Set<String> keys() {
+        return new TreeSet<>(values.stringPropertyNames());
+    }
+
+    /** A setting that may be absent (or empty, which counts as absent). */
+    public java.util.Optional<String> optional(String key) {
+        String value = values.getProperty(key);
+        return value == null || value.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(value.trim());
     }
 
     private Properties copy() {

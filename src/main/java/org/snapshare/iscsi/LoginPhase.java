@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The login phase of one connection (RFC 7143, 6.3): security stage
- * (AuthMethod=None for now), operational negotiation, then full feature.
+ * (AuthMethod None or CHAP, per the registry's {@link AccessPolicy}),
+ * operational negotiation, then full feature.
  */
 final class LoginPhase {
 
@@ -48,6 +49,7 @@ final class LoginPhase {
     private Pdu current;
     private boolean identified;
     private boolean portalGroupTagSent;
+    private ChapAuthenticator security;
 
     LoginPhase(PduReader reader, PduWriter writer, TargetRegistry registry, int tsih, int maxRecvDataSegmentLength) {
         this.reader = reader;
@@ -101,21 +103,41 @@ final class LoginPhase {
     private boolean step(Map<String, String> keys) throws IOException, LoginException {
         Pdu request = current;
         int flags = request.flags();
-        boolean transit = (flags & 0x80) != 0;
+        boolean transit = (flags & 0x80) != 0; // what the initiator asks; we may hold it back
         int currentStage = (flags >>> 2) & 3;
         int nextStage = flags & 3;
         if (!identified) {
             identify(request, keys);
+            AccessPolicy policy = registry.policy();
+            security = new ChapAuthenticator(policy.initiatorSecret(parameters.discovery ? null : parameters.targetName),
+                    policy.targetSecret());
             identified = true;
         }
         if (currentStage == FULL_FEATURE || (transit && nextStage <= currentStage) || nextStage == 2) {
             throw LoginException.initiatorError("invalid stage transition " + currentStage + " -> " + nextStage);
         }
-        Map<String, String> answers = negotiator.answer(keys);
-        if ("Reject".equals(answers.get("AuthMethod"))) {
-            throw LoginException.authenticationFailed("initiator offered AuthMethod=" + keys.get("AuthMethod")
-                    + "; this target accepts None");
+        Map<String, String> securityKeys = new LinkedHashMap<>();
+        keys.keySet().removeIf(key -> {
+            boolean isSecurity = key.equals("AuthMethod") || key.startsWith("CHAP_");
+            if (isSecurity) {
+                securityKeys.put(key, keys.get(key));
+            }
+            return isSecurity;
+        });
+        Map<String, String> answers = new LinkedHashMap<>();
+        if (currentStage == SECURITY) {
+            answers.putAll(security.answer(securityKeys));
+        } else if (!securityKeys.isEmpty()) {
+            throw LoginException.initiatorError("security keys " + securityKeys.keySet() + " outside the security stage");
         }
+        if (!security.authenticated()) {
+            if (currentStage != SECURITY) {
+                throw LoginException.authenticationFailed("this target requires CHAP; the initiator skipped the"
+                        + " security stage");
+            }
+            transit = false; // the CHAP exchange goes on in this stage
+        }
+        answers.putAll(negotiator.answer(keys));
         if (!portalGroupTagSent && !parameters.discovery) {
             answers.put("TargetPortalGroupTag", "1");
             portalGroupTagSent = true;
@@ -156,6 +178,10 @@ final class LoginPhase {
         }
         target = registry.lookup(targetName)
                 .orElseThrow(() -> LoginException.notFound("no target named " + targetName));
+        if (!registry.policy().allows(targetName, parameters.initiatorName)) {
+            throw LoginException.authorizationFailed("initiator " + parameters.initiatorName
+                    + " is not in the allowed-initiators of " + targetName);
+        }
         parameters.targetName = targetName;
     }
 

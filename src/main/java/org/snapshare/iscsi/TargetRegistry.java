@@ -7,10 +7,20 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.snapshare.snapshot.LogicalUnit;
 
-/** The targets being served; targets come and go while the server runs. */
+/** The targets being served and who may reach them; targets come and go while the server runs. */
 public final class TargetRegistry {
 
     private final Map<String, ExportedTarget> targets = new ConcurrentSkipListMap<>();
+    private volatile AccessPolicy policy = AccessPolicy.OPEN;
+
+    /** Who may log in to what, from now on (logins already done stay). */
+    public void policy(AccessPolicy newPolicy) {
+        this.policy = newPolicy;
+    }
+
+    AccessPolicy policy() {
+        return policy;
+    }
 
     /** Serves {@code unit} as LUN 0 of target {@code name} from now on. */
     public void export(String name, LogicalUnit unit) {

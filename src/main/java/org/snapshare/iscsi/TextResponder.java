@@ -48,7 +48,9 @@ final class TextResponder {
                 continue;
             }
             for (String name : registry.names()) {
-                if (matches(key.getValue(), name, parameters)) {
+                // An initiator only discovers the targets it may log in to.
+                if (matches(key.getValue(), name, parameters)
+                        && registry.policy().allows(name, parameters.initiatorName)) {
                     answers.add(Map.entry("TargetName", name));
                     answers.add(Map.entry("TargetAddress", address() + ",1"));
                 }
