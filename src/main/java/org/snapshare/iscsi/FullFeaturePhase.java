@@ -159,6 +159,14 @@ final class FullFeaturePhase {
             LOG.debug("ignoring Data-Out for finished or unknown task 0x{}", Integer.toHexString(pdu.initiatorTaskTag()));
             return;
         }
+        if (!task.dataSnInOrder(pdu.intAt(36), pdu.intAt(20) != Pdu.NO_TAG)) {
+            // The write is refused, not the connection: the rest of its Data-Out is ignored.
+            LOG.warn("write 0x{} refused: Data-Out DataSN {} out of sequence", Integer.toHexString(task.itt),
+                    Integer.toUnsignedString(pdu.intAt(36)));
+            pendingWrites.remove(task.itt);
+            sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
+            return;
+        }
         task.accept(pdu.intAt(40), pdu.data());
         if ((pdu.flags() & 0x80) != 0) {
             task.endOfSequence(pdu.intAt(20) != Pdu.NO_TAG);
@@ -239,10 +247,14 @@ final class FullFeaturePhase {
         int function = pdu.flags() & 0x7f;
         int response;
         switch (function) {
-            case 1: // ABORT TASK: a pending write is dropped; a running command finishes first
-                pendingWrites.remove(pdu.intAt(20));
-                executor.await(pdu.intAt(20));
-                response = 0;
+            case 1: // ABORT TASK: a write still waiting for data is dropped (no response for it)
+                if (pendingWrites.remove(pdu.intAt(20)) != null) {
+                    response = 0;
+                } else {
+                    // Running or done: it sends (or sent) its own response, so for the TMF it no longer exists.
+                    executor.await(pdu.intAt(20));
+                    response = 1;
+                }
                 break;
             case 2: // ABORT TASK SET
             case 4: // CLEAR TASK SET

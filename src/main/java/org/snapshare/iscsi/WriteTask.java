@@ -23,6 +23,9 @@ final class WriteTask {
     private boolean unsolicitedOpen;
     private int r2tEnd = -1;
     private int r2tCount;
+    /** The DataSN the next Data-Out must carry: per sequence, from 0 (RFC 7143, 11.7.4). */
+    private int nextUnsolicitedDataSn;
+    private int nextSolicitedDataSn;
 
     WriteTask(int itt, long lun, CommandPlan plan, int commandLength, long expectedLength,
             boolean unsolicitedFollows) {
@@ -59,6 +62,12 @@ final class WriteTask {
         received = Math.max(received, offset + length);
     }
 
+    /** True when a Data-Out carries the DataSN its sequence expects next. */
+    boolean dataSnInOrder(int dataSn, boolean solicited) {
+        int expected = solicited ? nextSolicitedDataSn++ : nextUnsolicitedDataSn++;
+        return dataSn == expected;
+    }
+
     /** A Data-Out with the F bit ends the unsolicited burst or the current R2T's burst. */
     void endOfSequence(boolean solicited) {
         if (solicited) {
@@ -83,6 +92,7 @@ final class WriteTask {
         int length = Math.min(maxBurst, wanted - offset);
         r2tEnd = offset + length;
         r2tCount++;
+        nextSolicitedDataSn = 0; // each R2T starts a new data sequence
         return new int[] {offset, length};
     }
 
