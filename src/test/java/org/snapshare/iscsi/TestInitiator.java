@@ -94,6 +94,33 @@ final class TestInitiator implements Closeable {
         }
     }
 
+    /** Bytes straight onto the wire, whatever they are. */
+    void sendRaw(byte[] bytes) throws IOException {
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+    }
+
+    /** Reads and drops what the target sends until it is quiet for {@code millis} or closes; false on close. */
+    boolean drain(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        byte[] sink = new byte[8192];
+        try {
+            while (true) {
+                if (socket.getInputStream().read(sink) < 0) {
+                    return false;
+                }
+            }
+        } catch (java.net.SocketTimeoutException quiet) {
+            return true;
+        } catch (java.net.SocketException reset) {
+            return false;
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(10_000);
+            }
+        }
+    }
+
     static ByteBuffer bytes(int length, int fill) {
         byte[] bytes = new byte[length];
         java.util.Arrays.fill(bytes, (byte) fill);
