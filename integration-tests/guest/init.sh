@@ -39,6 +39,8 @@ scenario=$(arg scenario)
 port=$(arg port)
 target=$(arg target)
 snapshot=$(arg snapshot)
+chap_user=$(arg chap_user)      # test credentials: CHAP for the open-iscsi logins when set
+chap_secret=$(arg chap_secret)
 portal=10.0.2.2:$port
 say "guest up: scenario $scenario, kernel $(uname -r)"
 
@@ -55,6 +57,14 @@ check_files() { # $1 holds what write_files wrote, byte for byte
 
 login() { # the portal the guest sees (QEMU's NAT), not the 127.0.0.1 that SendTargets reports
     try "node record for $1" iscsiadm -m node -o new -T "$1" -p "$portal"
+    if [ -n "$chap_user" ]; then
+        for setting in "node.session.auth.authmethod CHAP" "node.session.auth.username $chap_user" \
+                "node.session.auth.password $chap_secret"; do
+            set -- "$1" $setting
+            try "CHAP setting $2" iscsiadm -m node -T "$1" -p "$portal" -o update -n "$2" -v "$3"
+            set -- "$1"
+        done
+    fi
     try "login to $1" iscsiadm -m node -T "$1" -p "$portal" --login
 }
 
@@ -66,7 +76,7 @@ open_iscsi() {
     try "discovery (iscsid: $(cat /tmp/iscsid.log))" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
     grep -q " $target\$" /tmp/targets || fail "discovery does not list $target: $(cat /tmp/targets)"
     login "$target"
-    say "logged in to $target"
+    say "logged in to $target${chap_user:+ with CHAP as $chap_user}"
     wait_device /dev/sda
     /sbin/mke2fs -q -t ext4 /dev/sda || fail "mke2fs on the LUN"
     mount -t ext4 /dev/sda /mnt/a || fail "mount the LUN"

@@ -1,5 +1,6 @@
 package org.snapshare.it;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,13 +24,16 @@ class RealClientsIT {
         Guest.accelerator();
     }
 
+    /** The volume and (by fallback) its snapshots require CHAP; the guest's iscsiadm logs in with it. */
     @Test
-    void openIscsiLogsInFormatsAndFindsTheSnapshotsFiles(@TempDir Path dir) throws Exception {
-        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+    void openIscsiLogsInWithChapFormatsAndFindsTheSnapshotsFiles(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("chap.conf");
+        Files.writeString(config, "chap-user.linux = guest\nchap-secret.linux = guest-secret-42\n");
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--config", config.toString())) {
             server.cli("volume", "create", "linux", "--size", "256M").assertSuccess("volume create");
             String target = ServerProcess.IQN + "linux";
-            try (Guest guest = Guest.start("open-iscsi", "open-iscsi",
-                    "port=" + server.port + " target=" + target + " snapshot=snap", List.of())) {
+            try (Guest guest = Guest.start("open-iscsi", "open-iscsi", "port=" + server.port + " target=" + target
+                    + " snapshot=snap chap_user=guest chap_secret=guest-secret-42", List.of())) {
                 guest.await("READY-FOR-SNAPSHOT", STEP_SECONDS);
                 server.cli("snapshot", "create", "linux", "snap").assertSuccess("snapshot create");
                 guest.send("snapshot-taken");
