@@ -12,12 +12,14 @@ public final class BlockCommandProcessor {
     private final ReadWriteCommands readWrite;
     private final InquiryCommand inquiry;
     private final ModeSenseCommand modeSense;
+    private final VerifyCommands verify;
 
     public BlockCommandProcessor(LogicalUnit unit) {
         this.device = new DeviceInfo(unit);
         this.readWrite = new ReadWriteCommands(unit, device);
         this.inquiry = new InquiryCommand(device);
         this.modeSense = new ModeSenseCommand(device);
+        this.verify = new VerifyCommands(unit, device);
     }
 
     /** Plans {@code cdb} for LUN 0, the only LUN a snapshare target has. */
@@ -73,6 +75,20 @@ public final class BlockCommandProcessor {
             case 0x35:
             case 0x91:
                 return CommandPlan.finished(readWrite.synchronizeCache(cdb));
+            case 0x2f:
+            case 0xaf:
+            case 0x8f:
+                return verify.verify(cdb);
+            case 0x2e:
+            case 0xae:
+            case 0x8e:
+                return verify.writeAndVerify(cdb);
+            case 0x41:
+            case 0x93:
+                return verify.writeSame(cdb);
+            case 0x34:
+            case 0x90:
+                return CommandPlan.finished(verify.preFetch(cdb));
             default:
                 throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
                         String.format("opcode 0x%02x", opcode));

@@ -11,6 +11,10 @@ final class BlockRange {
         this.blocks = blocks;
     }
 
+    static BlockRange of(long lba, long blocks) {
+        return new BlockRange(lba, blocks);
+    }
+
     int byteLength(int blockSize) {
         return Math.toIntExact(blocks * blockSize);
     }
@@ -29,6 +33,19 @@ final class BlockRange {
                 return new BlockRange(Cdb.u32(cdb, 2), Cdb.u16(cdb, 7));
             case 0xa8:
             case 0xaa:
+                return new BlockRange(Cdb.u32(cdb, 2), Cdb.u32(cdb, 6));
+            default:
+                return new BlockRange(Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));
+        }
+    }
+
+    /** The LBA and length of a 10-, 12- or 16-byte CDB, laid out as READ/WRITE of that size. */
+    static BlockRange ofSized(byte[] cdb) {
+        switch (Cdb.u8(cdb, 0) >>> 5) {
+            case 1:
+            case 2:
+                return new BlockRange(Cdb.u32(cdb, 2), Cdb.u16(cdb, 7));
+            case 5:
                 return new BlockRange(Cdb.u32(cdb, 2), Cdb.u32(cdb, 6));
             default:
                 return new BlockRange(Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));

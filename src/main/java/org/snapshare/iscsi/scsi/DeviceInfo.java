@@ -10,6 +10,8 @@ final class DeviceInfo {
     static final String PRODUCT = "snapshare";
     /** Largest transfer one command may ask for, in blocks (4 MiB). */
     static final int MAX_TRANSFER_BLOCKS = 8192;
+    /** Largest WRITE SAME, in blocks (32 MiB); 0 blocks ("to the end") is refused (WSNZ). */
+    static final int MAX_WRITE_SAME_BLOCKS = 65536;
 
     final long blockCount;
     final int blockSize = LogicalUnit.BLOCK_SIZE;
@@ -20,6 +22,17 @@ final class DeviceInfo {
         this.blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
         this.uniqueId = unit.uniqueId();
         this.readOnly = unit.readOnly();
+    }
+
+    /** LBA OUT OF RANGE past the end (64-bit LBAs compared unsigned); INVALID FIELD IN CDB above {@code limit}. */
+    void checkRange(BlockRange range, long limit) throws ScsiException {
+        if (Long.compareUnsigned(range.lba, blockCount) > 0 || range.blocks > blockCount - range.lba) {
+            throw new ScsiException(SenseCode.LBA_OUT_OF_RANGE,
+                    "LBA " + range.lba + " + " + range.blocks + " blocks past " + blockCount);
+        }
+        if (range.blocks > limit) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, range.blocks + " blocks exceed the limit " + limit);
+        }
     }
 
     /** The unit serial number: 16 hex digits of the unique id. */

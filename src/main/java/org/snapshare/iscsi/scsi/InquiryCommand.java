@@ -105,6 +105,8 @@ final class InquiryCommand {
         Cdb.put16(body, 2, 1); // optimal transfer length granularity: 1 block
         Cdb.put32(body, 4, DeviceInfo.MAX_TRANSFER_BLOCKS);
         Cdb.put32(body, 8, DeviceInfo.MAX_TRANSFER_BLOCKS);
+        body[0] = 0x01; // WSNZ: WRITE SAME of 0 blocks is refused
+        Cdb.put64(body, 32, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
         return page(0xb0, body);
     }
 

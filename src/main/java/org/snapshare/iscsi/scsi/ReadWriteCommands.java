@@ -96,14 +96,7 @@ final class ReadWriteCommands {
     }
 
     private void check(BlockRange range) throws ScsiException {
-        // Unsigned: a READ (16) LBA may use all 64 bits.
-        if (Long.compareUnsigned(range.lba, device.blockCount) > 0 || range.blocks > device.blockCount - range.lba) {
-            throw new ScsiException(SenseCode.LBA_OUT_OF_RANGE,
-                    "LBA " + range.lba + " + " + range.blocks + " blocks past " + device.blockCount);
-        }
-        if (range.blocks > DeviceInfo.MAX_TRANSFER_BLOCKS) {
-            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, range.blocks + " blocks exceed the transfer limit");
-        }
+        device.checkRange(range, DeviceInfo.MAX_TRANSFER_BLOCKS);
     }
 
     private static void rejectProtectionInformation(byte[] cdb) throws ScsiException {

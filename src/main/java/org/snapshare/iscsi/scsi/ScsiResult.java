@@ -37,6 +37,10 @@ public final class ScsiResult {
         return new ScsiResult(CHECK_CONDITION, code.fixedFormat(), NO_DATA);
     }
 
+    public static ScsiResult checkCondition(SenseCode code, long information) {
+        return new ScsiResult(CHECK_CONDITION, code.fixedFormat(information), NO_DATA);
+    }
+
     public ByteBuffer dataIn() {
         return dataIn.duplicate();
     }

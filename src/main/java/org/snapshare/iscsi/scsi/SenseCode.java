@@ -12,6 +12,7 @@ public enum SenseCode {
     UNRECOVERED_READ_ERROR(0x3, 0x11, 0x00),
     WRITE_ERROR(0x3, 0x0c, 0x00),
     DATA_PHASE_ERROR(0xb, 0x4b, 0x00),
+    MISCOMPARE_DURING_VERIFY(0xe, 0x1d, 0x00),
     NO_SENSE(0x0, 0x00, 0x00);
 
     public final int key;
@@ -32,6 +33,14 @@ public enum SenseCode {
         sense[7] = 10; // additional sense length: bytes 8..17
         sense[12] = (byte) asc;
         sense[13] = (byte) ascq;
+        return sense;
+    }
+
+    /** Fixed-format sense with the INFORMATION field set (VALID bit), e.g. the offset of a miscompare. */
+    public byte[] fixedFormat(long information) {
+        byte[] sense = fixedFormat();
+        sense[0] |= (byte) 0x80;
+        Cdb.put32(sense, 3, information);
         return sense;
     }
 }

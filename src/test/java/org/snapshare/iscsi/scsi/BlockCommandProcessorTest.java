@@ -38,10 +38,47 @@ class BlockCommandProcessorTest {
 
     private static void assertSense(ScsiResult result, SenseCode expected) {
         assertEquals(ScsiResult.CHECK_CONDITION, result.status);
-        assertEquals(0x70, result.sense[0] & 0xff);
+        assertEquals(0x70, result.sense[0] & 0x7f, "current error, fixed format");
         assertEquals(expected.key, result.sense[2] & 0x0f, "sense key");
         assertEquals(expected.asc, result.sense[12] & 0xff, "additional sense code");
         assertEquals(expected.ascq, result.sense[13] & 0xff, "qualifier");
+    }
+
+    private ScsiResult runWithData(byte[] cdb, byte[] dataOut) {
+        CommandPlan plan = processor.plan(cdb);
+        assertEquals(dataOut.length, plan.dataOutLength(), "data-out the command asks for");
+        return plan.complete(ByteBuffer.wrap(dataOut));
+    }
+
+    @Test
+    void writeSameRepeatsOneBlockAndVerifyFindsTheFirstDifference() {
+        byte[] block = new byte[512];
+        Arrays.fill(block, (byte) 0x6b);
+        assertEquals(ScsiResult.GOOD, runWithData(cdb(0x41, 0, 0, 0, 0, 10, 0, 0, 4), block).status); // LBA 10, 4 blocks
+        byte[] four = new byte[4 * 512];
+        Arrays.fill(four, (byte) 0x6b);
+        assertEquals(ScsiResult.GOOD, runWithData(cdb(0x2f, 0x02, 0, 0, 0, 10, 0, 0, 4), four).status); // BYTCHK 1
+        assertEquals(ScsiResult.GOOD, runWithData(cdb(0x2f, 0x06, 0, 0, 0, 10, 0, 0, 4), block).status); // BYTCHK 3
+        four[3 * 512 + 7] = 0;
+        ScsiResult miscompare = runWithData(cdb(0x2f, 0x02, 0, 0, 0, 10, 0, 0, 4), four);
+        assertSense(miscompare, SenseCode.MISCOMPARE_DURING_VERIFY);
+        assertEquals(0x80, miscompare.sense[0] & 0x80, "VALID: the INFORMATION field holds the offset");
+        assertEquals(3 * 512 + 7, ByteBuffer.wrap(miscompare.sense).getInt(3), "offset of the first difference");
+        assertSense(run(cdb(0x41, 0x08, 0, 0, 0, 10, 0, 0, 4)), SenseCode.INVALID_FIELD_IN_CDB); // UNMAP: not thin
+        assertSense(run(cdb(0x41, 0, 0, 0, 0, 10, 0, 0, 0)), SenseCode.INVALID_FIELD_IN_CDB); // 0 blocks: WSNZ
+    }
+
+    @Test
+    void writeAndVerifyWritesAndCanBeCutToWholeBlocks() {
+        byte[] two = new byte[2 * 512];
+        Arrays.fill(two, (byte) 0x21);
+        CommandPlan plan = processor.plan(cdb(0x2e, 0x02, 0, 0, 0, 40, 0, 0, 4)).limitTo(2 * 512);
+        assertEquals(2 * 512, plan.dataOutLength());
+        assertEquals(ScsiResult.GOOD, plan.complete(ByteBuffer.wrap(two)).status);
+        byte[] read = data(run(cdb(0x28, 0, 0, 0, 0, 40, 0, 0, 2)));
+        assertArrayEquals(two, read);
+        assertEquals(ScsiResult.GOOD, run(cdb(0x34, 0, 0, 0, 0, 40, 0, 0, 2)).status); // PRE-FETCH
+        assertSense(run(cdb(0x34, 0, 0, 0, 0x7f, 0, 0, 0, 2)), SenseCode.LBA_OUT_OF_RANGE);
     }
 
     @Test
