@@ -132,9 +132,12 @@ final class FullFeaturePhase {
         int itt = pdu.initiatorTaskTag();
         long expectedLength = Integer.toUnsignedLong(pdu.intAt(20));
         byte[] cdb = pdu.cdb();
-        CommandPlan plan = lunNumber(pdu.lun()) == 0
+        CommandPlan decoded = lunNumber(pdu.lun()) == 0
                 ? session.target.commands.plan(cdb)
                 : BlockCommandProcessor.planForMissingLun(cdb);
+        CommandPlan plan = decoded.exactTransferOnly() && expectedLength != decoded.dataOutLength()
+                ? CommandPlan.finished(ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_CDB))
+                : decoded;
         int commandLength = plan.dataOutLength();
         if (expectedLength < commandLength) {
             // The initiator sends less than the CDB says: write what it sends, report the overflow.

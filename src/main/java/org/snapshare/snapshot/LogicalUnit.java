@@ -32,4 +32,18 @@ public interface LogicalUnit {
 
     /** Makes every completed write durable (SYNCHRONIZE CACHE, FUA). */
     void flush() throws IOException;
+
+    /**
+     * Atomically: if the bytes at {@code offset} equal {@code expected}, writes
+     * {@code replacement} (same length) there and returns -1; otherwise writes
+     * nothing and returns the index of the first byte that differs. No other
+     * read or write of the range comes in between (COMPARE AND WRITE).
+     */
+    long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException;
+
+    /** The index of the first byte where {@code a} and {@code b} differ, or -1. */
+    static long firstDifference(ByteBuffer a, ByteBuffer b) {
+        long at = a.mismatch(b);
+        return at >= Math.min(a.remaining(), b.remaining()) ? -1 : at;
+    }
 }

@@ -21,6 +21,11 @@ final class OriginUnit extends VolumeUnit {
     }
 
     @Override
+    public long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
+        return io.compareAndWrite(0, offset, expected, replacement); // snapshot ids start at 1
+    }
+
+    @Override
     public void flush() throws IOException {
         io.data.origin.flush(); // copies were committed before each origin write
     }

@@ -31,6 +31,11 @@ final class SnapshotUnit extends VolumeUnit {
     }
 
     @Override
+    public long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
+        return io.compareAndWrite(snapshotId, offset, expected, replacement);
+    }
+
+    @Override
     public void flush() throws IOException {
         io.data.store.flush(); // in-place writes; new entries were committed with their write
     }

@@ -88,6 +88,33 @@ final class VolumeIo {
         }
     }
 
+    /** Compare and write under the range's exclusive chunk locks (the read and write below re-enter them). */
+    long compareAndWrite(long snapshotId, long offset, ByteBuffer expected, ByteBuffer replacement)
+            throws IOException {
+        List<ChunkPiece> pieces = pieces(offset, expected);
+        if (pieces.isEmpty()) {
+            return -1;
+        }
+        try (ChunkLocks.Held held = lock(pieces, true)) {
+            ByteBuffer current = ByteBuffer.allocate(expected.remaining());
+            if (snapshotId == 0) {
+                readOrigin(offset, current);
+            } else {
+                readSnapshot(snapshotId, offset, current);
+            }
+            long differs = LogicalUnit.firstDifference(current.flip(), expected.duplicate());
+            if (differs >= 0) {
+                return differs;
+            }
+            if (snapshotId == 0) {
+                writeOrigin(offset, replacement);
+            } else {
+                writeSnapshot(snapshotId, offset, replacement);
+            }
+            return -1;
+        }
+    }
+
     void readSnapshot(long snapshotId, long offset, ByteBuffer dst) throws IOException {
         List<ChunkPiece> pieces = pieces(offset, dst);
         if (pieces.isEmpty()) {

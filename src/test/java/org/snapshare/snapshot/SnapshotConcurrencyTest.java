@@ -79,6 +79,41 @@ class SnapshotConcurrencyTest {
         assertTrue(report.clean(), "check: " + report.problems());
     }
 
+    /** Threads increment a counter block with COMPARE AND WRITE: no increment may be lost, on the origin or a snapshot. */
+    @Test
+    void compareAndWriteNeverLosesAnUpdate() throws Exception {
+        SnapshotCoreModelTest.TestVolume volume = new SnapshotCoreModelTest.TestVolume(SIZE, 8 << 20,
+                dir.resolve("journal-caw"));
+        volume.core.createSnapshot("s");
+        for (LogicalUnit lun : List.of(volume.core.origin(), volume.core.servedSnapshots().get("s"))) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<Integer>> workers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                workers.add(pool.submit(() -> {
+                    int won = 0;
+                    for (int i = 0; i < 300; i++) {
+                        byte[] current = SnapshotCoreModelTest.read(lun, 4096, 512);
+                        byte[] next = current.clone();
+                        ByteBuffer.wrap(next).putLong(0, ByteBuffer.wrap(current).getLong(0) + 1);
+                        if (lun.compareAndWrite(4096, ByteBuffer.wrap(current), ByteBuffer.wrap(next)) < 0) {
+                            won++;
+                        }
+                    }
+                    return won;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> worker : workers) {
+                total += worker.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertTrue(total > 0, "some compare-and-writes succeed");
+            assertEquals(total, ByteBuffer.wrap(SnapshotCoreModelTest.read(lun, 4096, 512)).getLong(0),
+                    "every successful compare-and-write counted exactly once");
+        }
+        volume.core.close();
+    }
+
     private static int randomWrites(LogicalUnit lun, long seed, int count) throws Exception {
         Random random = new Random(seed);
         for (int i = 0; i < count; i++) {

@@ -48,6 +48,16 @@ public final class MemoryUnit implements LogicalUnit {
     }
 
     @Override
+    public synchronized long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) {
+        long differs = LogicalUnit.firstDifference(ByteBuffer.wrap(bytes, (int) offset, expected.remaining()).slice(),
+                expected.duplicate());
+        if (differs < 0) {
+            write(offset, replacement);
+        }
+        return differs;
+    }
+
+    @Override
     public void flush() {
         flushes.incrementAndGet();
     }

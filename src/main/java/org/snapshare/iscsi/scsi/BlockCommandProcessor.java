@@ -86,6 +86,8 @@ public final class BlockCommandProcessor {
             case 0x41:
             case 0x93:
                 return verify.writeSame(cdb);
+            case 0x89:
+                return verify.compareAndWrite(cdb);
             case 0x34:
             case 0x90:
                 return CommandPlan.finished(verify.preFetch(cdb));

@@ -24,6 +24,16 @@ public interface CommandPlan {
         return finished(ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT));
     }
 
+    /**
+     * True when the initiator's ExpectedDataTransferLength must equal
+     * {@link #dataOutLength()}: COMPARE AND WRITE splits its data-out in two by
+     * the CDB's length, so a transfer of another size means the two sides
+     * disagree on the split, and the command is refused (INVALID FIELD IN CDB).
+     */
+    default boolean exactTransferOnly() {
+        return false;
+    }
+
     /** A command that finished while being decoded. */
     static CommandPlan finished(ScsiResult result) {
         return new CommandPlan() {

@@ -12,6 +12,8 @@ final class DeviceInfo {
     static final int MAX_TRANSFER_BLOCKS = 8192;
     /** Largest WRITE SAME, in blocks (32 MiB); 0 blocks ("to the end") is refused (WSNZ). */
     static final int MAX_WRITE_SAME_BLOCKS = 65536;
+    /** Largest COMPARE AND WRITE, in blocks (VPD 0xB0 byte 5 holds at most 255). */
+    static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
     final long blockCount;
     final int blockSize = LogicalUnit.BLOCK_SIZE;

@@ -106,6 +106,7 @@ final class InquiryCommand {
         Cdb.put32(body, 4, DeviceInfo.MAX_TRANSFER_BLOCKS);
         Cdb.put32(body, 8, DeviceInfo.MAX_TRANSFER_BLOCKS);
         body[0] = 0x01; // WSNZ: WRITE SAME of 0 blocks is refused
+        body[1] = (byte) DeviceInfo.MAX_COMPARE_AND_WRITE_BLOCKS;
         Cdb.put64(body, 32, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
         return page(0xb0, body);
     }

@@ -140,6 +140,47 @@ final class VerifyCommands {
         });
     }
 
+    /** COMPARE AND WRITE: data-out is the blocks to compare, then the blocks to write; atomic per the unit. */
+    CommandPlan compareAndWrite(byte[] cdb) throws ScsiException {
+        noProtection(cdb);
+        BlockRange range = BlockRange.of(Cdb.u64(cdb, 2), Cdb.u8(cdb, 13));
+        device.checkRange(range, DeviceInfo.MAX_COMPARE_AND_WRITE_BLOCKS);
+        writable();
+        int length = range.byteLength(device.blockSize);
+        boolean forceUnitAccess = (Cdb.u8(cdb, 1) & 0x08) != 0;
+        CommandPlan plan = withDataOut(2 * length, dataOut -> {
+            if (length == 0) {
+                return ScsiResult.good();
+            }
+            ByteBuffer expected = dataOut.slice(dataOut.position(), length);
+            ByteBuffer replacement = dataOut.slice(dataOut.position() + length, length);
+            long differs = unit.compareAndWrite(range.lba * device.blockSize, expected, replacement);
+            if (differs >= 0) {
+                return ScsiResult.checkCondition(SenseCode.MISCOMPARE_DURING_VERIFY, differs);
+            }
+            if (forceUnitAccess) {
+                unit.flush();
+            }
+            return ScsiResult.good();
+        });
+        return new CommandPlan() {
+            @Override
+            public int dataOutLength() {
+                return plan.dataOutLength();
+            }
+
+            @Override
+            public ScsiResult complete(ByteBuffer dataOut) {
+                return plan.complete(dataOut);
+            }
+
+            @Override
+            public boolean exactTransferOnly() {
+                return true;
+            }
+        };
+    }
+
     /** PRE-FETCH (10/16): the blocks are read into the page cache; GOOD once they are. */
     ScsiResult preFetch(byte[] cdb) throws ScsiException {
         BlockRange range = BlockRange.ofSized(cdb);
