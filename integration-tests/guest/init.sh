@@ -57,14 +57,21 @@ check_files() { # $1 holds what write_files wrote, byte for byte
 
 login() { # the portal the guest sees (QEMU's NAT), not the 127.0.0.1 that SendTargets reports
     try "node record for $1" iscsiadm -m node -o new -T "$1" -p "$portal"
+    settings="node.conn[0].iscsi.HeaderDigest CRC32C|node.conn[0].iscsi.DataDigest CRC32C"
     if [ -n "$chap_user" ]; then
-        for setting in "node.session.auth.authmethod CHAP" "node.session.auth.username $chap_user" \
-                "node.session.auth.password $chap_secret"; do
-            set -- "$1" $setting
-            try "CHAP setting $2" iscsiadm -m node -T "$1" -p "$portal" -o update -n "$2" -v "$3"
-            set -- "$1"
-        done
+        settings="$settings|node.session.auth.authmethod CHAP|node.session.auth.username $chap_user"
+        settings="$settings|node.session.auth.password $chap_secret"
     fi
+    old_ifs=$IFS
+    IFS='|'
+    for setting in $settings; do
+        IFS=$old_ifs
+        set -- "$1" $setting
+        try "setting $2" iscsiadm -m node -T "$1" -p "$portal" -o update -n "$2" -v "$3"
+        set -- "$1"
+        IFS='|'
+    done
+    IFS=$old_ifs
     try "login to $1" iscsiadm -m node -T "$1" -p "$portal" --login
 }
 

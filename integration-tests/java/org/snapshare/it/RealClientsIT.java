@@ -1,5 +1,7 @@
 package org.snapshare.it;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,6 +42,8 @@ class RealClientsIT {
                 guest.await("PASS", STEP_SECONDS);
                 System.out.println("open-iscsi scenario: " + guest.awaitExit(60) + " s with " + Guest.accelerator());
             }
+            assertTrue(server.log().contains("to " + target + ", header digest CRC32C, data digest CRC32C"),
+                    "open-iscsi ran with both digests:\n" + server.log());
         }
     }
 

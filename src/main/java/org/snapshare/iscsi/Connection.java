@@ -48,14 +48,18 @@ final class Connection implements Runnable {
             if (session == null) {
                 return;
             }
+            reader.digests(session.parameters.headerDigest, session.parameters.dataDigest);
+            writer.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             if (session.target != null) {
                 session.target.attach(session.initiatorPort, this);
                 if (!registry.isExported(session.target)) {
                     return; // withdrawn while we logged in
                 }
             }
-            LOG.info("{} logged in from {} to {}", session.parameters.initiatorName, peer,
-                    session.target == null ? "discovery" : session.target.name);
+            LOG.info("{} logged in from {} to {}{}{}", session.parameters.initiatorName, peer,
+                    session.target == null ? "discovery" : session.target.name,
+                    session.parameters.headerDigest ? ", header digest CRC32C" : "",
+                    session.parameters.dataDigest ? ", data digest CRC32C" : "");
             InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
             new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), this::close).run();
         } catch (ProtocolException e) {

@@ -52,13 +52,29 @@ final class OperationalNegotiator {
         }
     }
 
+    /** The first digest in the initiator's list that we know (its order is its preference). */
+    private String digest(String key, String offered) {
+        for (String choice : offered.split(",")) {
+            if (choice.equals("CRC32C") || choice.equals("None")) {
+                boolean on = choice.equals("CRC32C");
+                if (key.equals("HeaderDigest")) {
+                    parameters.headerDigest = on;
+                } else {
+                    parameters.dataDigest = on;
+                }
+                return choice;
+            }
+        }
+        return "Reject";
+    }
+
     private String answerOne(String key, String value) throws LoginException {
         switch (key) {
             case "AuthMethod":
                 return List.of(value.split(",")).contains("None") ? "None" : "Reject";
             case "HeaderDigest":
             case "DataDigest":
-                return List.of(value.split(",")).contains("None") ? "None" : "Reject";
+                return digest(key, value);
             case "MaxRecvDataSegmentLength":
                 parameters.initiatorMaxRecvDataSegmentLength = number(key, value, MIN_SEGMENT, MAX_SEGMENT);
                 declaredOurSegmentLength = true;

@@ -11,6 +11,8 @@ final class PduReader {
 
     private final DataInputStream in;
     private volatile int maxDataSegmentLength;
+    private volatile boolean headerDigest;
+    private volatile boolean dataDigest;
 
     PduReader(InputStream in, int maxDataSegmentLength) {
         this.in = new DataInputStream(in);
@@ -20,6 +22,12 @@ final class PduReader {
     /** The largest data segment accepted from now on (our MaxRecvDataSegmentLength). */
     void maxDataSegmentLength(int length) {
         this.maxDataSegmentLength = length;
+    }
+
+    /** CRC32C digests from the next PDU on (after the login, when negotiated). */
+    void digests(boolean header, boolean data) {
+        this.headerDigest = header;
+        this.dataDigest = data;
     }
 
     /** Where a PDU's data segment should land: an array-backed buffer of its exact length, or null. */
@@ -51,6 +59,10 @@ final class PduReader {
                     + maxDataSegmentLength);
         }
         skipFully(pdu.totalAhsWords() * 4L);
+        if (headerDigest) {
+            // AHS is never sent to us; the digest covers the basic header segment.
+            Crc32cDigest.check(in.readInt(), ByteBuffer.wrap(header), "header");
+        }
         ByteBuffer placed = length > 0 ? placement.placeFor(pdu) : null;
         ByteBuffer data;
         if (placed != null && placed.hasArray() && placed.remaining() == length) {
@@ -60,7 +72,11 @@ final class PduReader {
             data = ByteBuffer.wrap(new byte[length]);
             in.readFully(data.array());
         }
-        skipFully(padding(length));
+        byte[] pad = new byte[padding(length)];
+        in.readFully(pad);
+        if (dataDigest && length > 0) {
+            Crc32cDigest.check(in.readInt(), data.duplicate(), pad, "data");
+        }
         // Keep the header's length field: data(...) would rewrite it identically.
         return pdu.data(data);
     }

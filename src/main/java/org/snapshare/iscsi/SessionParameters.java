@@ -15,6 +15,9 @@ final class SessionParameters {
     boolean initialR2T = true;
     boolean immediateData = true;
     boolean discovery;
+    /** CRC32C on headers / data segments, from the first PDU after the login (RFC 7143, 13.1). */
+    boolean headerDigest;
+    boolean dataDigest;
     String initiatorName;
     String targetName;
 

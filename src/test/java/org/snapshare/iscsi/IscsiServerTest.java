@@ -2,6 +2,7 @@ package org.snapshare.iscsi;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,10 +80,10 @@ class IscsiServerTest {
     @Test
     void negotiationAnswersAndDeclaresOurSegmentLimit() throws Exception {
         try (TestInitiator initiator = connect()) {
-            Pdu response = initiator.loginNormal(TARGET, "HeaderDigest", "CRC32C,None", "MaxBurstLength", "16776192",
+            Pdu response = initiator.loginNormal(TARGET, "HeaderDigest", "None,CRC32C", "MaxBurstLength", "16776192",
                     "X-com.example.Thing", "1");
             Map<String, String> answers = TextParameters.parse(response.data());
-            assertEquals("None", answers.get("HeaderDigest"));
+            assertEquals("None", answers.get("HeaderDigest"), "the initiator's first choice we know");
             assertEquals(Integer.toString(OperationalNegotiator.OUR_MAX_BURST_LENGTH), answers.get("MaxBurstLength"));
             assertEquals("NotUnderstood", answers.get("X-com.example.Thing"));
             assertEquals(Integer.toString(Connection.MAX_RECV_DATA_SEGMENT_LENGTH),
@@ -264,6 +265,29 @@ class IscsiServerTest {
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "condition not reached in 5 s");
             Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void digestsProtectEveryPduAndADamagedOneEndsTheConnection() throws Exception {
+        try (TestInitiator initiator = connect()) {
+            Pdu login = initiator.loginNormal(TARGET, "HeaderDigest", "CRC32C,None", "DataDigest", "CRC32C,None");
+            String answers = StandardCharsets.UTF_8.decode(login.data()).toString();
+            assertTrue(answers.contains("HeaderDigest=CRC32C") && answers.contains("DataDigest=CRC32C"), answers);
+            initiator.digests(true, true);
+            initiator.send(initiator.command(0xa0, 512, 0x2a, 0, 0, 0, 0, 9, 0, 0, 1, 0)
+                    .data(TestInitiator.bytes(512, 0x77)));
+            assertEquals(0, initiator.receive().byteAt(3), "a write with digests");
+            initiator.send(initiator.command(0xc0, 512, 0x28, 0, 0, 0, 0, 9, 0, 0, 1, 0));
+            assertEquals(0x77, initiator.readData(512).get(0), "a read with digests");
+
+            Pdu nop = TestInitiator.request(Opcode.NOP_OUT | 0x40).flags(0x80).initiatorTaskTag(initiator.itt++)
+                    .intAt(20, Pdu.NO_TAG).intAt(24, initiator.cmdSn);
+            byte[] damaged = new byte[Pdu.BHS_LENGTH + 4];
+            nop.headerBytes().duplicate().position(0).get(damaged, 0, Pdu.BHS_LENGTH);
+            damaged[Pdu.BHS_LENGTH] = 0x12; // not the CRC32C of the header
+            initiator.sendRaw(damaged);
+            assertFalse(initiator.drain(5000), "the target must close a connection whose header digest is wrong");
         }
     }
 }

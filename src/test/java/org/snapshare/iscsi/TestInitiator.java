@@ -94,6 +94,12 @@ final class TestInitiator implements Closeable {
         }
     }
 
+    /** CRC32C header and data digests on both directions from now on (after a login that negotiated them). */
+    void digests(boolean header, boolean data) {
+        reader.digests(header, data);
+        writer.digests(header, data);
+    }
+
     /** Bytes straight onto the wire, whatever they are. */
     void sendRaw(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
