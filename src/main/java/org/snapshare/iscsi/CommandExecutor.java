@@ -3,10 +3,8 @@ package org.snapshare.iscsi;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,7 +31,7 @@ final class CommandExecutor {
     private static final int QUEUE = 64;
 
     private final ThreadPoolExecutor pool;
-    private final Map<Integer, Future<?>> running = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
     private final Runnable onFailure;
 
     /** {@code onFailure}: ends the connection when a response cannot be sent. */
@@ -49,43 +47,33 @@ final class CommandExecutor {
     }
 
     void submit(int itt, Command command) {
-        FutureTask<Void> task = new FutureTask<>(() -> {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        running.put(itt, done);
+        pool.execute(() -> {
             try {
                 command.run();
             } catch (IOException | RuntimeException e) {
                 LOG.debug("command 0x{} could not complete: {}", Integer.toHexString(itt), e.toString());
                 onFailure.run();
             } finally {
-                running.remove(itt);
+                running.remove(itt, done); // not a newer command that reuses the tag
+                done.complete(null);
             }
-            return null;
         });
-        running.put(itt, task);
-        pool.execute(task);
     }
 
     /** Waits until the command with this tag has sent its response, if it is running. */
     void await(int itt) {
-        Future<?> task = running.get(itt);
+        CompletableFuture<Void> task = running.get(itt);
         if (task != null) {
-            waitFor(task);
+            task.join();
         }
     }
 
     /** Waits until every command submitted so far has sent its response. */
     void awaitAll() {
-        for (Future<?> task : running.values()) {
-            waitFor(task);
-        }
-    }
-
-    private static void waitFor(Future<?> task) {
-        try {
-            task.get();
-        } catch (ExecutionException e) {
-            LOG.debug("command failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (CompletableFuture<Void> task : running.values()) {
+            task.join();
         }
     }
 
