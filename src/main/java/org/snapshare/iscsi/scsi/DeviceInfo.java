@@ -37,6 +37,13 @@ final class DeviceInfo {
         }
     }
 
+    /** WRITE PROTECTED for a read-only unit. */
+    void checkWritable() throws ScsiException {
+        if (readOnly) {
+            throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
+        }
+    }
+
     /** The unit serial number: 16 hex digits of the unique id. */
     String serial() {
         return String.format("%016x", uniqueId);

@@ -37,9 +37,7 @@ final class ReadWriteCommands {
         BlockRange range = BlockRange.ofReadWrite(cdb);
         rejectProtectionInformation(cdb);
         check(range);
-        if (device.readOnly) {
-            throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
-        }
+        device.checkWritable();
         boolean forceUnitAccess = Cdb.u8(cdb, 0) != 0x0a && (Cdb.u8(cdb, 1) & 0x08) != 0;
         return new WritePlan(range.lba, range.blocks, forceUnitAccess);
     }

@@ -29,6 +29,10 @@ final class VerifyCommands {
     }
 
     private static CommandPlan withDataOut(int length, DataOutAction action) {
+        return withDataOut(length, action, false);
+    }
+
+    private static CommandPlan withDataOut(int length, DataOutAction action, boolean exactTransferOnly) {
         return new CommandPlan() {
             @Override
             public int dataOutLength() {
@@ -37,14 +41,24 @@ final class VerifyCommands {
 
             @Override
             public ScsiResult complete(ByteBuffer dataOut) {
-                try {
-                    return action.run(dataOut);
-                } catch (IOException e) {
-                    LOG.error("command failed on the medium", e);
-                    return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
-                }
+                return execute(action, dataOut);
+            }
+
+            @Override
+            public boolean exactTransferOnly() {
+                return exactTransferOnly;
             }
         };
+    }
+
+    /** Runs {@code action}; an I/O failure becomes a WRITE ERROR, logged. */
+    private static ScsiResult execute(DataOutAction action, ByteBuffer dataOut) {
+        try {
+            return action.run(dataOut);
+        } catch (IOException e) {
+            LOG.error("command failed on the medium", e);
+            return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+        }
     }
 
     /** VERIFY (10/12/16): BYTCHK 0 reads the blocks, 1 compares them with data-out, 3 with one block. */
@@ -70,7 +84,7 @@ final class VerifyCommands {
         BlockRange range = BlockRange.ofSized(cdb);
         noProtection(cdb);
         device.checkRange(range, DeviceInfo.MAX_TRANSFER_BLOCKS);
-        writable();
+        device.checkWritable();
         return new WriteAndVerifyPlan(range, (Cdb.u8(cdb, 1) & 0x02) != 0);
     }
 
@@ -99,11 +113,11 @@ final class VerifyCommands {
 
         @Override
         public ScsiResult complete(ByteBuffer dataOut) {
-            return withDataOut(dataOutLength(), data -> {
+            return execute(data -> {
                 unit.write(range.lba * device.blockSize, data.duplicate());
                 unit.flush(); // verified means on the medium
                 return byteCheck ? compare(range, data, false) : ScsiResult.good();
-            }).complete(dataOut);
+            }, dataOut);
         }
     }
 
@@ -120,7 +134,7 @@ final class VerifyCommands {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "WRITE SAME of 0 blocks (WSNZ is set)");
         }
         device.checkRange(range, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
-        writable();
+        device.checkWritable();
         boolean noDataOut = Cdb.u8(cdb, 0) == 0x93 && (flags & 0x01) != 0;
         return withDataOut(noDataOut ? 0 : device.blockSize, dataOut -> {
             byte[] block = new byte[device.blockSize];
@@ -145,10 +159,11 @@ final class VerifyCommands {
         noProtection(cdb);
         BlockRange range = BlockRange.of(Cdb.u64(cdb, 2), Cdb.u8(cdb, 13));
         device.checkRange(range, DeviceInfo.MAX_COMPARE_AND_WRITE_BLOCKS);
-        writable();
+        device.checkWritable();
         int length = range.byteLength(device.blockSize);
         boolean forceUnitAccess = (Cdb.u8(cdb, 1) & 0x08) != 0;
-        CommandPlan plan = withDataOut(2 * length, dataOut -> {
+        // The halves split where the CDB says, so the transfer must be exactly both of them.
+        return withDataOut(2 * length, dataOut -> {
             if (length == 0) {
                 return ScsiResult.good();
             }
@@ -162,23 +177,7 @@ final class VerifyCommands {
                 unit.flush();
             }
             return ScsiResult.good();
-        });
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return plan.dataOutLength();
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                return plan.complete(dataOut);
-            }
-
-            @Override
-            public boolean exactTransferOnly() {
-                return true;
-            }
-        };
+        }, true);
     }
 
     /** PRE-FETCH (10/16): the blocks are read into the page cache; GOOD once they are. */
@@ -213,12 +212,6 @@ final class VerifyCommands {
             }
         }
         return ScsiResult.good();
-    }
-
-    private void writable() throws ScsiException {
-        if (device.readOnly) {
-            throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
-        }
     }
 
     private static void noProtection(byte[] cdb) throws ScsiException {
