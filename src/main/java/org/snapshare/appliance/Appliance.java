@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -187,8 +186,7 @@ public final class Appliance implements Closeable {
 
     /** "idle", or the rollback's progress. */
     synchronized String rollbackStatus(String volumeName) throws ConfigException {
-        List<String> work = volume(volumeName).snapshots().backgroundWork();
-        return work.stream().filter(line -> line.startsWith("rollback")).findFirst().orElse("idle") + "\n";
+        return volume(volumeName).snapshots().rollbackStatus().orElse("idle") + "\n";
     }
 
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {

@@ -202,16 +202,20 @@ public final class SnapshotCore implements Closeable {
                 : progress + ", stopped by an error (" + rollback.failure().getMessage() + "); restart to resume";
     }
 
+    /** The running rollback's progress line, or empty when no rollback runs. */
+    public Optional<String> rollbackStatus() {
+        Rollback rollback = io.rollback;
+        return rollback == null ? Optional.empty()
+                : Optional.of("rollback to " + rollback.snapshotName + ": " + rollbackProgress(rollback));
+    }
+
     /** Background work in progress on this volume, one line each; empty when idle. */
     public List<String> backgroundWork() {
         List<String> work = new ArrayList<>();
         if (deleter.busy()) {
             work.add(deleter.progress());
         }
-        Rollback rollback = io.rollback;
-        if (rollback != null) {
-            work.add("rollback to " + rollback.snapshotName + ": " + rollbackProgress(rollback));
-        }
+        rollbackStatus().ifPresent(work::add);
         return work;
     }
 

@@ -158,8 +158,7 @@ final class VolumeIo {
 
     /** Refuses I/O to a snapshot that lost its data, is going away, or is being rolled back into the origin. */
     private void checkState(long snapshotId, boolean writing) throws IOException {
-        SnapshotInfo info = data.store.snapshots().stream().filter(s -> s.id() == snapshotId).findFirst()
-                .orElseThrow(() -> new IOException("snapshot id " + snapshotId + " no longer exists"));
+        SnapshotInfo info = data.store.snapshot(snapshotId).orElseThrow(() -> new IOException("snapshot id " + snapshotId + " no longer exists"));
         if (info.state() == SnapshotState.INVALID) {
             throw new IOException("snapshot " + info.name() + " is invalid: the exception store ran full and its"
                     + " copies were dropped; delete it");

@@ -37,6 +37,8 @@ public interface ExceptionStore extends Closeable {
 
     Optional<SnapshotInfo> snapshot(String name);
 
+    Optional<SnapshotInfo> snapshot(long id);
+
     void setSnapshotState(long id, SnapshotState state) throws IOException;
 
     /** Drops a snapshot from the table once nothing refers to its id any more. */

@@ -226,6 +226,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public Optional<SnapshotInfo> snapshot(long id) {
+        return reading(() -> table.byId(id));
+    }
+
+    @Override
     public void setSnapshotState(long id, SnapshotState state) throws IOException {
         changing(() -> {
             table.setState(id, state);
