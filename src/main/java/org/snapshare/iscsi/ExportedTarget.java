@@ -25,11 +25,14 @@ final class ExportedTarget {
         Connection previous = sessions.put(initiatorPort, connection);
         if (previous != null && previous != connection) {
             previous.close();
+            commands.nexusLost(initiatorPort); // a reinstated session is a new I_T nexus
         }
     }
 
     void detach(String initiatorPort, Connection connection) {
-        sessions.remove(initiatorPort, connection);
+        if (sessions.remove(initiatorPort, connection)) {
+            commands.nexusLost(initiatorPort);
+        }
     }
 
     int sessionCount() {

@@ -133,7 +133,7 @@ final class FullFeaturePhase {
         long expectedLength = Integer.toUnsignedLong(pdu.intAt(20));
         byte[] cdb = pdu.cdb();
         CommandPlan decoded = lunNumber(pdu.lun()) == 0
-                ? session.target.commands.plan(cdb)
+                ? session.target.commands.plan(session.initiatorPort, cdb)
                 : BlockCommandProcessor.planForMissingLun(cdb);
         CommandPlan plan = decoded.exactTransferOnly() && expectedLength != decoded.dataOutLength()
                 ? CommandPlan.finished(ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_CDB))
@@ -268,6 +268,9 @@ final class FullFeaturePhase {
                 if (response == 0) {
                     pendingWrites.clear();
                     executor.awaitAll();
+                    if (function >= 5) {
+                        session.target.commands.reset();
+                    }
                 }
                 break;
             case 3: // CLEAR ACA: no ACA support

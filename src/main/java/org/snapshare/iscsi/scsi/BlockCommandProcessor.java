@@ -13,6 +13,8 @@ public final class BlockCommandProcessor {
     private final InquiryCommand inquiry;
     private final ModeSenseCommand modeSense;
     private final VerifyCommands verify;
+    private final Reservations reservations = new Reservations();
+    private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations);
 
     public BlockCommandProcessor(LogicalUnit unit) {
         this.device = new DeviceInfo(unit);
@@ -22,13 +24,29 @@ public final class BlockCommandProcessor {
         this.verify = new VerifyCommands(unit, device);
     }
 
-    /** Plans {@code cdb} for LUN 0, the only LUN a snapshare target has. */
-    public CommandPlan plan(byte[] cdb) {
+    /**
+     * Plans {@code cdb} for LUN 0, the only LUN a snapshare target has, sent
+     * by {@code initiatorPort} ("iqn...,i,0x" ISID: the I_T nexus reservations key on).
+     */
+    public CommandPlan plan(String initiatorPort, byte[] cdb) {
+        if (!reservations.allows(initiatorPort, CommandAccess.of(Cdb.u8(cdb, 0)))) {
+            return CommandPlan.finished(ScsiResult.reservationConflict());
+        }
         try {
-            return dispatch(cdb);
+            return dispatch(initiatorPort, cdb);
         } catch (ScsiException e) {
             return CommandPlan.finished(ScsiResult.checkCondition(e.sense));
         }
+    }
+
+    /** The I_T nexus of {@code initiatorPort} ended (logout, lost connection, reinstatement). */
+    public void nexusLost(String initiatorPort) {
+        reservations.nexusLost(initiatorPort);
+    }
+
+    /** LOGICAL UNIT RESET or a target reset. */
+    public void reset() {
+        reservations.reset();
     }
 
     /** Commands sent to a LUN this target does not have (SPC-4, 5.10.2). */
@@ -43,7 +61,7 @@ public final class BlockCommandProcessor {
         return CommandPlan.finished(ScsiResult.checkCondition(SenseCode.LOGICAL_UNIT_NOT_SUPPORTED));
     }
 
-    private CommandPlan dispatch(byte[] cdb) throws ScsiException {
+    private CommandPlan dispatch(String initiatorPort, byte[] cdb) throws ScsiException {
         int opcode = Cdb.u8(cdb, 0);
         switch (opcode) {
             case 0x00: // TEST UNIT READY
@@ -91,6 +109,16 @@ public final class BlockCommandProcessor {
             case 0x34:
             case 0x90:
                 return CommandPlan.finished(verify.preFetch(cdb));
+            case 0x5e:
+                return CommandPlan.finished(persistentReserve.in(cdb));
+            case 0x5f:
+                return persistentReserve.out(initiatorPort, cdb);
+            case 0x16:
+            case 0x56:
+                return CommandPlan.finished(persistentReserve.legacyReserve(initiatorPort, cdb));
+            case 0x17:
+            case 0x57:
+                return CommandPlan.finished(persistentReserve.legacyRelease(initiatorPort));
             default:
                 throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
                         String.format("opcode 0x%02x", opcode));

@@ -7,6 +7,7 @@ public final class ScsiResult {
 
     public static final int GOOD = 0x00;
     public static final int CHECK_CONDITION = 0x02;
+    public static final int RESERVATION_CONFLICT = 0x18;
 
     private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
 
@@ -31,6 +32,10 @@ public final class ScsiResult {
     /** Data-in cut to the initiator's allocation length, as SPC requires. */
     public static ScsiResult good(byte[] dataIn, int allocationLength) {
         return good(ByteBuffer.wrap(dataIn, 0, Math.min(dataIn.length, allocationLength)));
+    }
+
+    public static ScsiResult reservationConflict() {
+        return new ScsiResult(RESERVATION_CONFLICT, null, NO_DATA);
     }
 
     public static ScsiResult checkCondition(SenseCode code) {

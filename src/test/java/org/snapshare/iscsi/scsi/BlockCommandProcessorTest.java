@@ -3,6 +3,9 @@ package org.snapshare.iscsi.scsi;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.snapshare.iscsi.scsi.ScsiCommands.assertSense;
+import static org.snapshare.iscsi.scsi.ScsiCommands.cdb;
+import static org.snapshare.iscsi.scsi.ScsiCommands.data;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -12,42 +15,16 @@ import org.snapshare.testing.MemoryUnit;
 class BlockCommandProcessorTest {
 
     private static final int BLOCKS = 2048;
+    private static final String PORT = "iqn.2026-11.test:initiator,i,0x000000000001";
     private final MemoryUnit unit = new MemoryUnit(BLOCKS * 512);
     private final BlockCommandProcessor processor = new BlockCommandProcessor(unit);
 
-    private static byte[] cdb(int... bytes) {
-        byte[] cdb = new byte[16];
-        for (int i = 0; i < bytes.length; i++) {
-            cdb[i] = (byte) bytes[i];
-        }
-        return cdb;
-    }
-
     private ScsiResult run(byte[] cdb) {
-        CommandPlan plan = processor.plan(cdb);
-        assertEquals(0, plan.dataOutLength(), "command should need no data-out");
-        return plan.complete(ByteBuffer.allocate(0));
-    }
-
-    private static byte[] data(ScsiResult result) {
-        ByteBuffer in = result.dataIn();
-        byte[] bytes = new byte[in.remaining()];
-        in.get(bytes);
-        return bytes;
-    }
-
-    private static void assertSense(ScsiResult result, SenseCode expected) {
-        assertEquals(ScsiResult.CHECK_CONDITION, result.status);
-        assertEquals(0x70, result.sense[0] & 0x7f, "current error, fixed format");
-        assertEquals(expected.key, result.sense[2] & 0x0f, "sense key");
-        assertEquals(expected.asc, result.sense[12] & 0xff, "additional sense code");
-        assertEquals(expected.ascq, result.sense[13] & 0xff, "qualifier");
+        return ScsiCommands.run(processor, PORT, cdb, new byte[0]);
     }
 
     private ScsiResult runWithData(byte[] cdb, byte[] dataOut) {
-        CommandPlan plan = processor.plan(cdb);
-        assertEquals(dataOut.length, plan.dataOutLength(), "data-out the command asks for");
-        return plan.complete(ByteBuffer.wrap(dataOut));
+        return ScsiCommands.run(processor, PORT, cdb, dataOut);
     }
 
     @Test
@@ -72,7 +49,7 @@ class BlockCommandProcessorTest {
     void writeAndVerifyWritesAndCanBeCutToWholeBlocks() {
         byte[] two = new byte[2 * 512];
         Arrays.fill(two, (byte) 0x21);
-        CommandPlan plan = processor.plan(cdb(0x2e, 0x02, 0, 0, 0, 40, 0, 0, 4)).limitTo(2 * 512);
+        CommandPlan plan = processor.plan(PORT, cdb(0x2e, 0x02, 0, 0, 0, 40, 0, 0, 4)).limitTo(2 * 512);
         assertEquals(2 * 512, plan.dataOutLength());
         assertEquals(ScsiResult.GOOD, plan.complete(ByteBuffer.wrap(two)).status);
         byte[] read = data(run(cdb(0x28, 0, 0, 0, 0, 40, 0, 0, 2)));
@@ -95,7 +72,7 @@ class BlockCommandProcessorTest {
 
     @Test
     void writeThenReadReturnsTheSameBytes() {
-        CommandPlan write = processor.plan(cdb(0x2a, 0, 0, 0, 0, 10, 0, 0, 2));
+        CommandPlan write = processor.plan(PORT, cdb(0x2a, 0, 0, 0, 0, 10, 0, 0, 2));
         assertEquals(1024, write.dataOutLength());
         byte[] pattern = new byte[1024];
         Arrays.fill(pattern, (byte) 0x5a);
@@ -108,7 +85,7 @@ class BlockCommandProcessorTest {
 
     @Test
     void forceUnitAccessFlushes() {
-        CommandPlan write = processor.plan(cdb(0x2a, 0x08, 0, 0, 0, 0, 0, 0, 1));
+        CommandPlan write = processor.plan(PORT, cdb(0x2a, 0x08, 0, 0, 0, 0, 0, 0, 1));
         write.complete(ByteBuffer.allocate(512));
         assertEquals(1, unit.flushes.get());
         assertEquals(ScsiResult.GOOD, run(cdb(0x35)).status);
@@ -118,7 +95,7 @@ class BlockCommandProcessorTest {
     @Test
     void accessPastTheEndIsLbaOutOfRange() {
         assertSense(run(cdb(0x28, 0, 0, 0, 0x07, 0xff, 0, 0, 2)), SenseCode.LBA_OUT_OF_RANGE);
-        assertSense(processor.plan(cdb(0x2a, 0, 0, 0, 0x08, 0x00, 0, 0, 1)).complete(null), SenseCode.LBA_OUT_OF_RANGE);
+        assertSense(processor.plan(PORT, cdb(0x2a, 0, 0, 0, 0x08, 0x00, 0, 0, 1)).complete(null), SenseCode.LBA_OUT_OF_RANGE);
         // A 64-bit LBA with the top bit set must not wrap around to "in range".
         assertSense(run(cdb(0x88, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)), SenseCode.LBA_OUT_OF_RANGE);
         // The very last block is fine.
@@ -154,7 +131,7 @@ class BlockCommandProcessorTest {
         assertEquals(8, ids[7]);
         assertEquals(0x3234_5678_9abc_def0L, ByteBuffer.wrap(ids, 8, 8).getLong());
 
-        byte[] again = data(new BlockCommandProcessor(new MemoryUnit(BLOCKS * 512)).plan(cdb(0x12, 1, 0x83, 0, 255))
+        byte[] again = data(new BlockCommandProcessor(new MemoryUnit(BLOCKS * 512)).plan(PORT, cdb(0x12, 1, 0x83, 0, 255))
                 .complete(null));
         assertArrayEquals(ids, again, "same unique id gives the same identification page");
     }
@@ -192,8 +169,8 @@ class BlockCommandProcessorTest {
     @Test
     void readOnlyUnitRefusesWrites() {
         BlockCommandProcessor readOnly = new BlockCommandProcessor(new MemoryUnit(BLOCKS * 512, 1, true));
-        assertSense(readOnly.plan(cdb(0x2a, 0, 0, 0, 0, 0, 0, 0, 1)).complete(null), SenseCode.WRITE_PROTECTED);
-        byte[] header = data(readOnly.plan(cdb(0x1a, 0, 0x3f, 0, 255)).complete(null));
+        assertSense(readOnly.plan(PORT, cdb(0x2a, 0, 0, 0, 0, 0, 0, 0, 1)).complete(null), SenseCode.WRITE_PROTECTED);
+        byte[] header = data(readOnly.plan(PORT, cdb(0x1a, 0, 0x3f, 0, 255)).complete(null));
         assertEquals(0x80, header[2] & 0x80, "WP bit");
     }
 

@@ -1,0 +1,220 @@
+package org.snapshare.iscsi.scsi;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * PERSISTENT RESERVE IN and OUT (SPC-4, 6.15 and 6.16), and RESERVE/RELEASE
+ * (6)/(10) (SPC-2), decoded here and carried out by {@link Reservations}.
+ * Not offered: SPEC_I_PT, REGISTER AND MOVE and APTPL (state ends with the
+ * server), as REPORT CAPABILITIES says.
+ */
+final class PersistentReserveCommands {
+
+    private static final int READ_KEYS = 0;
+    private static final int READ_RESERVATION = 1;
+    private static final int REPORT_CAPABILITIES = 2;
+    private static final int READ_FULL_STATUS = 3;
+
+    private static final int REGISTER = 0;
+    private static final int RESERVE = 1;
+    private static final int RELEASE = 2;
+    private static final int CLEAR = 3;
+    private static final int PREEMPT = 4;
+    private static final int PREEMPT_AND_ABORT = 5;
+    private static final int REGISTER_AND_IGNORE_EXISTING_KEY = 6;
+
+    /** The basic PERSISTENT RESERVE OUT parameter list (SPC-4, 6.16.3). */
+    private static final int PARAMETER_LIST_LENGTH = 24;
+    private static final int SPEC_I_PT = 0x08;
+    private static final int APTPL = 0x01;
+
+    private final Reservations reservations;
+
+    PersistentReserveCommands(Reservations reservations) {
+        this.reservations = reservations;
+    }
+
+    ScsiResult in(byte[] cdb) throws ScsiException {
+        int serviceAction = Cdb.u8(cdb, 1) & 0x1f;
+        int allocationLength = Cdb.u16(cdb, 7);
+        byte[] data;
+        switch (serviceAction) {
+            case READ_KEYS:
+                data = readKeys();
+                break;
+            case READ_RESERVATION:
+                data = readReservation();
+                break;
+            case REPORT_CAPABILITIES:
+                data = reportCapabilities();
+                break;
+            case READ_FULL_STATUS:
+                data = readFullStatus();
+                break;
+            default:
+                throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB,
+                        "PERSISTENT RESERVE IN service action " + serviceAction);
+        }
+        return ScsiResult.good(data, allocationLength);
+    }
+
+    private byte[] readKeys() {
+        List<Long> keys = reservations.registeredKeys();
+        byte[] data = new byte[8 + 8 * keys.size()];
+        Cdb.put32(data, 0, reservations.generation());
+        Cdb.put32(data, 4, 8L * keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            Cdb.put64(data, 8 + 8 * i, keys.get(i));
+        }
+        return data;
+    }
+
+    private byte[] readReservation() {
+        int type = reservations.reservationType();
+        byte[] data = new byte[type == 0 ? 8 : 24];
+        Cdb.put32(data, 0, reservations.generation());
+        if (type != 0) {
+            Cdb.put32(data, 4, 16);
+            Cdb.put64(data, 8, reservations.reservationKey());
+            data[21] = (byte) type; // scope 0: the logical unit
+        }
+        return data;
+    }
+
+    private static byte[] reportCapabilities() {
+        byte[] data = new byte[8];
+        Cdb.put16(data, 0, 8);
+        data[2] = 0x10 | 0x04; // CRH: RESERVE/RELEASE per SPC-4 5.13.3; ATP_C: one target port, so all of them
+        data[3] = (byte) 0x80; // TMV: the type mask below is valid
+        data[4] = (byte) 0xea; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
+        data[5] = 0x01;        // EX_AC_AR
+        return data;
+    }
+
+    private byte[] readFullStatus() {
+        ByteArrayOutputStream descriptors = new ByteArrayOutputStream();
+        int type = reservations.reservationType();
+        for (Reservations.Registration registration : reservations.registrations()) {
+            byte[] transportId = transportId(registration.port);
+            byte[] descriptor = new byte[24 + transportId.length];
+            Cdb.put64(descriptor, 0, registration.key);
+            if (registration.holder) {
+                descriptor[12] = 0x01; // R_HOLDER
+                descriptor[13] = (byte) type;
+            }
+            Cdb.put16(descriptor, 18, 1); // relative target port identifier
+            Cdb.put32(descriptor, 20, transportId.length);
+            System.arraycopy(transportId, 0, descriptor, 24, transportId.length);
+            descriptors.writeBytes(descriptor);
+        }
+        byte[] data = new byte[8 + descriptors.size()];
+        Cdb.put32(data, 0, reservations.generation());
+        Cdb.put32(data, 4, descriptors.size());
+        System.arraycopy(descriptors.toByteArray(), 0, data, 8, descriptors.size());
+        return data;
+    }
+
+    /** An iSCSI TransportID naming an initiator port (SPC-4, 7.6.4.6: format 01b, name ",i,0x" ISID). */
+    private static byte[] transportId(String initiatorPort) {
+        byte[] name = initiatorPort.getBytes(StandardCharsets.UTF_8);
+        int padded = (name.length + 1 + 3) & ~3; // NUL-terminated, a multiple of 4
+        byte[] id = new byte[4 + Math.max(padded, 20)];
+        id[0] = 0x40 | 0x05; // format 01b, protocol identifier 5: iSCSI
+        Cdb.put16(id, 2, id.length - 4);
+        System.arraycopy(name, 0, id, 4, name.length);
+        return id;
+    }
+
+    /** PERSISTENT RESERVE OUT: the parameter list comes as data-out. */
+    CommandPlan out(String port, byte[] cdb) throws ScsiException {
+        int serviceAction = Cdb.u8(cdb, 1) & 0x1f;
+        int scope = Cdb.u8(cdb, 2) >>> 4;
+        int type = Cdb.u8(cdb, 2) & 0x0f;
+        long listLength = Cdb.u32(cdb, 5);
+        if (serviceAction > REGISTER_AND_IGNORE_EXISTING_KEY) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB,
+                    "PERSISTENT RESERVE OUT service action " + serviceAction + " (REGISTER AND MOVE is not offered)");
+        }
+        if (listLength != PARAMETER_LIST_LENGTH) {
+            throw new ScsiException(SenseCode.PARAMETER_LIST_LENGTH_ERROR,
+                    "parameter list of " + listLength + " bytes; without SPEC_I_PT it is 24");
+        }
+        boolean typed = serviceAction == RESERVE || serviceAction == RELEASE
+                || serviceAction == PREEMPT || serviceAction == PREEMPT_AND_ABORT;
+        if (typed && (scope != 0 || !Reservations.validType(type))) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "scope " + scope + ", type " + type);
+        }
+        return new CommandPlan() {
+            @Override
+            public int dataOutLength() {
+                return PARAMETER_LIST_LENGTH;
+            }
+
+            @Override
+            public ScsiResult complete(ByteBuffer dataOut) {
+                byte[] list = new byte[PARAMETER_LIST_LENGTH];
+                dataOut.duplicate().get(list);
+                return execute(port, serviceAction, type, list);
+            }
+        };
+    }
+
+    private ScsiResult execute(String port, int serviceAction, int type, byte[] list) {
+        long key = Cdb.u64(list, 0);
+        long serviceActionKey = Cdb.u64(list, 8);
+        int flags = Cdb.u8(list, 20);
+        if ((flags & (SPEC_I_PT | APTPL)) != 0) {
+            // PTPL_C and SIP_C are 0 in REPORT CAPABILITIES.
+            return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
+        }
+        try {
+            switch (serviceAction) {
+                case REGISTER:
+                case REGISTER_AND_IGNORE_EXISTING_KEY:
+                    reservations.register(port, key, serviceActionKey, serviceAction != REGISTER);
+                    return ScsiResult.good();
+                case RESERVE:
+                    reservations.reserve(port, key, type);
+                    return ScsiResult.good();
+                case RELEASE:
+                    return reservations.release(port, key, type) ? ScsiResult.good()
+                            : ScsiResult.checkCondition(SenseCode.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
+                case CLEAR:
+                    reservations.clear(port, key);
+                    return ScsiResult.good();
+                default: // PREEMPT, PREEMPT AND ABORT: the preempted nexuses' commands finish on their own
+                    return reservations.preempt(port, key, serviceActionKey, type) ? ScsiResult.good()
+                            : ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
+            }
+        } catch (Reservations.ConflictException e) {
+            return ScsiResult.reservationConflict();
+        }
+    }
+
+    /** RESERVE (6)/(10): element and third-party reservations are not offered. */
+    ScsiResult legacyReserve(String port, byte[] cdb) throws ScsiException {
+        int opcode = Cdb.u8(cdb, 0);
+        int flags = Cdb.u8(cdb, 1);
+        if (opcode == 0x56 ? (flags & 0x12) != 0 : (flags & 0x01) != 0) {
+            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "third-party or extent reservation");
+        }
+        try {
+            reservations.legacyReserve(port);
+            return ScsiResult.good();
+        } catch (Reservations.ConflictException e) {
+            return ScsiResult.reservationConflict();
+        }
+    }
+
+    ScsiResult legacyRelease(String port) {
+        try {
+            reservations.legacyRelease(port);
+            return ScsiResult.good();
+        } catch (Reservations.ConflictException e) {
+            return ScsiResult.reservationConflict();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package org.snapshare.iscsi.scsi;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reservation state of one logical unit: persistent reservations
+ * (SPC-4, 5.13: registered keys per I_T nexus and at most one reservation)
+ * and the older RESERVE/RELEASE reservation (SPC-2). An I_T nexus is named
+ * by its initiator port, "iqn...,i,0x&lt;ISID&gt;"; snapshare targets have one
+ * target port each. State lives in memory: PTPL_C is 0, so it ends with the
+ * server (docs/ISCSI.md).
+ */
+final class Reservations {
+
+    /** Persistent reservation types (SPC-4, table 180). */
+    static final int WRITE_EXCLUSIVE = 1;
+    static final int EXCLUSIVE_ACCESS = 3;
+    static final int WRITE_EXCLUSIVE_REGISTRANTS_ONLY = 5;
+    static final int EXCLUSIVE_ACCESS_REGISTRANTS_ONLY = 6;
+    static final int WRITE_EXCLUSIVE_ALL_REGISTRANTS = 7;
+    static final int EXCLUSIVE_ACCESS_ALL_REGISTRANTS = 8;
+
+    /** Thrown when the rules say RESERVATION CONFLICT. */
+    static final class ConflictException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConflictException(String detail) {
+            super(detail, null, false, false);
+        }
+    }
+
+    /** One registration as READ FULL STATUS reports it. */
+    static final class Registration {
+        final String port;
+        final long key;
+        final boolean holder;
+
+        Registration(String port, long key, boolean holder) {
+            this.port = port;
+            this.key = key;
+            this.holder = holder;
+        }
+    }
+
+    private final Map<String, Long> keys = new LinkedHashMap<>();
+    private int generation;
+    private int type;          // 0: no persistent reservation
+    private String holder;     // the holder, for types other than all-registrants
+    private String legacyHolder;
+
+    static boolean validType(int type) {
+        return type == WRITE_EXCLUSIVE || type == EXCLUSIVE_ACCESS || (type >= 5 && type <= 8);
+    }
+
+    private static boolean allRegistrants(int type) {
+        return type == WRITE_EXCLUSIVE_ALL_REGISTRANTS || type == EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
+    }
+
+    /** Whether {@code port} may run a command of {@code access} now (SPC-4, table 63). */
+    synchronized boolean allows(String port, CommandAccess access) {
+        if (access == CommandAccess.ALWAYS || access == CommandAccess.LEGACY_RESERVE) {
+            return true; // RESERVE and RELEASE apply their own rules
+        }
+        if (legacyHolder != null) {
+            return legacyHolder.equals(port);
+        }
+        if (type == 0 || isHolder(port) || access == CommandAccess.STATUS
+                || access == CommandAccess.PERSISTENT_RESERVE) {
+            return true;
+        }
+        boolean registered = keys.containsKey(port);
+        switch (type) {
+            case WRITE_EXCLUSIVE:
+                return access == CommandAccess.READ;
+            case EXCLUSIVE_ACCESS:
+                return false;
+            case WRITE_EXCLUSIVE_REGISTRANTS_ONLY:
+            case WRITE_EXCLUSIVE_ALL_REGISTRANTS:
+                return registered || access == CommandAccess.READ;
+            default: // exclusive access, registrants only or all registrants
+                return registered;
+        }
+    }
+
+    private boolean isHolder(String port) {
+        return type != 0 && (allRegistrants(type) ? keys.containsKey(port) : port.equals(holder));
+    }
+
+    // ---- PERSISTENT RESERVE OUT service actions ----
+
+    /** REGISTER, or with {@code ignoreExisting} REGISTER AND IGNORE EXISTING KEY. */
+    synchronized void register(String port, long key, long newKey, boolean ignoreExisting) throws ConflictException {
+        Long current = keys.get(port);
+        if (current == null) {
+            if (!ignoreExisting && key != 0) {
+                throw new ConflictException("not registered, but a reservation key was given");
+            }
+            if (newKey != 0) {
+                keys.put(port, newKey);
+                generation++;
+            }
+            return;
+        }
+        if (!ignoreExisting && current != key) {
+            throw new ConflictException("reservation key does not match the registered key");
+        }
+        if (newKey != 0) {
+            keys.put(port, newKey);
+        } else {
+            unregister(port);
+        }
+        generation++;
+    }
+
+    /** Removes a registration; the reservation goes with its holder, or with the last registrant. */
+    private void unregister(String port) {
+        keys.remove(port);
+        if (type != 0 && (allRegistrants(type) ? keys.isEmpty() : port.equals(holder))) {
+            clearReservation();
+        }
+    }
+
+    synchronized void reserve(String port, long key, int wantedType) throws ConflictException {
+        checkRegistered(port, key);
+        if (type == 0) {
+            type = wantedType;
+            holder = port;
+        } else if (!isHolder(port) || type != wantedType) {
+            throw new ConflictException("the logical unit is reserved, type " + type);
+        }
+    }
+
+    /** RELEASE; false when the holder named another type (INVALID RELEASE OF PERSISTENT RESERVATION). */
+    synchronized boolean release(String port, long key, int releasedType) throws ConflictException {
+        checkRegistered(port, key);
+        if (type == 0 || !isHolder(port)) {
+            return true;
+        }
+        if (releasedType != type) {
+            return false;
+        }
+        clearReservation();
+        return true;
+    }
+
+    synchronized void clear(String port, long key) throws ConflictException {
+        checkRegistered(port, key);
+        keys.clear();
+        clearReservation();
+        generation++;
+    }
+
+    /**
+     * PREEMPT: removes the registrations with {@code victimKey} (never the
+     * preempting nexus's own) and, when they held the reservation, takes it
+     * with {@code newType}. False when {@code victimKey} 0 is not allowed
+     * here (INVALID FIELD IN PARAMETER LIST).
+     */
+    synchronized boolean preempt(String port, long key, long victimKey, int newType) throws ConflictException {
+        checkRegistered(port, key);
+        boolean takesReservation;
+        if (type != 0 && allRegistrants(type)) {
+            takesReservation = victimKey == 0;
+        } else if (type != 0) {
+            takesReservation = keys.get(holder) == victimKey;
+        } else {
+            takesReservation = false;
+        }
+        if (victimKey == 0 && !takesReservation) {
+            return false;
+        }
+        int removed = removeRegistrations(port, victimKey);
+        if (removed == 0 && !takesReservation) {
+            throw new ConflictException("no registration has key " + Long.toHexString(victimKey));
+        }
+        if (takesReservation) {
+            type = newType;
+            holder = port;
+        }
+        generation++;
+        return true;
+    }
+
+    /** Removes the registrations of other nexuses with {@code victimKey} (0: all others); returns how many. */
+    private int removeRegistrations(String keep, long victimKey) {
+        int removed = 0;
+        for (Iterator<Map.Entry<String, Long>> it = keys.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> entry = it.next();
+            if (!entry.getKey().equals(keep) && (victimKey == 0 || entry.getValue() == victimKey)) {
+                it.remove();
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private void checkRegistered(String port, long key) throws ConflictException {
+        Long current = keys.get(port);
+        if (current == null) {
+            throw new ConflictException("the initiator port is not registered");
+        }
+        if (current != key) {
+            throw new ConflictException("reservation key does not match the registered key");
+        }
+    }
+
+    private void clearReservation() {
+        type = 0;
+        holder = null;
+    }
+
+    // ---- PERSISTENT RESERVE IN ----
+
+    synchronized int generation() {
+        return generation;
+    }
+
+    synchronized List<Long> registeredKeys() {
+        return new ArrayList<>(keys.values());
+    }
+
+    /** The reservation's type, 0 when none. */
+    synchronized int reservationType() {
+        return type;
+    }
+
+    /** The key READ RESERVATION reports: the holder's, or 0 for all-registrants types. */
+    synchronized long reservationKey() {
+        return type == 0 || allRegistrants(type) ? 0 : keys.get(holder);
+    }
+
+    synchronized List<Registration> registrations() {
+        List<Registration> all = new ArrayList<>();
+        keys.forEach((port, key) -> all.add(new Registration(port, key, isHolder(port))));
+        return all;
+    }
+
+    // ---- RESERVE / RELEASE (6) and (10) ----
+
+    synchronized void legacyReserve(String port) throws ConflictException {
+        if (!keys.isEmpty()) {
+            throw new ConflictException("persistent reservations are in use");
+        }
+        if (legacyHolder != null && !legacyHolder.equals(port)) {
+            throw new ConflictException("reserved by " + legacyHolder);
+        }
+        legacyHolder = port;
+    }
+
+    /** RELEASE: only the holder's releases; anyone else's is a no-op (SPC-2, 7.21). */
+    synchronized void legacyRelease(String port) throws ConflictException {
+        if (!keys.isEmpty()) {
+            throw new ConflictException("persistent reservations are in use");
+        }
+        if (port.equals(legacyHolder)) {
+            legacyHolder = null;
+        }
+    }
+
+    /** The I_T nexus is gone (logout, dropped connection): its RESERVE ends; registrations persist. */
+    synchronized void nexusLost(String port) {
+        if (port.equals(legacyHolder)) {
+            legacyHolder = null;
+        }
+    }
+
+    /** LOGICAL UNIT RESET and target resets end a RESERVE (SPC-2); persistent reservations stay. */
+    synchronized void reset() {
+        legacyHolder = null;
+    }
+}
