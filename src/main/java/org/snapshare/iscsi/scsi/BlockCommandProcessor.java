@@ -35,7 +35,7 @@ public final class BlockCommandProcessor {
         try {
             return dispatch(initiatorPort, cdb);
         } catch (ScsiException e) {
-            return CommandPlan.finished(ScsiResult.checkCondition(e.sense));
+            return CommandPlan.finished(e.result());
         }
     }
 
@@ -109,6 +109,8 @@ public final class BlockCommandProcessor {
             case 0x34:
             case 0x90:
                 return CommandPlan.finished(verify.preFetch(cdb));
+            case 0xa3:
+                return CommandPlan.finished(ReportSupportedOperationCodes.execute(cdb));
             case 0x5e:
                 return CommandPlan.finished(persistentReserve.in(cdb));
             case 0x5f:

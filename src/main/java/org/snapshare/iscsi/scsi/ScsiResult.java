@@ -42,6 +42,11 @@ public final class ScsiResult {
         return new ScsiResult(CHECK_CONDITION, code.fixedFormat(), NO_DATA);
     }
 
+    /** CHECK CONDITION with sense bytes already built. */
+    static ScsiResult checkCondition(byte[] sense) {
+        return new ScsiResult(CHECK_CONDITION, sense, NO_DATA);
+    }
+
     public static ScsiResult checkCondition(SenseCode code, long information) {
         return new ScsiResult(CHECK_CONDITION, code.fixedFormat(information), NO_DATA);
     }

@@ -39,6 +39,14 @@ public enum SenseCode {
         return sense;
     }
 
+    /** Fixed-format sense whose sense-key specific bytes point at CDB byte {@code cdbByte} (SPC-4, 4.5.2.4.2). */
+    public byte[] withFieldPointer(int cdbByte) {
+        byte[] sense = fixedFormat();
+        sense[15] = (byte) 0xc0; // SKSV, C/D: the field is in the CDB
+        Cdb.put16(sense, 16, cdbByte);
+        return sense;
+    }
+
     /** Fixed-format sense with the INFORMATION field set (VALID bit), e.g. the offset of a miscompare. */
     public byte[] fixedFormat(long information) {
         byte[] sense = fixedFormat();
