@@ -21,4 +21,23 @@ public interface BlockDevice extends Closeable {
 
     /** Makes every completed write durable. */
     void flush() throws IOException;
+
+    /**
+     * Makes the range read as zeros and, where the device can, frees its
+     * storage (a hole). Like a write, it is durable only after {@link #flush()}.
+     * This default writes zeros.
+     */
+    default void deallocate(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(zeros.capacity(), length - done);
+            write(offset + done, zeros.clear().limit(n));
+            done += n;
+        }
+    }
+
+    /** The run of allocated bytes or of a hole that {@code offset} lies in, up to its end; this default knows no holes. */
+    default Extent extentAt(long offset) throws IOException {
+        return new Extent(true, size());
+    }
 }

@@ -16,11 +16,13 @@ public final class FileBlockDevice implements BlockDevice {
     private final Path path;
     private final FileChannel channel;
     private final long size;
+    private final SparseFile sparse; // null when native calls are unavailable
 
-    private FileBlockDevice(Path path, FileChannel channel, long size) {
+    private FileBlockDevice(Path path, FileChannel channel, long size) throws IOException {
         this.path = path;
         this.channel = channel;
         this.size = size;
+        this.sparse = SparseFile.open(path);
     }
 
     /** Opens an existing device read-write; its size is fixed from here on. */
@@ -77,12 +79,31 @@ public final class FileBlockDevice implements BlockDevice {
         channel.force(false);
     }
 
+    /** Punches a hole where the file system can, else writes zeros. */
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public void deallocate(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        if (sparse == null || !sparse.punchHole(offset, length)) {
+            BlockDevice.super.deallocate(offset, length);
+        }
     }
 
-    private void checkRange(long offset, int length) throws IOException {
+    @Override
+    public Extent extentAt(long offset) throws IOException {
+        checkRange(offset, 0);
+        return sparse == null ? BlockDevice.super.extentAt(offset) : sparse.extentAt(offset, size);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (FileChannel closing = channel) {
+            if (sparse != null) {
+                sparse.close();
+            }
+        }
+    }
+
+    private void checkRange(long offset, long length) throws IOException {
         if (offset < 0 || offset + length > size) {
             throw new IOException(path + ": access of " + length + " bytes at " + offset
                     + " is outside the device (" + size + " bytes)");
