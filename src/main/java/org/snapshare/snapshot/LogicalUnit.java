@@ -41,6 +41,35 @@ public interface LogicalUnit {
      */
     long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException;
 
+    /** True when the unit is thin provisioned: {@link #unmap} and {@link #writeZeros} may free storage. */
+    default boolean thinProvisioned() {
+        return false;
+    }
+
+    /**
+     * UNMAP: the initiator no longer needs the range. What can be freed is
+     * freed and reads zeros; what cannot keeps its data and stays mapped,
+     * which SBC allows. Only thin-provisioned units take it.
+     */
+    default void unmap(long offset, long length) throws IOException {
+        throw new UnsupportedOperationException("not thin provisioned");
+    }
+
+    /** Makes the range read zeros, freeing storage where the unit can (WRITE SAME with UNMAP). */
+    default void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(zeros.capacity(), length - done);
+            write(offset + done, zeros.clear().limit(n));
+            done += n;
+        }
+    }
+
+    /** Whether the bytes from {@code offset} are mapped, and where that run ends; this default maps all. */
+    default BlockStatus status(long offset) throws IOException {
+        return new BlockStatus(true, sizeBytes());
+    }
+
     /** The index of the first byte where {@code a} and {@code b} differ, or -1. */
     static long firstDifference(ByteBuffer a, ByteBuffer b) {
         long at = a.mismatch(b);

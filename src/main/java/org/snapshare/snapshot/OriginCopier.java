@@ -28,6 +28,11 @@ final class OriginCopier {
         return data.store.atomically(() -> copy(chunk));
     }
 
+    /** True when a live snapshot still reads this chunk from the origin. */
+    boolean shared(long chunk) throws IOException {
+        return !data.store.rangesLackingCopy(chunk).isEmpty();
+    }
+
     private boolean copy(long chunk) throws IOException {
         List<IdRange> ranges = data.store.rangesLackingCopy(chunk);
         if (ranges.isEmpty()) {

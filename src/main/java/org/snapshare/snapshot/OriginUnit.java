@@ -21,6 +21,26 @@ final class OriginUnit extends VolumeUnit {
     }
 
     @Override
+    public boolean thinProvisioned() {
+        return true;
+    }
+
+    @Override
+    public void unmap(long offset, long length) throws IOException {
+        io.unmapOrigin(offset, length);
+    }
+
+    @Override
+    public void writeZeros(long offset, long length) throws IOException {
+        io.zeroOrigin(offset, length);
+    }
+
+    @Override
+    public BlockStatus status(long offset) throws IOException {
+        return io.originStatus(offset, sizeBytes());
+    }
+
+    @Override
     public long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
         return io.compareAndWrite(0, offset, expected, replacement); // snapshot ids start at 1
     }

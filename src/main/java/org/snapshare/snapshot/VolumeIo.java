@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.snapshare.device.Extent;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -15,6 +16,9 @@ import org.snapshare.store.SnapshotState;
  * it exclusively) waits for in-flight origin writes and holds back new ones.
  */
 final class VolumeIo {
+
+    /** UNMAP holds the locks of at most this many chunks at a time, so I/O to them is never held up long. */
+    static final int UNMAP_BATCH_CHUNKS = 256;
 
     final ChunkData data;
     final ChunkLocks locks = new ChunkLocks(512);
@@ -65,7 +69,22 @@ final class VolumeIo {
     }
 
     void writeOrigin(long offset, ByteBuffer src) throws IOException {
-        List<ChunkPiece> pieces = pieces(offset, src);
+        changeOrigin(pieces(offset, src), () -> data.origin.write(offset, src));
+    }
+
+    /** WRITE SAME with UNMAP: copies for the snapshots as a write would, then deallocates. */
+    void zeroOrigin(long offset, long length) throws IOException {
+        changeOrigin(ChunkPiece.split(offset, Math.toIntExact(length), data.chunkSize),
+                () -> data.origin.deallocate(offset, length));
+    }
+
+    /** A change of the origin's bytes, made once the chunks' old data is safe in the store. */
+    @FunctionalInterface
+    private interface OriginChange {
+        void apply() throws IOException;
+    }
+
+    private void changeOrigin(List<ChunkPiece> pieces, OriginChange change) throws IOException {
         if (pieces.isEmpty()) {
             return;
         }
@@ -82,10 +101,61 @@ final class VolumeIo {
             if (storeChanged) {
                 data.store.commit(); // copies durable before the origin changes
             }
-            data.origin.write(offset, src);
+            change.apply();
         } finally {
             pointInTime.readLock().unlock();
         }
+    }
+
+    /**
+     * UNMAP on the origin, {@link #UNMAP_BATCH_CHUNKS} chunks at a time.
+     * Chunks a live snapshot still reads from the origin keep their data:
+     * copying them would spend store space on data the initiator threw away
+     * (fstrim after a snapshot would copy all free space). The rest are
+     * deallocated. During a rollback the origin is left alone.
+     */
+    void unmapOrigin(long offset, long length) throws IOException {
+        long end = offset + length;
+        for (long from = offset; from < end; ) {
+            long batchEnd = Math.min(end, (from / data.chunkSize + UNMAP_BATCH_CHUNKS) * data.chunkSize);
+            unmapBatch(from, batchEnd);
+            from = batchEnd;
+        }
+    }
+
+    private void unmapBatch(long from, long to) throws IOException {
+        List<ChunkPiece> pieces = ChunkPiece.split(from, Math.toIntExact(to - from), data.chunkSize);
+        pointInTime.readLock().lock();
+        try (ChunkLocks.Held held = lock(pieces, true)) {
+            if (rollback != null) {
+                return;
+            }
+            long runStart = -1;
+            for (ChunkPiece piece : pieces) {
+                long pieceStart = from + piece.bufferOffset();
+                boolean keep = copier.shared(piece.chunk());
+                if (keep && runStart >= 0) {
+                    data.origin.deallocate(runStart, pieceStart - runStart);
+                    runStart = -1;
+                } else if (!keep && runStart < 0) {
+                    runStart = pieceStart;
+                }
+            }
+            if (runStart >= 0) {
+                data.origin.deallocate(runStart, to - runStart);
+            }
+        } finally {
+            pointInTime.readLock().unlock();
+        }
+    }
+
+    /** Mapped or deallocated, from the origin device's holes; all mapped while a rollback runs. */
+    BlockStatus originStatus(long offset, long sizeBytes) throws IOException {
+        if (rollback != null) {
+            return new BlockStatus(true, sizeBytes);
+        }
+        Extent extent = data.origin.extentAt(offset);
+        return new BlockStatus(extent.allocated(), Math.min(extent.end(), sizeBytes));
     }
 
     /** Compare and write under the range's exclusive chunk locks (the read and write below re-enter them). */

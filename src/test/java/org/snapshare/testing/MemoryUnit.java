@@ -10,16 +10,42 @@ public final class MemoryUnit implements LogicalUnit {
     private final byte[] bytes;
     private final long uniqueId;
     private final boolean readOnly;
+    private final boolean thin;
     public final AtomicInteger flushes = new AtomicInteger();
 
-    public MemoryUnit(int size, long uniqueId, boolean readOnly) {
+    private MemoryUnit(int size, long uniqueId, boolean readOnly, boolean thin) {
         this.bytes = new byte[size];
         this.uniqueId = uniqueId;
         this.readOnly = readOnly;
+        this.thin = thin;
+    }
+
+    public MemoryUnit(int size, long uniqueId, boolean readOnly) {
+        this(size, uniqueId, readOnly, false);
     }
 
     public MemoryUnit(int size) {
         this(size, 0x1234_5678_9abc_def0L, false);
+    }
+
+    /** A thin-provisioned unit: UNMAP zeroes (it has no storage to free). */
+    public static MemoryUnit thin(int size) {
+        return new MemoryUnit(size, 0x0fed_cba9_8765_4321L, false, true);
+    }
+
+    @Override
+    public boolean thinProvisioned() {
+        return thin;
+    }
+
+    @Override
+    public void unmap(long offset, long length) {
+        if (!thin) {
+            throw new UnsupportedOperationException("not thin provisioned");
+        }
+        synchronized (this) {
+            java.util.Arrays.fill(bytes, (int) offset, (int) (offset + length), (byte) 0);
+        }
     }
 
     @Override

@@ -13,6 +13,8 @@ public final class BlockCommandProcessor {
     private final InquiryCommand inquiry;
     private final ModeSenseCommand modeSense;
     private final VerifyCommands verify;
+    private final ProvisioningCommands provisioning;
+    private final ReportSupportedOperationCodes reportOperationCodes;
     private final Reservations reservations = new Reservations();
     private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations);
 
@@ -22,6 +24,8 @@ public final class BlockCommandProcessor {
         this.inquiry = new InquiryCommand(device);
         this.modeSense = new ModeSenseCommand(device);
         this.verify = new VerifyCommands(unit, device);
+        this.provisioning = new ProvisioningCommands(unit, device);
+        this.reportOperationCodes = new ReportSupportedOperationCodes(SupportedCommands.forUnit(device.thin));
     }
 
     /**
@@ -77,7 +81,7 @@ public final class BlockCommandProcessor {
             case 0x25:
                 return CommandPlan.finished(CapacityCommands.readCapacity10(device));
             case 0x9e:
-                return CommandPlan.finished(CapacityCommands.serviceActionIn16(device, cdb));
+                return CommandPlan.finished(CapacityCommands.serviceActionIn16(device, provisioning, cdb));
             case 0xa0:
                 return CommandPlan.finished(ReportLuns.execute(cdb));
             case 0x08:
@@ -109,8 +113,14 @@ public final class BlockCommandProcessor {
             case 0x34:
             case 0x90:
                 return CommandPlan.finished(verify.preFetch(cdb));
+            case 0x42:
+                if (!device.thin) {
+                    throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
+                            "UNMAP: this logical unit is fully provisioned");
+                }
+                return provisioning.unmap(cdb);
             case 0xa3:
-                return CommandPlan.finished(ReportSupportedOperationCodes.execute(cdb));
+                return CommandPlan.finished(reportOperationCodes.execute(cdb));
             case 0x5e:
                 return CommandPlan.finished(persistentReserve.in(cdb));
             case 0x5f:

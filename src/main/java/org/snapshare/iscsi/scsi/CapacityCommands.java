@@ -17,15 +17,22 @@ final class CapacityCommands {
         return ScsiResult.good(data, data.length);
     }
 
-    static ScsiResult serviceActionIn16(DeviceInfo device, byte[] cdb) throws ScsiException {
+    /** SERVICE ACTION IN (16): READ CAPACITY (16) here, GET LBA STATUS in {@link ProvisioningCommands}. */
+    static ScsiResult serviceActionIn16(DeviceInfo device, ProvisioningCommands provisioning, byte[] cdb)
+            throws ScsiException {
         int serviceAction = Cdb.u8(cdb, 1) & 0x1f;
+        if (serviceAction == ProvisioningCommands.GET_LBA_STATUS) {
+            return provisioning.getLbaStatus(cdb);
+        }
         if (serviceAction != READ_CAPACITY_16) {
-            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB,
-                    "SERVICE ACTION IN(16) action 0x" + Integer.toHexString(serviceAction));
+            throw ScsiException.invalidField(1, "SERVICE ACTION IN(16) action 0x" + Integer.toHexString(serviceAction));
         }
         byte[] data = new byte[32];
         Cdb.put64(data, 0, device.blockCount - 1);
         Cdb.put32(data, 8, device.blockSize);
+        if (device.thin) {
+            data[14] = (byte) 0xc0; // LBPME, LBPRZ
+        }
         return ScsiResult.good(data, (int) Math.min(Cdb.u32(cdb, 10), Integer.MAX_VALUE));
     }
 }

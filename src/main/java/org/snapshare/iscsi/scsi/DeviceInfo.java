@@ -10,8 +10,12 @@ final class DeviceInfo {
     static final String PRODUCT = "snapshare";
     /** Largest transfer one command may ask for, in blocks (4 MiB). */
     static final int MAX_TRANSFER_BLOCKS = 8192;
-    /** Largest WRITE SAME, in blocks (32 MiB); 0 blocks ("to the end") is refused (WSNZ). */
-    static final int MAX_WRITE_SAME_BLOCKS = 65536;
+    /**
+     * Largest WRITE SAME, in blocks: the transfer limit, since initiators
+     * (libiscsi's tests among them) check a WRITE SAME by reading its range in
+     * one command. 0 blocks ("to the end") is refused (WSNZ).
+     */
+    static final int MAX_WRITE_SAME_BLOCKS = MAX_TRANSFER_BLOCKS;
     /** Largest COMPARE AND WRITE, in blocks (VPD 0xB0 byte 5 holds at most 255). */
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
@@ -19,11 +23,14 @@ final class DeviceInfo {
     final int blockSize = LogicalUnit.BLOCK_SIZE;
     final long uniqueId;
     final boolean readOnly;
+    /** Thin provisioned with LBPRZ: UNMAP offered, deallocated blocks read zeros. */
+    final boolean thin;
 
     DeviceInfo(LogicalUnit unit) {
         this.blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
         this.uniqueId = unit.uniqueId();
         this.readOnly = unit.readOnly();
+        this.thin = unit.thinProvisioned() && !unit.readOnly();
     }
 
     /** LBA OUT OF RANGE past the end (64-bit LBAs compared unsigned); INVALID FIELD IN CDB above {@code limit}. */

@@ -66,7 +66,7 @@ final class InquiryCommand {
             case 0xb1:
                 return blockDeviceCharacteristics();
             case 0xb2:
-                return page(0xb2, new byte[4]); // no thin provisioning yet
+                return logicalBlockProvisioning();
             default:
                 throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "VPD page 0x" + Integer.toHexString(page));
         }
@@ -100,15 +100,31 @@ final class InquiryCommand {
         out.writeBytes(value);
     }
 
-    private static byte[] blockLimits() {
+    private byte[] blockLimits() {
         byte[] body = new byte[0x3c];
         Cdb.put16(body, 2, 1); // optimal transfer length granularity: 1 block
         Cdb.put32(body, 4, DeviceInfo.MAX_TRANSFER_BLOCKS);
         Cdb.put32(body, 8, DeviceInfo.MAX_TRANSFER_BLOCKS);
         body[0] = 0x01; // WSNZ: WRITE SAME of 0 blocks is refused
         body[1] = (byte) DeviceInfo.MAX_COMPARE_AND_WRITE_BLOCKS;
+        if (device.thin) { // body offsets are page offsets less the 4-byte header
+            Cdb.put32(body, 16, ProvisioningCommands.MAX_UNMAP_BLOCKS);
+            Cdb.put32(body, 20, ProvisioningCommands.MAX_UNMAP_DESCRIPTORS);
+            Cdb.put32(body, 24, ProvisioningCommands.OPTIMAL_UNMAP_GRANULARITY);
+            body[28] = (byte) 0x80; // UGAVALID: granularity alignment 0
+        }
         Cdb.put64(body, 32, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
         return page(0xb0, body);
+    }
+
+    /** Page 0xB2: origins are thin (UNMAP, WRITE SAME with UNMAP, LBPRZ); snapshots fully provisioned. */
+    private byte[] logicalBlockProvisioning() {
+        byte[] body = new byte[4];
+        if (device.thin) {
+            body[1] = (byte) (0x80 | 0x40 | 0x20 | 0x04); // LBPU, LBPWS, LBPWS10, LBPRZ
+            body[2] = 0x02; // provisioning type: thin
+        }
+        return page(0xb2, body);
     }
 
     private static byte[] blockDeviceCharacteristics() {

@@ -15,11 +15,14 @@ final class ReportSupportedOperationCodes {
     private static final int SUPPORTED = 0x03;   // supported as the standard says
     private static final int NOT_SUPPORTED = 0x01;
 
-    private ReportSupportedOperationCodes() {
+    private final SupportedCommands commands;
+
+    ReportSupportedOperationCodes(SupportedCommands commands) {
+        this.commands = commands;
     }
 
     /** MAINTENANCE IN (0xa3): only this service action is offered. */
-    static ScsiResult execute(byte[] cdb) throws ScsiException {
+    ScsiResult execute(byte[] cdb) throws ScsiException {
         int serviceAction = Cdb.u8(cdb, 1) & 0x1f;
         if (serviceAction != SERVICE_ACTION) {
             throw ScsiException.invalidField(1, "MAINTENANCE IN service action " + serviceAction);
@@ -45,9 +48,9 @@ final class ReportSupportedOperationCodes {
         return ScsiResult.good(data, allocationLength);
     }
 
-    private static byte[] all(boolean timeouts) {
+    private byte[] all(boolean timeouts) {
         ByteArrayOutputStream list = new ByteArrayOutputStream();
-        for (SupportedCommands.Command command : SupportedCommands.ALL) {
+        for (SupportedCommands.Command command : commands.offered()) {
             byte[] descriptor = new byte[8];
             descriptor[0] = (byte) command.opcode;
             Cdb.put16(descriptor, 2, Math.max(command.serviceAction, 0));
@@ -64,13 +67,13 @@ final class ReportSupportedOperationCodes {
         return data;
     }
 
-    private static byte[] one(int options, int opcode, int serviceAction, boolean timeouts) throws ScsiException {
-        boolean hasActions = SupportedCommands.hasServiceActions(opcode);
+    private byte[] one(int options, int opcode, int serviceAction, boolean timeouts) throws ScsiException {
+        boolean hasActions = commands.hasServiceActions(opcode);
         if (options == ONE_OPCODE && hasActions) {
             throw ScsiException.invalidField(3, "opcode 0x" + Integer.toHexString(opcode)
                     + " has service actions: ask with reporting options 2");
         }
-        SupportedCommands.Command command = SupportedCommands.find(opcode, serviceAction);
+        SupportedCommands.Command command = commands.find(opcode, serviceAction);
         if (options == ONE_SERVICE_ACTION && command != null && !hasActions) {
             throw ScsiException.invalidField(3, "opcode 0x" + Integer.toHexString(opcode)
                     + " has no service actions: ask with reporting options 1");

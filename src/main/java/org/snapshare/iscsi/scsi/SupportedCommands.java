@@ -29,6 +29,8 @@ final class SupportedCommands {
         }
     }
 
+    private static final int UNMAP = 0x42;
+
     static final List<Command> ALL;
 
     static {
@@ -50,6 +52,7 @@ final class SupportedCommands {
         add(all, "34 02 ff ff ff ff 00 ff ff 00");                      // PRE-FETCH (10)
         add(all, "35 02 ff ff ff ff 00 ff ff 00");                      // SYNCHRONIZE CACHE (10)
         add(all, "41 f8 ff ff ff ff 00 ff ff 00");                      // WRITE SAME (10)
+        add(all, "42 00 00 00 00 00 00 ff ff 00");                      // UNMAP (thin units only)
         add(all, "56 12 00 00 00 00 00 00 00 00");                      // RESERVE (10)
         add(all, "57 00 00 00 00 00 00 00 00 00");                      // RELEASE (10)
         add(all, "5a 18 ff ff 00 00 00 ff ff 00");                      // MODE SENSE (10)
@@ -68,6 +71,7 @@ final class SupportedCommands {
         add(all, "91 02 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // SYNCHRONIZE CACHE (16)
         add(all, "93 f9 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // WRITE SAME (16)
         addAction(all, 0x10, "9e 1f 00 00 00 00 00 00 00 00 ff ff ff ff 00 00"); // READ CAPACITY (16)
+        addAction(all, 0x12, "9e 1f ff ff ff ff ff ff ff ff ff ff ff ff 00 00"); // GET LBA STATUS
         add(all, "a0 00 ff 00 00 00 ff ff ff ff 00 00");                // REPORT LUNS
         addAction(all, 0x0c, "a3 1f 87 ff ff ff ff ff ff ff 00 00");    // REPORT SUPPORTED OPERATION CODES
         add(all, "a8 f8 ff ff ff ff ff ff ff ff 00 00");                // READ (12)
@@ -77,7 +81,19 @@ final class SupportedCommands {
         ALL = Collections.unmodifiableList(all);
     }
 
-    private SupportedCommands() {
+    private final List<Command> offered;
+
+    private SupportedCommands(List<Command> offered) {
+        this.offered = offered;
+    }
+
+    /** The commands a unit offers: UNMAP only where it is thin provisioned. */
+    static SupportedCommands forUnit(boolean thin) {
+        return new SupportedCommands(thin ? ALL : ALL.stream().filter(command -> command.opcode != UNMAP).toList());
+    }
+
+    List<Command> offered() {
+        return offered;
     }
 
     private static void add(List<Command> all, String usage) {
@@ -94,8 +110,8 @@ final class SupportedCommands {
     }
 
     /** The command with {@code opcode} (and {@code serviceAction}, for opcodes that have them), or null. */
-    static Command find(int opcode, int serviceAction) {
-        for (Command command : ALL) {
+    Command find(int opcode, int serviceAction) {
+        for (Command command : offered) {
             if (command.opcode == opcode && (!command.hasServiceAction() || command.serviceAction == serviceAction)) {
                 return command;
             }
@@ -104,7 +120,7 @@ final class SupportedCommands {
     }
 
     /** True when {@code opcode} is one of ours and takes service actions. */
-    static boolean hasServiceActions(int opcode) {
-        return ALL.stream().anyMatch(command -> command.opcode == opcode && command.hasServiceAction());
+    boolean hasServiceActions(int opcode) {
+        return offered.stream().anyMatch(command -> command.opcode == opcode && command.hasServiceAction());
     }
 }

@@ -2,6 +2,7 @@ package org.snapshare.iscsi.scsi;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.snapshot.LogicalUnit;
@@ -121,14 +122,21 @@ final class VerifyCommands {
         }
     }
 
-    /** WRITE SAME (10/16): one block of data-out (none with NDOB: zeros) written over the range. */
+    /**
+     * WRITE SAME (10/16): one block of data-out (none with NDOB: zeros)
+     * written over the range. With UNMAP on a thin unit, zeros are written by
+     * deallocating; any other pattern is written as it is.
+     */
     CommandPlan writeSame(byte[] cdb) throws ScsiException {
         BlockRange range = BlockRange.ofSized(cdb);
         noProtection(cdb);
         int flags = Cdb.u8(cdb, 1);
-        if ((flags & 0x18) != 0) {
-            throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB,
-                    "UNMAP and ANCHOR need logical block provisioning, which this unit does not offer");
+        if ((flags & 0x10) != 0) {
+            throw ScsiException.invalidField(1, "ANCHOR: anchored blocks are not offered");
+        }
+        boolean unmap = (flags & 0x08) != 0;
+        if (unmap && !device.thin) {
+            throw ScsiException.invalidField(1, "UNMAP on a fully provisioned logical unit");
         }
         if (range.blocks == 0) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "WRITE SAME of 0 blocks (WSNZ is set)");
@@ -141,17 +149,25 @@ final class VerifyCommands {
             if (!noDataOut) {
                 dataOut.duplicate().get(block);
             }
-            int perWrite = (int) Math.min(range.blocks, 2048);
-            ByteBuffer pattern = ByteBuffer.allocate(perWrite * device.blockSize);
-            for (int i = 0; i < perWrite; i++) {
-                pattern.put(block);
-            }
-            for (long done = 0; done < range.blocks; done += perWrite) {
-                int blocks = (int) Math.min(perWrite, range.blocks - done);
-                unit.write((range.lba + done) * device.blockSize, pattern.clear().limit(blocks * device.blockSize));
+            if (unmap && Arrays.equals(block, new byte[device.blockSize])) {
+                unit.writeZeros(range.lba * device.blockSize, range.blocks * device.blockSize);
+            } else {
+                writeRepeated(range, block);
             }
             return ScsiResult.good();
         });
+    }
+
+    private void writeRepeated(BlockRange range, byte[] block) throws IOException {
+        int perWrite = (int) Math.min(range.blocks, 2048);
+        ByteBuffer pattern = ByteBuffer.allocate(perWrite * device.blockSize);
+        for (int i = 0; i < perWrite; i++) {
+            pattern.put(block);
+        }
+        for (long done = 0; done < range.blocks; done += perWrite) {
+            int blocks = (int) Math.min(perWrite, range.blocks - done);
+            unit.write((range.lba + done) * device.blockSize, pattern.clear().limit(blocks * device.blockSize));
+        }
     }
 
     /** COMPARE AND WRITE: data-out is the blocks to compare, then the blocks to write; atomic per the unit. */

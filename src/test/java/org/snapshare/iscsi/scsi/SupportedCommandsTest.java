@@ -23,12 +23,17 @@ class SupportedCommandsTest {
 
     @Test
     void everyOpcodeTheDispatcherKnowsIsReportedAndNoOther() {
+        assertDispatcherMatchesReport(processor, SupportedCommands.forUnit(false));
+        assertDispatcherMatchesReport(new BlockCommandProcessor(MemoryUnit.thin(64 * 512)), SupportedCommands.forUnit(true));
+    }
+
+    private static void assertDispatcherMatchesReport(BlockCommandProcessor processor, SupportedCommands supported) {
         for (int opcode = 0; opcode < 256; opcode++) {
             byte[] cdb = cdb(opcode);
             int op = opcode;
-            boolean reported = SupportedCommands.ALL.stream().anyMatch(c -> c.opcode == op);
-            if (SupportedCommands.hasServiceActions(opcode)) {
-                cdb[1] = (byte) SupportedCommands.ALL.stream().filter(c -> c.opcode == op).findFirst()
+            boolean reported = supported.offered().stream().anyMatch(c -> c.opcode == op);
+            if (supported.hasServiceActions(opcode)) {
+                cdb[1] = (byte) supported.offered().stream().filter(c -> c.opcode == op).findFirst()
                         .orElseThrow().serviceAction;
             }
             ScsiResult result = processor.plan(PORT, cdb).complete(java.nio.ByteBuffer.allocate(4096));
@@ -44,11 +49,12 @@ class SupportedCommandsTest {
     @Test
     void allCommandsCarryUsageLengthsAndTimeoutDescriptors() {
         byte[] all = data(report(0, 0, 0));
-        int descriptors = SupportedCommands.ALL.size();
+        SupportedCommands supported = SupportedCommands.forUnit(false);
+        int descriptors = supported.offered().size();
         assertEquals(descriptors * 20, Cdb.u32(all, 0));
         for (int i = 0; i < descriptors; i++) {
             int at = 4 + 20 * i;
-            SupportedCommands.Command command = SupportedCommands.find(all[at] & 0xff, Cdb.u16(all, at + 2));
+            SupportedCommands.Command command = supported.find(all[at] & 0xff, Cdb.u16(all, at + 2));
             assertNotNull(command);
             assertEquals(command.usage.length, Cdb.u16(all, at + 6));
             assertEquals(0x0a, Cdb.u16(all, at + 8), "timeouts descriptor length");
