@@ -85,7 +85,7 @@ class SnapshotIT {
                 "read -P 0xb2 2003k 45k", "read -P 0xa1 2M 2M");
     }
 
-    private static void awaitGone(ServerProcess server, String snapshot) throws Exception {
+    static void awaitGone(ServerProcess server, String snapshot) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             ExternalTools.Result list = server.cli("snapshot", "list", "vol0").assertSuccess("list");

@@ -124,6 +124,11 @@ class SnapshotCoreModelTest {
                     random.nextBytes(data);
                     write(volume.lun(lun), offset, data);
                     model.write(lun, offset, data);
+                } else if (dice < 57) {
+                    volume.core.origin().writeZeros(offset, length);
+                    model.write(null, offset, new byte[length]);
+                } else if (dice < 60) {
+                    unmapOrigin(volume, model, offset, length, names.isEmpty() && rolling == null);
                 } else {
                     assertArrayEquals(model.read(lun, offset, length), read(volume.lun(lun), offset, length),
                             "op " + op + ": " + (lun == null ? "origin" : "snapshot " + lun) + " at " + offset
@@ -143,6 +148,26 @@ class SnapshotCoreModelTest {
         volume.core.close();
         CheckReport report = volume.check();
         assertTrue(report.clean(), "check: " + report.problems());
+    }
+
+    /**
+     * UNMAP on the origin: each chunk's piece reads zeros or keeps its data
+     * (a live snapshot may still share it), and always zeros when no snapshot
+     * is live. Snapshots never change. The model learns the outcome.
+     */
+    private static void unmapOrigin(TestVolume volume, VolumeModel model, long offset, int length,
+            boolean noSnapshotLive) throws IOException {
+        byte[] before = model.read(null, offset, length);
+        volume.core.origin().unmap(offset, length);
+        byte[] after = read(volume.core.origin(), offset, length);
+        for (ChunkPiece piece : ChunkPiece.split(offset, length, CHUNK)) {
+            byte[] now = java.util.Arrays.copyOfRange(after, piece.bufferOffset(), piece.bufferOffset() + piece.length());
+            byte[] old = java.util.Arrays.copyOfRange(before, piece.bufferOffset(), piece.bufferOffset() + piece.length());
+            boolean zeroed = java.util.Arrays.equals(now, new byte[piece.length()]);
+            assertTrue(zeroed || (!noSnapshotLive && java.util.Arrays.equals(now, old)),
+                    "unmapped chunk " + piece.chunk() + " neither zeroed nor kept");
+        }
+        model.write(null, offset, after);
     }
 
     private static String rollingSnapshot(SnapshotCore core) throws IOException {

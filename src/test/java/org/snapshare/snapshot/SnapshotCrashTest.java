@@ -109,11 +109,18 @@ class SnapshotCrashTest {
                 int blocks = 1 + random.nextInt(24);
                 int first = random.nextInt(BLOCKS - blocks + 1);
                 byte[] data = new byte[blocks * BLOCK];
-                random.nextBytes(data);
+                boolean zeros = lun == null && random.nextInt(4) == 0; // WRITE SAME with UNMAP: copy, deallocate
+                if (!zeros) {
+                    random.nextBytes(data);
+                }
                 for (int b = 0; b < blocks; b++) {
                     allowed.get(lun).get(first + b).add(block(data, b * BLOCK));
                 }
-                unit(core, lun).write((long) first * BLOCK, ByteBuffer.wrap(data));
+                if (zeros) {
+                    core.origin().writeZeros((long) first * BLOCK, data.length);
+                } else {
+                    unit(core, lun).write((long) first * BLOCK, ByteBuffer.wrap(data));
+                }
                 model.write(lun, (long) first * BLOCK, data);
             }
         }
