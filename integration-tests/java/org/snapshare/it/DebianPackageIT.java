@@ -24,7 +24,7 @@ class DebianPackageIT {
 
     @BeforeAll
     static void packageBuilt() throws Exception {
-        ExternalTools.require("dpkg", "apt-get", "lintian", "iscsi-ls");
+        ExternalTools.require("dpkg", "apt-get", "lintian", "iscsi-ls", "qemu-io");
         assertEquals("0", ExternalTools.run(10, "id", "-u").output.trim(),
                 "installing the package needs root; run the README's test command as root");
         Path target = Path.of(ServerProcess.jar()).getParent();
@@ -61,6 +61,13 @@ class DebianPackageIT {
                 ExternalTools.Result status = ExternalTools.run(30, "snapshare", "status", "--data-dir",
                         server.dataDir.toString()).assertSuccess("installed snapshare status");
                 assertTrue(status.output.contains("volumes:     1"), status.output);
+                // The packaged JNA punches holes: a discard frees what a write allocated.
+                Path origin = server.dataDir.resolve("volumes/vol0/origin.img");
+                SnapshotIT.io(server.url("vol0"), "write -P 0x5a 0 4M", "flush");
+                long written = ThinProvisioningIT.allocatedBytes(origin);
+                SnapshotIT.io(server.url("vol0"), "discard 0 4M", "flush");
+                assertTrue(ThinProvisioningIT.allocatedBytes(origin) <= written - (4 << 20),
+                        "installed server punches holes on discard");
             }
         } finally {
             ExternalTools.run(300, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "purge", "-y", "-q",

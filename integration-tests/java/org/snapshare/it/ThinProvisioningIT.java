@@ -26,7 +26,7 @@ class ThinProvisioningIT {
         ExternalTools.require("qemu-io", "qemu-img", "stat");
     }
 
-    private static long allocatedBytes(Path file) throws Exception {
+    static long allocatedBytes(Path file) throws Exception {
         ExternalTools.Result stat = ExternalTools.run(10, "stat", "--format=%b", file.toString()).assertSuccess("stat");
         return Long.parseLong(stat.output.trim()) * 512;
     }
