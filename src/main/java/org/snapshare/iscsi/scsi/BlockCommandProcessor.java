@@ -12,6 +12,7 @@ public final class BlockCommandProcessor {
     private final ReadWriteCommands readWrite;
     private final InquiryCommand inquiry;
     private final ModeSenseCommand modeSense;
+    private final ModeSelectCommand modeSelect;
     private final VerifyCommands verify;
     private final ProvisioningCommands provisioning;
     private final ReportSupportedOperationCodes reportOperationCodes;
@@ -22,7 +23,9 @@ public final class BlockCommandProcessor {
         this.device = new DeviceInfo(unit);
         this.readWrite = new ReadWriteCommands(unit, device);
         this.inquiry = new InquiryCommand(device);
-        this.modeSense = new ModeSenseCommand(device);
+        ModePages modePages = new ModePages(device);
+        this.modeSense = new ModeSenseCommand(device, modePages);
+        this.modeSelect = new ModeSelectCommand(device, modePages);
         this.verify = new VerifyCommands(unit, device);
         this.provisioning = new ProvisioningCommands(unit, device);
         this.reportOperationCodes = new ReportSupportedOperationCodes(SupportedCommands.forUnit(device.thin));
@@ -78,6 +81,9 @@ public final class BlockCommandProcessor {
             case 0x1a:
             case 0x5a:
                 return CommandPlan.finished(modeSense.execute(cdb));
+            case 0x15:
+            case 0x55:
+                return modeSelect.execute(cdb);
             case 0x25:
                 return CommandPlan.finished(CapacityCommands.readCapacity10(device));
             case 0x9e:

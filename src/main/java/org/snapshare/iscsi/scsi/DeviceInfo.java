@@ -25,6 +25,8 @@ final class DeviceInfo {
     final boolean readOnly;
     /** Thin provisioned with LBPRZ: UNMAP offered, deallocated blocks read zeros. */
     final boolean thin;
+    /** WCE of the caching mode page; off, every write is flushed before it completes. Not saved. */
+    private volatile boolean writeCache = true;
 
     DeviceInfo(LogicalUnit unit) {
         this.blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
@@ -49,6 +51,19 @@ final class DeviceInfo {
         if (readOnly) {
             throw new ScsiException(SenseCode.WRITE_PROTECTED, "read-only logical unit");
         }
+    }
+
+    boolean writeCacheEnabled() {
+        return writeCache;
+    }
+
+    void writeCacheEnabled(boolean enabled) {
+        writeCache = enabled;
+    }
+
+    /** Whether a change must reach the medium before it completes: FUA asked, or write cache off. */
+    boolean mustFlush(boolean forceUnitAccess) {
+        return forceUnitAccess || !writeCache;
     }
 
     /** The unit serial number: 16 hex digits of the unique id. */

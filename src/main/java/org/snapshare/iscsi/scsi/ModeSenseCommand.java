@@ -1,26 +1,23 @@
 package org.snapshare.iscsi.scsi;
 
-import java.io.ByteArrayOutputStream;
-
 /**
- * MODE SENSE (6) and (10) (SPC-4, 6.11 and 6.12) with the caching, control
- * and informational exceptions pages. The caching page reports the write
- * cache enabled (WCE=1): writes reach the OS page cache and are durable only
- * after SYNCHRONIZE CACHE or FUA, which is what the initiator must be told.
+ * MODE SENSE (6) and (10) (SPC-4, 6.11 and 6.12) of {@link ModePages}. The
+ * caching page reports the write cache enabled (WCE=1) by default: writes
+ * reach the OS page cache and are durable only after SYNCHRONIZE CACHE or
+ * FUA, which is what the initiator must be told. MODE SELECT may turn it off.
  */
 final class ModeSenseCommand {
 
-    private static final int CACHING = 0x08;
-    private static final int CONTROL = 0x0a;
-    private static final int INFORMATIONAL_EXCEPTIONS = 0x1c;
-    private static final int ALL_PAGES = 0x3f;
+    private static final int ALL_PAGES = ModePages.ALL_PAGES;
     private static final int PC_CHANGEABLE = 1;
     private static final int PC_SAVED = 3;
 
     private final DeviceInfo device;
+    private final ModePages modePages;
 
-    ModeSenseCommand(DeviceInfo device) {
+    ModeSenseCommand(DeviceInfo device, ModePages modePages) {
         this.device = device;
+        this.modePages = modePages;
     }
 
     ScsiResult execute(byte[] cdb) throws ScsiException {
@@ -43,31 +40,11 @@ final class ModeSenseCommand {
     }
 
     private byte[] pages(int pageCode, boolean changeableMask) throws ScsiException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (pageCode == CACHING || pageCode == ALL_PAGES) {
-            byte[] page = new byte[20];
-            page[0] = CACHING;
-            page[1] = 18;
-            page[2] = (byte) (changeableMask ? 0 : 0x04); // WCE
-            out.writeBytes(page);
-        }
-        if (pageCode == CONTROL || pageCode == ALL_PAGES) {
-            byte[] page = new byte[12];
-            page[0] = CONTROL;
-            page[1] = 10;
-            page[3] = (byte) (changeableMask ? 0 : 0x10); // unrestricted reordering allowed
-            out.writeBytes(page);
-        }
-        if (pageCode == INFORMATIONAL_EXCEPTIONS || pageCode == ALL_PAGES) {
-            byte[] page = new byte[12];
-            page[0] = INFORMATIONAL_EXCEPTIONS;
-            page[1] = 10;
-            out.writeBytes(page);
-        }
-        if (out.size() == 0) {
+        byte[] pages = modePages.pages(pageCode, changeableMask);
+        if (pages == null) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "mode page 0x" + Integer.toHexString(pageCode));
         }
-        return out.toByteArray();
+        return pages;
     }
 
     private byte[] blockDescriptor() {

@@ -95,6 +95,9 @@ final class ProvisioningCommands {
             for (BlockRange range : ranges) {
                 unit.unmap(range.lba * device.blockSize, range.blocks * device.blockSize);
             }
+            if (device.mustFlush(false)) {
+                unit.flush();
+            }
             return ScsiResult.good();
         } catch (IOException e) {
             LOG.error("UNMAP failed on the medium", e);

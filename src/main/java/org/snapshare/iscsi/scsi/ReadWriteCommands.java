@@ -71,7 +71,7 @@ final class ReadWriteCommands {
         public ScsiResult complete(ByteBuffer dataOut) {
             try {
                 unit.write(lba * device.blockSize, dataOut);
-                if (forceUnitAccess) {
+                if (device.mustFlush(forceUnitAccess)) {
                     unit.flush();
                 }
                 return ScsiResult.good();

@@ -40,6 +40,7 @@ final class SupportedCommands {
         add(all, "08 1f ff ff ff 00");                                  // READ (6)
         add(all, "0a 1f ff ff ff 00");                                  // WRITE (6)
         add(all, "12 03 ff ff ff 00");                                  // INQUIRY
+        add(all, "15 11 00 00 ff 00");                                  // MODE SELECT (6)
         add(all, "16 01 00 00 00 00");                                  // RESERVE (6)
         add(all, "17 00 00 00 00 00");                                  // RELEASE (6)
         add(all, "1a 08 ff ff ff 00");                                  // MODE SENSE (6)
@@ -53,6 +54,7 @@ final class SupportedCommands {
         add(all, "35 02 ff ff ff ff 00 ff ff 00");                      // SYNCHRONIZE CACHE (10)
         add(all, "41 f8 ff ff ff ff 00 ff ff 00");                      // WRITE SAME (10)
         add(all, "42 00 00 00 00 00 00 ff ff 00");                      // UNMAP (thin units only)
+        add(all, "55 11 00 00 00 00 00 ff ff 00");                      // MODE SELECT (10)
         add(all, "56 12 00 00 00 00 00 00 00 00");                      // RESERVE (10)
         add(all, "57 00 00 00 00 00 00 00 00 00");                      // RELEASE (10)
         add(all, "5a 18 ff ff 00 00 00 ff ff 00");                      // MODE SENSE (10)

@@ -154,6 +154,9 @@ final class VerifyCommands {
             } else {
                 writeRepeated(range, block);
             }
+            if (device.mustFlush(false)) {
+                unit.flush();
+            }
             return ScsiResult.good();
         });
     }
@@ -189,7 +192,7 @@ final class VerifyCommands {
             if (differs >= 0) {
                 return ScsiResult.checkCondition(SenseCode.MISCOMPARE_DURING_VERIFY, differs);
             }
-            if (forceUnitAccess) {
+            if (device.mustFlush(forceUnitAccess)) {
                 unit.flush();
             }
             return ScsiResult.good();
