@@ -2,6 +2,7 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.UnaryOperator;
 
 /**
  * What the iSCSI layer serves as one LUN: an origin or a snapshot. This is the
@@ -34,12 +35,26 @@ public interface LogicalUnit {
     void flush() throws IOException;
 
     /**
+     * Atomically reads {@code length} bytes at {@code offset}, hands them to
+     * {@code update} and writes what it returns there (same length; nothing
+     * when it returns null). No other read or write of the range comes in
+     * between (COMPARE AND WRITE, ORWRITE).
+     */
+    void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) throws IOException;
+
+    /**
      * Atomically: if the bytes at {@code offset} equal {@code expected}, writes
      * {@code replacement} (same length) there and returns -1; otherwise writes
-     * nothing and returns the index of the first byte that differs. No other
-     * read or write of the range comes in between (COMPARE AND WRITE).
+     * nothing and returns the index of the first byte that differs.
      */
-    long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException;
+    default long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
+        long[] differs = {-1};
+        readModifyWrite(offset, expected.remaining(), current -> {
+            differs[0] = firstDifference(current, expected.duplicate());
+            return differs[0] >= 0 ? null : replacement;
+        });
+        return differs[0];
+    }
 
     /** True when the unit is thin provisioned: {@link #unmap} and {@link #writeZeros} may free storage. */
     default boolean thinProvisioned() {

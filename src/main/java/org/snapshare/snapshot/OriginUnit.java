@@ -2,6 +2,7 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.UnaryOperator;
 
 /** The origin of a volume as a LUN: writes copy for the snapshots first. */
 final class OriginUnit extends VolumeUnit {
@@ -41,8 +42,8 @@ final class OriginUnit extends VolumeUnit {
     }
 
     @Override
-    public long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
-        return io.compareAndWrite(0, offset, expected, replacement); // snapshot ids start at 1
+    public void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) throws IOException {
+        io.readModifyWrite(0, offset, length, update); // snapshot ids start at 1
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.UnaryOperator;
 
 /** One snapshot of a volume as a LUN, the same size as its origin. */
 final class SnapshotUnit extends VolumeUnit {
@@ -31,8 +32,8 @@ final class SnapshotUnit extends VolumeUnit {
     }
 
     @Override
-    public long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) throws IOException {
-        return io.compareAndWrite(snapshotId, offset, expected, replacement);
+    public void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) throws IOException {
+        io.readModifyWrite(snapshotId, offset, length, update);
     }
 
     @Override

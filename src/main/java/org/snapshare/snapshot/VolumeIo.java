@@ -3,6 +3,7 @@ package org.snapshare.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.snapshare.device.Extent;
 import org.snapshare.store.ExceptionEntry;
@@ -158,30 +159,34 @@ final class VolumeIo {
         return new BlockStatus(extent.allocated(), Math.min(extent.end(), sizeBytes));
     }
 
-    /** Compare and write under the range's exclusive chunk locks (the read and write below re-enter them). */
-    long compareAndWrite(long snapshotId, long offset, ByteBuffer expected, ByteBuffer replacement)
+    /**
+     * Reads the range of the origin (id 0) or a snapshot, hands it to
+     * {@code update} and writes what it returns (nothing when null), under the
+     * range's exclusive chunk locks, which the read and write below re-enter:
+     * no other read or write of the range comes in between.
+     */
+    void readModifyWrite(long snapshotId, long offset, int length, UnaryOperator<ByteBuffer> update)
             throws IOException {
-        List<ChunkPiece> pieces = pieces(offset, expected);
+        List<ChunkPiece> pieces = ChunkPiece.split(offset, length, data.chunkSize);
         if (pieces.isEmpty()) {
-            return -1;
+            return;
         }
         try (ChunkLocks.Held held = lock(pieces, true)) {
-            ByteBuffer current = ByteBuffer.allocate(expected.remaining());
+            ByteBuffer current = ByteBuffer.allocate(length);
             if (snapshotId == 0) {
                 readOrigin(offset, current);
             } else {
                 readSnapshot(snapshotId, offset, current);
             }
-            long differs = LogicalUnit.firstDifference(current.flip(), expected.duplicate());
-            if (differs >= 0) {
-                return differs;
+            ByteBuffer replacement = update.apply(current.flip());
+            if (replacement == null) {
+                return;
             }
             if (snapshotId == 0) {
                 writeOrigin(offset, replacement);
             } else {
                 writeSnapshot(snapshotId, offset, replacement);
             }
-            return -1;
         }
     }
 

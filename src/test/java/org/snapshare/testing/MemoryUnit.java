@@ -1,6 +1,7 @@
 package org.snapshare.testing;
 
 import java.nio.ByteBuffer;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.snapshare.snapshot.LogicalUnit;
 
@@ -74,13 +75,11 @@ public final class MemoryUnit implements LogicalUnit {
     }
 
     @Override
-    public synchronized long compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) {
-        long differs = LogicalUnit.firstDifference(ByteBuffer.wrap(bytes, (int) offset, expected.remaining()).slice(),
-                expected.duplicate());
-        if (differs < 0) {
+    public synchronized void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) {
+        ByteBuffer replacement = update.apply(ByteBuffer.wrap(copy((int) offset, length)));
+        if (replacement != null) {
             write(offset, replacement);
         }
-        return differs;
     }
 
     @Override

@@ -15,6 +15,7 @@ public final class BlockCommandProcessor {
     private final ModeSelectCommand modeSelect;
     private final VerifyCommands verify;
     private final ProvisioningCommands provisioning;
+    private final OrWriteCommand orWrite;
     private final ReportSupportedOperationCodes reportOperationCodes;
     private final Reservations reservations = new Reservations();
     private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations);
@@ -28,6 +29,7 @@ public final class BlockCommandProcessor {
         this.modeSelect = new ModeSelectCommand(device, modePages);
         this.verify = new VerifyCommands(unit, device);
         this.provisioning = new ProvisioningCommands(unit, device);
+        this.orWrite = new OrWriteCommand(unit, device);
         this.reportOperationCodes = new ReportSupportedOperationCodes(SupportedCommands.forUnit(device.thin));
     }
 
@@ -116,6 +118,8 @@ public final class BlockCommandProcessor {
                 return verify.writeSame(cdb);
             case 0x89:
                 return verify.compareAndWrite(cdb);
+            case 0x8b:
+                return orWrite.execute(cdb);
             case 0x34:
             case 0x90:
                 return CommandPlan.finished(verify.preFetch(cdb));

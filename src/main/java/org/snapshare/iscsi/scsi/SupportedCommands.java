@@ -67,6 +67,7 @@ final class SupportedCommands {
         add(all, "88 f8 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // READ (16)
         add(all, "89 f8 ff ff ff ff ff ff ff ff 00 00 00 ff 00 00");    // COMPARE AND WRITE
         add(all, "8a f8 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // WRITE (16)
+        add(all, "8b f8 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // ORWRITE (16)
         add(all, "8e f2 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // WRITE AND VERIFY (16)
         add(all, "8f f6 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // VERIFY (16)
         add(all, "90 02 ff ff ff ff ff ff ff ff ff ff ff ff 00 00");    // PRE-FETCH (16)

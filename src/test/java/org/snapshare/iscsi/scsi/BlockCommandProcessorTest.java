@@ -28,6 +28,22 @@ class BlockCommandProcessorTest {
     }
 
     @Test
+    void orWriteOrsDataOutIntoTheMedium() {
+        byte[] low = new byte[2 * 512];
+        Arrays.fill(low, (byte) 0x0f);
+        assertEquals(ScsiResult.GOOD, runWithData(cdb(0x2a, 0, 0, 0, 0, 20, 0, 0, 2), low).status);
+        byte[] high = new byte[2 * 512];
+        Arrays.fill(high, (byte) 0x30);
+        high[700] = (byte) 0x80;
+        assertEquals(ScsiResult.GOOD,
+                runWithData(cdb(0x8b, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 2, 0, 0), high).status);
+        byte[] expected = new byte[2 * 512];
+        Arrays.fill(expected, (byte) 0x3f);
+        expected[700] = (byte) 0x8f;
+        assertArrayEquals(expected, unit.copy(20 * 512, 2 * 512));
+    }
+
+    @Test
     void writeSameRepeatsOneBlockAndVerifyFindsTheFirstDifference() {
         byte[] block = new byte[512];
         Arrays.fill(block, (byte) 0x6b);
