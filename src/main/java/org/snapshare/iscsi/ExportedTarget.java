@@ -27,6 +27,7 @@ final class ExportedTarget {
             previous.close();
             commands.nexusLost(initiatorPort); // a reinstated session is a new I_T nexus
         }
+        commands.nexusStarted(initiatorPort);
     }
 
     void detach(String initiatorPort, Connection connection) {

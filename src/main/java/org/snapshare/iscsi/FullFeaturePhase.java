@@ -269,7 +269,7 @@ final class FullFeaturePhase {
                     pendingWrites.clear();
                     executor.awaitAll();
                     if (function >= 5) {
-                        session.target.commands.reset();
+                        session.target.commands.reset(function != 5);
                     }
                 }
                 break;

@@ -18,7 +18,8 @@ public final class BlockCommandProcessor {
     private final OrWriteCommand orWrite;
     private final ReportSupportedOperationCodes reportOperationCodes;
     private final Reservations reservations = new Reservations();
-    private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations);
+    private final UnitAttentions attentions = new UnitAttentions();
+    private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations, attentions);
 
     public BlockCommandProcessor(LogicalUnit unit) {
         this.device = new DeviceInfo(unit);
@@ -26,7 +27,7 @@ public final class BlockCommandProcessor {
         this.inquiry = new InquiryCommand(device);
         ModePages modePages = new ModePages(device);
         this.modeSense = new ModeSenseCommand(device, modePages);
-        this.modeSelect = new ModeSelectCommand(device, modePages);
+        this.modeSelect = new ModeSelectCommand(device, modePages, attentions);
         this.verify = new VerifyCommands(unit, device);
         this.provisioning = new ProvisioningCommands(unit, device);
         this.orWrite = new OrWriteCommand(unit, device);
@@ -38,7 +39,14 @@ public final class BlockCommandProcessor {
      * by {@code initiatorPort} ("iqn...,i,0x" ISID: the I_T nexus reservations key on).
      */
     public CommandPlan plan(String initiatorPort, byte[] cdb) {
-        if (!reservations.allows(initiatorPort, CommandAccess.of(Cdb.u8(cdb, 0)))) {
+        int opcode = Cdb.u8(cdb, 0);
+        if (opcode != 0x12 && opcode != 0xa0 && opcode != 0x03) { // INQUIRY, REPORT LUNS, REQUEST SENSE
+            SenseCode attention = attentions.take(initiatorPort);
+            if (attention != null) {
+                return CommandPlan.finished(ScsiResult.checkCondition(attention));
+            }
+        }
+        if (!reservations.allows(initiatorPort, CommandAccess.of(opcode))) {
             return CommandPlan.finished(ScsiResult.reservationConflict());
         }
         try {
@@ -48,14 +56,21 @@ public final class BlockCommandProcessor {
         }
     }
 
+    /** A session of {@code initiatorPort} logged in: from now on it is told of unit attentions. */
+    public void nexusStarted(String initiatorPort) {
+        attentions.nexusStarted(initiatorPort);
+    }
+
     /** The I_T nexus of {@code initiatorPort} ended (logout, lost connection, reinstatement). */
     public void nexusLost(String initiatorPort) {
         reservations.nexusLost(initiatorPort);
+        attentions.nexusLost(initiatorPort);
     }
 
-    /** LOGICAL UNIT RESET or a target reset. */
-    public void reset() {
+    /** LOGICAL UNIT RESET, or with {@code wholeTarget} a target reset: RESERVE ends, every nexus is told. */
+    public void reset(boolean wholeTarget) {
         reservations.reset();
+        attentions.raise(wholeTarget ? SenseCode.POWER_ON_OR_RESET : SenseCode.LOGICAL_UNIT_RESET, null);
     }
 
     /** Commands sent to a LUN this target does not have (SPC-4, 5.10.2). */
@@ -77,7 +92,7 @@ public final class BlockCommandProcessor {
             case 0x1b: // START STOP UNIT: nothing to spin
                 return CommandPlan.finished(ScsiResult.good());
             case 0x03:
-                return CommandPlan.finished(requestSense(cdb));
+                return CommandPlan.finished(requestSense(initiatorPort, cdb));
             case 0x12:
                 return CommandPlan.finished(inquiry.execute(cdb));
             case 0x1a:
@@ -85,7 +100,7 @@ public final class BlockCommandProcessor {
                 return CommandPlan.finished(modeSense.execute(cdb));
             case 0x15:
             case 0x55:
-                return modeSelect.execute(cdb);
+                return modeSelect.execute(initiatorPort, cdb);
             case 0x25:
                 return CommandPlan.finished(CapacityCommands.readCapacity10(device));
             case 0x9e:
@@ -147,11 +162,12 @@ public final class BlockCommandProcessor {
         }
     }
 
-    private static ScsiResult requestSense(byte[] cdb) throws ScsiException {
+    /** Returns (and clears) a pending unit attention; other sense went out with its CHECK CONDITION. */
+    private ScsiResult requestSense(String initiatorPort, byte[] cdb) throws ScsiException {
         if ((Cdb.u8(cdb, 1) & 0x01) != 0) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "descriptor-format sense not supported");
         }
-        // Sense is returned with each CHECK CONDITION (autosense), so nothing is pending here.
-        return ScsiResult.good(SenseCode.NO_SENSE.fixedFormat(), Cdb.u8(cdb, 4));
+        SenseCode attention = attentions.take(initiatorPort);
+        return ScsiResult.good((attention == null ? SenseCode.NO_SENSE : attention).fixedFormat(), Cdb.u8(cdb, 4));
     }
 }

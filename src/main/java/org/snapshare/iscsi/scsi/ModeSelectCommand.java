@@ -17,13 +17,15 @@ final class ModeSelectCommand {
 
     private final DeviceInfo device;
     private final ModePages modePages;
+    private final UnitAttentions attentions;
 
-    ModeSelectCommand(DeviceInfo device, ModePages modePages) {
+    ModeSelectCommand(DeviceInfo device, ModePages modePages, UnitAttentions attentions) {
         this.device = device;
         this.modePages = modePages;
+        this.attentions = attentions;
     }
 
-    CommandPlan execute(byte[] cdb) throws ScsiException {
+    CommandPlan execute(String port, byte[] cdb) throws ScsiException {
         boolean ten = Cdb.u8(cdb, 0) == 0x55;
         int flags = Cdb.u8(cdb, 1);
         if ((flags & SAVE_PAGES) != 0) {
@@ -50,7 +52,7 @@ final class ModeSelectCommand {
                 byte[] list = new byte[listLength];
                 dataOut.duplicate().get(list);
                 try {
-                    apply(parse(list, ten, pageFormat));
+                    apply(port, parse(list, ten, pageFormat));
                     return ScsiResult.good();
                 } catch (ScsiException e) {
                     return e.result();
@@ -116,10 +118,13 @@ final class ModeSelectCommand {
         }
     }
 
-    private void apply(List<byte[]> pages) {
+    /** Applies the pages; the other nexuses learn of a change by MODE PARAMETERS CHANGED. */
+    private void apply(String port, List<byte[]> pages) {
         for (byte[] page : pages) {
-            if ((page[0] & 0x3f) == ModePages.CACHING) {
-                device.writeCacheEnabled((page[2] & ModePages.WCE) != 0);
+            boolean writeCache = (page[2] & ModePages.WCE) != 0;
+            if ((page[0] & 0x3f) == ModePages.CACHING && writeCache != device.writeCacheEnabled()) {
+                device.writeCacheEnabled(writeCache);
+                attentions.raise(SenseCode.MODE_PARAMETERS_CHANGED, port);
             }
         }
     }

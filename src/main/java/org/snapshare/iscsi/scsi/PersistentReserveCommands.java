@@ -32,9 +32,11 @@ final class PersistentReserveCommands {
     private static final int APTPL = 0x01;
 
     private final Reservations reservations;
+    private final UnitAttentions attentions;
 
-    PersistentReserveCommands(Reservations reservations) {
+    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions) {
         this.reservations = reservations;
+        this.attentions = attentions;
     }
 
     ScsiResult in(byte[] cdb) throws ScsiException {
@@ -183,11 +185,19 @@ final class PersistentReserveCommands {
                     return reservations.release(port, key, type) ? ScsiResult.good()
                             : ScsiResult.checkCondition(SenseCode.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
                 case CLEAR:
-                    reservations.clear(port, key);
+                    for (String other : reservations.clear(port, key)) {
+                        attentions.raiseFor(other, SenseCode.RESERVATIONS_PREEMPTED);
+                    }
                     return ScsiResult.good();
                 default: // PREEMPT, PREEMPT AND ABORT: the preempted nexuses' commands finish on their own
-                    return reservations.preempt(port, key, serviceActionKey, type) ? ScsiResult.good()
-                            : ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
+                    List<String> preempted = reservations.preempt(port, key, serviceActionKey, type);
+                    if (preempted == null) {
+                        return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
+                    }
+                    for (String other : preempted) {
+                        attentions.raiseFor(other, SenseCode.REGISTRATIONS_PREEMPTED);
+                    }
+                    return ScsiResult.good();
             }
         } catch (Reservations.ConflictException e) {
             return ScsiResult.reservationConflict();

@@ -147,20 +147,24 @@ final class Reservations {
         return true;
     }
 
-    synchronized void clear(String port, long key) throws ConflictException {
+    /** CLEAR; returns the other nexuses whose registrations it removed. */
+    synchronized List<String> clear(String port, long key) throws ConflictException {
         checkRegistered(port, key);
+        List<String> others = new ArrayList<>(keys.keySet());
+        others.remove(port);
         keys.clear();
         clearReservation();
         generation++;
+        return others;
     }
 
     /**
      * PREEMPT: removes the registrations with {@code victimKey} (never the
      * preempting nexus's own) and, when they held the reservation, takes it
-     * with {@code newType}. False when {@code victimKey} 0 is not allowed
-     * here (INVALID FIELD IN PARAMETER LIST).
+     * with {@code newType}. Returns the nexuses preempted, or null when
+     * {@code victimKey} 0 is not allowed here (INVALID FIELD IN PARAMETER LIST).
      */
-    synchronized boolean preempt(String port, long key, long victimKey, int newType) throws ConflictException {
+    synchronized List<String> preempt(String port, long key, long victimKey, int newType) throws ConflictException {
         checkRegistered(port, key);
         boolean takesReservation;
         if (type != 0 && allRegistrants(type)) {
@@ -171,10 +175,10 @@ final class Reservations {
             takesReservation = false;
         }
         if (victimKey == 0 && !takesReservation) {
-            return false;
+            return null;
         }
-        int removed = removeRegistrations(port, victimKey);
-        if (removed == 0 && !takesReservation) {
+        List<String> removed = removeRegistrations(port, victimKey);
+        if (removed.isEmpty() && !takesReservation) {
             throw new ConflictException("no registration has key " + Long.toHexString(victimKey));
         }
         if (takesReservation) {
@@ -182,17 +186,17 @@ final class Reservations {
             holder = port;
         }
         generation++;
-        return true;
+        return removed;
     }
 
-    /** Removes the registrations of other nexuses with {@code victimKey} (0: all others); returns how many. */
-    private int removeRegistrations(String keep, long victimKey) {
-        int removed = 0;
+    /** Removes the registrations of other nexuses with {@code victimKey} (0: all others); returns theirs. */
+    private List<String> removeRegistrations(String keep, long victimKey) {
+        List<String> removed = new ArrayList<>();
         for (Iterator<Map.Entry<String, Long>> it = keys.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Long> entry = it.next();
             if (!entry.getKey().equals(keep) && (victimKey == 0 || entry.getValue() == victimKey)) {
                 it.remove();
-                removed++;
+                removed.add(entry.getKey());
             }
         }
         return removed;

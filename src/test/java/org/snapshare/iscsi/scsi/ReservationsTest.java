@@ -126,7 +126,28 @@ class ReservationsTest {
         assertEquals(ScsiResult.RESERVATION_CONFLICT, status(TWO, READ_10));
         processor.nexusLost(ONE);
         assertEquals(ScsiResult.GOOD, status(TWO, reserve));
-        processor.reset();
+        processor.reset(false);
         assertEquals(ScsiResult.GOOD, status(ONE, WRITE_10));
+    }
+
+    @Test
+    void resetsAndPreemptionsAreReportedOnceAsUnitAttentions() {
+        processor.nexusStarted(ONE);
+        processor.nexusStarted(TWO);
+        processor.reset(false);
+        byte[] sense = data(ScsiCommands.run(processor, ONE, cdb(0x03, 0, 0, 0, 18, 0), new byte[0]));
+        assertEquals(0x06, sense[2], "REQUEST SENSE returns the UNIT ATTENTION");
+        assertEquals(0x29, sense[12]);
+        assertEquals(ScsiResult.GOOD, status(ONE, READ_10), "and clears it");
+        assertEquals(ScsiResult.GOOD, status(TWO, INQUIRY), "INQUIRY does not report it");
+        assertSense(processor.plan(TWO, READ_10).complete(null), SenseCode.LOGICAL_UNIT_RESET);
+        assertEquals(ScsiResult.GOOD, status(TWO, READ_10));
+
+        outGood(ONE, 6, 0, 0, 1);
+        outGood(TWO, 6, 0, 0, 2);
+        outGood(ONE, 1, 3, 1, 0);
+        outGood(TWO, 5, 3, 2, 1);                 // PREEMPT AND ABORT
+        assertSense(processor.plan(ONE, READ_10).complete(null), SenseCode.REGISTRATIONS_PREEMPTED);
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, status(ONE, READ_10));
     }
 }
