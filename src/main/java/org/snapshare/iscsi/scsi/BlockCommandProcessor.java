@@ -146,6 +146,9 @@ public final class BlockCommandProcessor {
                 return provisioning.unmap(cdb);
             case 0xa3:
                 return CommandPlan.finished(reportOperationCodes.execute(cdb));
+            case 0x37:
+            case 0xb7:
+                return CommandPlan.finished(readDefectData(cdb));
             case 0x5e:
                 return CommandPlan.finished(persistentReserve.in(cdb));
             case 0x5f:
@@ -160,6 +163,19 @@ public final class BlockCommandProcessor {
                 throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
                         String.format("opcode 0x%02x", opcode));
         }
+    }
+
+    /**
+     * READ DEFECT DATA (10)/(12) (SBC-3, 5.13/5.14): a file has no defects, so
+     * both lists asked for are valid and empty, in the format asked for.
+     */
+    private static ScsiResult readDefectData(byte[] cdb) {
+        boolean twelve = Cdb.u8(cdb, 0) == 0xb7;
+        int listsAndFormat = Cdb.u8(cdb, twelve ? 1 : 2) & 0x1f; // PLISTV, GLISTV, list format
+        byte[] header = new byte[twelve ? 8 : 4];
+        header[1] = (byte) listsAndFormat;
+        int allocationLength = (int) Math.min(twelve ? Cdb.u32(cdb, 6) : Cdb.u16(cdb, 7), Integer.MAX_VALUE);
+        return ScsiResult.good(header, allocationLength);
     }
 
     /** Returns (and clears) a pending unit attention; other sense went out with its CHECK CONDITION. */

@@ -52,6 +52,7 @@ final class SupportedCommands {
         add(all, "2f f6 ff ff ff ff 00 ff ff 00");                      // VERIFY (10)
         add(all, "34 02 ff ff ff ff 00 ff ff 00");                      // PRE-FETCH (10)
         add(all, "35 02 ff ff ff ff 00 ff ff 00");                      // SYNCHRONIZE CACHE (10)
+        add(all, "37 00 1f 00 00 00 00 ff ff 00");                      // READ DEFECT DATA (10)
         add(all, "41 f8 ff ff ff ff 00 ff ff 00");                      // WRITE SAME (10)
         add(all, "42 00 00 00 00 00 00 ff ff 00");                      // UNMAP (thin units only)
         add(all, "55 11 00 00 00 00 00 ff ff 00");                      // MODE SELECT (10)
@@ -81,6 +82,7 @@ final class SupportedCommands {
         add(all, "aa f8 ff ff ff ff ff ff ff ff 00 00");                // WRITE (12)
         add(all, "ae f2 ff ff ff ff ff ff ff ff 00 00");                // WRITE AND VERIFY (12)
         add(all, "af f6 ff ff ff ff ff ff ff ff 00 00");                // VERIFY (12)
+        add(all, "b7 1f 00 00 00 00 ff ff ff ff 00 00");                // READ DEFECT DATA (12)
         ALL = Collections.unmodifiableList(all);
     }
 
