@@ -95,6 +95,18 @@ open_iscsi() {
     echo "written after the snapshot" > /mnt/a/after
     rm /mnt/a/before
     sync
+    # The kernel found UNMAP in the LUN's VPD pages; fstrim unmaps the origin's free space,
+    # blocks of the deleted file among them, which the snapshot must keep.
+    grep -q '^[1-9]' /sys/block/sda/queue/discard_max_bytes \
+        || fail "the kernel sees no UNMAP support: discard_max_bytes $(cat /sys/block/sda/queue/discard_max_bytes)"
+    fstrim /mnt/a || fail "fstrim on the origin"
+    say "fstrim unmapped the origin's free space"
+    cache_type=$(echo /sys/block/sda/device/scsi_disk/*/cache_type)
+    echo "write through" > "$cache_type" || fail "MODE SELECT turning the write cache off"
+    [ "$(cat "$cache_type")" = "write through" ] || fail "cache type is $(cat "$cache_type") after MODE SELECT"
+    echo "written with the write cache off" > /mnt/a/through
+    sync
+    say "write cache off by MODE SELECT, as the kernel reads it back"
     try "second discovery" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
     grep -q "$target.$snapshot" /tmp/targets || fail "the snapshot target is not discovered: $(cat /tmp/targets)"
     login "$target.$snapshot"
