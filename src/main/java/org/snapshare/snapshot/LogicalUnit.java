@@ -70,14 +70,9 @@ public interface LogicalUnit {
         throw new UnsupportedOperationException("not thin provisioned");
     }
 
-    /** Makes the range read zeros, freeing storage where the unit can (WRITE SAME with UNMAP). */
+    /** Makes the range read zeros, freeing storage (WRITE SAME with UNMAP). Only thin-provisioned units take it. */
     default void writeZeros(long offset, long length) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
-        for (long done = 0; done < length; ) {
-            int n = (int) Math.min(zeros.capacity(), length - done);
-            write(offset + done, zeros.clear().limit(n));
-            done += n;
-        }
+        throw new UnsupportedOperationException("not thin provisioned");
     }
 
     /** Whether the bytes from {@code offset} are mapped, and where that run ends; this default maps all. */

@@ -40,6 +40,11 @@ public final class MemoryUnit implements LogicalUnit {
     }
 
     @Override
+    public void writeZeros(long offset, long length) {
+        unmap(offset, length);
+    }
+
+    @Override
     public void unmap(long offset, long length) {
         if (!thin) {
             throw new UnsupportedOperationException("not thin provisioned");

@@ -1,6 +1,5 @@
 package org.snapshare.iscsi.scsi;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,27 +37,14 @@ final class ModeSelectCommand {
                     "mode parameter list of " + listLength + " bytes is shorter than its header");
         }
         boolean pageFormat = (flags & PAGE_FORMAT) != 0;
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return listLength;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                if (listLength == 0) {
-                    return ScsiResult.good();
-                }
+        return DataOutPlan.of(listLength, dataOut -> {
+            if (listLength > 0) {
                 byte[] list = new byte[listLength];
                 dataOut.duplicate().get(list);
-                try {
-                    apply(port, parse(list, ten, pageFormat));
-                    return ScsiResult.good();
-                } catch (ScsiException e) {
-                    return e.result();
-                }
+                apply(port, parse(list, ten, pageFormat));
             }
-        };
+            return ScsiResult.good();
+        });
     }
 
     /** Checks the whole list first, so a bad page changes nothing; returns its pages. */

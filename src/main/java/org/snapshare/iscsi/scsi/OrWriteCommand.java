@@ -1,9 +1,6 @@
 package org.snapshare.iscsi.scsi;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
@@ -11,8 +8,6 @@ import org.snapshare.snapshot.LogicalUnit;
  * the medium, atomically per command, as COMPARE AND WRITE is.
  */
 final class OrWriteCommand {
-
-    private static final Logger LOG = LoggerFactory.getLogger(OrWriteCommand.class);
 
     private final LogicalUnit unit;
     private final DeviceInfo device;
@@ -31,29 +26,15 @@ final class OrWriteCommand {
         device.checkWritable();
         boolean forceUnitAccess = (Cdb.u8(cdb, 1) & 0x08) != 0;
         int length = range.byteLength(device.blockSize);
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return length;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                if (length == 0) {
-                    return ScsiResult.good();
-                }
-                try {
-                    unit.readModifyWrite(range.lba * device.blockSize, length, current -> or(current, dataOut));
-                    if (device.mustFlush(forceUnitAccess)) {
-                        unit.flush();
-                    }
-                    return ScsiResult.good();
-                } catch (IOException e) {
-                    LOG.error("ORWRITE of {} blocks at LBA {} failed", range.blocks, range.lba, e);
-                    return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+        return DataOutPlan.of(length, dataOut -> {
+            if (length > 0) {
+                unit.readModifyWrite(range.lba * device.blockSize, length, current -> or(current, dataOut));
+                if (device.mustFlush(forceUnitAccess)) {
+                    unit.flush();
                 }
             }
-        };
+            return ScsiResult.good();
+        });
     }
 
     private static ByteBuffer or(ByteBuffer current, ByteBuffer mask) {

@@ -1,7 +1,6 @@
 package org.snapshare.iscsi.scsi;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -149,19 +148,11 @@ final class PersistentReserveCommands {
         if (typed && (scope != 0 || !Reservations.validType(type))) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "scope " + scope + ", type " + type);
         }
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return PARAMETER_LIST_LENGTH;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                byte[] list = new byte[PARAMETER_LIST_LENGTH];
-                dataOut.duplicate().get(list);
-                return execute(port, serviceAction, type, list);
-            }
-        };
+        return DataOutPlan.of(PARAMETER_LIST_LENGTH, dataOut -> {
+            byte[] list = new byte[PARAMETER_LIST_LENGTH];
+            dataOut.duplicate().get(list);
+            return execute(port, serviceAction, type, list);
+        });
     }
 
     private ScsiResult execute(String port, int serviceAction, int type, byte[] list) {

@@ -50,21 +50,17 @@ final class ProvisioningCommands {
             throw new ScsiException(SenseCode.PARAMETER_LIST_LENGTH_ERROR,
                     "UNMAP parameter list of " + listLength + " bytes is shorter than its header");
         }
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return listLength;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                try {
-                    return listLength == 0 ? ScsiResult.good() : unmapAll(descriptors(dataOut));
-                } catch (ScsiException e) {
-                    return e.result();
+        return DataOutPlan.of(listLength, dataOut -> {
+            if (listLength > 0) {
+                for (BlockRange range : descriptors(dataOut)) {
+                    unit.unmap(range.lba * device.blockSize, range.blocks * device.blockSize);
+                }
+                if (device.mustFlush(false)) {
+                    unit.flush();
                 }
             }
-        };
+            return ScsiResult.good();
+        });
     }
 
     private List<BlockRange> descriptors(ByteBuffer dataOut) throws ScsiException {
@@ -88,21 +84,6 @@ final class ProvisioningCommands {
             ranges.add(range);
         }
         return ranges;
-    }
-
-    private ScsiResult unmapAll(List<BlockRange> ranges) {
-        try {
-            for (BlockRange range : ranges) {
-                unit.unmap(range.lba * device.blockSize, range.blocks * device.blockSize);
-            }
-            if (device.mustFlush(false)) {
-                unit.flush();
-            }
-            return ScsiResult.good();
-        } catch (IOException e) {
-            LOG.error("UNMAP failed on the medium", e);
-            return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
-        }
     }
 
     /** GET LBA STATUS: runs of mapped and deallocated blocks from the given LBA, as many as fit. */

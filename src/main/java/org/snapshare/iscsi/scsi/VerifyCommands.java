@@ -23,45 +23,6 @@ final class VerifyCommands {
         this.device = device;
     }
 
-    /** A command that runs once its data-out is in. */
-    @FunctionalInterface
-    private interface DataOutAction {
-        ScsiResult run(ByteBuffer dataOut) throws IOException;
-    }
-
-    private static CommandPlan withDataOut(int length, DataOutAction action) {
-        return withDataOut(length, action, false);
-    }
-
-    private static CommandPlan withDataOut(int length, DataOutAction action, boolean exactTransferOnly) {
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return length;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                return execute(action, dataOut);
-            }
-
-            @Override
-            public boolean exactTransferOnly() {
-                return exactTransferOnly;
-            }
-        };
-    }
-
-    /** Runs {@code action}; an I/O failure becomes a WRITE ERROR, logged. */
-    private static ScsiResult execute(DataOutAction action, ByteBuffer dataOut) {
-        try {
-            return action.run(dataOut);
-        } catch (IOException e) {
-            LOG.error("command failed on the medium", e);
-            return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
-        }
-    }
-
     /** VERIFY (10/12/16): BYTCHK 0 reads the blocks, 1 compares them with data-out, 3 with one block. */
     CommandPlan verify(byte[] cdb) throws ScsiException {
         BlockRange range = BlockRange.ofSized(cdb);
@@ -72,9 +33,9 @@ final class VerifyCommands {
             case 0:
                 return CommandPlan.finished(readable(range));
             case 1:
-                return withDataOut(range.byteLength(device.blockSize), dataOut -> compare(range, dataOut, false));
+                return DataOutPlan.of(range.byteLength(device.blockSize), dataOut -> compare(range, dataOut, false));
             case 3:
-                return withDataOut(range.blocks == 0 ? 0 : device.blockSize, dataOut -> compare(range, dataOut, true));
+                return DataOutPlan.of(range.blocks == 0 ? 0 : device.blockSize, dataOut -> compare(range, dataOut, true));
             default:
                 throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "BYTCHK 2 is reserved");
         }
@@ -114,7 +75,7 @@ final class VerifyCommands {
 
         @Override
         public ScsiResult complete(ByteBuffer dataOut) {
-            return execute(data -> {
+            return DataOutPlan.run(data -> {
                 unit.write(range.lba * device.blockSize, data.duplicate());
                 unit.flush(); // verified means on the medium
                 return byteCheck ? compare(range, data, false) : ScsiResult.good();
@@ -144,7 +105,7 @@ final class VerifyCommands {
         device.checkRange(range, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
         device.checkWritable();
         boolean noDataOut = Cdb.u8(cdb, 0) == 0x93 && (flags & 0x01) != 0;
-        return withDataOut(noDataOut ? 0 : device.blockSize, dataOut -> {
+        return DataOutPlan.of(noDataOut ? 0 : device.blockSize, dataOut -> {
             byte[] block = new byte[device.blockSize];
             if (!noDataOut) {
                 dataOut.duplicate().get(block);
@@ -182,7 +143,7 @@ final class VerifyCommands {
         int length = range.byteLength(device.blockSize);
         boolean forceUnitAccess = (Cdb.u8(cdb, 1) & 0x08) != 0;
         // The halves split where the CDB says, so the transfer must be exactly both of them.
-        return withDataOut(2 * length, dataOut -> {
+        return DataOutPlan.exact(2 * length, dataOut -> {
             if (length == 0) {
                 return ScsiResult.good();
             }
@@ -196,7 +157,7 @@ final class VerifyCommands {
                 unit.flush();
             }
             return ScsiResult.good();
-        }, true);
+        });
     }
 
     /** PRE-FETCH (10/16): the blocks are read into the page cache; GOOD once they are. */
