@@ -199,6 +199,31 @@ class SnapshotIT {
         }
     }
 
+    /** Snapshots served write-protected by the config: reads work, writes fail, rollback still works. */
+    @Test
+    void readOnlySnapshotsRefuseWritesAndStillRollBack(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("ro.conf");
+        Files.writeString(config, "snapshots-read-only = yes\nread-only.vol0.scratch = no\n");
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--config", config.toString())) {
+            io(server.url("vol0"), "write -P 0x41 0 1M", "flush");
+            server.cli("snapshot", "create", "vol0", "backup").assertSuccess("create backup");
+            server.cli("snapshot", "create", "vol0", "scratch").assertSuccess("create scratch");
+            String backup = server.url("vol0", "backup");
+            // QEMU reads the WP bit of MODE SENSE and will not even open the LUN for writing.
+            ExternalTools.Result write = ExternalTools.qemuIo(backup, "write -P 0x42 0 64k");
+            assertTrue(write.output.contains("LUN is write protected"), write.output);
+            ExternalTools.Result read = ExternalTools.run(120, "qemu-io", "-r", "-f", "raw", "-c", "read -P 0x41 0 1M",
+                    backup).assertSuccess("read-only open of the read-only snapshot");
+            assertTrue(read.output.contains("read 1048576/1048576 bytes") && !read.output.contains("fail"),
+                    read.output);
+            io(server.url("vol0", "scratch"), "write -P 0x43 0 64k", "read -P 0x43 0 64k");
+
+            io(server.url("vol0"), "write -P 0x44 0 1M", "flush");
+            server.cli("snapshot", "rollback", "vol0", "backup").assertSuccess("rollback from a read-only snapshot");
+            io(server.url("vol0"), "read -P 0x41 0 1M");
+        }
+    }
+
     private static void expectError(ExternalTools.Result result, String message) {
         assertEquals(1, result.exitCode, result.output);
         assertTrue(result.output.contains(message), result.output);

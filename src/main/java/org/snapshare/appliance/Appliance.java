@@ -30,6 +30,7 @@ public final class Appliance implements Closeable {
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
+    private final ReadOnlyPolicy readOnly;
     private final Instant started = Instant.now();
     private IscsiServer iscsi;
     private ControlServer control;
@@ -38,6 +39,7 @@ public final class Appliance implements Closeable {
         this.config = config;
         this.lock = lock;
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy());
+        this.readOnly = ReadOnlyPolicy.from(config);
     }
 
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
@@ -45,6 +47,7 @@ public final class Appliance implements Closeable {
         InetSocketAddress portal = config.portal();
         config.chunkSize(); // refuse bad settings before taking the data dir
         config.storeFullPolicy();
+        ReadOnlyPolicy.from(config);
         Appliance appliance = new Appliance(config,
                 DataDirLock.acquire(config.dataDir(), "stop it first or use another --data-dir"));
         try {
@@ -81,9 +84,14 @@ public final class Appliance implements Closeable {
 
     private void export(Volume volume) {
         volumes.put(volume.name, volume);
-        targets.export(targetName(volume.name), volume.unit());
+        targets.export(targetName(volume.name), served(volume.name, null, volume.unit()));
         volume.snapshots().servedSnapshots().forEach((snapshot, unit) ->
-                targets.export(targetName(volume.name, snapshot), unit));
+                targets.export(targetName(volume.name, snapshot), served(volume.name, snapshot, unit)));
+    }
+
+    /** The unit as its target serves it: write-protected where the config says. */
+    private LogicalUnit served(String volume, String snapshot, LogicalUnit unit) {
+        return readOnly.readOnly(volume, snapshot) ? new ReadOnlyUnit(unit) : unit;
     }
 
     private String targetName(String volume) {
@@ -158,7 +166,7 @@ public final class Appliance implements Closeable {
         Volume volume = volume(volumeName);
         LogicalUnit unit = volume.snapshots().createSnapshot(name);
         String target = targetName(volumeName, name);
-        targets.export(target, unit);
+        targets.export(target, served(volumeName, name, unit));
         return "created snapshot " + name + " of volume " + volumeName + ", served as " + target + " LUN 0\n";
     }
 

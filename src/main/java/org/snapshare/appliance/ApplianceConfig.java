@@ -22,9 +22,11 @@ public final class ApplianceConfig {
     private static final Set<String> KEYS =
             Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
                     "store-full-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
-                    "discovery-chap-user", "discovery-chap-secret", "allowed-initiators");
-    /** Keys that may also name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
-    private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators");
+                    "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
+                    "snapshots-read-only");
+    /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
+    private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
+            "snapshots-read-only", "read-only");
 
     private final Properties values;
 
@@ -58,8 +60,7 @@ public final class ApplianceConfig {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
         Set<String> unknown = new TreeSet<>(read.stringPropertyNames());
-        unknown.removeAll(KEYS);
-        unknown.removeIf(key -> PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + ".")));
+        unknown.removeIf(ApplianceConfig::known);
         if (!unknown.isEmpty()) {
             throw new ConfigException("config file " + file + " has unknown keys " + unknown + "; known keys are "
                     + new TreeSet<>(KEYS));
@@ -70,7 +71,7 @@ public final class ApplianceConfig {
 
     /** These settings with one key replaced (a command-line option). */
     public ApplianceConfig with(String key, String value) {
-        if (!KEYS.contains(key)) {
+        if (!known(key)) {
             throw new IllegalArgumentException("unknown setting " + key);
         }
         Properties merged = copy();
@@ -142,6 +143,10 @@ public final class ApplianceConfig {
         } catch (UnknownHostException e) {
             throw new ConfigException("unknown host '" + host + "' in portal '" + text + "'");
         }
+    }
+
+    private static boolean known(String key) {
+        return KEYS.contains(key) || PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + "."));
     }
 
     private String get(String key) {
