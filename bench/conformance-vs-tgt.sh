@@ -40,8 +40,10 @@ tgtadm -C 11 --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.confo
 tgtadm -C 11 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tgt.img"
 tgtadm -C 11 --lld iscsi --op bind --mode target --tid 1 -I ALL
 
-summary() {   # URL: the suite's "tests" and "asserts" lines
-    timeout 1800 iscsi-test-cu -d -n "$1" "$1" 2>&1 | grep -E '^ +(tests|asserts) ' || echo "  (no summary)"
+summary() {   # URL: the suite's "tests" and "asserts" lines (it exits non-zero when tests fail)
+    local out
+    out=$(timeout 1800 iscsi-test-cu -d -n "$1" "$1" 2>&1) || true
+    grep -E '^ +(tests|asserts) ' <<<"$out" || echo "  (no summary)"
 }
 echo "snapshare ($size volume):"
 summary "iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:cu/0"
