@@ -51,6 +51,8 @@ final class Reservations {
     private int type;          // 0: no persistent reservation
     private String holder;     // the holder, for types other than all-registrants
     private String legacyHolder;
+    /** True while no reservation of either kind exists, so commands skip the lock (nearly always). */
+    private volatile boolean unreserved = true;
 
     static boolean validType(int type) {
         return type == WRITE_EXCLUSIVE || type == EXCLUSIVE_ACCESS || (type >= 5 && type <= 8);
@@ -61,7 +63,11 @@ final class Reservations {
     }
 
     /** Whether {@code port} may run a command of {@code access} now (SPC-4, table 63). */
-    synchronized boolean allows(String port, CommandAccess access) {
+    boolean allows(String port, CommandAccess access) {
+        return unreserved || checkAccess(port, access);
+    }
+
+    private synchronized boolean checkAccess(String port, CommandAccess access) {
         if (access == CommandAccess.ALWAYS || access == CommandAccess.LEGACY_RESERVE) {
             return true; // RESERVE and RELEASE apply their own rules
         }
@@ -129,6 +135,7 @@ final class Reservations {
         if (type == 0) {
             type = wantedType;
             holder = port;
+            refresh();
         } else if (!isHolder(port) || type != wantedType) {
             throw new ConflictException("the logical unit is reserved, type " + type);
         }
@@ -184,6 +191,7 @@ final class Reservations {
         if (takesReservation) {
             type = newType;
             holder = port;
+            refresh();
         }
         generation++;
         return removed;
@@ -212,9 +220,14 @@ final class Reservations {
         }
     }
 
+    private void refresh() {
+        unreserved = type == 0 && legacyHolder == null;
+    }
+
     private void clearReservation() {
         type = 0;
         holder = null;
+        refresh();
     }
 
     // ---- PERSISTENT RESERVE IN ----
@@ -253,6 +266,7 @@ final class Reservations {
             throw new ConflictException("reserved by " + legacyHolder);
         }
         legacyHolder = port;
+        refresh();
     }
 
     /** RELEASE: only the holder's releases; anyone else's is a no-op (SPC-2, 7.21). */
@@ -262,6 +276,7 @@ final class Reservations {
         }
         if (port.equals(legacyHolder)) {
             legacyHolder = null;
+            refresh();
         }
     }
 
@@ -269,11 +284,13 @@ final class Reservations {
     synchronized void nexusLost(String port) {
         if (port.equals(legacyHolder)) {
             legacyHolder = null;
+            refresh();
         }
     }
 
     /** LOGICAL UNIT RESET and target resets end a RESERVE (SPC-2); persistent reservations stay. */
     synchronized void reset() {
         legacyHolder = null;
+        refresh();
     }
 }
