@@ -96,10 +96,12 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void close() throws IOException {
-        try (FileChannel closing = channel) {
+        try {
             if (sparse != null) {
                 sparse.close();
             }
+        } finally {
+            channel.close();
         }
     }
 
