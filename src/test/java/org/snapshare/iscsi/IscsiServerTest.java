@@ -174,6 +174,21 @@ class IscsiServerTest {
         }
     }
 
+    /** WRITE SAME takes one block: a transfer of two is a mistake, refused, and nothing is written. */
+    @Test
+    void writeSameWithMoreThanOneBlockOfDataOutIsRefused() throws Exception {
+        try (TestInitiator initiator = connect()) {
+            initiator.loginNormal(TARGET);
+            initiator.send(initiator.command(0xa0, 1024, 0x41, 0, 0, 0, 0, 12, 0, 0, 1, 0)
+                    .data(TestInitiator.bytes(1024, 0x55)));
+            Pdu refused = initiator.receive();
+            assertEquals(2, refused.byteAt(3), "CHECK CONDITION");
+            assertEquals(0x24, refused.data().get(2 + 12) & 0xff, "INVALID FIELD IN CDB");
+            initiator.send(initiator.command(0xc0, 512, 0x28, 0, 0, 0, 0, 12, 0, 0, 1, 0));
+            assertEquals(0, initiator.readData(512).get(0), "nothing written");
+        }
+    }
+
     @Test
     void nopOutWithReservedBitsSetIsAnswered() throws Exception {
         try (TestInitiator initiator = connect()) {

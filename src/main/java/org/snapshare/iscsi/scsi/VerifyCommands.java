@@ -105,7 +105,8 @@ final class VerifyCommands {
         device.checkRange(range, DeviceInfo.MAX_WRITE_SAME_BLOCKS);
         device.checkWritable();
         boolean noDataOut = Cdb.u8(cdb, 0) == 0x93 && (flags & 0x01) != 0;
-        return DataOutPlan.of(noDataOut ? 0 : device.blockSize, dataOut -> {
+        // One block exactly: more or less data-out than that is the initiator's mistake, not a residual.
+        return DataOutPlan.exact(noDataOut ? 0 : device.blockSize, dataOut -> {
             byte[] block = new byte[device.blockSize];
             if (!noDataOut) {
                 dataOut.duplicate().get(block);
