@@ -3,6 +3,8 @@ package org.snapshare.iscsi.scsi;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * PERSISTENT RESERVE IN and OUT (SPC-4, 6.15 and 6.16), and RESERVE/RELEASE
@@ -11,6 +13,8 @@ import java.util.List;
  * server), as REPORT CAPABILITIES says.
  */
 final class PersistentReserveCommands {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PersistentReserveCommands.class);
 
     private static final int READ_KEYS = 0;
     private static final int READ_RESERVATION = 1;
@@ -161,6 +165,8 @@ final class PersistentReserveCommands {
         int flags = Cdb.u8(list, 20);
         if ((flags & (SPEC_I_PT | APTPL)) != 0) {
             // PTPL_C and SIP_C are 0 in REPORT CAPABILITIES.
+            LOG.info("{}: PERSISTENT RESERVE OUT with {} refused: not offered", port,
+                    (flags & APTPL) != 0 ? "APTPL (reservations do not outlive the server)" : "SPEC_I_PT");
             return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
         }
         try {
@@ -191,6 +197,7 @@ final class PersistentReserveCommands {
                     return ScsiResult.good();
             }
         } catch (Reservations.ConflictException e) {
+            LOG.debug("{}: PERSISTENT RESERVE OUT service action {} conflicts: {}", port, serviceAction, e.getMessage());
             return ScsiResult.reservationConflict();
         }
     }
