@@ -82,11 +82,24 @@ public final class Appliance implements Closeable {
         }
     }
 
-    private void export(Volume volume) {
+    private void export(Volume volume) throws IOException {
         volumes.put(volume.name, volume);
-        targets.export(targetName(volume.name), served(volume.name, null, volume.unit()));
-        volume.snapshots().servedSnapshots().forEach((snapshot, unit) ->
-                targets.export(targetName(volume.name, snapshot), served(volume.name, snapshot, unit)));
+        exportTarget(volume.name, null, volume.unit());
+        for (Map.Entry<String, LogicalUnit> snapshot : volume.snapshots().servedSnapshots().entrySet()) {
+            exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
+        }
+    }
+
+    /** Serves the origin ({@code snapshot} null) or a snapshot, with its reservations file. */
+    private void exportTarget(String volume, String snapshot, LogicalUnit unit) throws IOException {
+        String name = snapshot == null ? targetName(volume) : targetName(volume, snapshot);
+        FileReservationStore reservations = FileReservationStore.of(catalog.volumeDir(volume), snapshot);
+        try {
+            targets.export(name, served(volume, snapshot, unit), reservations);
+        } catch (IOException e) {
+            throw new IOException("target " + name + ": its persistent reservations in " + reservations
+                    + " cannot be read (" + e.getMessage() + "); move the file away to serve it without them", e);
+        }
     }
 
     /** The unit as its target serves it: write-protected where the config says. */
@@ -166,7 +179,8 @@ public final class Appliance implements Closeable {
         Volume volume = volume(volumeName);
         LogicalUnit unit = volume.snapshots().createSnapshot(name);
         String target = targetName(volumeName, name);
-        targets.export(target, served(volumeName, name, unit));
+        FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // a deleted namesake's state
+        exportTarget(volumeName, name, unit);
         return "created snapshot " + name + " of volume " + volumeName + ", served as " + target + " LUN 0\n";
     }
 
@@ -181,6 +195,7 @@ public final class Appliance implements Closeable {
         }
         volume.snapshots().deleteSnapshot(name);
         targets.withdraw(target);
+        FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
         return "deleted snapshot " + name + " of volume " + volumeName
                 + "; its space is reclaimed in the background (`snapshare status` shows progress)\n";
     }

@@ -223,6 +223,12 @@ public final class VolumeCatalog {
         Files.deleteIfExists(dir.resolve(ORIGIN));
         Files.deleteIfExists(dir.resolve(STORE));
         Files.deleteIfExists(dir.resolve(ROLLBACK_JOURNAL));
+        try (Stream<Path> kept = Files.list(dir)) { // persistent reservations of its targets
+            for (Path file : kept.filter(f -> f.getFileName().toString().startsWith(FileReservationStore.FILE))
+                    .toList()) {
+                Files.delete(file);
+            }
+        }
         Files.deleteIfExists(dir);
     }
 

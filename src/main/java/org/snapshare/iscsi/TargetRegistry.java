@@ -1,10 +1,12 @@
 package org.snapshare.iscsi;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import org.snapshare.iscsi.scsi.ReservationStore;
 import org.snapshare.snapshot.LogicalUnit;
 
 /** The targets being served and who may reach them; targets come and go while the server runs. */
@@ -22,9 +24,22 @@ public final class TargetRegistry {
         return policy;
     }
 
-    /** Serves {@code unit} as LUN 0 of target {@code name} from now on. */
+    /** Serves {@code unit} as LUN 0 of target {@code name} from now on; reservations end with the server. */
     public void export(String name, LogicalUnit unit) {
-        if (targets.putIfAbsent(name, new ExportedTarget(name, unit)) != null) {
+        try {
+            export(name, unit, null);
+        } catch (IOException e) {
+            throw new IllegalStateException("no reservation store to read", e);
+        }
+    }
+
+    /**
+     * Serves {@code unit} as LUN 0 of target {@code name}, its persistent
+     * reservations kept in {@code reservations} when initiators ask (APTPL);
+     * fails if the state kept there cannot be read.
+     */
+    public void export(String name, LogicalUnit unit, ReservationStore reservations) throws IOException {
+        if (targets.putIfAbsent(name, new ExportedTarget(name, unit, reservations)) != null) {
             throw new IllegalStateException("target " + name + " is already exported");
         }
     }

@@ -1,5 +1,6 @@
 package org.snapshare.iscsi.scsi;
 
+import java.io.IOException;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
@@ -17,11 +18,24 @@ public final class BlockCommandProcessor {
     private final ProvisioningCommands provisioning;
     private final OrWriteCommand orWrite;
     private final ReportSupportedOperationCodes reportOperationCodes;
-    private final Reservations reservations = new Reservations();
+    private final Reservations reservations;
     private final UnitAttentions attentions = new UnitAttentions();
-    private final PersistentReserveCommands persistentReserve = new PersistentReserveCommands(reservations, attentions);
+    private final PersistentReserveCommands persistentReserve;
 
+    /** A unit whose persistent reservations end with the server (no APTPL). */
     public BlockCommandProcessor(LogicalUnit unit) {
+        this(unit, new Reservations(), null);
+    }
+
+    /** A unit that keeps persistent reservations in {@code store} when an initiator asks (APTPL). */
+    public static BlockCommandProcessor withReservationStore(LogicalUnit unit, ReservationStore store)
+            throws IOException {
+        return new BlockCommandProcessor(unit, PersistentReserveCommands.restore(store), store);
+    }
+
+    private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, ReservationStore store) {
+        this.reservations = reservations;
+        this.persistentReserve = new PersistentReserveCommands(reservations, attentions, store);
         this.device = new DeviceInfo(unit);
         this.readWrite = new ReadWriteCommands(unit, device);
         this.inquiry = new InquiryCommand(device);

@@ -2,15 +2,17 @@ package org.snapshare.iscsi.scsi;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * PERSISTENT RESERVE IN and OUT (SPC-4, 6.15 and 6.16), and RESERVE/RELEASE
  * (6)/(10) (SPC-2), decoded here and carried out by {@link Reservations}.
- * Not offered: SPEC_I_PT, REGISTER AND MOVE and APTPL (state ends with the
- * server), as REPORT CAPABILITIES says.
+ * Not offered: SPEC_I_PT and REGISTER AND MOVE, as REPORT CAPABILITIES says;
+ * APTPL only where the unit has a {@link ReservationStore}.
  */
 final class PersistentReserveCommands {
 
@@ -36,10 +38,20 @@ final class PersistentReserveCommands {
 
     private final Reservations reservations;
     private final UnitAttentions attentions;
+    private final ReservationStore store; // null: APTPL not offered
+    private String saved; // what the store holds, so only changes are written
 
-    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions) {
+    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions, ReservationStore store) {
         this.reservations = reservations;
         this.attentions = attentions;
+        this.store = store;
+        this.saved = reservations.persistentForm();
+    }
+
+    /** The reservations {@code store} kept, or none; a damaged state is an error naming what is wrong. */
+    static Reservations restore(ReservationStore store) throws IOException {
+        Optional<String> state = store == null ? Optional.empty() : store.load();
+        return state.isEmpty() ? new Reservations() : Reservations.restore(state.get());
     }
 
     ScsiResult in(byte[] cdb) throws ScsiException {
@@ -54,7 +66,7 @@ final class PersistentReserveCommands {
                 data = readReservation();
                 break;
             case REPORT_CAPABILITIES:
-                data = reportCapabilities();
+                data = reportCapabilities(store != null, reservations.persistThroughPowerLoss());
                 break;
             case READ_FULL_STATUS:
                 data = readFullStatus();
@@ -89,11 +101,12 @@ final class PersistentReserveCommands {
         return data;
     }
 
-    private static byte[] reportCapabilities() {
+    private static byte[] reportCapabilities(boolean persistCapable, boolean persistActive) {
         byte[] data = new byte[8];
         Cdb.put16(data, 0, 8);
-        data[2] = 0x10 | 0x04; // CRH: RESERVE/RELEASE per SPC-4 5.13.3; ATP_C: one target port, so all of them
-        data[3] = (byte) 0x80; // TMV: the type mask below is valid
+        // CRH: RESERVE/RELEASE per SPC-4 5.13.3; ATP_C: one target port, so all of them; PTPL_C
+        data[2] = (byte) (0x10 | 0x04 | (persistCapable ? 0x01 : 0));
+        data[3] = (byte) (0x80 | (persistActive ? 0x01 : 0)); // TMV: the type mask is valid; PTPL_A
         data[4] = (byte) 0xea; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
         data[5] = 0x01;        // EX_AC_AR
         return data;
@@ -159,21 +172,35 @@ final class PersistentReserveCommands {
         });
     }
 
-    private ScsiResult execute(String port, int serviceAction, int type, byte[] list) {
-        long key = Cdb.u64(list, 0);
-        long serviceActionKey = Cdb.u64(list, 8);
+    /** Carries out the service action and, under the same lock, saves the state it leaves. */
+    private ScsiResult execute(String port, int serviceAction, int type, byte[] list) throws IOException {
         int flags = Cdb.u8(list, 20);
-        if ((flags & (SPEC_I_PT | APTPL)) != 0) {
-            // PTPL_C and SIP_C are 0 in REPORT CAPABILITIES.
-            LOG.info("{}: PERSISTENT RESERVE OUT with {} refused: not offered", port,
-                    (flags & APTPL) != 0 ? "APTPL (reservations do not outlive the server)" : "SPEC_I_PT");
+        boolean aptpl = (flags & APTPL) != 0;
+        if ((flags & SPEC_I_PT) != 0 || (aptpl && store == null)) {
+            // SIP_C is 0 in REPORT CAPABILITIES, and PTPL_C without a store.
+            LOG.info("{}: PERSISTENT RESERVE OUT with {} refused: not offered here", port,
+                    aptpl ? "APTPL" : "SPEC_I_PT");
             return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
         }
+        synchronized (reservations) {
+            ScsiResult result = apply(port, serviceAction, type, list, aptpl);
+            String state = reservations.persistentForm();
+            if (store != null && !state.equals(saved)) {
+                store.save(state);
+                saved = state;
+            }
+            return result;
+        }
+    }
+
+    private ScsiResult apply(String port, int serviceAction, int type, byte[] list, boolean aptpl) {
+        long key = Cdb.u64(list, 0);
+        long serviceActionKey = Cdb.u64(list, 8);
         try {
             switch (serviceAction) {
                 case REGISTER:
                 case REGISTER_AND_IGNORE_EXISTING_KEY:
-                    reservations.register(port, key, serviceActionKey, serviceAction != REGISTER);
+                    reservations.register(port, key, serviceActionKey, serviceAction != REGISTER, aptpl);
                     return ScsiResult.good();
                 case RESERVE:
                     reservations.reserve(port, key, type);

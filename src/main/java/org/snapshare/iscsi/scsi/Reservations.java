@@ -1,5 +1,6 @@
 package org.snapshare.iscsi.scsi;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,8 +12,8 @@ import java.util.Map;
  * (SPC-4, 5.13: registered keys per I_T nexus and at most one reservation)
  * and the older RESERVE/RELEASE reservation (SPC-2). An I_T nexus is named
  * by its initiator port, "iqn...,i,0x&lt;ISID&gt;"; snapshare targets have one
- * target port each. State lives in memory: PTPL_C is 0, so it ends with the
- * server (docs/ISCSI.md).
+ * target port each. State lives in memory; {@link #persistentForm()} and
+ * {@link #restore} let it outlive the server when an initiator asks (APTPL).
  */
 final class Reservations {
 
@@ -23,6 +24,9 @@ final class Reservations {
     static final int EXCLUSIVE_ACCESS_REGISTRANTS_ONLY = 6;
     static final int WRITE_EXCLUSIVE_ALL_REGISTRANTS = 7;
     static final int EXCLUSIVE_ACCESS_ALL_REGISTRANTS = 8;
+
+    /** First line of {@link #persistentForm()}. */
+    private static final String FORMAT = "snapshare-reservations 1";
 
     /** Thrown when the rules say RESERVATION CONFLICT. */
     static final class ConflictException extends Exception {
@@ -51,6 +55,8 @@ final class Reservations {
     private int type;          // 0: no persistent reservation
     private String holder;     // the holder, for types other than all-registrants
     private String legacyHolder;
+    /** APTPL of the last successful REGISTER: keep the state through a power loss. */
+    private boolean persistThroughPowerLoss;
     /** True while no reservation of either kind exists, so commands skip the lock (nearly always). */
     private volatile boolean unreserved = true;
 
@@ -98,8 +104,17 @@ final class Reservations {
 
     // ---- PERSISTENT RESERVE OUT service actions ----
 
-    /** REGISTER, or with {@code ignoreExisting} REGISTER AND IGNORE EXISTING KEY. */
-    synchronized void register(String port, long key, long newKey, boolean ignoreExisting) throws ConflictException {
+    /**
+     * REGISTER, or with {@code ignoreExisting} REGISTER AND IGNORE EXISTING
+     * KEY; its {@code aptpl} decides whether the state is kept through a power loss.
+     */
+    synchronized void register(String port, long key, long newKey, boolean ignoreExisting, boolean aptpl)
+            throws ConflictException {
+        registerKey(port, key, newKey, ignoreExisting);
+        persistThroughPowerLoss = aptpl;
+    }
+
+    private void registerKey(String port, long key, long newKey, boolean ignoreExisting) throws ConflictException {
         Long current = keys.get(port);
         if (current == null) {
             if (!ignoreExisting && key != 0) {
@@ -228,6 +243,65 @@ final class Reservations {
         type = 0;
         holder = null;
         refresh();
+    }
+
+    // ---- persistence (APTPL) ----
+
+    synchronized boolean persistThroughPowerLoss() {
+        return persistThroughPowerLoss;
+    }
+
+    /** The registrations and the reservation as text, for {@link ReservationStore}; "" when not kept. */
+    synchronized String persistentForm() {
+        if (!persistThroughPowerLoss) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(FORMAT).append('\n');
+        out.append("generation ").append(generation).append('\n');
+        keys.forEach((port, key) -> out.append("key ").append(Long.toHexString(key)).append(' ').append(port)
+                .append('\n'));
+        if (type != 0) {
+            out.append("reservation ").append(type).append(' ').append(holder == null ? "-" : holder).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The state {@link #persistentForm()} wrote; a damaged one is refused, never half restored. */
+    static Reservations restore(String form) throws IOException {
+        Reservations restored = new Reservations();
+        String[] lines = form.split("\n");
+        if (!lines[0].equals(FORMAT)) {
+            throw new IOException("not a reservation state (first line '" + lines[0] + "')");
+        }
+        try {
+            for (int i = 1; i < lines.length; i++) {
+                String[] words = lines[i].split(" ", 3);
+                switch (words[0]) {
+                    case "generation":
+                        restored.generation = Integer.parseInt(words[1]);
+                        break;
+                    case "key":
+                        restored.keys.put(words[2], Long.parseUnsignedLong(words[1], 16));
+                        break;
+                    case "reservation":
+                        restored.type = Integer.parseInt(words[1]);
+                        restored.holder = words[2].equals("-") ? null : words[2];
+                        break;
+                    default:
+                        throw new IOException("line " + (i + 1) + " is not understood: " + lines[i]);
+                }
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new IOException("damaged reservation state: " + e.getMessage(), e);
+        }
+        if (restored.type != 0 && (!validType(restored.type)
+                || (!allRegistrants(restored.type) && !restored.keys.containsKey(restored.holder)))) {
+            throw new IOException("damaged reservation state: reservation of type " + restored.type
+                    + " held by an unregistered port");
+        }
+        restored.persistThroughPowerLoss = true;
+        restored.refresh();
+        return restored;
     }
 
     // ---- PERSISTENT RESERVE IN ----
