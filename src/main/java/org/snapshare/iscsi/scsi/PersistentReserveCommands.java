@@ -206,21 +206,22 @@ final class PersistentReserveCommands {
                     reservations.reserve(port, key, type);
                     return ScsiResult.good();
                 case RELEASE:
-                    return reservations.release(port, key, type) ? ScsiResult.good()
-                            : ScsiResult.checkCondition(SenseCode.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
-                case CLEAR:
-                    for (String other : reservations.clear(port, key)) {
-                        attentions.raiseFor(other, SenseCode.RESERVATIONS_PREEMPTED);
+                    List<String> told = reservations.release(port, key, type);
+                    if (told == null) {
+                        return ScsiResult.checkCondition(SenseCode.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
                     }
+                    told.forEach(other -> attentions.raiseFor(other, SenseCode.RESERVATIONS_RELEASED));
+                    return ScsiResult.good();
+                case CLEAR:
+                    reservations.clear(port, key).forEach(other -> attentions.raiseFor(other,
+                            SenseCode.RESERVATIONS_PREEMPTED));
                     return ScsiResult.good();
                 default: // PREEMPT, PREEMPT AND ABORT: the preempted nexuses' commands finish on their own
                     List<String> preempted = reservations.preempt(port, key, serviceActionKey, type);
                     if (preempted == null) {
                         return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
                     }
-                    for (String other : preempted) {
-                        attentions.raiseFor(other, SenseCode.REGISTRATIONS_PREEMPTED);
-                    }
+                    preempted.forEach(other -> attentions.raiseFor(other, SenseCode.REGISTRATIONS_PREEMPTED));
                     return ScsiResult.good();
             }
         } catch (Reservations.ConflictException e) {

@@ -156,17 +156,27 @@ final class Reservations {
         }
     }
 
-    /** RELEASE; false when the holder named another type (INVALID RELEASE OF PERSISTENT RESERVATION). */
-    synchronized boolean release(String port, long key, int releasedType) throws ConflictException {
+    /**
+     * RELEASE. Returns the other registrants to tell (RESERVATIONS RELEASED),
+     * which SPC asks for when a registrants-only or all-registrants
+     * reservation ends; null when the holder named another type (INVALID
+     * RELEASE OF PERSISTENT RESERVATION).
+     */
+    synchronized List<String> release(String port, long key, int releasedType) throws ConflictException {
         checkRegistered(port, key);
         if (type == 0 || !isHolder(port)) {
-            return true;
+            return List.of();
         }
         if (releasedType != type) {
-            return false;
+            return null;
         }
+        boolean shared = type >= WRITE_EXCLUSIVE_REGISTRANTS_ONLY;
         clearReservation();
-        return true;
+        List<String> others = new ArrayList<>();
+        if (shared) {
+            keys.keySet().stream().filter(other -> !other.equals(port)).forEach(others::add);
+        }
+        return others;
     }
 
     /** CLEAR; returns the other nexuses whose registrations it removed. */

@@ -149,5 +149,12 @@ class ReservationsTest {
         outGood(TWO, 5, 3, 2, 1);                 // PREEMPT AND ABORT
         assertSense(processor.plan(ONE, READ_10).complete(null), SenseCode.REGISTRATIONS_PREEMPTED);
         assertEquals(ScsiResult.RESERVATION_CONFLICT, status(ONE, READ_10));
+
+        outGood(ONE, 6, 0, 0, 1);
+        outGood(TWO, 2, 3, 2, 0);                 // TWO releases its exclusive-access reservation: no one told
+        assertEquals(ScsiResult.GOOD, status(ONE, READ_10));
+        outGood(TWO, 1, 6, 2, 0);                 // exclusive access, registrants only
+        outGood(TWO, 2, 6, 2, 0);
+        assertSense(processor.plan(ONE, READ_10).complete(null), SenseCode.RESERVATIONS_RELEASED);
     }
 }
