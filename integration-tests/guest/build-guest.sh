@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the small Linux guest the end-to-end tests boot under QEMU: Debian's
 # kernel (linux-image-amd64) with the virtio, SCSI, iSCSI and ext4 modules,
-# busybox-static, open-iscsi's iscsiadm and iscsid, e2fsprogs' mke2fs, their
-# libraries, and init.sh as /init. Only Debian packages are downloaded (apt).
+# busybox-static, open-iscsi's iscsiadm and iscsid, e2fsprogs' mke2fs,
+# sg3-utils' sg_persist (persistent reservations, as fence_scsi uses them),
+# their libraries, and init.sh as /init. Only Debian packages are downloaded (apt).
 # Prints the directory holding vmlinuz and initrd.gz; the result is cached in
 # $SNAPSHARE_GUEST_CACHE (default ~/.cache/snapshare-guest) per package
 # versions and script contents, so later runs reuse it.
@@ -10,7 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SNAPSHARE_GUEST_CACHE:-$HOME/.cache/snapshare-guest}
 kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-packages=("$kernel_pkg" busybox-static open-iscsi libisns0 libopeniscsiusr e2fsprogs)
+sgutils_lib=$(apt-cache depends sg3-utils | awk '/Depends: libsgutils2/ { print $2; exit }')
+packages=("$kernel_pkg" busybox-static open-iscsi libisns0 libopeniscsiusr e2fsprogs sg3-utils "$sgutils_lib")
 versions=$(apt-cache policy "${packages[@]}" | awk '/^[a-z]/ { p = $1 } /Candidate/ { print p, $2 }')
 key=$( (echo "$versions"; cat "$0" "$here/init.sh") | sha256sum | cut -c1-16)
 out="$cache/$key"
@@ -53,6 +55,7 @@ copy_with_libs() {
 copy_with_libs "$work/pkg/sbin/iscsiadm"
 copy_with_libs "$work/pkg/sbin/iscsid"
 copy_with_libs "$work/pkg/sbin/mke2fs"
+copy_with_libs "$work/pkg/usr/bin/sg_persist"
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 
 # kernel modules: the closure of what the scenarios need, with a modules.dep for modprobe

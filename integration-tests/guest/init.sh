@@ -107,6 +107,19 @@ open_iscsi() {
     echo "written with the write cache off" > /mnt/a/through
     sync
     say "write cache off by MODE SELECT, as the kernel reads it back"
+    # Persistent reservations as fence_scsi takes them: register, reserve write exclusive; the
+    # host checks that another initiator can read but not write, then the guest lets go.
+    sg_persist -n --out --register --param-sark=0x5eed /dev/sda || fail "sg_persist register"
+    sg_persist -n --out --reserve --param-rk=0x5eed --prout-type=1 /dev/sda || fail "sg_persist reserve"
+    sg_persist -n --in --read-reservation /dev/sda > /tmp/reservation 2>&1
+    grep -q "Key=0x5eed" /tmp/reservation || fail "the reservation reads back as: $(cat /tmp/reservation)"
+    say "RESERVED"
+    wait_for reservation-checked
+    echo "written while reserved" > /mnt/a/reserved
+    sync
+    sg_persist -n --out --release --param-rk=0x5eed --prout-type=1 /dev/sda || fail "sg_persist release"
+    sg_persist -n --out --register --param-rk=0x5eed --param-sark=0 /dev/sda || fail "sg_persist unregister"
+    say "reservation: the holder wrote, released and unregistered"
     try "second discovery" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
     grep -q "$target.$snapshot" /tmp/targets || fail "the snapshot target is not discovered: $(cat /tmp/targets)"
     login "$target.$snapshot"

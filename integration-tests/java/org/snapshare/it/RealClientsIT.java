@@ -26,7 +26,11 @@ class RealClientsIT {
         Guest.accelerator();
     }
 
-    /** The volume and (by fallback) its snapshots require CHAP; the guest's iscsiadm logs in with it. */
+    /**
+     * The volume and (by fallback) its snapshots require CHAP; the guest's
+     * iscsiadm logs in with it. The guest also takes a persistent reservation
+     * with sg_persist, which the host's qemu-io then runs into.
+     */
     @Test
     void openIscsiLogsInWithChapFormatsAndFindsTheSnapshotsFiles(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("chap.conf");
@@ -39,6 +43,16 @@ class RealClientsIT {
                 guest.await("READY-FOR-SNAPSHOT", STEP_SECONDS);
                 server.cli("snapshot", "create", "linux", "snap").assertSuccess("snapshot create");
                 guest.send("snapshot-taken");
+                guest.await("RESERVED", STEP_SECONDS);
+                // The guest holds a write-exclusive reservation: this second initiator may read, not write.
+                String other = "iscsi://guest%guest-secret-42@127.0.0.1:" + server.port + "/" + target + "/0";
+                ExternalTools.Result read = ExternalTools.qemuIo(other, "read 0 64k");
+                assertTrue(read.output.contains("read 65536/65536 bytes") && !read.output.contains("fail"),
+                        read.output);
+                ExternalTools.Result write = ExternalTools.qemuIo(other, "write -P 0x66 1M 64k");
+                assertTrue(write.output.contains("write failed"), "a write past the guest's reservation:\n"
+                        + write.output);
+                guest.send("reservation-checked");
                 guest.await("PASS", STEP_SECONDS);
                 System.out.println("open-iscsi scenario: " + guest.awaitExit(60) + " s with " + Guest.accelerator());
             }
