@@ -12,6 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${SNAPSHARE_GUEST_CACHE:-$HOME/.cache/snapshare-guest}
 kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 sgutils_lib=$(apt-cache depends sg3-utils | awk '/Depends: libsgutils2/ { print $2; exit }')
+[ -n "$sgutils_lib" ] || { echo "apt-cache knows no sg3-utils (or its libsgutils2): run apt-get update" >&2; exit 1; }
 packages=("$kernel_pkg" busybox-static open-iscsi libisns0 libopeniscsiusr e2fsprogs sg3-utils "$sgutils_lib")
 versions=$(apt-cache policy "${packages[@]}" | awk '/^[a-z]/ { p = $1 } /Candidate/ { print p, $2 }')
 key=$( (echo "$versions"; cat "$0" "$here/init.sh") | sha256sum | cut -c1-16)
