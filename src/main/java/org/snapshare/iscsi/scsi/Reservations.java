@@ -52,13 +52,12 @@ final class Reservations {
 
     private final Map<String, Long> keys = new LinkedHashMap<>();
     private int generation;
-    private int type;          // 0: no persistent reservation
-    private String holder;     // the holder, for types other than all-registrants
-    private String legacyHolder;
+    // Volatile so that commands may check "nothing reserved" without the lock (nearly always the case).
+    private volatile int type;          // 0: no persistent reservation
+    private String holder;              // the holder, for types other than all-registrants
+    private volatile String legacyHolder;
     /** APTPL of the last successful REGISTER: keep the state through a power loss. */
     private boolean persistThroughPowerLoss;
-    /** True while no reservation of either kind exists, so commands skip the lock (nearly always). */
-    private volatile boolean unreserved = true;
 
     static boolean validType(int type) {
         return type == WRITE_EXCLUSIVE || type == EXCLUSIVE_ACCESS || (type >= 5 && type <= 8);
@@ -70,7 +69,7 @@ final class Reservations {
 
     /** Whether {@code port} may run a command of {@code access} now (SPC-4, table 63). */
     boolean allows(String port, CommandAccess access) {
-        return unreserved || checkAccess(port, access);
+        return (type == 0 && legacyHolder == null) || checkAccess(port, access);
     }
 
     private synchronized boolean checkAccess(String port, CommandAccess access) {
@@ -150,7 +149,6 @@ final class Reservations {
         if (type == 0) {
             type = wantedType;
             holder = port;
-            refresh();
         } else if (!isHolder(port) || type != wantedType) {
             throw new ConflictException("the logical unit is reserved, type " + type);
         }
@@ -216,7 +214,6 @@ final class Reservations {
         if (takesReservation) {
             type = newType;
             holder = port;
-            refresh();
         }
         generation++;
         return removed;
@@ -245,14 +242,9 @@ final class Reservations {
         }
     }
 
-    private void refresh() {
-        unreserved = type == 0 && legacyHolder == null;
-    }
-
     private void clearReservation() {
         type = 0;
         holder = null;
-        refresh();
     }
 
     // ---- persistence (APTPL) ----
@@ -310,7 +302,6 @@ final class Reservations {
                     + " held by an unregistered port");
         }
         restored.persistThroughPowerLoss = true;
-        restored.refresh();
         return restored;
     }
 
@@ -350,7 +341,6 @@ final class Reservations {
             throw new ConflictException("reserved by " + legacyHolder);
         }
         legacyHolder = port;
-        refresh();
     }
 
     /** RELEASE: only the holder's releases; anyone else's is a no-op (SPC-2, 7.21). */
@@ -360,7 +350,6 @@ final class Reservations {
         }
         if (port.equals(legacyHolder)) {
             legacyHolder = null;
-            refresh();
         }
     }
 
@@ -368,13 +357,11 @@ final class Reservations {
     synchronized void nexusLost(String port) {
         if (port.equals(legacyHolder)) {
             legacyHolder = null;
-            refresh();
         }
     }
 
     /** LOGICAL UNIT RESET and target resets end a RESERVE (SPC-2); persistent reservations stay. */
     synchronized void reset() {
         legacyHolder = null;
-        refresh();
     }
 }
