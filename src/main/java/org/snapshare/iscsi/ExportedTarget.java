@@ -2,9 +2,7 @@ package org.snapshare.iscsi;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.io.IOException;
 import org.snapshare.iscsi.scsi.BlockCommandProcessor;
-import org.snapshare.iscsi.scsi.ReservationStore;
 import org.snapshare.snapshot.LogicalUnit;
 
 /** One iSCSI target: its name, its LUN 0 and the sessions logged in to it. */
@@ -16,11 +14,10 @@ final class ExportedTarget {
     /** Sessions by initiator name and ISID, so a re-login replaces its old session. */
     private final Map<String, Connection> sessions = new ConcurrentHashMap<>();
 
-    ExportedTarget(String name, LogicalUnit unit, ReservationStore reservations) throws IOException {
+    ExportedTarget(String name, LogicalUnit unit, BlockCommandProcessor commands) {
         this.name = name;
         this.unit = unit;
-        this.commands = reservations == null ? new BlockCommandProcessor(unit)
-                : BlockCommandProcessor.withReservationStore(unit, reservations);
+        this.commands = commands;
     }
 
     /** Registers a session; an older session of the same initiator port is closed (reinstatement). */

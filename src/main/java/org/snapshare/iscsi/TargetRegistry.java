@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import org.snapshare.iscsi.scsi.BlockCommandProcessor;
 import org.snapshare.iscsi.scsi.ReservationStore;
 import org.snapshare.snapshot.LogicalUnit;
 
@@ -26,11 +27,7 @@ public final class TargetRegistry {
 
     /** Serves {@code unit} as LUN 0 of target {@code name} from now on; reservations end with the server. */
     public void export(String name, LogicalUnit unit) {
-        try {
-            export(name, unit, null);
-        } catch (IOException e) {
-            throw new IllegalStateException("no reservation store to read", e);
-        }
+        add(new ExportedTarget(name, unit, new BlockCommandProcessor(unit)));
     }
 
     /**
@@ -39,8 +36,12 @@ public final class TargetRegistry {
      * fails if the state kept there cannot be read.
      */
     public void export(String name, LogicalUnit unit, ReservationStore reservations) throws IOException {
-        if (targets.putIfAbsent(name, new ExportedTarget(name, unit, reservations)) != null) {
-            throw new IllegalStateException("target " + name + " is already exported");
+        add(new ExportedTarget(name, unit, BlockCommandProcessor.withReservationStore(unit, reservations)));
+    }
+
+    private void add(ExportedTarget target) {
+        if (targets.putIfAbsent(target.name, target) != null) {
+            throw new IllegalStateException("target " + target.name + " is already exported");
         }
     }
 

@@ -50,7 +50,7 @@ final class PersistentReserveCommands {
 
     /** The reservations {@code store} kept, or none; a damaged state is an error naming what is wrong. */
     static Reservations restore(ReservationStore store) throws IOException {
-        Optional<String> state = store == null ? Optional.empty() : store.load();
+        Optional<String> state = store.load();
         return state.isEmpty() ? new Reservations() : Reservations.restore(state.get());
     }
 
