@@ -80,7 +80,7 @@ final class ProvisioningCommands {
                 throw new ScsiException(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST,
                         range.blocks + " blocks in one UNMAP descriptor exceed " + MAX_UNMAP_BLOCKS);
             }
-            device.checkRange(range, MAX_UNMAP_BLOCKS);
+            device.checkRange(range, Long.MAX_VALUE); // the size limit was checked above, with this list's sense
             ranges.add(range);
         }
         return ranges;

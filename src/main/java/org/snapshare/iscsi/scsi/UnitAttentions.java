@@ -27,15 +27,10 @@ final class UnitAttentions {
 
     /** Raises {@code code} for every nexus but {@code except} (null: for all). */
     synchronized void raise(SenseCode code, String except) {
-        pending.forEach((port, queue) -> {
-            if (!port.equals(except) && !queue.contains(code)) {
-                queue.add(code);
-                any = true;
-            }
-        });
+        pending.keySet().stream().filter(port -> !port.equals(except)).forEach(port -> raiseFor(port, code));
     }
 
-    /** Raises {@code code} for one nexus. */
+    /** Raises {@code code} for one nexus, once: a condition already pending is not queued again. */
     synchronized void raiseFor(String port, SenseCode code) {
         Deque<SenseCode> queue = pending.get(port);
         if (queue != null && !queue.contains(code)) {
