@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.snapshare.iscsi.scsi.ScsiCommands.assertSense;
 import static org.snapshare.iscsi.scsi.ScsiCommands.cdb;
-import static org.snapshare.iscsi.scsi.ScsiCommands.data;
 
 import java.io.IOException;
 import java.util.Optional;
@@ -41,15 +40,11 @@ class ReservationPersistenceTest {
 
     private static ScsiResult out(BlockCommandProcessor processor, String port, int serviceAction, int type, long key,
             long serviceActionKey, int flags) {
-        byte[] list = new byte[24];
-        Cdb.put64(list, 0, key);
-        Cdb.put64(list, 8, serviceActionKey);
-        list[20] = (byte) flags;
-        return ScsiCommands.run(processor, port, cdb(0x5f, serviceAction, type, 0, 0, 0, 0, 0, 24), list);
+        return ScsiCommands.reserveOut(processor, port, serviceAction, type, key, serviceActionKey, flags);
     }
 
     private static byte[] in(BlockCommandProcessor processor, int serviceAction) {
-        return data(ScsiCommands.run(processor, ONE, cdb(0x5e, serviceAction, 0, 0, 0, 0, 0, 0x10, 0), new byte[0]));
+        return ScsiCommands.reserveIn(processor, ONE, serviceAction);
     }
 
     @Test

@@ -26,11 +26,7 @@ class ReservationsTest {
     }
 
     private ScsiResult out(String port, int serviceAction, int type, long key, long serviceActionKey, int flags) {
-        byte[] list = new byte[24];
-        Cdb.put64(list, 0, key);
-        Cdb.put64(list, 8, serviceActionKey);
-        list[20] = (byte) flags;
-        return ScsiCommands.run(processor, port, cdb(0x5f, serviceAction, type, 0, 0, 0, 0, 0, 24), list);
+        return ScsiCommands.reserveOut(processor, port, serviceAction, type, key, serviceActionKey, flags);
     }
 
     private void outGood(String port, int serviceAction, int type, long key, long serviceActionKey) {
@@ -38,7 +34,7 @@ class ReservationsTest {
     }
 
     private byte[] in(int serviceAction) {
-        return data(ScsiCommands.run(processor, ONE, cdb(0x5e, serviceAction, 0, 0, 0, 0, 0, 0x10, 0), new byte[0]));
+        return ScsiCommands.reserveIn(processor, ONE, serviceAction);
     }
 
     @Test

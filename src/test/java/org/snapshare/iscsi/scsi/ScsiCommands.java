@@ -25,6 +25,21 @@ final class ScsiCommands {
         return plan.complete(ByteBuffer.wrap(dataOut));
     }
 
+    /** PERSISTENT RESERVE OUT with its basic 24-byte parameter list. */
+    static ScsiResult reserveOut(BlockCommandProcessor processor, String port, int serviceAction, int type, long key,
+            long serviceActionKey, int flags) {
+        byte[] list = new byte[24];
+        Cdb.put64(list, 0, key);
+        Cdb.put64(list, 8, serviceActionKey);
+        list[20] = (byte) flags;
+        return run(processor, port, cdb(0x5f, serviceAction, type, 0, 0, 0, 0, 0, 24), list);
+    }
+
+    /** PERSISTENT RESERVE IN's data for {@code serviceAction}, up to 4 KiB. */
+    static byte[] reserveIn(BlockCommandProcessor processor, String port, int serviceAction) {
+        return data(run(processor, port, cdb(0x5e, serviceAction, 0, 0, 0, 0, 0, 0x10, 0), new byte[0]));
+    }
+
     static byte[] data(ScsiResult result) {
         ByteBuffer in = result.dataIn();
         byte[] bytes = new byte[in.remaining()];
