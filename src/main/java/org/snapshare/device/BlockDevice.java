@@ -36,6 +36,15 @@ public interface BlockDevice extends Closeable {
         }
     }
 
+    /**
+     * Forgets what this machine caches of the range, so the next reads come
+     * from the medium: another node sharing the device may have written it.
+     * Only clean cached data can be dropped, so flush first. This default
+     * caches nothing.
+     */
+    default void dropCache(long offset, long length) throws IOException {
+    }
+
     /** The run of allocated bytes or of a hole that {@code offset} lies in, up to its end; this default knows no holes. */
     default Extent extentAt(long offset) throws IOException {
         return new Extent(true, size());

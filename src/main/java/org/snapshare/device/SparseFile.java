@@ -10,8 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hole punching (fallocate(2)) and hole finding (lseek(2) SEEK_DATA and
- * SEEK_HOLE) on one file or block device, through JNA: Java has neither. A
+ * Hole punching (fallocate(2)), hole finding (lseek(2) SEEK_DATA and
+ * SEEK_HOLE) and dropping cached pages (posix_fadvise(2), for devices that
+ * another node writes too) on one file or block device, through JNA: Java
+ * has none of them. A
  * descriptor of its own is opened for these calls; reads and writes stay on
  * the device's FileChannel.
  */
@@ -26,6 +28,7 @@ final class SparseFile implements Closeable {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int ENXIO = 6;
+    private static final int POSIX_FADV_DONTNEED = 4;
 
     /** The C library calls used here. */
     private interface LibC extends Library {
@@ -36,6 +39,9 @@ final class SparseFile implements Closeable {
         int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
         long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+        /** Returns the error number instead of setting errno. */
+        int posix_fadvise(int fd, long offset, long length, int advice);
     }
 
     private static final LibC LIBC = load();
@@ -85,6 +91,14 @@ final class SparseFile implements Closeable {
             LOG.warn("{}: cannot punch holes (errno {}); unmapped ranges will be written with zeros",
                     path, e.getErrorCode());
             return false;
+        }
+    }
+
+    /** Drops the clean cached pages of the range: the next reads go to the medium. */
+    void dropCache(long offset, long length) throws IOException {
+        int error = LIBC.posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED);
+        if (error != 0) {
+            throw new IOException(path + ": dropping cached pages failed: errno " + error);
         }
     }
 

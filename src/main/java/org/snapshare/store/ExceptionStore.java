@@ -99,6 +99,18 @@ public interface ExceptionStore extends Closeable {
 
     void setDeleteCursor(long originChunk, long fromId);
 
+    // -- clustering -----------------------------------------------------
+
+    /**
+     * Starts a tenure of the cluster lock (see {@link ClusterLock}): if
+     * another node may have changed the store since this node last held the
+     * lock, cached metadata is dropped and read again from the disk. Commits
+     * then carry the grant's generation and fail with
+     * {@link StoreFencedException} once the grant is no longer valid or the
+     * disk shows a newer holder's commit. Only call it with nothing uncommitted.
+     */
+    void takeOver(ClusterLock.Grant grant) throws IOException;
+
     // -- durability -----------------------------------------------------
 
     /** Work of several calls on the store that must be committed whole or not at all. */

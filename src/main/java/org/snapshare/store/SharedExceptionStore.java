@@ -27,10 +27,11 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     private final BlockDevice device;
     private final Superblock superblock;
-    private final SpaceMap space;
+    // Replaced as a whole when another node changed the store (remount): see takeOver.
+    private SpaceMap space;
     private final NodeCache nodes;
-    private final BTree tree;
-    private final SnapshotTable table;
+    private BTree tree;
+    private SnapshotTable table;
     private final StoreFullPolicy fullPolicy;
     /** Chunks data may not take, so a commit can always shadow its metadata. */
     private final long metadataReserve;
@@ -46,18 +47,38 @@ public final class SharedExceptionStore implements ExceptionStore {
     private long durableChangeCount;
     private boolean committing;
     private IOException failure;
+    /** The cluster lock tenure commits run under; null for a store nobody else can open (no lock). */
+    private ClusterLock.Grant grant;
 
-    private SharedExceptionStore(BlockDevice device, Superblock superblock, SpaceMap space, CommitBlock commit,
-            SnapshotTable table, long cacheBytes, StoreFullPolicy fullPolicy) {
+    private SharedExceptionStore(BlockDevice device, Superblock superblock, Mount mount, long cacheBytes,
+            StoreFullPolicy fullPolicy) {
         this.device = device;
         this.fullPolicy = fullPolicy;
         this.metadataReserve = Math.max(32, superblock.chunkCount / 256);
         this.superblock = superblock;
-        this.space = space;
         this.nodes = new NodeCache(device, superblock.chunkSize(),
                 (int) Math.max(16, cacheBytes / superblock.chunkSize()));
+        adopt(mount);
+    }
+
+    /** The newest commit on disk and the space map and snapshot table it points at. */
+    private record Mount(CommitBlock commit, SpaceMap space, SnapshotTable table) {
+
+        static Mount read(BlockDevice device, Superblock superblock) throws IOException {
+            CommitBlock newest = newestCommit(device, superblock);
+            SpaceMap space = SpaceMap.load(device, superblock.chunkSize(), superblock.chunkCount,
+                    newest.spaceIndex);
+            SnapshotTable table = SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable,
+                    newest.nextSnapshotId, superblock.chunkCount);
+            return new Mount(newest, space, table);
+        }
+    }
+
+    private void adopt(Mount mount) {
+        CommitBlock commit = mount.commit();
+        this.space = mount.space();
+        this.table = mount.table();
         this.tree = new BTree(nodes, space, superblock.chunkSize(), commit.treeRoot, commit.treeHeight);
-        this.table = table;
         this.sequence = commit.sequence;
         this.deleteCursorChunk = commit.deleteCursorChunk;
         this.deleteCursorId = commit.deleteCursorId;
@@ -90,7 +111,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         first.spaceIndex = space.writeChanges();
         first.freeChunks = space.freeChunks();
         device.flush();
-        device.write(CommitBlock.slotOffset(first.sequence), first.encode(superblock.nonce));
+        device.write(CommitBlock.slotOffset(first.sequence), first.encode(superblock));
         device.flush();
     }
 
@@ -109,11 +130,42 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        CommitBlock newest = newestCommit(device, superblock);
-        SpaceMap space = SpaceMap.load(device, superblock.chunkSize(), superblock.chunkCount, newest.spaceIndex);
-        SnapshotTable table = SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable,
-                newest.nextSnapshotId, superblock.chunkCount);
-        return new SharedExceptionStore(device, superblock, space, newest, table, cacheBytes, fullPolicy);
+        return new SharedExceptionStore(device, superblock, Mount.read(device, superblock), cacheBytes, fullPolicy);
+    }
+
+    /**
+     * Starts a tenure of the cluster lock. When another node may have held it
+     * since this node last did, every cached byte of metadata is dropped and
+     * the store is mounted again from the newest commit on disk (a failed or
+     * fenced store recovers the same way). From here on commits carry the
+     * grant's generation and stop as soon as it is no longer valid.
+     */
+    @Override
+    public void takeOver(ClusterLock.Grant tenure) throws IOException {
+        lock.lock();
+        try {
+            if (tenure.generation() != 0 && superblock.version < 2) {
+                throw new StoreException("this store has format version " + superblock.version + ", which has no"
+                        + " room for the cluster lock generation; only a single node can serve it (create the"
+                        + " volume anew, or serve it without cluster-zookeeper)");
+            }
+            boolean uncommitted = changeCount != durableChangeCount;
+            boolean lastTenureLost = grant != null && !grant.valid();
+            if (uncommitted && failure == null && !lastTenureLost) {
+                throw new IllegalStateException("takeOver with uncommitted changes: they would be lost");
+            }
+            grant = tenure;
+            // Changes left uncommitted when the last tenure was lost were never acknowledged: drop them too.
+            if (tenure.othersHeldSince() || failure != null || uncommitted) {
+                device.dropCache(0, device.size());
+                nodes.invalidate();
+                adopt(Mount.read(device, superblock));
+                durableChangeCount = changeCount;
+                failure = null;
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
@@ -121,7 +173,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
         for (int i = 0; i < CommitBlock.SLOTS; i++) {
             device.read(CommitBlock.slotOffset(i), slot.clear());
-            CommitBlock commit = CommitBlock.decode(slot, superblock.nonce);
+            CommitBlock commit = CommitBlock.decode(slot, superblock);
             if (commit != null && CommitBlock.slotOffset(commit.sequence) == CommitBlock.slotOffset(i)
                     && (newest == null || commit.sequence > newest.sequence)) {
                 newest = commit;
@@ -432,7 +484,8 @@ public final class SharedExceptionStore implements ExceptionStore {
             lock.unlock();
             try {
                 device.flush();
-                device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock.nonce));
+                checkNotFenced(commit.generation);
+                device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock));
                 device.flush();
             } finally {
                 lock.lock();
@@ -467,7 +520,31 @@ public final class SharedExceptionStore implements ExceptionStore {
         commit.freeChunks = space.freeChunks();
         commit.deleteCursorChunk = deleteCursorChunk;
         commit.deleteCursorId = deleteCursorId;
+        commit.generation = grant == null ? 0 : grant.generation();
         return commit;
+    }
+
+    /**
+     * The last word before a commit block is written under a cluster lock:
+     * the tenure must still be valid, and the ring on the shared disk must
+     * still end with this node's own last commit, written under a generation
+     * no newer than its own. A node that was frozen while another took over
+     * finds the other's commits there and refuses.
+     */
+    private void checkNotFenced(long generation) throws IOException {
+        if (grant == null || generation == 0) {
+            return; // single node: nobody else writes this store
+        }
+        if (!grant.valid()) {
+            throw new StoreFencedException("the cluster lock was lost before the commit; nothing was committed");
+        }
+        device.dropCache(CommitBlock.slotOffset(0), (long) CommitBlock.SLOTS * CommitBlock.SIZE);
+        CommitBlock newest = newestCommit(device, superblock);
+        if (newest.sequence != sequence || newest.generation > generation) {
+            throw new StoreFencedException("another node committed to this store (commit " + newest.sequence
+                    + ", lock generation " + newest.generation + ") after this node's commit " + sequence
+                    + " under generation " + generation + "; this node was fenced and commits nothing");
+        }
     }
 
     /** A chunk for copied data, leaving the metadata reserve alone. */
@@ -479,6 +556,10 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     private void checkUsable() throws IOException {
+        if (grant != null && !grant.valid()) {
+            throw new StoreFencedException("this node no longer holds the cluster lock of the store; it changes"
+                    + " nothing until it takes the lock again");
+        }
         if (failure != null) {
             throw new StoreException("the exception store failed a commit (" + failure.getMessage()
                     + "); restart to recover from the last commit");

@@ -11,7 +11,10 @@ final class Superblock {
 
     static final int SIZE = 4096;
     static final long MAGIC = ByteBuffer.wrap("SNAPSTOR".getBytes(StandardCharsets.US_ASCII)).getLong();
-    static final int VERSION = 1;
+    /** The version new stores get: 2 carries the cluster lock generation in every commit block. */
+    static final int VERSION = 2;
+    /** Stores of version 1 still mount, single node only, and keep writing version 1 commit blocks. */
+    static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;
     static final int MAX_CHUNK_SHIFT = 20;
 
@@ -19,8 +22,14 @@ final class Superblock {
     final long chunkCount;
     final long originChunks;
     final long nonce;
+    final int version;
 
     Superblock(int chunkShift, long chunkCount, long originChunks, long nonce) {
+        this(VERSION, chunkShift, chunkCount, originChunks, nonce);
+    }
+
+    private Superblock(int version, int chunkShift, long chunkCount, long originChunks, long nonce) {
+        this.version = version;
         this.chunkShift = chunkShift;
         this.chunkCount = chunkCount;
         this.originChunks = originChunks;
@@ -33,7 +42,7 @@ final class Superblock {
 
     ByteBuffer encode() {
         ByteBuffer block = ByteBuffer.allocate(SIZE);
-        block.putLong(0, MAGIC).putInt(8, VERSION).putInt(12, chunkShift).putLong(16, chunkCount)
+        block.putLong(0, MAGIC).putInt(8, version).putInt(12, chunkShift).putLong(16, chunkCount)
                 .putLong(24, originChunks).putLong(32, nonce).putInt(40, CommitBlock.SLOTS);
         block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
         return block;
@@ -46,14 +55,15 @@ final class Superblock {
         if (block.getInt(SIZE - 4) != MetaBlock.crc(block, SIZE - 4)) {
             throw new StoreCorruptException("superblock checksum mismatch: the store's header is damaged");
         }
-        if (block.getInt(8) != VERSION) {
-            throw new StoreCorruptException("store format version " + block.getInt(8) + " is not supported (expected "
-                    + VERSION + ")");
+        int version = block.getInt(8);
+        if (version < OLDEST_VERSION || version > VERSION) {
+            throw new StoreCorruptException("store format version " + version + " is not supported (this build reads "
+                    + OLDEST_VERSION + " to " + VERSION + "); use the snapshare release that made it");
         }
         int shift = block.getInt(12);
         if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT || block.getInt(40) != CommitBlock.SLOTS) {
             throw new StoreCorruptException("superblock has impossible geometry (chunk shift " + shift + ")");
         }
-        return new Superblock(shift, block.getLong(16), block.getLong(24), block.getLong(32));
+        return new Superblock(version, shift, block.getLong(16), block.getLong(24), block.getLong(32));
     }
 }

@@ -1,0 +1,230 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A volume's cluster lock on ZooKeeper: Curator's {@link InterProcessMutex}
+ * (fair: nodes get it in the order they asked). The generation is the
+ * cluster-wide zxid of the write each new holder makes to the znode
+ * {@code generation} beside the lock, so it only grows and says who held the
+ * lock last.
+ *
+ * The grant stays valid while this node can be sure its session, and so its
+ * lock node, is alive: not after Curator reports the connection suspended or
+ * lost, and not longer than two thirds of the session timeout past the last
+ * answer ZooKeeper gave to the poll that also watches for contention. A node
+ * that was frozen (SIGSTOP, a long pause) thus stops trusting its lock
+ * before it could commit, even before Curator notices.
+ */
+public final class ZooKeeperLock implements ClusterLock {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLock.class);
+
+    private final ZooKeeperCluster cluster;
+    private final CuratorFramework client;
+    private final String path;
+    private final InterProcessMutex mutex;
+    /** Curator's mutex belongs to the thread that acquired it: take and release both run here. */
+    private final ExecutorService owner;
+    private final ConnectionStateListener connectionWatch = this::connectionChanged;
+    private final long pollNanos;
+    private final long trustNanos;
+    private volatile Tenure tenure;
+    private volatile boolean contended;
+    private long lastGeneration = -1;
+    private ScheduledFuture<?> poll;
+
+    ZooKeeperLock(ZooKeeperCluster cluster, String path) {
+        this.cluster = cluster;
+        this.client = cluster.client();
+        this.path = path;
+        this.mutex = new InterProcessMutex(client, path + "/lock");
+        this.owner = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "cluster-lock" + path.replace('/', '-'));
+            thread.setDaemon(true);
+            return thread;
+        });
+        long session = cluster.sessionTimeout().toNanos();
+        this.trustNanos = session * 2 / 3;
+        this.pollNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(100), session / 20);
+        client.getConnectionStateListenable().addListener(connectionWatch);
+    }
+
+    /** One tenure: valid until the connection falters or the poll goes unanswered too long. */
+    private final class Tenure implements Grant {
+        private final long generation;
+        private final boolean othersHeldSince;
+        private volatile boolean lost;
+        private volatile long confirmedAt;
+
+        Tenure(long generation, boolean othersHeldSince, long confirmedAt) {
+            this.generation = generation;
+            this.othersHeldSince = othersHeldSince;
+            this.confirmedAt = confirmedAt;
+        }
+
+        @Override
+        public long generation() {
+            return generation;
+        }
+
+        @Override
+        public boolean othersHeldSince() {
+            return othersHeldSince;
+        }
+
+        @Override
+        public boolean valid() {
+            return !lost && System.nanoTime() - confirmedAt < trustNanos;
+        }
+    }
+
+    @Override
+    public Optional<Grant> take(Duration timeout) throws IOException {
+        return onOwner(() -> {
+            if (tenure != null) {
+                throw new IllegalStateException("lock " + path + " is already held by this node");
+            }
+            if (!mutex.acquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return Optional.empty();
+            }
+            long asked = System.nanoTime();
+            long generation;
+            boolean othersHeldSince;
+            try {
+                Stat previous = client.checkExists().forPath(path + "/generation");
+                othersHeldSince = previous == null || previous.getMzxid() != lastGeneration;
+                generation = writeGeneration();
+            } catch (Exception e) {
+                mutex.release();
+                throw e;
+            }
+            lastGeneration = generation;
+            contended = false;
+            Tenure granted = new Tenure(generation, othersHeldSince, asked);
+            tenure = granted;
+            poll = cluster.poller().scheduleWithFixedDelay(() -> poll(granted), pollNanos, pollNanos,
+                    TimeUnit.NANOSECONDS);
+            return Optional.of(granted);
+        });
+    }
+
+    /** Records this node as the holder; the write's zxid is the new generation. */
+    private long writeGeneration() throws Exception {
+        byte[] holder = cluster.nodeName().getBytes(StandardCharsets.UTF_8);
+        String generationPath = path + "/generation";
+        try {
+            return client.setData().forPath(generationPath, holder).getMzxid();
+        } catch (KeeperException.NoNodeException first) {
+            client.create().creatingParentsIfNeeded().forPath(generationPath, holder);
+            return client.setData().forPath(generationPath, holder).getMzxid();
+        }
+    }
+
+    /** Confirms the session is alive and looks for other nodes queued behind this one. */
+    private void poll(Tenure polled) {
+        long asked = System.nanoTime();
+        try {
+            contended = mutex.getParticipantNodes().size() > 1;
+            polled.confirmedAt = asked;
+        } catch (Exception e) {
+            LOG.debug("lock {}: poll failed: {}", path, e.toString());
+        }
+    }
+
+    private void connectionChanged(CuratorFramework changed, ConnectionState state) {
+        Tenure current = tenure;
+        if (current != null && (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST)) {
+            current.lost = true;
+            LOG.warn("lock {}: ZooKeeper connection {}; this node stops changing the volume until it holds the"
+                    + " lock again", path, state.name().toLowerCase());
+        }
+    }
+
+    @Override
+    public void release() throws IOException {
+        onOwner(() -> {
+            Tenure ended = tenure;
+            if (ended == null) {
+                return null;
+            }
+            ended.lost = true;
+            tenure = null;
+            poll.cancel(false);
+            try {
+                mutex.release();
+            } catch (IllegalMonitorStateException | KeeperException e) {
+                // The session ended and took the lock node with it: nothing is held any more.
+                LOG.info("lock {}: released after the session ended ({})", path, e.toString());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean contended() {
+        return tenure != null && contended;
+    }
+
+    /** The node that took the lock last (the holder while it is held), or empty when none ever did. */
+    public Optional<String> lastHolder() throws IOException {
+        try {
+            return Optional.of(new String(client.getData().forPath(path + "/generation"), StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new IOException("lock " + path + ": ZooKeeper did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface OwnerCall<T> {
+        T call() throws Exception;
+    }
+
+    private <T> T onOwner(OwnerCall<T> call) throws IOException {
+        Future<T> result = owner.submit(call::call);
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while taking or releasing lock " + path, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException("lock " + path + ": ZooKeeper failed: " + cause, cause);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            release();
+        } finally {
+            client.getConnectionStateListenable().removeListener(connectionWatch);
+            owner.shutdown();
+        }
+    }
+}
