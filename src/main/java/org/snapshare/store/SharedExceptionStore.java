@@ -400,6 +400,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException {
         checkChunkAccess(storeChunk, offset, src.remaining());
+        checkTenure(); // the chunk may be another node's by now
         device.write(storeChunk * chunkSize() + offset, src);
     }
 
@@ -476,6 +477,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             long covered = changeCount;
             CommitBlock commit;
             try {
+                checkNotFenced(); // before any block is written: a fenced node's blocks could land on the holder's
                 commit = writeBlocks();
                 space.sealed();
             } finally {
@@ -484,7 +486,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             lock.unlock();
             try {
                 device.flush();
-                checkNotFenced(commit.generation);
+                checkTenure();
                 device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock));
                 device.flush();
             } finally {
@@ -525,25 +527,33 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     /**
-     * The last word before a commit block is written under a cluster lock:
-     * the tenure must still be valid, and the ring on the shared disk must
-     * still end with this node's own last commit, written under a generation
-     * no newer than its own. A node that was frozen while another took over
-     * finds the other's commits there and refuses.
+     * Before a commit writes anything under a cluster lock: the tenure must
+     * still be valid, and the ring on the shared disk must still end with this
+     * node's own last commit, written under a generation no newer than its
+     * own. A node that was frozen while another took over finds the other's
+     * commits there and refuses, before a block of its stale transaction can
+     * land on chunks the other node now uses.
      */
-    private void checkNotFenced(long generation) throws IOException {
-        if (grant == null || generation == 0) {
+    private void checkNotFenced() throws IOException {
+        long generation = grant == null ? 0 : grant.generation();
+        if (generation == 0) {
             return; // single node: nobody else writes this store
         }
-        if (!grant.valid()) {
-            throw new StoreFencedException("the cluster lock was lost before the commit; nothing was committed");
-        }
+        checkTenure();
         device.dropCache(CommitBlock.slotOffset(0), (long) CommitBlock.SLOTS * CommitBlock.SIZE);
         CommitBlock newest = newestCommit(device, superblock);
         if (newest.sequence != sequence || newest.generation > generation) {
             throw new StoreFencedException("another node committed to this store (commit " + newest.sequence
                     + ", lock generation " + newest.generation + ") after this node's commit " + sequence
                     + " under generation " + generation + "; this node was fenced and commits nothing");
+        }
+    }
+
+    /** Refuses a write to the store once this node can no longer be sure it holds the cluster lock. */
+    private void checkTenure() throws StoreFencedException {
+        if (grant != null && !grant.valid()) {
+            throw new StoreFencedException("this node no longer holds the cluster lock of the store; it changes"
+                    + " nothing until it takes the lock again");
         }
     }
 
@@ -556,9 +566,10 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     private void checkUsable() throws IOException {
-        if (grant != null && !grant.valid()) {
-            throw new StoreFencedException("this node no longer holds the cluster lock of the store; it changes"
-                    + " nothing until it takes the lock again");
+        checkTenure();
+        if (failure instanceof StoreFencedException fenced) {
+            throw new StoreFencedException(fenced.getMessage() + "; it changes nothing until it takes the lock"
+                    + " again");
         }
         if (failure != null) {
             throw new StoreException("the exception store failed a commit (" + failure.getMessage()

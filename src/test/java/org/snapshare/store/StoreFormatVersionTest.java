@@ -1,0 +1,83 @@
+package org.snapshare.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.snapshare.device.FaultInjectingDevice;
+
+/** Stores of format 1 (before the cluster lock generation) keep working on a single node. */
+class StoreFormatVersionTest {
+
+    private static final int CHUNK = 4096;
+
+    /** A format 1 store as the previous release wrote it: version 1 superblock and commit blocks. */
+    private static FaultInjectingDevice formatOne() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
+        device.read(0, header);
+        Superblock two = Superblock.decode(header);
+        CommitBlock commit = SharedExceptionStore.newestCommit(device, two);
+        header.putInt(8, 1).putInt(Superblock.SIZE - 4, MetaBlock.crc(header, Superblock.SIZE - 4));
+        Superblock one = Superblock.decode(header);
+        device.write(0, header.clear());
+        device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(one));
+        device.flush();
+        return device;
+    }
+
+    private static int versionOfNewestSlot(FaultInjectingDevice device, SharedExceptionStore store) throws Exception {
+        ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
+        device.read(CommitBlock.slotOffset(store.sequence()), slot);
+        return slot.getInt(8);
+    }
+
+    @Test
+    void newStoresAreFormatTwo() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(2, store.superblock().version);
+        assertEquals(2, versionOfNewestSlot(device, store));
+    }
+
+    @Test
+    void aFormatOneStoreMountsAndKeepsItsFormatButRefusesAClusterLock() throws Exception {
+        FaultInjectingDevice device = formatOne();
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(1, store.superblock().version);
+        store.takeOver(new SingleNodeLock().take(Duration.ZERO).orElseThrow());
+        long id = store.createSnapshot("old").id();
+        long chunk = store.allocateChunk();
+        store.addEntry(new ExceptionEntry(3, id, id, chunk));
+        store.commit();
+        assertEquals(1, versionOfNewestSlot(device, store));
+
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(chunk, again.find(3, id).orElseThrow().storeChunk());
+        assertTrue(StoreChecker.check(again, done -> { }).clean());
+
+        ClusterLock.Grant clustered = new ClusterLock.Grant() {
+            @Override
+            public long generation() {
+                return 42;
+            }
+
+            @Override
+            public boolean othersHeldSince() {
+                return true;
+            }
+
+            @Override
+            public boolean valid() {
+                return true;
+            }
+        };
+        StoreException refused = assertThrows(StoreException.class, () -> again.takeOver(clustered));
+        assertTrue(refused.getMessage().contains("format version 1"), refused.getMessage());
+    }
+}
