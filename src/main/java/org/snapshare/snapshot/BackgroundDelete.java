@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ final class BackgroundDelete implements Runnable {
     private final ChunkData data;
     private final ChunkLocks locks;
     private final String volume;
+    private final ClusterGate gate;
     private final Object wakeUp = new Object();
     private volatile boolean stopped;
     private volatile boolean walking;
@@ -34,10 +36,11 @@ final class BackgroundDelete implements Runnable {
     private volatile long reclaimedChunks;
     private volatile String failure;
 
-    BackgroundDelete(ChunkData data, ChunkLocks locks, String volume) {
+    BackgroundDelete(ChunkData data, ChunkLocks locks, String volume, ClusterGate gate) {
         this.data = data;
         this.locks = locks;
         this.volume = volume;
+        this.gate = gate;
     }
 
     /** A snapshot was marked DELETING. */
@@ -71,18 +74,21 @@ final class BackgroundDelete implements Runnable {
         return walking || !deleting().isEmpty();
     }
 
+    /**
+     * Walks while this node holds the volume's lock; when it hands the lock
+     * over, the walk pauses (its cursor is in the commit) and the next
+     * holder's walker, woken by its tenure, carries on from there.
+     */
     @Override
     public void run() {
         try {
             while (!stopped) {
-                Set<Long> pending = deleting();
-                boolean resuming = !isIdle(data.store.deleteCursor());
-                if (pending.isEmpty() && !resuming) {
+                Optional<Set<Long>> covered = nextWalk();
+                if (covered.isEmpty()) {
                     waitForWork();
                     continue;
                 }
-                // A walk resumed after a restart started before some of these deletes: it covers none of them.
-                walk(resuming ? Set.of() : pending);
+                walk(covered.get());
             }
         } catch (IOException | RuntimeException e) {
             failure = e.getMessage();
@@ -90,6 +96,23 @@ final class BackgroundDelete implements Runnable {
                     e.getMessage(), e);
         } finally {
             walking = false;
+        }
+    }
+
+    /** The snapshots the next walk may forget, or empty when there is nothing to do (or the lock is elsewhere). */
+    private Optional<Set<Long>> nextWalk() {
+        Optional<ClusterGate.Pass> pass = gate.enterIfHeld();
+        if (pass.isEmpty()) {
+            return Optional.empty();
+        }
+        try (ClusterGate.Pass held = pass.get()) {
+            Set<Long> pending = deleting();
+            boolean resuming = !isIdle(data.store.deleteCursor());
+            if (pending.isEmpty() && !resuming) {
+                return Optional.empty();
+            }
+            // A walk resumed (after a restart or a handover) started before some of these deletes: it covers none.
+            return Optional.of(resuming ? Set.of() : pending);
         }
     }
 
@@ -107,27 +130,41 @@ final class BackgroundDelete implements Runnable {
         }
     }
 
+    /** One walk, a step per pass; it stops early when the lock changes hands (the cursor says where). */
     private void walk(Set<Long> covered) throws IOException {
         walking = true;
         long started = System.nanoTime();
         long freedBefore = reclaimedChunks;
+        long tenure = -1;
         while (!stopped) {
-            if (!step()) {
-                data.store.atomically(() -> {
-                    data.store.setDeleteCursor(0, 0);
-                    for (long id : covered) {
-                        data.store.forgetSnapshot(id);
-                    }
-                    return null;
-                });
-                data.store.commit();
-                LOG.info("volume {}: background delete walk done in {} ms, {} chunks freed, {} snapshot(s) forgotten",
-                        volume, (System.nanoTime() - started) / 1_000_000, reclaimedChunks - freedBefore,
-                        covered.size());
-                break;
+            Optional<ClusterGate.Pass> pass = gate.enterIfHeld();
+            if (pass.isEmpty() || (tenure >= 0 && pass.get().tenure() != tenure)) {
+                pass.ifPresent(ClusterGate.Pass::close);
+                break; // another node may have moved the walk on meanwhile: start over from its cursor
+            }
+            try (ClusterGate.Pass held = pass.get()) {
+                tenure = held.tenure();
+                if (!step()) {
+                    finish(covered);
+                    LOG.info("volume {}: background delete walk done in {} ms, {} chunks freed, {} snapshot(s)"
+                            + " forgotten", volume, (System.nanoTime() - started) / 1_000_000,
+                            reclaimedChunks - freedBefore, covered.size());
+                    break;
+                }
             }
         }
         walking = false;
+    }
+
+    private void finish(Set<Long> covered) throws IOException {
+        data.store.atomically(() -> {
+            data.store.setDeleteCursor(0, 0);
+            for (long id : covered) {
+                data.store.forgetSnapshot(id);
+            }
+            return null;
+        });
+        data.store.commit();
     }
 
     /** One step from the cursor; false when the walk reached the end of the tree. */

@@ -2,6 +2,7 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ final class Rollback implements Runnable {
     final String snapshotName;
     private final VolumeIo io;
     private final RollbackJournal journal;
+    private final ClusterGate gate;
     private final long chunks;
     private final Set<Long> done = ConcurrentHashMap.newKeySet();
     private final Object journalLock = new Object();
@@ -31,9 +33,10 @@ final class Rollback implements Runnable {
     private volatile boolean stopped;
     private volatile IOException failure;
 
-    Rollback(VolumeIo io, RollbackJournal journal, RollbackJournal.State from) {
+    Rollback(VolumeIo io, RollbackJournal journal, RollbackJournal.State from, ClusterGate gate) {
         this.io = io;
         this.journal = journal;
+        this.gate = gate;
         this.snapshotId = from.snapshotId();
         this.snapshotName = from.snapshotName();
         this.chunks = io.data.originChunks();
@@ -80,7 +83,11 @@ final class Rollback implements Runnable {
         try {
             while (!stopped && cursor < chunks) {
                 long chunk = cursor;
-                try (ChunkLocks.Held held = io.locks.lock(chunk, true)) {
+                Optional<ClusterGate.Pass> pass = gate.enterIfHeld();
+                if (pass.isEmpty()) {
+                    break; // the lock is being handed over: the next holder resumes from the journal
+                }
+                try (ClusterGate.Pass held = pass.get(); ChunkLocks.Held locked = io.locks.lock(chunk, true)) {
                     if (!done.contains(chunk)) {
                         rollChunk(chunk);
                     }
@@ -98,8 +105,8 @@ final class Rollback implements Runnable {
                 LOG.info("rollback to snapshot {} finished", snapshotName);
             } else {
                 journal.close();
-                LOG.info("rollback to snapshot {} paused at {}%; it resumes on the next start", snapshotName,
-                        Math.round(progress() * 100));
+                LOG.info("rollback to snapshot {} paused at {}%; it resumes when this volume is opened or its"
+                        + " cluster lock taken again", snapshotName, Math.round(progress() * 100));
             }
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e);

@@ -3,6 +3,7 @@ package org.snapshare.snapshot;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
+import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
+import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
 
@@ -27,41 +30,104 @@ public final class SnapshotCore implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCore.class);
 
+    /** How long a command waits for a clustered volume's lock before it is answered "retry". */
+    public static final Duration DEFAULT_TAKE_TIMEOUT = Duration.ofSeconds(5);
+
     private final String volume;
     private final long uniqueId;
     private final long sizeBytes;
     private final VolumeIo io;
+    private final ClusterGate gate;
     private final LogicalUnit originUnit;
     private final BackgroundDelete deleter;
     private final Thread deleterThread;
     private final RollbackJournal journal;
     private Thread rollbackThread;
 
-    /** Serves {@code origin} with the snapshots in {@code store}; resumes interrupted background work. */
+    /** Serves {@code origin} with the snapshots in {@code store} on a single node; resumes interrupted work. */
     public SnapshotCore(String volume, long uniqueId, BlockDevice origin, ExceptionStore store, Path rollbackJournal)
             throws IOException {
+        this(volume, uniqueId, origin, store, rollbackJournal, new SingleNodeLock(), DEFAULT_TAKE_TIMEOUT);
+    }
+
+    /**
+     * Serves the volume under {@code lock}: every command and every step of
+     * background work runs while this node holds it (see ClusterGate). If
+     * the lock is free now this node takes it and resumes interrupted work;
+     * otherwise the first command takes it.
+     */
+    public SnapshotCore(String volume, long uniqueId, BlockDevice origin, ExceptionStore store, Path rollbackJournal,
+            ClusterLock lock, Duration takeTimeout) throws IOException {
         this.volume = volume;
         this.uniqueId = uniqueId;
         this.sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
-        ChunkData data = new ChunkData(origin, store, sizeBytes);
+        this.gate = new ClusterGate(volume, lock, takeTimeout, new VolumeTenure());
+        ChunkData data = new ChunkData(new FencedDevice(origin, () -> gate.grant().map(ClusterLock.Grant::valid)
+                .orElse(false), volume), store, sizeBytes);
         if (data.originChunks() != store.originChunks()) {
             throw new IOException("volume " + volume + ": the origin has " + data.originChunks()
                     + " chunks but its exception store was formatted for " + store.originChunks()
                     + "; the volume's files do not belong together");
         }
         this.io = new VolumeIo(data);
-        this.originUnit = new OriginUnit(io, sizeBytes, uniqueId);
+        this.originUnit = new GatedUnit(new OriginUnit(io, sizeBytes, uniqueId), gate);
         this.journal = new RollbackJournal(rollbackJournal);
-        Optional<RollbackJournal.State> interrupted = journal.read();
-        if (interrupted.isPresent()) {
-            LOG.info("volume {}: resuming the rollback to snapshot {} from chunk {}", volume,
-                    interrupted.get().snapshotName(), interrupted.get().cursor());
-            startRollback(interrupted.get());
-        }
-        this.deleter = new BackgroundDelete(data, io.locks, volume);
+        this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
         this.deleterThread = new Thread(deleter, "delete-" + volume);
         deleterThread.setDaemon(true);
+        try {
+            gate.enter(Duration.ZERO).close(); // the first node up holds the lock and resumes the work
+        } catch (UnitUnavailableException heldElsewhere) {
+            LOG.info("volume {}: another node holds the cluster lock; this node takes it when work arrives", volume);
+        }
         deleterThread.start();
+    }
+
+    /** A tenure of the lock: start from what is on disk, and leave everything there at the end. */
+    private final class VolumeTenure implements ClusterGate.Tenure {
+
+        @Override
+        public void begin(ClusterLock.Grant grant) throws IOException {
+            stopRollback(); // left running by a tenure that was lost, not ended
+            store().takeOver(grant);
+            if (grant.othersHeldSince()) {
+                io.data.origin.dropCache(0, io.data.origin.size());
+            }
+            journal.close();
+            Optional<RollbackJournal.State> interrupted = journal.read();
+            if (interrupted.isPresent()) {
+                // Installed before any read is let in: unrolled chunks read as the snapshot from the start.
+                LOG.info("volume {}: resuming the rollback to snapshot {} from chunk {}", volume,
+                        interrupted.get().snapshotName(), interrupted.get().cursor());
+                io.rollback = new Rollback(io, journal, interrupted.get(), gate);
+            }
+        }
+
+        @Override
+        public void started() {
+            Rollback resumed = io.rollback;
+            if (resumed != null && (rollbackThread == null || !rollbackThread.isAlive())) {
+                runRollback(resumed);
+            }
+            deleter.wake();
+        }
+
+        @Override
+        public void end() throws IOException {
+            stopRollback(); // it saves its cursor; the next holder resumes from the journal
+            store().commit();
+            io.data.origin.flush();
+            store().flush();
+        }
+    }
+
+    private void stopRollback() {
+        Rollback rollback = io.rollback;
+        if (rollback != null) {
+            rollback.stop();
+            join(rollbackThread);
+            io.rollback = null;
+        }
     }
 
     public LogicalUnit origin() {
@@ -88,11 +154,17 @@ public final class SnapshotCore implements Closeable {
     }
 
     private LogicalUnit unitOf(SnapshotInfo info) {
-        return new SnapshotUnit(io, info.id(), sizeBytes, uniqueId);
+        return new GatedUnit(new SnapshotUnit(io, info.id(), sizeBytes, uniqueId), gate);
     }
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
     public synchronized LogicalUnit createSnapshot(String name) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            return createSnapshotHeld(name);
+        }
+    }
+
+    private LogicalUnit createSnapshotHeld(String name) throws SnapshotException, IOException {
         if (store().snapshot(name).isPresent()) {
             throw new SnapshotException("volume " + volume + " already has a snapshot named " + name);
         }
@@ -114,6 +186,12 @@ public final class SnapshotCore implements Closeable {
 
     /** Marks the snapshot deleted; background delete reclaims its chunks. */
     public synchronized void deleteSnapshot(String name) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            deleteSnapshotHeld(name);
+        }
+    }
+
+    private void deleteSnapshotHeld(String name) throws SnapshotException, IOException {
         SnapshotInfo info = existing(name);
         if (info.state() == SnapshotState.DELETING) {
             throw new SnapshotException("snapshot " + name + " of volume " + volume + " is already being deleted");
@@ -131,6 +209,12 @@ public final class SnapshotCore implements Closeable {
 
     /** Starts rolling the origin back to the snapshot's content, online; progress in {@link #snapshots()}. */
     public synchronized void rollback(String name) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            rollbackHeld(name);
+        }
+    }
+
+    private void rollbackHeld(String name) throws SnapshotException, IOException {
         SnapshotInfo info = existing(name);
         if (info.state() != SnapshotState.LIVE) {
             throw new SnapshotException("snapshot " + name + " of volume " + volume + " is "
@@ -151,8 +235,12 @@ public final class SnapshotCore implements Closeable {
     }
 
     private void startRollback(RollbackJournal.State state) {
-        Rollback rollback = new Rollback(io, journal, state);
+        Rollback rollback = new Rollback(io, journal, state, gate);
         io.rollback = rollback;
+        runRollback(rollback);
+    }
+
+    private void runRollback(Rollback rollback) {
         rollbackThread = new Thread(rollback, "rollback-" + volume);
         rollbackThread.setDaemon(true);
         rollbackThread.start();
@@ -170,6 +258,12 @@ public final class SnapshotCore implements Closeable {
 
     /** Every snapshot with its state, the space only it uses, and background work on it. */
     public List<SnapshotStatus> snapshots() throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            return snapshotsHeld();
+        }
+    }
+
+    private List<SnapshotStatus> snapshotsHeld() throws IOException {
         LiveIds live = LiveIds.of(store());
         Map<Long, Long> ownedChunks = new HashMap<>();
         store().scan(0, 0, entry -> {
@@ -219,6 +313,13 @@ public final class SnapshotCore implements Closeable {
         return work;
     }
 
+    /** This node's hold on the volume's cluster lock. */
+    public LockStatus lockStatus() {
+        return gate.grant().filter(ClusterLock.Grant::valid)
+                .map(grant -> new LockStatus(true, grant.generation(), gate.handovers()))
+                .orElseGet(() -> new LockStatus(false, 0, gate.handovers()));
+    }
+
     /** Bytes of the exception store in use, and its size. */
     public long[] storeUsage() {
         long chunkSize = store().chunkSize();
@@ -235,6 +336,7 @@ public final class SnapshotCore implements Closeable {
         }
         join(deleterThread);
         join(rollbackThread);
+        gate.close(); // commits and flushes what this node changed, then lets the lock go
         journal.close();
         try {
             store().close();

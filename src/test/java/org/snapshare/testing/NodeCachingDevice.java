@@ -48,7 +48,8 @@ public final class NodeCachingDevice implements BlockDevice {
         byte[] bytes = cache.get(block);
         if (bytes == null) {
             bytes = new byte[BLOCK];
-            shared.read(block * BLOCK, ByteBuffer.wrap(bytes));
+            long start = block * BLOCK;
+            shared.read(start, ByteBuffer.wrap(bytes, 0, (int) Math.min(BLOCK, shared.size() - start)));
             cache.put(block, bytes);
         }
         return bytes;

@@ -1,0 +1,9 @@
+package org.snapshare.snapshot;
+
+/**
+ * A volume's cluster lock as this node sees it: whether it holds the lock,
+ * the generation of its tenure (0 when it does not hold it, and for a single
+ * node), and how often it handed the lock to another node.
+ */
+public record LockStatus(boolean held, long generation, long handovers) {
+}
