@@ -61,7 +61,7 @@ final class DataOutPlan implements CommandPlan {
             return e.result();
         } catch (IOException e) {
             LOG.error("command failed on the medium", e);
-            return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+            return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.WRITE_ERROR));
         }
     }
 }

@@ -105,7 +105,7 @@ final class ProvisioningCommands {
             }
         } catch (IOException e) {
             LOG.error("GET LBA STATUS failed at LBA {}", lba, e);
-            return ScsiResult.checkCondition(SenseCode.UNRECOVERED_READ_ERROR);
+            return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
         }
         byte[] bytes = java.util.Arrays.copyOf(data.array(), data.position());
         Cdb.put32(bytes, 0, bytes.length - 4);

@@ -28,7 +28,7 @@ final class ReadWriteCommands {
             unit.read(range.lba * device.blockSize, data);
         } catch (IOException e) {
             LOG.error("read of {} blocks at LBA {} failed", range.blocks, range.lba, e);
-            throw new ScsiException(SenseCode.UNRECOVERED_READ_ERROR, e.getMessage());
+            throw new ScsiException(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR), e.getMessage());
         }
         return ScsiResult.good(data.flip());
     }
@@ -77,7 +77,7 @@ final class ReadWriteCommands {
                 return ScsiResult.good();
             } catch (IOException e) {
                 LOG.error("write of {} blocks at LBA {} failed", blocks, lba, e);
-                return ScsiResult.checkCondition(SenseCode.WRITE_ERROR);
+                return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.WRITE_ERROR));
             }
         }
     }
@@ -89,7 +89,7 @@ final class ReadWriteCommands {
             return ScsiResult.good();
         } catch (IOException e) {
             LOG.error("flush failed", e);
-            throw new ScsiException(SenseCode.WRITE_ERROR, e.getMessage());
+            throw new ScsiException(SenseCode.forFailure(e, SenseCode.WRITE_ERROR), e.getMessage());
         }
     }
 

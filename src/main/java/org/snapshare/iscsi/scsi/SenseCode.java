@@ -1,5 +1,8 @@
 package org.snapshare.iscsi.scsi;
 
+import java.io.IOException;
+import org.snapshare.snapshot.UnitUnavailableException;
+
 /** The sense key / additional sense code pairs snapshare reports (SPC-4, annex D). */
 public enum SenseCode {
     INVALID_COMMAND_OPERATION_CODE(0x5, 0x20, 0x00),
@@ -18,6 +21,8 @@ public enum SenseCode {
     RESERVATIONS_PREEMPTED(0x6, 0x2a, 0x03),
     RESERVATIONS_RELEASED(0x6, 0x2a, 0x04),
     REGISTRATIONS_PREEMPTED(0x6, 0x2a, 0x05),
+    /** NOT READY, LOGICAL UNIT NOT ACCESSIBLE, ASYMMETRIC ACCESS STATE TRANSITION: initiators retry it. */
+    ASYMMETRIC_ACCESS_STATE_TRANSITION(0x2, 0x04, 0x0a),
     UNRECOVERED_READ_ERROR(0x3, 0x11, 0x00),
     WRITE_ERROR(0x3, 0x0c, 0x00),
     DATA_PHASE_ERROR(0xb, 0x4b, 0x00),
@@ -32,6 +37,16 @@ public enum SenseCode {
         this.key = key;
         this.asc = asc;
         this.ascq = ascq;
+    }
+
+    /**
+     * The sense for a command the unit failed with {@code failure}: a retryable
+     * state transition when the volume's cluster lock is elsewhere or lost
+     * (nothing was done, the command can be retried here or on another path),
+     * else {@code mediumError}.
+     */
+    public static SenseCode forFailure(IOException failure, SenseCode mediumError) {
+        return failure instanceof UnitUnavailableException ? ASYMMETRIC_ACCESS_STATE_TRANSITION : mediumError;
     }
 
     /** Fixed-format sense data (SPC-4, 4.5.3), current error, 18 bytes. */

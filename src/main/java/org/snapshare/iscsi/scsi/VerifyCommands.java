@@ -176,7 +176,7 @@ final class VerifyCommands {
             return ScsiResult.good();
         } catch (IOException e) {
             LOG.error("verify of {} blocks at LBA {} failed", range.blocks, range.lba, e);
-            return ScsiResult.checkCondition(SenseCode.UNRECOVERED_READ_ERROR);
+            return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
         }
     }
 
