@@ -6,16 +6,23 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.Version;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
+import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.SnapshotStatus;
+import org.snapshare.store.SingleNodeLock;
+import org.snapshare.store.ZooKeeperCluster;
 
 /**
  * The running server: holds the data directory, opens its volumes, serves
@@ -25,20 +32,30 @@ public final class Appliance implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
+    /** How often a cluster node looks for volumes and snapshots the other nodes made or removed. */
+    private static final long CLUSTER_SYNC_MILLIS = 1000;
+
     private final ApplianceConfig config;
     private final DataDirLock lock;
+    /** This node's ZooKeeper session; null for a single node. */
+    private final ZooKeeperCluster cluster;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
+    /** The snapshot targets served, by volume. */
+    private final Map<String, Set<String>> exportedSnapshots = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
     private final ReadOnlyPolicy readOnly;
     private final Instant started = Instant.now();
     private IscsiServer iscsi;
     private ControlServer control;
+    private Thread clusterSync;
 
-    private Appliance(ApplianceConfig config, DataDirLock lock) throws ConfigException {
+    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster) throws ConfigException {
         this.config = config;
         this.lock = lock;
-        this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy());
+        this.cluster = cluster;
+        this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
+                cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.readOnly = ReadOnlyPolicy.from(config);
     }
 
@@ -48,21 +65,93 @@ public final class Appliance implements Closeable {
         config.chunkSize(); // refuse bad settings before taking the data dir
         config.storeFullPolicy();
         ReadOnlyPolicy.from(config);
-        Appliance appliance = new Appliance(config,
-                DataDirLock.acquire(config.dataDir(), "stop it first or use another --data-dir"));
+        Optional<String> node = config.clusterNode();
+        Duration sessionTimeout = config.clusterSessionTimeout();
+        DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
+                ? "stop it first, or give this node another cluster-node" : "stop it first or use another --data-dir");
+        ZooKeeperCluster cluster = null;
+        try {
+            if (node.isPresent()) {
+                cluster = ZooKeeperCluster.connect(config.clusterZookeeper().orElseThrow(), node.get(),
+                        sessionTimeout, CLUSTER_CONNECT_TIMEOUT);
+                cluster.join(config.portalText());
+            }
+        } catch (IOException e) {
+            if (cluster != null) {
+                cluster.close();
+            }
+            lock.close();
+            throw e;
+        }
+        Appliance appliance = new Appliance(config, lock, cluster);
         try {
             appliance.openVolumes(config);
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             appliance.iscsi = new IscsiServer(portal, appliance.targets);
-            appliance.control = new ControlServer(config.dataDir(), new ControlCommands(appliance)::handle);
+            appliance.control = new ControlServer(config.controlSocket(), new ControlCommands(appliance)::handle);
             appliance.iscsi.start();
             appliance.control.start();
-            LOG.info("snapshare {} serving {} volume(s) from {}", Version.get(), appliance.volumes.size(),
-                    config.dataDir().toAbsolutePath());
+            if (cluster != null) {
+                appliance.startClusterSync();
+            }
+            LOG.info("snapshare {} serving {} volume(s) from {}{}", Version.get(), appliance.volumes.size(),
+                    config.dataDir().toAbsolutePath(), node.map(name -> " as cluster node " + name).orElse(""));
             return appliance;
         } catch (IOException | ConfigException | RuntimeException e) {
             appliance.close();
             throw e;
+        }
+    }
+
+    private static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+    /** Serves, within a second or so, the volumes and snapshots other nodes create, and drops what they delete. */
+    private void startClusterSync() {
+        clusterSync = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(CLUSTER_SYNC_MILLIS);
+                    syncWithCluster();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("cluster sync failed: {}; trying again", e.getMessage());
+                }
+            }
+        }, "cluster-sync");
+        clusterSync.setDaemon(true);
+        clusterSync.start();
+    }
+
+    private synchronized void syncWithCluster() throws IOException {
+        Set<String> onDisk = new TreeSet<>(catalog.names());
+        for (String name : onDisk) {
+            if (!volumes.containsKey(name)) {
+                export(catalog.open(name));
+                LOG.info("volume {} appeared (another node created it): now served here too", name);
+            }
+        }
+        for (String name : new ArrayList<>(volumes.keySet())) {
+            if (!onDisk.contains(name)) {
+                Volume gone = volumes.remove(name);
+                withdraw(gone);
+                gone.close();
+                LOG.info("volume {} was deleted on another node: no longer served here", name);
+            }
+        }
+        for (Volume volume : volumes.values()) {
+            Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
+            Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
+            for (String snapshot : new ArrayList<>(exported)) {
+                if (!served.containsKey(snapshot)) {
+                    withdrawTarget(volume.name, snapshot);
+                }
+            }
+            for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
+                if (!exported.contains(snapshot.getKey())) {
+                    exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
+                }
+            }
         }
     }
 
@@ -75,7 +164,7 @@ public final class Appliance implements Closeable {
         for (Volume volume : catalog.openAll()) {
             export(volume);
         }
-        if (firstStart) {
+        if (firstStart && cluster == null) { // a cluster's volumes are made on purpose, by one node
             String name = VolumeNames.check(config.defaultVolume());
             LOG.info("first start: creating volume {} of {}", name, Sizes.format(config.defaultVolumeSize()));
             export(catalog.create(name, config.defaultVolumeSize()));
@@ -100,6 +189,17 @@ public final class Appliance implements Closeable {
             throw new IOException("target " + name + ": its persistent reservations in " + reservations
                     + " cannot be read (" + e.getMessage() + "); move the file away to serve it without them", e);
         }
+        if (snapshot != null) {
+            exportedSnapshots.computeIfAbsent(volume, v -> new TreeSet<>()).add(snapshot);
+        }
+    }
+
+    private void withdrawTarget(String volume, String snapshot) {
+        targets.withdraw(targetName(volume, snapshot));
+        Set<String> exported = exportedSnapshots.get(volume);
+        if (exported != null) {
+            exported.remove(snapshot);
+        }
     }
 
     /** The unit as its target serves it: write-protected where the config says. */
@@ -123,19 +223,24 @@ public final class Appliance implements Closeable {
         return volume;
     }
 
+    private Set<String> exportedSnapshots(Volume volume) {
+        return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Set.of()));
+    }
+
     /** Sessions on the volume's origin and snapshot targets. */
     private int sessions(Volume volume) {
         int count = targets.sessionCount(targetName(volume.name));
-        for (String snapshot : volume.snapshots().servedSnapshots().keySet()) {
+        for (String snapshot : exportedSnapshots(volume)) {
             count += targets.sessionCount(targetName(volume.name, snapshot));
         }
         return count;
     }
 
     private void withdraw(Volume volume) {
-        for (String snapshot : volume.snapshots().servedSnapshots().keySet()) {
-            targets.withdraw(targetName(volume.name, snapshot));
+        for (String snapshot : exportedSnapshots(volume)) {
+            withdrawTarget(volume.name, snapshot);
         }
+        exportedSnapshots.remove(volume.name);
         targets.withdraw(targetName(volume.name));
     }
 
@@ -194,7 +299,7 @@ public final class Appliance implements Closeable {
                     + " first, or add --force to disconnect them");
         }
         volume.snapshots().deleteSnapshot(name);
-        targets.withdraw(target);
+        withdrawTarget(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
         return "deleted snapshot " + name + " of volume " + volumeName
                 + "; its space is reclaimed in the background (`snapshare status` shows progress)\n";
@@ -226,7 +331,7 @@ public final class Appliance implements Closeable {
         return out.toString();
     }
 
-    synchronized String status() {
+    synchronized String status() throws IOException {
         Duration uptime = Duration.between(started, Instant.now()).withNanos(0);
         return "snapshare " + Version.get() + "\n"
                 + "data dir:    " + config.dataDir().toAbsolutePath() + "\n"
@@ -235,15 +340,31 @@ public final class Appliance implements Closeable {
                 + "uptime:      " + uptime.toString().substring(2).toLowerCase() + "\n"
                 + "volumes:     " + volumes.size() + "\n"
                 + "connections: " + iscsi.connectionCount() + "\n"
+                + clusterStatus()
                 + volumeStatus();
     }
 
-    private String volumeStatus() {
+    private String clusterStatus() throws IOException {
+        if (cluster == null) {
+            return "cluster:     none (single node)\n";
+        }
+        StringBuilder out = new StringBuilder("cluster:     node " + cluster.nodeName() + ", ZooKeeper "
+                + config.clusterZookeeper().orElseThrow() + "\n");
+        for (Map.Entry<String, String> member : cluster.members().entrySet()) {
+            out.append(String.format("  node %s at %s%n", member.getKey(), member.getValue()));
+        }
+        return out.toString();
+    }
+
+    private String volumeStatus() throws IOException {
         StringBuilder out = new StringBuilder();
         for (Volume volume : volumes.values()) {
             long[] usage = volume.snapshots().storeUsage();
             out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s%n", volume.name,
-                    volume.snapshots().servedSnapshots().size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
+                    exportedSnapshots(volume).size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
+            if (cluster != null) {
+                out.append("  ").append(lockLine(volume)).append('\n');
+            }
             for (String work : volume.snapshots().backgroundWork()) {
                 out.append("  ").append(work).append('\n');
             }
@@ -251,10 +372,21 @@ public final class Appliance implements Closeable {
         return out.toString();
     }
 
+    /** Who holds the volume's cluster lock, its generation and this node's handovers. */
+    private String lockLine(Volume volume) throws IOException {
+        LockStatus lock = volume.snapshots().lockStatus();
+        String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
+                : cluster.lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
+        return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node";
+    }
+
     /** Stops serving, flushes and closes every volume, releases the data directory. */
     @Override
     public synchronized void close() throws IOException {
         IOException failure = null;
+        if (clusterSync != null) {
+            clusterSync.interrupt();
+        }
         for (Closeable part : new Closeable[] {control, iscsi}) {
             try {
                 if (part != null) {
@@ -273,6 +405,9 @@ public final class Appliance implements Closeable {
             }
         }
         volumes.clear();
+        if (cluster != null) {
+            cluster.close(); // after the volumes: their tenures end, then the session
+        }
         lock.close();
         LOG.info("snapshare stopped");
         if (failure != null) {

@@ -23,7 +23,7 @@ public final class ApplianceConfig {
             Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
                     "store-full-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
-                    "snapshots-read-only");
+                    "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -87,6 +87,11 @@ public final class ApplianceConfig {
         return parsePortal(get("portal"));
     }
 
+    /** The portal as configured, HOST:PORT. */
+    public String portalText() {
+        return get("portal");
+    }
+
     public String defaultVolume() {
         return get("default-volume");
     }
@@ -115,6 +120,53 @@ public final class ApplianceConfig {
                 throw new ConfigException("store-full-policy " + get("store-full-policy")
                         + " must be invalidate-snapshots or fail-writes");
         }
+    }
+
+    /** The ZooKeeper ensemble of a cluster (HOST:PORT[,HOST:PORT...][/chroot]); empty: a single node. */
+    public java.util.Optional<String> clusterZookeeper() {
+        return optional("cluster-zookeeper");
+    }
+
+    /** This node's name in its cluster (default: the host name); present only in a cluster. */
+    public java.util.Optional<String> clusterNode() throws ConfigException {
+        if (clusterZookeeper().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String node = optional("cluster-node").orElseGet(ApplianceConfig::hostName);
+        if (!node.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+            throw new ConfigException("cluster-node '" + node + "' must be 1 to 63 letters, digits, '.', '_' or '-'"
+                    + " (it names the node's control socket and lock file)");
+        }
+        return java.util.Optional.of(node);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** How long ZooKeeper waits for a silent node before its locks pass to another: 2s to 60s. */
+    public java.time.Duration clusterSessionTimeout() throws ConfigException {
+        String text = optional("cluster-session-timeout").orElse("6s");
+        java.time.Duration timeout;
+        try {
+            timeout = text.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(text.substring(0,
+                    text.length() - 2))) : java.time.Duration.ofSeconds(Long.parseLong(text.replaceAll("s$", "")));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("cluster-session-timeout '" + text + "' must be seconds (6s) or ms (6000ms)");
+        }
+        if (timeout.toMillis() < 2000 || timeout.toMillis() > 60000) {
+            throw new ConfigException("cluster-session-timeout " + text + " must lie from 2s to 60s");
+        }
+        return timeout;
+    }
+
+    /** The control socket of this server: one per node in a cluster, the data dir being shared. */
+    public Path controlSocket() throws ConfigException {
+        return org.snapshare.control.ControlProtocol.socketPath(dataDir(), clusterNode());
     }
 
     public String iqnPrefix() {

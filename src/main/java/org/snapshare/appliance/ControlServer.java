@@ -33,8 +33,8 @@ final class ControlServer implements Closeable {
     private final Thread acceptor;
 
     /** Binds the socket; a stale socket file from a crashed server is replaced (the data-dir lock is held). */
-    ControlServer(Path dataDir, Function<List<String>, ControlResponse> handler) throws IOException {
-        this.path = ControlProtocol.socketPath(dataDir);
+    ControlServer(Path path, Function<List<String>, ControlResponse> handler) throws IOException {
+        this.path = path;
         this.handler = handler;
         Files.deleteIfExists(path);
         this.channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

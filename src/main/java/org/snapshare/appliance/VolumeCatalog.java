@@ -19,7 +19,9 @@ import java.util.stream.Stream;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.store.ClusterLock;
 import org.snapshare.store.SharedExceptionStore;
+import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreFullPolicy;
 
 /**
@@ -37,20 +39,28 @@ public final class VolumeCatalog {
     private static final long MIN_STORE_SIZE = 4 << 20;
     static final String ROLLBACK_JOURNAL = "rollback.journal";
 
+    /** The cluster lock each volume is served under. */
+    @FunctionalInterface
+    public interface VolumeLocks {
+        ClusterLock lockFor(String volume);
+    }
+
     private final Path volumesDir;
     private final int chunkSize;
     private final StoreFullPolicy fullPolicy;
+    private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
     /** {@code chunkSize}: the copy unit of the exception stores of new volumes. */
     public VolumeCatalog(Path dataDir, int chunkSize) {
-        this(dataDir, chunkSize, StoreFullPolicy.INVALIDATE_SNAPSHOTS);
+        this(dataDir, chunkSize, StoreFullPolicy.INVALIDATE_SNAPSHOTS, volume -> new SingleNodeLock());
     }
 
-    public VolumeCatalog(Path dataDir, int chunkSize, StoreFullPolicy fullPolicy) {
+    public VolumeCatalog(Path dataDir, int chunkSize, StoreFullPolicy fullPolicy, VolumeLocks locks) {
         this.volumesDir = dataDir.resolve("volumes");
         this.chunkSize = chunkSize;
         this.fullPolicy = fullPolicy;
+        this.locks = locks;
     }
 
     /** The directory of a volume's files. */
@@ -92,7 +102,12 @@ public final class VolumeCatalog {
             throw new ConfigException("store size " + storeBytes + " bytes: it must be at least 4M");
         }
         refuseDevicesInUse(spec);
-        Files.createDirectories(dir);
+        Files.createDirectories(volumesDir);
+        try {
+            Files.createDirectory(dir); // atomic: another node creating the same name loses here
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new ConfigException("volume " + name + " already exists");
+        }
         Properties metadata = new Properties();
         try {
             Path storePath = spec.storeDevice() != null ? spec.storeDevice() : dir.resolve(STORE);
@@ -203,16 +218,26 @@ public final class VolumeCatalog {
     /** Opens every volume, in name order. */
     public synchronized List<Volume> openAll() throws IOException {
         List<Volume> volumes = new ArrayList<>();
-        if (isNew()) {
-            return volumes;
-        }
-        try (Stream<Path> dirs = Files.list(volumesDir)) {
-            for (Path dir : dirs.filter(d -> Files.isRegularFile(d.resolve(METADATA)))
-                    .sorted(Comparator.naturalOrder()).toList()) {
-                volumes.add(open(dir));
-            }
+        for (String name : names()) {
+            volumes.add(open(name));
         }
         return volumes;
+    }
+
+    /** The volumes whose files are complete (the metadata is written last), in name order. */
+    public synchronized List<String> names() throws IOException {
+        if (isNew()) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(volumesDir)) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve(METADATA))).sorted(Comparator.naturalOrder())
+                    .map(d -> d.getFileName().toString()).toList();
+        }
+    }
+
+    /** Opens one volume, e.g. one another cluster node created. */
+    public synchronized Volume open(String name) throws IOException {
+        return open(volumesDir.resolve(name));
     }
 
     /** Removes a volume's files; the caller has closed it. Raw devices it used are left as they are. */
@@ -260,7 +285,8 @@ public final class VolumeCatalog {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);
             }
-            return new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL));
+            return new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL), locks.lockFor(name),
+                    SnapshotCore.DEFAULT_TAKE_TIMEOUT);
         } catch (IOException | RuntimeException e) {
             origin.close();
             if (storeDevice != null) {

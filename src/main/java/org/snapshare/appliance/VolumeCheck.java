@@ -34,8 +34,9 @@ public final class VolumeCheck {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("no volume named " + volume + " in " + dataDir);
         }
-        DataDirLock lock = DataDirLock.acquire(dataDir,
-                "check runs offline: stop the server (systemctl stop snapshare) and run it again");
+        DataDirLock lock = DataDirLock.acquireExclusive(dataDir,
+                "check runs offline: stop the server (systemctl stop snapshare; on every node of a cluster) and"
+                        + " run it again");
         try {
             out.println("checking volume " + volume + " (" + dir + ")");
             return checkVolume(dir, out, progress);

@@ -296,7 +296,8 @@ final class Commands {
     private String requestText(CommandLine line, List<String> request) throws CommandFailedException {
         ControlResponse response;
         try {
-            response = new ControlClient(config(line).dataDir()).send(request);
+            ApplianceConfig config = config(line);
+            response = new ControlClient(config.dataDir(), config.controlSocket()).send(request);
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
         }

@@ -18,13 +18,15 @@ import java.util.List;
 public final class ControlClient {
 
     private final Path dataDir;
+    private final Path socket;
 
-    public ControlClient(Path dataDir) {
+    /** The client of the server on {@code dataDir} listening at {@code socket} (see ControlProtocol.socketPath). */
+    public ControlClient(Path dataDir, Path socket) {
         this.dataDir = dataDir;
+        this.socket = socket;
     }
 
     public ControlResponse send(List<String> arguments) throws IOException {
-        Path socket = ControlProtocol.socketPath(dataDir);
         String notRunning = "no snapshare server is running on data dir " + dataDir
                 + " (no control socket at " + socket + "); start one with: snapshare serve --data-dir " + dataDir;
         if (!Files.exists(socket)) {

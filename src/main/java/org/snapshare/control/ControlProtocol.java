@@ -19,8 +19,9 @@ public final class ControlProtocol {
     private ControlProtocol() {
     }
 
-    public static Path socketPath(Path dataDir) {
-        return dataDir.resolve(SOCKET_NAME);
+    /** The socket of the server on {@code dataDir}; in a cluster each node has its own: control-NODE.sock. */
+    public static Path socketPath(Path dataDir, java.util.Optional<String> clusterNode) {
+        return dataDir.resolve(clusterNode.map(node -> "control-" + node + ".sock").orElse(SOCKET_NAME));
     }
 
     public static void writeRequest(Writer out, List<String> arguments) throws IOException {

@@ -250,6 +250,11 @@ final class ClusterGate implements Closeable {
             }
         } finally {
             gate.writeLock().unlock();
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LOG.warn("volume {}: closing the cluster lock failed: {}", volume, e.getMessage());
+            }
         }
     }
 }

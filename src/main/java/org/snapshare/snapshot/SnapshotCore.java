@@ -142,10 +142,15 @@ public final class SnapshotCore implements Closeable {
         return io.data.store;
     }
 
-    /** The snapshots to serve as LUNs, by name: live ones, and invalid ones (their reads fail, visibly). */
-    public Map<String, LogicalUnit> servedSnapshots() {
+    /**
+     * The snapshots to serve as LUNs, by name: live ones, and invalid ones
+     * (their reads fail, visibly). A node that does not hold the volume's
+     * cluster lock reads the table from the disk, as the holder left it.
+     */
+    public Map<String, LogicalUnit> servedSnapshots() throws IOException {
+        boolean holder = gate.grant().map(ClusterLock.Grant::valid).orElse(false);
         Map<String, LogicalUnit> units = new LinkedHashMap<>();
-        for (SnapshotInfo info : store().snapshots()) {
+        for (SnapshotInfo info : holder ? store().snapshots() : store().snapshotsOnDisk()) {
             if (info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID) {
                 units.put(info.name(), unitOf(info));
             }

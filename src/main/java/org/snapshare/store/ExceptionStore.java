@@ -35,6 +35,13 @@ public interface ExceptionStore extends Closeable {
 
     List<SnapshotInfo> snapshots();
 
+    /**
+     * The snapshot table as the newest commit on the disk has it, read past
+     * this node's caches: what a node that does not hold the cluster lock
+     * serves, while another node may be changing it.
+     */
+    List<SnapshotInfo> snapshotsOnDisk() throws IOException;
+
     Optional<SnapshotInfo> snapshot(String name);
 
     Optional<SnapshotInfo> snapshot(long id);

@@ -22,6 +22,8 @@ import org.snapshare.device.BlockDevice;
  */
 public final class SharedExceptionStore implements ExceptionStore {
 
+    private static final int MOUNT_ATTEMPTS = 5;
+
     /** Default node cache: 64 MiB of nodes. */
     public static final long DEFAULT_CACHE_BYTES = 64L << 20;
 
@@ -115,6 +117,31 @@ public final class SharedExceptionStore implements ExceptionStore {
         device.flush();
     }
 
+    /**
+     * Reads the newest commit and what it points at. In a cluster another node
+     * may commit meanwhile and reuse blocks the commit read here pointed at: the
+     * view then fails a checksum and is read again, a few times, before the
+     * damage is taken as real.
+     */
+    private static Mount mount(BlockDevice device, Superblock superblock) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Mount.read(device, superblock);
+            } catch (StoreCorruptException torn) {
+                if (attempt == MOUNT_ATTEMPTS) {
+                    throw torn;
+                }
+                device.dropCache(0, device.size());
+                try {
+                    Thread.sleep(20L * attempt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw torn;
+                }
+            }
+        }
+    }
+
     /** Mounts the store with the default store-full policy (invalidate snapshots). */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes) throws IOException {
         return open(device, cacheBytes, StoreFullPolicy.INVALIDATE_SNAPSHOTS);
@@ -130,7 +157,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        return new SharedExceptionStore(device, superblock, Mount.read(device, superblock), cacheBytes, fullPolicy);
+        return new SharedExceptionStore(device, superblock, mount(device, superblock), cacheBytes, fullPolicy);
     }
 
     /**
@@ -159,7 +186,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             if (tenure.othersHeldSince() || failure != null || uncommitted) {
                 device.dropCache(0, device.size());
                 nodes.invalidate();
-                adopt(Mount.read(device, superblock));
+                adopt(mount(device, superblock));
                 durableChangeCount = changeCount;
                 failure = null;
             }
@@ -270,6 +297,12 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public List<SnapshotInfo> snapshots() {
         return reading(table::all);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshotsOnDisk() throws IOException {
+        device.dropCache(0, device.size());
+        return mount(device, superblock).table().all();
     }
 
     @Override

@@ -2,13 +2,20 @@ package org.snapshare.store;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 
 /**
  * This node's session with a ZooKeeper ensemble, through Curator: it hands
@@ -18,11 +25,13 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 public final class ZooKeeperCluster implements Closeable {
 
     static final String NAMESPACE = "snapshare";
+    private static final String NODES = "/nodes";
 
     private final CuratorFramework client;
     private final String nodeName;
     private final Duration sessionTimeout;
     private final ScheduledExecutorService poller;
+    private PersistentNode membership;
 
     private ZooKeeperCluster(CuratorFramework client, String nodeName, Duration sessionTimeout) {
         this.client = client;
@@ -66,7 +75,70 @@ public final class ZooKeeperCluster implements Closeable {
 
     /** The lock of one volume's store. */
     public ZooKeeperLock lockFor(String volume) {
-        return new ZooKeeperLock(this, "/volumes/" + volume);
+        return new ZooKeeperLock(this, volumePath(volume));
+    }
+
+    private static String volumePath(String volume) {
+        return "/volumes/" + volume;
+    }
+
+    /** The node that took the volume's lock last (its holder while it is held), or empty when none ever did. */
+    public Optional<String> lastHolder(String volume) throws IOException {
+        try {
+            return Optional.of(new String(client.getData().forPath(volumePath(volume) + ZooKeeperLock.GENERATION),
+                    StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+    }
+
+    /**
+     * Announces this node, with {@code portal}, for as long as its session
+     * lives (Curator's PersistentNode puts it back after a new session);
+     * fails when a live node already goes by this name.
+     */
+    public void join(String portal) throws IOException {
+        String path = NODES + "/" + nodeName;
+        try {
+            if (client.checkExists().forPath(path) != null) {
+                throw new IOException("a node named " + nodeName + " is already in the cluster at " + new String(
+                        client.getData().forPath(path), StandardCharsets.UTF_8) + "; give each node its own"
+                        + " cluster-node");
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+        membership = new PersistentNode(client, CreateMode.EPHEMERAL, false, path,
+                portal.getBytes(StandardCharsets.UTF_8));
+        membership.start();
+    }
+
+    /** The nodes in the cluster now, by name, with their portals. */
+    public Map<String, String> members() throws IOException {
+        Map<String, String> members = new TreeMap<>();
+        try {
+            for (String node : client.getChildren().forPath(NODES)) {
+                try {
+                    members.put(node, new String(client.getData().forPath(NODES + "/" + node),
+                            StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException gone) {
+                    // left while we looked
+                }
+            }
+        } catch (KeeperException.NoNodeException none) {
+            return members;
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+        return members;
+    }
+
+    private static IOException unanswered(Exception e) {
+        return new IOException("ZooKeeper did not answer (" + e.getMessage() + "); check the ensemble", e);
     }
 
     /** The Curator client, for cluster membership and the catalog. */
@@ -88,6 +160,13 @@ public final class ZooKeeperCluster implements Closeable {
 
     @Override
     public void close() {
+        if (membership != null) {
+            try {
+                membership.close();
+            } catch (IOException e) {
+                // the session ends below anyway, and the ephemeral node with it
+            }
+        }
         poller.shutdownNow();
         client.close();
     }

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperLock implements ClusterLock {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLock.class);
+    /** Beside the lock: holds the last holder's name; its write's zxid is the generation. */
+    static final String GENERATION = "/generation";
 
     private final ZooKeeperCluster cluster;
     private final CuratorFramework client;
@@ -109,7 +111,7 @@ public final class ZooKeeperLock implements ClusterLock {
             long generation;
             boolean othersHeldSince;
             try {
-                Stat previous = client.checkExists().forPath(path + "/generation");
+                Stat previous = client.checkExists().forPath(path + GENERATION);
                 othersHeldSince = previous == null || previous.getMzxid() != lastGeneration;
                 generation = writeGeneration();
             } catch (Exception e) {
@@ -129,7 +131,7 @@ public final class ZooKeeperLock implements ClusterLock {
     /** Records this node as the holder; the write's zxid is the new generation. */
     private long writeGeneration() throws Exception {
         byte[] holder = cluster.nodeName().getBytes(StandardCharsets.UTF_8);
-        String generationPath = path + "/generation";
+        String generationPath = path + GENERATION;
         try {
             return client.setData().forPath(generationPath, holder).getMzxid();
         } catch (KeeperException.NoNodeException first) {
@@ -181,17 +183,6 @@ public final class ZooKeeperLock implements ClusterLock {
     @Override
     public boolean contended() {
         return tenure != null && contended;
-    }
-
-    /** The node that took the lock last (the holder while it is held), or empty when none ever did. */
-    public Optional<String> lastHolder() throws IOException {
-        try {
-            return Optional.of(new String(client.getData().forPath(path + "/generation"), StandardCharsets.UTF_8));
-        } catch (KeeperException.NoNodeException e) {
-            return Optional.empty();
-        } catch (Exception e) {
-            throw new IOException("lock " + path + ": ZooKeeper did not answer: " + e.getMessage(), e);
-        }
     }
 
     @FunctionalInterface
