@@ -28,6 +28,9 @@ class ServerProcess implements Closeable {
     final int port;
     private final List<String> launcher;
     private final Path log;
+    /** The node's config file in a cluster, else null. */
+    private final Path config;
+    private final String controlSocket;
     private Process process;
 
     ServerProcess(Path dataDir) throws IOException {
@@ -39,6 +42,24 @@ class ServerProcess implements Closeable {
         this.launcher = launcher;
         this.port = freePort();
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+        this.config = null;
+        this.controlSocket = "control.sock";
+    }
+
+    /** A node of a cluster on the shared {@code dataDir}: its own config file, portal, log and control socket. */
+    ServerProcess(Path dataDir, String node, String zookeeper, String sessionTimeout) throws IOException {
+        this.dataDir = dataDir;
+        this.launcher = List.of("java", "-jar", jar());
+        this.port = freePort();
+        this.log = dataDir.resolveSibling(dataDir.getFileName() + "-" + node + "-server.log");
+        this.config = dataDir.resolveSibling(dataDir.getFileName() + "-" + node + ".conf");
+        this.controlSocket = "control-" + node + ".sock";
+        Files.writeString(config, "cluster-zookeeper = " + zookeeper + "\ncluster-node = " + node
+                + "\ncluster-session-timeout = " + sessionTimeout + "\n", StandardCharsets.UTF_8);
+    }
+
+    private List<String> configArgs() {
+        return config == null ? List.of() : List.of("--config", config.toString());
     }
 
     static String jar() {
@@ -65,6 +86,7 @@ class ServerProcess implements Closeable {
     ServerProcess start(String... extraArgs) throws Exception {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--portal", "127.0.0.1:" + port));
+        command.addAll(configArgs());
         command.addAll(List.of(extraArgs));
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -73,7 +95,7 @@ class ServerProcess implements Closeable {
             if (!process.isAlive()) {
                 fail("server exited with " + process.exitValue() + ":\n" + log());
             }
-            if (Files.exists(dataDir.resolve("control.sock")) && portAnswers()) {
+            if (Files.exists(dataDir.resolve(controlSocket)) && portAnswers()) {
                 return this;
             }
             Thread.sleep(50);
@@ -109,6 +131,11 @@ class ServerProcess implements Closeable {
         }
     }
 
+    /** Sends a signal (STOP, CONT) to the server process. */
+    void signal(String name) throws IOException, InterruptedException {
+        ExternalTools.run(10, "kill", "-" + name, Long.toString(process.pid())).assertSuccess("kill -" + name);
+    }
+
     String url(String volume, String snapshot) {
         return url(volume + "." + snapshot);
     }
@@ -118,6 +145,7 @@ class ServerProcess implements Closeable {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(args));
         command.addAll(List.of("--data-dir", dataDir.toString()));
+        command.addAll(configArgs());
         return ExternalTools.run(60, command.toArray(new String[0]));
     }
 

@@ -58,7 +58,7 @@ class SnapshotCoreModelTest {
                     journal);
         }
 
-        LogicalUnit lun(String name) {
+        LogicalUnit lun(String name) throws IOException {
             return name == null ? core.origin() : core.servedSnapshots().get(name);
         }
 

@@ -126,7 +126,7 @@ class SnapshotCrashTest {
         }
     }
 
-    private static LogicalUnit unit(SnapshotCore core, String lun) {
+    private static LogicalUnit unit(SnapshotCore core, String lun) throws IOException {
         return lun == null ? core.origin() : core.servedSnapshots().get(lun);
     }
 

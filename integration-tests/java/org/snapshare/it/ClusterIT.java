@@ -1,0 +1,198 @@
+package org.snapshare.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two server processes on one data directory, each with its own portal on
+ * 127.0.0.1, and a real ZooKeeper (curator-test's server, in this JVM):
+ * data written through one node reads back through the other, volumes and
+ * snapshots made on one are served by both, a killed or frozen lock holder
+ * loses nothing flushed and overwrites nothing.
+ */
+class ClusterIT {
+
+    /** Short, so failover is quick to test; production defaults to 6 s. */
+    private static final String SESSION = "3s";
+
+    @TempDir
+    Path dir;
+    private TestingServer zookeeper;
+    private ServerProcess nodeA;
+    private ServerProcess nodeB;
+
+    @BeforeAll
+    static void clients() {
+        ExternalTools.require("iscsi-ls", "qemu-io");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        // tickTime 500 ms: ZooKeeper then grants session timeouts from 1 s to 10 s
+        zookeeper = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1), true);
+        Path data = dir.resolve("shared");
+        nodeA = new ServerProcess(data, "a", zookeeper.getConnectString(), SESSION).start();
+        nodeB = new ServerProcess(data, "b", zookeeper.getConnectString(), SESSION).start();
+        nodeA.cli("volume", "create", "vol1", "--size", "64M").assertSuccess("volume create on a");
+        awaitTarget(nodeB, "vol1");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        nodeA.close();
+        nodeB.close();
+        zookeeper.close();
+    }
+
+    private static ExternalTools.Result io(String url, String... commands) throws IOException, InterruptedException {
+        return ExternalTools.qemuIo(url, commands).assertSuccess("qemu-io " + String.join("; ", commands) + " " + url);
+    }
+
+    /** Waits (up to 10 s) until the node serves the target. */
+    private static void awaitTarget(ServerProcess node, String target) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String listed = "";
+        while (System.nanoTime() < deadline) {
+            listed = ExternalTools.run(30, "iscsi-ls", node.portalUrl()).output;
+            if (listed.contains(ServerProcess.IQN + target + " ")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("node on port " + node.port + " does not serve " + target + " after 10 s:\n"
+                + listed);
+    }
+
+    private void stopBothAndCheck() throws Exception {
+        assertEquals(143, nodeA.stop(), nodeA.log()); // 128 + SIGTERM, after a clean shutdown
+        assertEquals(143, nodeB.stop(), nodeB.log());
+        ExternalTools.Result check = nodeA.cli("check", "vol1");
+        assertEquals(0, check.exitCode, "check:\n" + check.output);
+    }
+
+    @Test
+    void bothNodesServeTheSameDataVolumesAndSnapshots() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x5a 0 4M", "flush");
+        io(nodeB.url("vol1"), "read -P 0x5a 0 4M");
+        io(nodeB.url("vol1"), "write -P 0x6b 1M 1M", "flush");
+        io(nodeA.url("vol1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M", "read -P 0x5a 2M 2M");
+
+        nodeB.cli("snapshot", "create", "vol1", "s1").assertSuccess("snapshot create on b");
+        awaitTarget(nodeA, "vol1.s1");
+        io(nodeA.url("vol1"), "write -P 0x7c 0 4M", "flush");
+        io(nodeA.url("vol1", "s1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M");
+        io(nodeB.url("vol1", "s1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M");
+        io(nodeB.url("vol1"), "read -P 0x7c 0 4M");
+
+        String status = nodeA.cli("status").assertSuccess("status").output;
+        assertTrue(status.contains("node a at 127.0.0.1:" + nodeA.port) && status.contains("node b at 127.0.0.1:"
+                + nodeB.port), status);
+        assertTrue(status.contains("cluster lock: held by"), status);
+
+        nodeA.cli("snapshot", "delete", "vol1", "s1").assertSuccess("snapshot delete on a");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ExternalTools.run(30, "iscsi-ls", nodeB.portalUrl()).output.contains("vol1.s1 ")) {
+            assertTrue(System.nanoTime() < deadline, "b still serves the deleted snapshot");
+            Thread.sleep(200);
+        }
+        nodeB.cli("volume", "create", "vol2", "--size", "8M").assertSuccess("volume create on b");
+        awaitTarget(nodeA, "vol2");
+        stopBothAndCheck();
+    }
+
+    @Test
+    void killingTheLockHolderUnderWritesLosesNothingFlushedAndTheOtherNodeTakesOverInSeconds() throws Exception {
+        String viaA = nodeA.url("vol1");
+        io(viaA, "write -P 0x11 0 64M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "before").assertSuccess("snapshot create");
+        List<Integer> acknowledged = new ArrayList<>();
+        AtomicReference<Process> inFlight = new AtomicReference<>();
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 60 && !killed.get(); i++) {
+                try {
+                    Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "write -P " + (0x20 + i) + " "
+                            + i + "M 1M", "-c", "flush", viaA).redirectErrorStream(true).start();
+                    inFlight.set(qemuIo);
+                    String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (qemuIo.waitFor() != 0 || output.contains("error") || output.contains("fail")) {
+                        return;
+                    }
+                    synchronized (acknowledged) {
+                        acknowledged.add(i);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        writer.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (acknowledged.size() < 6 && writer.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        nodeA.kill9();
+        long killedAt = System.nanoTime();
+        killed.set(true);
+        for (int i = 0; i < 300 && writer.isAlive(); i++) {
+            Process last = inFlight.get();
+            if (last != null) {
+                last.destroyForcibly(); // libiscsi would keep trying to reconnect
+            }
+            writer.join(200);
+        }
+        assertTrue(acknowledged.size() >= 6, "writes acknowledged before the kill: " + acknowledged);
+
+        io(nodeB.url("vol1"), "write -P 0x99 63M 1M", "flush");
+        double failoverSeconds = (System.nanoTime() - killedAt) / 1e9;
+        System.out.printf("failover: kill -9 of the lock holder to the first write completed on the other node:"
+                + " %.1f s (session timeout %s)%n", failoverSeconds, SESSION);
+        assertTrue(failoverSeconds < 10, "failover took " + failoverSeconds + " s");
+        for (int i : acknowledged) {
+            io(nodeB.url("vol1"), "read -P " + (0x20 + i) + " " + i + "M 1M");
+        }
+        io(nodeB.url("vol1", "before"), "read -P 0x11 0 64M");
+        assertEquals(143, nodeB.stop(), nodeB.log());
+        ExternalTools.Result check = nodeB.cli("check", "vol1");
+        assertEquals(0, check.exitCode, "check after kill -9:\n" + check.output);
+    }
+
+    @Test
+    void aFrozenLockHolderWakingAfterItsSessionExpiredOverwritesNothing() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x21 0 8M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "frozen").assertSuccess("snapshot create");
+        io(nodeA.url("vol1"), "write -P 0x22 0 4M", "flush"); // copies into the store: a holds the lock
+        nodeA.signal("STOP");
+        try {
+            io(nodeB.url("vol1"), "write -P 0x33 0 8M", "flush"); // waits out a's session, then takes over
+            io(nodeB.url("vol1", "frozen"), "read -P 0x21 0 8M");
+        } finally {
+            nodeA.signal("CONT");
+        }
+        Thread.sleep(2000); // a wakes up believing it held the lock
+        String log = nodeA.log();
+        assertTrue(log.contains("was lost") || log.contains("connection lost") || log.contains("connection suspended"),
+                "a never noticed it lost the lock:\n" + log);
+        io(nodeB.url("vol1"), "read -P 0x33 0 8M");
+        io(nodeA.url("vol1"), "read -P 0x33 0 8M", "write -P 0x44 4M 4M", "flush"); // a takes it back properly
+        io(nodeB.url("vol1"), "read -P 0x33 0 4M", "read -P 0x44 4M 4M");
+        io(nodeB.url("vol1", "frozen"), "read -P 0x21 0 8M");
+        stopBothAndCheck();
+    }
+}
