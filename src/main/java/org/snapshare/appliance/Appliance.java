@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.Version;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
+import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotException;
@@ -41,6 +42,10 @@ public final class Appliance implements Closeable {
     private final ZooKeeperCluster cluster;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
+    /** Whether this node held each volume's cluster lock at the last look, for ALUA state changes. */
+    private final Map<String, Boolean> lockHeld = new TreeMap<>();
+    /** This node's ALUA port group in a cluster. */
+    private final int localPortGroup;
     /** The snapshot targets served, by volume. */
     private final Map<String, Set<String>> exportedSnapshots = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
@@ -50,10 +55,12 @@ public final class Appliance implements Closeable {
     private ControlServer control;
     private Thread clusterSync;
 
-    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster) throws ConfigException {
+    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup)
+            throws ConfigException {
         this.config = config;
         this.lock = lock;
         this.cluster = cluster;
+        this.localPortGroup = localPortGroup;
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
                 cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.readOnly = ReadOnlyPolicy.from(config);
@@ -70,11 +77,13 @@ public final class Appliance implements Closeable {
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
                 ? "stop it first, or give this node another cluster-node" : "stop it first or use another --data-dir");
         ZooKeeperCluster cluster = null;
+        int portGroup = 0;
         try {
             if (node.isPresent()) {
                 cluster = ZooKeeperCluster.connect(config.clusterZookeeper().orElseThrow(), node.get(),
                         sessionTimeout, CLUSTER_CONNECT_TIMEOUT);
                 cluster.join(config.portalText());
+                portGroup = cluster.portGroup();
             }
         } catch (IOException e) {
             if (cluster != null) {
@@ -83,7 +92,7 @@ public final class Appliance implements Closeable {
             lock.close();
             throw e;
         }
-        Appliance appliance = new Appliance(config, lock, cluster);
+        Appliance appliance = new Appliance(config, lock, cluster, portGroup);
         try {
             appliance.openVolumes(config);
             appliance.targets.policy(ConfigAccessPolicy.from(config));
@@ -123,6 +132,18 @@ public final class Appliance implements Closeable {
         clusterSync.start();
     }
 
+    /** When this node took or handed over the volume's lock, its ALUA state changed: initiators are told. */
+    private void tellOfAccessStateChange(Volume volume) {
+        boolean held = volume.snapshots().lockStatus().held();
+        Boolean before = lockHeld.put(volume.name, held);
+        if (before != null && before != held) {
+            targets.accessStateChanged(targetName(volume.name));
+            for (String snapshot : exportedSnapshots(volume)) {
+                targets.accessStateChanged(targetName(volume.name, snapshot));
+            }
+        }
+    }
+
     private synchronized void syncWithCluster() throws IOException {
         Set<String> onDisk = new TreeSet<>(catalog.names());
         for (String name : onDisk) {
@@ -140,6 +161,7 @@ public final class Appliance implements Closeable {
             }
         }
         for (Volume volume : volumes.values()) {
+            tellOfAccessStateChange(volume);
             Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
             Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
             for (String snapshot : new ArrayList<>(exported)) {
@@ -173,6 +195,7 @@ public final class Appliance implements Closeable {
 
     private void export(Volume volume) throws IOException {
         volumes.put(volume.name, volume);
+        lockHeld.put(volume.name, volume.snapshots().lockStatus().held());
         exportTarget(volume.name, null, volume.unit());
         for (Map.Entry<String, LogicalUnit> snapshot : volume.snapshots().servedSnapshots().entrySet()) {
             exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
@@ -184,7 +207,7 @@ public final class Appliance implements Closeable {
         String name = snapshot == null ? targetName(volume) : targetName(volume, snapshot);
         FileReservationStore reservations = FileReservationStore.of(catalog.volumeDir(volume), snapshot);
         try {
-            targets.export(name, served(volume, snapshot, unit), reservations);
+            targets.export(name, served(volume, snapshot, unit), reservations, portGroups(volume));
         } catch (IOException e) {
             throw new IOException("target " + name + ": its persistent reservations in " + reservations
                     + " cannot be read (" + e.getMessage() + "); move the file away to serve it without them", e);
@@ -192,6 +215,12 @@ public final class Appliance implements Closeable {
         if (snapshot != null) {
             exportedSnapshots.computeIfAbsent(volume, v -> new TreeSet<>()).add(snapshot);
         }
+    }
+
+    /** The volume's ALUA port groups in a cluster; none for a single node. */
+    private TargetPortGroups portGroups(String volume) {
+        return cluster == null ? null
+                : new ClusterPortGroups(cluster, localPortGroup, volume, volumes.get(volume).snapshots());
     }
 
     private void withdrawTarget(String volume, String snapshot) {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.snapshare.iscsi.scsi.BlockCommandProcessor;
 import org.snapshare.iscsi.scsi.ReservationStore;
+import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.LogicalUnit;
 
 /** The targets being served and who may reach them; targets come and go while the server runs. */
@@ -36,7 +37,19 @@ public final class TargetRegistry {
      * fails if the state kept there cannot be read.
      */
     public void export(String name, LogicalUnit unit, ReservationStore reservations) throws IOException {
-        add(new ExportedTarget(name, unit, BlockCommandProcessor.withReservationStore(unit, reservations)));
+        export(name, unit, reservations, null);
+    }
+
+    /** Like {@link #export(String, LogicalUnit, ReservationStore)}, reached through ALUA {@code portGroups}. */
+    public void export(String name, LogicalUnit unit, ReservationStore reservations, TargetPortGroups portGroups)
+            throws IOException {
+        add(new ExportedTarget(name, unit, BlockCommandProcessor.withReservationStore(unit, reservations,
+                portGroups)));
+    }
+
+    /** The ALUA state of {@code name}'s unit changed on this node: its initiators get a unit attention. */
+    public void accessStateChanged(String name) {
+        lookup(name).ifPresent(target -> target.commands.accessStateChanged());
     }
 
     private void add(ExportedTarget target) {

@@ -26,6 +26,8 @@ public final class ZooKeeperCluster implements Closeable {
 
     static final String NAMESPACE = "snapshare";
     private static final String NODES = "/nodes";
+    private static final String PORT_GROUPS = "/port-groups";
+    private static final String PORT_GROUP_SEQUENCE = "/port-group-sequence";
 
     private final CuratorFramework client;
     private final String nodeName;
@@ -115,6 +117,55 @@ public final class ZooKeeperCluster implements Closeable {
         membership = new PersistentNode(client, CreateMode.EPHEMERAL, false, path,
                 portal.getBytes(StandardCharsets.UTF_8));
         membership.start();
+    }
+
+    /**
+     * This node's ALUA target port group (and relative port) number, 1 to
+     * 65535: given out once per node name from a ZooKeeper sequence, and kept,
+     * so a node keeps its number across restarts and no two nodes share one.
+     */
+    public int portGroup() throws IOException {
+        String path = PORT_GROUPS + "/" + nodeName;
+        try {
+            try {
+                return Integer.parseInt(new String(client.getData().forPath(path), StandardCharsets.UTF_8));
+            } catch (KeeperException.NoNodeException first) {
+                String issued = client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                        .forPath(PORT_GROUP_SEQUENCE + "/group-");
+                int group = Integer.parseInt(issued.substring(issued.lastIndexOf('-') + 1)) + 1;
+                if (group > 0xffff) {
+                    throw new IOException("the cluster has given out " + group + " port group numbers; at most 65535"
+                            + " fit in SCSI");
+                }
+                try {
+                    client.create().creatingParentsIfNeeded().forPath(path,
+                            Integer.toString(group).getBytes(StandardCharsets.UTF_8));
+                    return group;
+                } catch (KeeperException.NodeExistsException raced) {
+                    return Integer.parseInt(new String(client.getData().forPath(path), StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+    }
+
+    /** The port group numbers of every node that ever joined, by name. */
+    public Map<String, Integer> portGroups() throws IOException {
+        Map<String, Integer> groups = new TreeMap<>();
+        try {
+            for (String node : client.getChildren().forPath(PORT_GROUPS)) {
+                groups.put(node, Integer.parseInt(new String(client.getData().forPath(PORT_GROUPS + "/" + node),
+                        StandardCharsets.UTF_8)));
+            }
+        } catch (KeeperException.NoNodeException none) {
+            return groups;
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+        return groups;
     }
 
     /** The nodes in the cluster now, by name, with their portals. */

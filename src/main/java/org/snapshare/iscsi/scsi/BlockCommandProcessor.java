@@ -21,22 +21,30 @@ public final class BlockCommandProcessor {
     private final Reservations reservations;
     private final UnitAttentions attentions = new UnitAttentions();
     private final PersistentReserveCommands persistentReserve;
+    /** REPORT TARGET PORT GROUPS where the unit has ALUA port groups, else null. */
+    private final ReportTargetPortGroups portGroups;
 
     /** A unit whose persistent reservations end with the server (no APTPL). */
     public BlockCommandProcessor(LogicalUnit unit) {
-        this(unit, new Reservations(), null);
+        this(unit, new Reservations(), null, null);
     }
 
-    /** A unit that keeps persistent reservations in {@code store} when an initiator asks (APTPL). */
-    public static BlockCommandProcessor withReservationStore(LogicalUnit unit, ReservationStore store)
-            throws IOException {
-        return new BlockCommandProcessor(unit, PersistentReserveCommands.restore(store), store);
+    /**
+     * A unit that keeps persistent reservations in {@code store} when an
+     * initiator asks (APTPL), reached through {@code portGroups} (ALUA), or
+     * through this one port only when null.
+     */
+    public static BlockCommandProcessor withReservationStore(LogicalUnit unit, ReservationStore store,
+            TargetPortGroups portGroups) throws IOException {
+        return new BlockCommandProcessor(unit, PersistentReserveCommands.restore(store), store, portGroups);
     }
 
-    private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, ReservationStore store) {
+    private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, ReservationStore store,
+            TargetPortGroups portGroups) {
         this.reservations = reservations;
         this.persistentReserve = new PersistentReserveCommands(reservations, attentions, store);
-        this.device = new DeviceInfo(unit);
+        this.portGroups = portGroups == null ? null : new ReportTargetPortGroups(portGroups);
+        this.device = new DeviceInfo(unit, portGroups);
         this.readWrite = new ReadWriteCommands(unit, device);
         this.inquiry = new InquiryCommand(device);
         ModePages modePages = new ModePages(device);
@@ -45,7 +53,8 @@ public final class BlockCommandProcessor {
         this.verify = new VerifyCommands(unit, device);
         this.provisioning = new ProvisioningCommands(unit, device);
         this.orWrite = new OrWriteCommand(unit, device);
-        this.reportOperationCodes = new ReportSupportedOperationCodes(SupportedCommands.forUnit(device.thin));
+        this.reportOperationCodes = new ReportSupportedOperationCodes(SupportedCommands.forUnit(device.thin,
+                portGroups != null));
     }
 
     /**
@@ -85,6 +94,11 @@ public final class BlockCommandProcessor {
     public void reset(boolean wholeTarget) {
         reservations.reset();
         attentions.raise(wholeTarget ? SenseCode.POWER_ON_OR_RESET : SenseCode.LOGICAL_UNIT_RESET, null);
+    }
+
+    /** This node's ALUA state for the unit changed (it took or handed over the lock): every nexus is told. */
+    public void accessStateChanged() {
+        attentions.raise(SenseCode.ASYMMETRIC_ACCESS_STATE_CHANGED, null);
     }
 
     /** Commands sent to a LUN this target does not have (SPC-4, 5.10.2). */
@@ -159,6 +173,9 @@ public final class BlockCommandProcessor {
                 }
                 return provisioning.unmap(cdb);
             case 0xa3:
+                if ((Cdb.u8(cdb, 1) & 0x1f) == ReportTargetPortGroups.SERVICE_ACTION && portGroups != null) {
+                    return CommandPlan.finished(portGroups.execute(cdb));
+                }
                 return CommandPlan.finished(reportOperationCodes.execute(cdb));
             case 0x37:
             case 0xb7:

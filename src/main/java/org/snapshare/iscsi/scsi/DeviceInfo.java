@@ -28,7 +28,11 @@ final class DeviceInfo {
     /** WCE of the caching mode page; off, every write is flushed before it completes. Not saved. */
     private volatile boolean writeCache = true;
 
-    DeviceInfo(LogicalUnit unit) {
+    /** The ALUA port groups the unit is reached through, or null: one port, no ALUA. */
+    final TargetPortGroups portGroups;
+
+    DeviceInfo(LogicalUnit unit, TargetPortGroups portGroups) {
+        this.portGroups = portGroups;
         this.blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
         this.uniqueId = unit.uniqueId();
         this.readOnly = unit.readOnly();

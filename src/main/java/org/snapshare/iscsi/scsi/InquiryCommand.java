@@ -33,7 +33,11 @@ final class InquiryCommand {
     }
 
     private byte[] standard(int peripheral) {
-        return standardFor(peripheral, DeviceInfo.PRODUCT, device.serial());
+        byte[] data = standardFor(peripheral, DeviceInfo.PRODUCT, device.serial());
+        if (device.portGroups != null) {
+            data[5] = 0x10; // TPGS 01b: implicit ALUA, the target sets the states
+        }
+        return data;
     }
 
     private static byte[] standardFor(int peripheral, String product, String serial) {
@@ -89,12 +93,23 @@ final class InquiryCommand {
         byte[] vendorId = (new String(DeviceInfo.ascii(DeviceInfo.VENDOR, 8), java.nio.charset.StandardCharsets.US_ASCII)
                 + device.serial()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         designator(body, 0x02, 0x01, vendorId);
+        if (device.portGroups != null) { // the port this answer came through: its group and relative id
+            byte[] port = new byte[4];
+            Cdb.put16(port, 2, device.portGroups.local());
+            designator(body, ISCSI_BINARY, TARGET_PORT | 0x04, port); // relative target port identifier
+            designator(body, ISCSI_BINARY, TARGET_PORT | 0x05, port); // target port group
+        }
         return page(0x83, body.toByteArray());
     }
 
-    private static void designator(ByteArrayOutputStream out, int codeSet, int type, byte[] value) {
+    /** PIV and association 01b in a designator's second byte: it names the target port, not the logical unit. */
+    private static final int TARGET_PORT = 0x80 | 0x10;
+    /** Protocol identifier 5 (iSCSI), valid with PIV, and code set 1 (binary). */
+    private static final int ISCSI_BINARY = 0x51;
+
+    private static void designator(ByteArrayOutputStream out, int codeSet, int associationAndType, byte[] value) {
         out.write(codeSet);
-        out.write(type); // association 0: the logical unit
+        out.write(associationAndType); // association 0 (the logical unit) unless TARGET_PORT
         out.write(0);
         out.write(value.length);
         out.writeBytes(value);

@@ -30,6 +30,7 @@ final class SupportedCommands {
     }
 
     private static final int UNMAP = 0x42;
+    private static final int REPORT_TARGET_PORT_GROUPS = ReportTargetPortGroups.SERVICE_ACTION;
 
     static final List<Command> ALL;
 
@@ -77,6 +78,7 @@ final class SupportedCommands {
         addAction(all, 0x10, "9e 1f 00 00 00 00 00 00 00 00 ff ff ff ff 00 00"); // READ CAPACITY (16)
         addAction(all, 0x12, "9e 1f ff ff ff ff ff ff ff ff ff ff ff ff 00 00"); // GET LBA STATUS
         add(all, "a0 00 ff 00 00 00 ff ff ff ff 00 00");                // REPORT LUNS
+        addAction(all, REPORT_TARGET_PORT_GROUPS, "a3 ea 00 00 00 00 ff ff ff ff 00 00"); // (ALUA units only)
         addAction(all, 0x0c, "a3 1f 87 ff ff ff ff ff ff ff 00 00");    // REPORT SUPPORTED OPERATION CODES
         add(all, "a8 f8 ff ff ff ff ff ff ff ff 00 00");                // READ (12)
         add(all, "aa f8 ff ff ff ff ff ff ff ff 00 00");                // WRITE (12)
@@ -92,9 +94,12 @@ final class SupportedCommands {
         this.offered = offered;
     }
 
-    /** The commands a unit offers: UNMAP only where it is thin provisioned. */
-    static SupportedCommands forUnit(boolean thin) {
-        return new SupportedCommands(thin ? ALL : ALL.stream().filter(command -> command.opcode != UNMAP).toList());
+    /** The commands a unit offers: UNMAP only where it is thin provisioned, REPORT TARGET PORT GROUPS with ALUA. */
+    static SupportedCommands forUnit(boolean thin, boolean alua) {
+        return new SupportedCommands(ALL.stream().filter(command -> thin || command.opcode != UNMAP)
+                .filter(command -> alua || !(command.opcode == 0xa3
+                        && command.serviceAction == REPORT_TARGET_PORT_GROUPS))
+                .toList());
     }
 
     List<Command> offered() {

@@ -49,14 +49,14 @@ class ReservationPersistenceTest {
 
     @Test
     void aptplStateSurvivesARestartAndEndsWhenARegisterDropsIt() throws IOException {
-        BlockCommandProcessor before = BlockCommandProcessor.withReservationStore(unit, store);
+        BlockCommandProcessor before = BlockCommandProcessor.withReservationStore(unit, store, null);
         assertEquals(0x01, in(before, 2)[2] & 0x01, "PTPL_C: a store is there");
         assertEquals(ScsiResult.GOOD, out(before, ONE, 6, 0, 0, 0xa1, 0x01).status);   // APTPL
         assertEquals(ScsiResult.GOOD, out(before, TWO, 6, 0, 0, 0xb2, 0x01).status);
         assertEquals(ScsiResult.GOOD, out(before, ONE, 1, 1, 0xa1, 0, 0).status);      // write exclusive
         assertEquals(0x01, in(before, 2)[3] & 0x01, "PTPL_A: active");
 
-        BlockCommandProcessor after = BlockCommandProcessor.withReservationStore(unit, store);   // the restart
+        BlockCommandProcessor after = BlockCommandProcessor.withReservationStore(unit, store, null);   // the restart
         byte[] keys = in(after, 0);
         assertEquals(2, Cdb.u32(keys, 0), "generation kept (two registrations; RESERVE does not count)");
         assertEquals(16, Cdb.u32(keys, 4), "both keys kept");
@@ -67,7 +67,7 @@ class ReservationPersistenceTest {
 
         assertEquals(ScsiResult.GOOD, out(after, TWO, 6, 0, 0, 0xb2, 0).status);       // APTPL 0: not kept any more
         assertEquals("", store.state);
-        BlockCommandProcessor again = BlockCommandProcessor.withReservationStore(unit, store);
+        BlockCommandProcessor again = BlockCommandProcessor.withReservationStore(unit, store, null);
         assertEquals(0, Cdb.u32(in(again, 0), 4), "nothing survives this restart");
     }
 
@@ -78,15 +78,15 @@ class ReservationPersistenceTest {
         assertSense(out(plain, ONE, 6, 0, 0, 0xa1, 0x01), SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
 
         store.state = "snapshare-reservations 1\ngeneration 2\nreservation 3 iqn.2026-11.test:nobody,i,0x1\n";
-        IOException e = assertThrows(IOException.class, () -> BlockCommandProcessor.withReservationStore(unit, store));
+        IOException e = assertThrows(IOException.class, () -> BlockCommandProcessor.withReservationStore(unit, store, null));
         assertTrue(e.getMessage().contains("held by an unregistered port"), e.getMessage());
         store.state = "something else\n";
-        assertThrows(IOException.class, () -> BlockCommandProcessor.withReservationStore(unit, store));
+        assertThrows(IOException.class, () -> BlockCommandProcessor.withReservationStore(unit, store, null));
     }
 
     @Test
     void onlyChangesAreSaved() throws IOException {
-        BlockCommandProcessor processor = BlockCommandProcessor.withReservationStore(unit, store);
+        BlockCommandProcessor processor = BlockCommandProcessor.withReservationStore(unit, store, null);
         assertEquals(ScsiResult.GOOD, out(processor, ONE, 6, 0, 0, 0xa1, 0x01).status);
         assertEquals(ScsiResult.RESERVATION_CONFLICT, out(processor, TWO, 1, 1, 0x99, 0, 0).status);
         assertEquals(ScsiResult.GOOD, out(processor, ONE, 2, 1, 0xa1, 0, 0).status);  // release of nothing

@@ -23,8 +23,8 @@ class SupportedCommandsTest {
 
     @Test
     void everyOpcodeTheDispatcherKnowsIsReportedAndNoOther() {
-        assertDispatcherMatchesReport(processor, SupportedCommands.forUnit(false));
-        assertDispatcherMatchesReport(new BlockCommandProcessor(MemoryUnit.thin(64 * 512)), SupportedCommands.forUnit(true));
+        assertDispatcherMatchesReport(processor, SupportedCommands.forUnit(false, false));
+        assertDispatcherMatchesReport(new BlockCommandProcessor(MemoryUnit.thin(64 * 512)), SupportedCommands.forUnit(true, false));
     }
 
     private static void assertDispatcherMatchesReport(BlockCommandProcessor processor, SupportedCommands supported) {
@@ -49,7 +49,7 @@ class SupportedCommandsTest {
     @Test
     void allCommandsCarryUsageLengthsAndTimeoutDescriptors() {
         byte[] all = data(report(0, 0, 0));
-        SupportedCommands supported = SupportedCommands.forUnit(false);
+        SupportedCommands supported = SupportedCommands.forUnit(false, false);
         int descriptors = supported.offered().size();
         assertEquals(descriptors * 20, Cdb.u32(all, 0));
         for (int i = 0; i < descriptors; i++) {
