@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the small Linux guest the end-to-end tests boot under QEMU: Debian's
 # kernel (linux-image-amd64) with the virtio, SCSI, iSCSI and ext4 modules,
-# busybox-static, open-iscsi's iscsiadm and iscsid, e2fsprogs' mke2fs,
-# sg3-utils' sg_persist (persistent reservations, as fence_scsi uses them),
-# their libraries, and init.sh as /init. Only Debian packages are downloaded (apt).
+# busybox-static, open-iscsi's iscsiadm and iscsid, e2fsprogs' mke2fs and
+# e2fsck, sg3-utils' sg_persist (persistent reservations, as fence_scsi uses
+# them), multipath-tools' multipath with its checker and prioritizer plugins
+# (dm-multipath over two cluster nodes, ALUA), their libraries, and init.sh
+# as /init. Only Debian packages are downloaded (apt).
 # Prints the directory holding vmlinuz and initrd.gz; the result is cached in
 # $SNAPSHARE_GUEST_CACHE (default ~/.cache/snapshare-guest) per package
 # versions and script contents, so later runs reuse it.
@@ -13,7 +15,8 @@ cache=${SNAPSHARE_GUEST_CACHE:-$HOME/.cache/snapshare-guest}
 kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 sgutils_lib=$(apt-cache depends sg3-utils | awk '/Depends: libsgutils2/ { print $2; exit }')
 [ -n "$sgutils_lib" ] || { echo "apt-cache knows no sg3-utils (or its libsgutils2): run apt-get update" >&2; exit 1; }
-packages=("$kernel_pkg" busybox-static open-iscsi libisns0 libopeniscsiusr e2fsprogs sg3-utils "$sgutils_lib")
+packages=("$kernel_pkg" busybox-static open-iscsi libisns0 libopeniscsiusr e2fsprogs sg3-utils "$sgutils_lib"
+          multipath-tools libdevmapper1.02.1 liburcu8 libaio1 libjson-c5 libedit2)
 versions=$(apt-cache policy "${packages[@]}" | awk '/^[a-z]/ { p = $1 } /Candidate/ { print p, $2 }')
 key=$( (echo "$versions"; cat "$0" "$here/init.sh") | sha256sum | cut -c1-16)
 out="$cache/$key"
@@ -32,7 +35,7 @@ for deb in "$work"/debs/*.deb; do
 done
 kver=${kernel_pkg#linux-image-}
 root=$work/root
-mkdir -p "$root"/{bin,sbin,etc/iscsi,proc,sys,dev,tmp,run/lock/iscsi,mnt/a,mnt/b,var/lib/iscsi,var/lock,lib64}
+mkdir -p "$root"/{bin,sbin,etc/iscsi,etc/multipath,proc,sys,dev,tmp,run/lock/iscsi,mnt/a,mnt/b,var/lib/iscsi,var/lock,lib64}
 
 # busybox and its applets
 cp "$work/pkg/bin/busybox" "$root/bin/busybox"
@@ -41,11 +44,12 @@ for applet in $("$root/bin/busybox" --list); do
 done
 
 # programs and the shared libraries they need (Debian's, from the packages or this Debian host)
-copy_with_libs() {
-    local program=$1 name
+copy_with_libs() { # PROGRAM [DIRECTORY in the guest, default /sbin]
+    local program=$1 name dir=${2:-/sbin}
     name=$(basename "$program")
-    cp "$program" "$root/sbin/$name"
-    LD_LIBRARY_PATH="$work/pkg/lib/x86_64-linux-gnu:$work/pkg/usr/lib/x86_64-linux-gnu" ldd "$program" |
+    mkdir -p "$root$dir"
+    cp "$program" "$root$dir/$name"
+    LD_LIBRARY_PATH="$work/pkg/lib:$work/pkg/lib/x86_64-linux-gnu:$work/pkg/usr/lib/x86_64-linux-gnu" ldd "$program" |
         awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | while read -r lib; do
             [ -f "$lib" ] || { echo "missing library $lib for $name" >&2; exit 1; }
             target=${lib#"$work/pkg"}   # a library from the packages goes where the package puts it
@@ -57,10 +61,16 @@ copy_with_libs "$work/pkg/sbin/iscsiadm"
 copy_with_libs "$work/pkg/sbin/iscsid"
 copy_with_libs "$work/pkg/sbin/mke2fs"
 copy_with_libs "$work/pkg/usr/bin/sg_persist"
+copy_with_libs "$work/pkg/sbin/e2fsck"
+copy_with_libs "$work/pkg/sbin/multipath"
+for plugin in "$work"/pkg/lib/multipath/*.so; do   # checkers and prioritizers, loaded at run time
+    copy_with_libs "$plugin" /lib/multipath
+done
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 
 # kernel modules: the closure of what the scenarios need, with a modules.dep for modprobe
-modules=(virtio_pci virtio_net virtio_blk iscsi_tcp sd_mod ext4 crc32c_generic crct10dif_generic)
+modules=(virtio_pci virtio_net virtio_blk iscsi_tcp sd_mod ext4 crc32c_generic crct10dif_generic
+         dm-multipath dm-service-time dm-round-robin scsi_dh_alua)
 "$work/pkg/bin/busybox" depmod -b "$work/pkg" "$kver"
 dep=$work/pkg/lib/modules/$kver/modules.dep
 needed=()

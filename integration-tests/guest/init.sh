@@ -135,6 +135,90 @@ open_iscsi() {
     say "logged out"
 }
 
+# Two cluster nodes serve one LUN (docs/CLUSTER.md): log in through both portals, let
+# multipath-tools group the paths by their ALUA priority, keep ext4 writes going while the
+# host kills the node holding the lock, then check the file system. No udev here: libdevmapper
+# makes its own device nodes, multipath reads WWIDs from sysfs.
+multipath_scenario() {
+    port2=$(arg port2)
+    modprobe scsi_dh_alua && modprobe dm-multipath && modprobe dm-service-time || fail "multipath modules"
+    echo "InitiatorName=iqn.2026-11.org.snapshare:test-guest" > /etc/iscsi/initiatorname.iscsi
+    touch /etc/iscsi/iscsid.conf
+    iscsid -f > /tmp/iscsid.log 2>&1 &
+    sleep 1
+    for p in "$portal" "10.0.2.2:$port2"; do
+        try "node record for $p" iscsiadm -m node -o new -T "$target" -p "$p"
+        # fail I/O up to dm-multipath 2 s after a path's connection is lost (the default waits 120 s)
+        try "replacement timeout" iscsiadm -m node -T "$target" -p "$p" -o update \
+            -n node.session.timeo.replacement_timeout -v 2
+        try "login through $p" iscsiadm -m node -T "$target" -p "$p" --login
+    done
+    wait_device /dev/sda
+    wait_device /dev/sdb
+    for disk in sda sdb; do
+        [ "$(cat /sys/block/$disk/device/dh_state)" = alua ] \
+            || fail "$disk: the ALUA device handler did not attach ($(cat /sys/block/$disk/device/dh_state))"
+    done
+    # What udev would have recorded (multipath lists only devices udev initialized, and by default
+    # only those with a SCSI_IDENT_ or ID_WWN property); the WWID itself comes from sysfs.
+    mkdir -p /run/udev/data
+    for disk in sda sdb; do
+        printf 'I:1\nE:ID_WWN=from-vpd-0x83\n' > "/run/udev/data/b$(cat /sys/block/$disk/dev)"
+    done
+    cat > /etc/multipath.conf <<'CONF'
+defaults {
+    find_multipaths off
+    user_friendly_names yes
+}
+devices {
+    device {
+        vendor "SNAPSHAR"
+        product "snapshare"
+        uid_attribute ""
+        path_grouping_policy group_by_prio
+        prio alua
+        hardware_handler "1 alua"
+        path_checker tur
+        failback immediate
+        no_path_retry queue
+    }
+}
+CONF
+    export DM_DISABLE_UDEV=1
+    multipath -v2 > /tmp/multipath.log 2>&1 || fail "multipath: $(cat /tmp/multipath.log)"
+    multipath -ll > /tmp/topology 2>&1
+    echo "$(cat /tmp/topology)"
+    say "multipath: $(grep -c 'prio=50' /tmp/topology) active/optimized and $(grep -c 'prio=10' /tmp/topology) non-optimized path group"
+    map=$(ls /dev/mapper | grep -v control | head -1)
+    [ -n "$map" ] && [ -b "/dev/mapper/$map" ] \
+        || fail "no multipath map: $(cat /tmp/multipath.log /tmp/topology; multipath -v3 -d 2>&1 | tail -60)"
+    grep -q "prio=50" /tmp/topology && grep -q "prio=10" /tmp/topology \
+        || fail "paths not grouped as active/optimized (50) and non-optimized (10): $(cat /tmp/topology)"
+    /sbin/mke2fs -q -t ext4 "/dev/mapper/$map" || fail "mke2fs on the multipath device"
+    mount -t ext4 "/dev/mapper/$map" /mnt/a || fail "mount the multipath device"
+    write_files /mnt/a
+    ( i=0; while :; do i=$((i + 1)); echo "line $i" >> /mnt/a/log; sync; done ) &
+    writer=$!
+    sleep 2
+    say "WRITING"
+    wait_for node-killed
+    at_kill=$(wc -l < /mnt/a/log)
+    sleep 10   # writes go on through the surviving node once its path group takes over
+    kill "$writer"
+    wait "$writer" 2>/dev/null
+    lines=$(wc -l < /mnt/a/log)
+    [ "$lines" -gt "$at_kill" ] || fail "no write completed after the node was killed ($at_kill lines then, $lines now)"
+    say "after the kill: $((lines - at_kill)) more synced lines (the log had $at_kill)"
+    echo "written after the failover" > /mnt/a/after || fail "the file system is not writable after the failover"
+    sync
+    check_files /mnt/a
+    umount /mnt/a || fail "umount after the failover"
+    /sbin/e2fsck -f -n "/dev/mapper/$map" > /tmp/fsck 2>&1 || fail "fsck after the failover: $(cat /tmp/fsck)"
+    multipath -ll > /tmp/topology 2>&1
+    echo "$(cat /tmp/topology)"
+    say "checked: ext4 stayed writable through the failover and checks clean"
+}
+
 vm_disk_format() {
     wait_device /dev/vda
     /sbin/mke2fs -q -t ext4 /dev/vda || fail "mke2fs on the virtio disk"
@@ -174,6 +258,7 @@ vm_disk_snapshot() {
 
 case "$scenario" in
     open-iscsi) open_iscsi ;;
+    multipath) multipath_scenario ;;
     vm-disk-format) vm_disk_format ;;
     vm-disk-reboot) vm_disk_reboot ;;
     vm-disk-snapshot) vm_disk_snapshot ;;

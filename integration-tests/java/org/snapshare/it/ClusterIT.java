@@ -174,6 +174,26 @@ class ClusterIT {
     }
 
     @Test
+    void linuxMultipathKeepsExt4WritableWhenTheActiveNodeIsKilled() throws Exception {
+        ExternalTools.require("qemu-system-x86_64");
+        ServerProcess killed;
+        try (Guest guest = Guest.start("multipath", "multipath", "port=" + nodeA.port + " port2=" + nodeB.port
+                + " target=" + ServerProcess.IQN + "vol1", List.of())) {
+            guest.await("WRITING", 600);
+            killed = nodeA.cli("status").assertSuccess("status").output.contains("held by this node") ? nodeA
+                    : nodeB;
+            killed.kill9();
+            guest.send("node-killed");
+            guest.await("PASS", 600);
+            System.out.println("multipath scenario: " + guest.awaitExit(120) + " s of guest time");
+        }
+        ServerProcess survivor = killed == nodeA ? nodeB : nodeA;
+        assertEquals(143, survivor.stop(), survivor.log());
+        ExternalTools.Result check = survivor.cli("check", "vol1");
+        assertEquals(0, check.exitCode, "check after the failover:\n" + check.output);
+    }
+
+    @Test
     void aFrozenLockHolderWakingAfterItsSessionExpiredOverwritesNothing() throws Exception {
         io(nodeA.url("vol1"), "write -P 0x21 0 8M", "flush");
         nodeA.cli("snapshot", "create", "vol1", "frozen").assertSuccess("snapshot create");
