@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -121,42 +117,12 @@ class ClusterIT {
         String viaA = nodeA.url("vol1");
         io(viaA, "write -P 0x11 0 64M", "flush");
         nodeA.cli("snapshot", "create", "vol1", "before").assertSuccess("snapshot create");
-        List<Integer> acknowledged = new ArrayList<>();
-        AtomicReference<Process> inFlight = new AtomicReference<>();
-        AtomicBoolean killed = new AtomicBoolean();
-        Thread writer = new Thread(() -> {
-            for (int i = 0; i < 60 && !killed.get(); i++) {
-                try {
-                    Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "write -P " + (0x20 + i) + " "
-                            + i + "M 1M", "-c", "flush", viaA).redirectErrorStream(true).start();
-                    inFlight.set(qemuIo);
-                    String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    if (qemuIo.waitFor() != 0 || output.contains("error") || output.contains("fail")) {
-                        return;
-                    }
-                    synchronized (acknowledged) {
-                        acknowledged.add(i);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        writer.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (acknowledged.size() < 6 && writer.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        FlushedWrites writes = FlushedWrites.start(i -> viaA);
+        writes.awaitAcknowledged(6);
         nodeA.kill9();
         long killedAt = System.nanoTime();
-        killed.set(true);
-        for (int i = 0; i < 300 && writer.isAlive(); i++) {
-            Process last = inFlight.get();
-            if (last != null) {
-                last.destroyForcibly(); // libiscsi would keep trying to reconnect
-            }
-            writer.join(200);
-        }
+        writes.stop();
+        List<Integer> acknowledged = writes.acknowledged();
         assertTrue(acknowledged.size() >= 6, "writes acknowledged before the kill: " + acknowledged);
 
         io(nodeB.url("vol1"), "write -P 0x99 63M 1M", "flush");
@@ -165,7 +131,7 @@ class ClusterIT {
                 + " %.1f s (session timeout %s)%n", failoverSeconds, SESSION);
         assertTrue(failoverSeconds < 10, "failover took " + failoverSeconds + " s");
         for (int i : acknowledged) {
-            io(nodeB.url("vol1"), "read -P " + (0x20 + i) + " " + i + "M 1M");
+            io(nodeB.url("vol1"), "read -P " + FlushedWrites.pattern(i) + " " + i + "M 1M");
         }
         io(nodeB.url("vol1", "before"), "read -P 0x11 0 64M");
         assertEquals(143, nodeB.stop(), nodeB.log());

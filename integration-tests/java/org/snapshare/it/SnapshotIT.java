@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -243,50 +240,19 @@ class SnapshotIT {
             server.cli("snapshot", "create", "vol0", "before").assertSuccess("create");
             server.cli("snapshot", "create", "vol0", "side").assertSuccess("create");
             String side = server.url("vol0", "side");
-            List<Integer> acknowledged = new ArrayList<>();
-            AtomicReference<Process> inFlight = new AtomicReference<>();
-            AtomicBoolean killed = new AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                for (int i = 0; i < 60 && !killed.get(); i++) {
-                    try {
-                        // Even i to the origin, odd i to the snapshot "side".
-                        Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c",
-                                "write -P " + (0x20 + i) + " " + i + "M 1M", "-c", "flush", i % 2 == 0 ? origin : side)
-                                .redirectErrorStream(true).start();
-                        inFlight.set(qemuIo);
-                        String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                        if (qemuIo.waitFor() != 0 || output.contains("error") || output.contains("fail")) {
-                            return;
-                        }
-                        synchronized (acknowledged) {
-                            acknowledged.add(i);
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            writer.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (acknowledged.size() < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            // Even writes to the origin, odd ones to the snapshot "side".
+            FlushedWrites writes = FlushedWrites.start(i -> i % 2 == 0 ? origin : side);
+            writes.awaitAcknowledged(5);
             server.kill9();
-            killed.set(true);
-            for (int i = 0; i < 300 && writer.isAlive(); i++) {
-                Process last = inFlight.get();
-                if (last != null) {
-                    last.destroyForcibly(); // libiscsi would keep trying to reconnect
-                }
-                writer.join(200);
-            }
+            writes.stop();
+            List<Integer> acknowledged = writes.acknowledged();
             assertTrue(acknowledged.size() >= 5, "writes acknowledged before the kill: " + acknowledged);
 
             ExternalTools.Result check = server.cli("check", "vol0");
             assertEquals(0, check.exitCode, "check after kill -9:\n" + check.output);
             server.start();
             for (int i : acknowledged) {
-                io(i % 2 == 0 ? origin : side, "read -P " + (0x20 + i) + " " + i + "M 1M");
+                io(i % 2 == 0 ? origin : side, "read -P " + FlushedWrites.pattern(i) + " " + i + "M 1M");
             }
             io(server.url("vol0", "before"), "read -P 0x11 0 64M");
         }

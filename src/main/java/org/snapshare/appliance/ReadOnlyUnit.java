@@ -3,33 +3,21 @@ package org.snapshare.appliance;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.function.UnaryOperator;
-import org.snapshare.snapshot.BlockStatus;
+import org.snapshare.snapshot.ForwardingUnit;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
  * A logical unit served write-protected: the SCSI layer refuses writes with
  * WRITE PROTECTED before they get here, and this refuses any that would.
  */
-final class ReadOnlyUnit implements LogicalUnit {
-
-    private final LogicalUnit unit;
+final class ReadOnlyUnit extends ForwardingUnit {
 
     ReadOnlyUnit(LogicalUnit unit) {
-        this.unit = unit;
+        super(unit);
     }
 
     private static IOException refused() {
         return new IOException("the logical unit is read-only (read-only settings in the config)");
-    }
-
-    @Override
-    public long sizeBytes() {
-        return unit.sizeBytes();
-    }
-
-    @Override
-    public long uniqueId() {
-        return unit.uniqueId();
     }
 
     @Override
@@ -38,13 +26,8 @@ final class ReadOnlyUnit implements LogicalUnit {
     }
 
     @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        unit.read(offset, dst);
-    }
-
-    @Override
-    public BlockStatus status(long offset) throws IOException {
-        return unit.status(offset);
+    public boolean thinProvisioned() {
+        return false;
     }
 
     @Override
@@ -54,6 +37,16 @@ final class ReadOnlyUnit implements LogicalUnit {
 
     @Override
     public void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) throws IOException {
+        throw refused();
+    }
+
+    @Override
+    public void unmap(long offset, long length) throws IOException {
+        throw refused();
+    }
+
+    @Override
+    public void writeZeros(long offset, long length) throws IOException {
         throw refused();
     }
 

@@ -134,7 +134,13 @@ final class ClusterGate implements Closeable {
                         current.generation());
                 endTenure(false);
             }
-            Optional<ClusterLock.Grant> taken = lock.take(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            Optional<ClusterLock.Grant> taken;
+            try {
+                taken = lock.take(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (IOException e) { // ZooKeeper out of reach: nothing may change, but it may come back
+                throw new UnitUnavailableException("volume " + volume + ": the cluster lock cannot be taken ("
+                        + e.getMessage() + "); this node changes nothing until it can", e);
+            }
             if (taken.isEmpty()) {
                 throw new UnitUnavailableException("volume " + volume + ": another node holds the cluster lock and"
                         + " did not hand it over in time; retry, or use the path to the node that holds it");

@@ -6,19 +6,23 @@ import java.util.function.UnaryOperator;
 import org.snapshare.store.StoreFencedException;
 
 /** A LUN whose every command passes the volume's {@link ClusterGate}; a fenced store reads as "retry". */
-final class GatedUnit implements LogicalUnit {
+final class GatedUnit extends ForwardingUnit {
 
-    private final LogicalUnit unit;
     private final ClusterGate gate;
 
     GatedUnit(LogicalUnit unit, ClusterGate gate) {
-        this.unit = unit;
+        super(unit);
         this.gate = gate;
     }
 
     @FunctionalInterface
     private interface Command<T> {
         T run() throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        void run() throws IOException;
     }
 
     private <T> T gated(Command<T> command) throws IOException {
@@ -29,72 +33,41 @@ final class GatedUnit implements LogicalUnit {
         }
     }
 
-    @Override
-    public long sizeBytes() {
-        return unit.sizeBytes();
-    }
-
-    @Override
-    public long uniqueId() {
-        return unit.uniqueId();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return unit.readOnly();
-    }
-
-    @Override
-    public boolean thinProvisioned() {
-        return unit.thinProvisioned();
+    private void gated(Action action) throws IOException {
+        gated(() -> {
+            action.run();
+            return null;
+        });
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        gated(() -> {
-            unit.read(offset, dst);
-            return null;
-        });
+        gated(() -> unit.read(offset, dst));
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        gated(() -> {
-            unit.write(offset, src);
-            return null;
-        });
+        gated(() -> unit.write(offset, src));
     }
 
     @Override
     public void flush() throws IOException {
-        gated(() -> {
-            unit.flush();
-            return null;
-        });
+        gated(unit::flush);
     }
 
     @Override
     public void readModifyWrite(long offset, int length, UnaryOperator<ByteBuffer> update) throws IOException {
-        gated(() -> {
-            unit.readModifyWrite(offset, length, update);
-            return null;
-        });
+        gated(() -> unit.readModifyWrite(offset, length, update));
     }
 
     @Override
     public void unmap(long offset, long length) throws IOException {
-        gated(() -> {
-            unit.unmap(offset, length);
-            return null;
-        });
+        gated(() -> unit.unmap(offset, length));
     }
 
     @Override
     public void writeZeros(long offset, long length) throws IOException {
-        gated(() -> {
-            unit.writeZeros(offset, length);
-            return null;
-        });
+        gated(() -> unit.writeZeros(offset, length));
     }
 
     @Override

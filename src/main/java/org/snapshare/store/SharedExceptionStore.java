@@ -117,16 +117,22 @@ public final class SharedExceptionStore implements ExceptionStore {
         device.flush();
     }
 
+    /** A read of on-disk state that another node may be changing meanwhile. */
+    @FunctionalInterface
+    private interface DiskRead<T> {
+        T read() throws IOException;
+    }
+
     /**
      * Reads the newest commit and what it points at. In a cluster another node
      * may commit meanwhile and reuse blocks the commit read here pointed at: the
      * view then fails a checksum and is read again, a few times, before the
      * damage is taken as real.
      */
-    private static Mount mount(BlockDevice device, Superblock superblock) throws IOException {
+    private static <T> T readSettled(BlockDevice device, DiskRead<T> read) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return Mount.read(device, superblock);
+                return read.read();
             } catch (StoreCorruptException torn) {
                 if (attempt == MOUNT_ATTEMPTS) {
                     throw torn;
@@ -140,6 +146,10 @@ public final class SharedExceptionStore implements ExceptionStore {
                 }
             }
         }
+    }
+
+    private static Mount mount(BlockDevice device, Superblock superblock) throws IOException {
+        return readSettled(device, () -> Mount.read(device, superblock));
     }
 
     /** Mounts the store with the default store-full policy (invalidate snapshots). */
@@ -302,7 +312,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public List<SnapshotInfo> snapshotsOnDisk() throws IOException {
         device.dropCache(0, device.size());
-        return mount(device, superblock).table().all();
+        return readSettled(device, () -> {
+            CommitBlock newest = newestCommit(device, superblock);
+            return SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable, newest.nextSnapshotId,
+                    superblock.chunkCount).all();
+        });
     }
 
     @Override

@@ -34,33 +34,6 @@ class ClusteredStoreTest {
         return SharedExceptionStore.open(new NodeCachingDevice(disk, honourDrops), 1 << 20);
     }
 
-    /** A tenure handed out by hand, for the fencing rules alone; it can be lost. */
-    private static final class Tenure implements ClusterLock.Grant {
-        private final long generation;
-        private final boolean othersHeldSince;
-        private volatile boolean valid = true;
-
-        Tenure(long generation, boolean othersHeldSince) {
-            this.generation = generation;
-            this.othersHeldSince = othersHeldSince;
-        }
-
-        @Override
-        public long generation() {
-            return generation;
-        }
-
-        @Override
-        public boolean othersHeldSince() {
-            return othersHeldSince;
-        }
-
-        @Override
-        public boolean valid() {
-            return valid;
-        }
-    }
-
     private static long copy(SharedExceptionStore store, long originChunk, long snapshotId, int fill)
             throws IOException {
         long chunk = store.allocateChunk();
@@ -119,7 +92,7 @@ class ClusteredStoreTest {
             a.commit();
             lockA.release();
 
-            blind.takeOver(new Tenure(0, true));
+            blind.takeOver(new HandGrant(0, true));
             assertEquals(List.of("first"), names(blind),
                     "the control node that ignores cache drops should still see the stale store");
 
@@ -142,11 +115,11 @@ class ClusteredStoreTest {
     void aFrozenHolderThatWakesStillTrustingItsLockIsFencedBeforeItWritesABlock() throws Exception {
         SharedExceptionStore a = node(true);
         SharedExceptionStore b = node(true);
-        a.takeOver(new Tenure(5, true));
+        a.takeOver(new HandGrant(5, true));
         long id = a.createSnapshot("s").id();
         a.commit();
         // a freezes here, still believing in generation 5; its session expires and b takes over
-        b.takeOver(new Tenure(6, true));
+        b.takeOver(new HandGrant(6, true));
         copy(b, 1, id, 0x44);
         b.commit();
         byte[] before = disk.contents();
@@ -157,7 +130,7 @@ class ClusteredStoreTest {
         assertThrows(StoreFencedException.class, () -> a.createSnapshot("u"), "a fenced store took a change");
         assertTrue(java.util.Arrays.equals(before, disk.contents()), "the fenced node wrote to the store");
 
-        a.takeOver(new Tenure(7, true)); // its turn again: it remounts and carries on
+        a.takeOver(new HandGrant(7, true)); // its turn again: it remounts and carries on
         assertEquals(List.of("s"), names(a));
         assertTrue(java.util.Arrays.equals(filled(0x44), readEntry(a, 1, id)));
         copy(a, 2, id, 0x55);
@@ -173,7 +146,7 @@ class ClusteredStoreTest {
     @Test
     void aLostGrantStopsChangesAtOnceAndItsUncommittedWorkIsDroppedAtTheNextTenure() throws Exception {
         SharedExceptionStore a = node(true);
-        Tenure first = new Tenure(5, true);
+        HandGrant first = new HandGrant(5, true);
         a.takeOver(first);
         long id = a.createSnapshot("s").id();
         a.commit();
@@ -188,7 +161,7 @@ class ClusteredStoreTest {
         assertThrows(StoreFencedException.class, a::commit);
         assertTrue(java.util.Arrays.equals(before, disk.contents()), "a node without its lock wrote to the store");
 
-        a.takeOver(new Tenure(8, false));
+        a.takeOver(new HandGrant(8, false));
         assertFalse(a.find(1, id).isPresent(), "work of the lost tenure survived without a commit");
         copy(a, 2, id, 0x77);
         a.commit();

@@ -61,22 +61,7 @@ class StoreFormatVersionTest {
         assertEquals(chunk, again.find(3, id).orElseThrow().storeChunk());
         assertTrue(StoreChecker.check(again, done -> { }).clean());
 
-        ClusterLock.Grant clustered = new ClusterLock.Grant() {
-            @Override
-            public long generation() {
-                return 42;
-            }
-
-            @Override
-            public boolean othersHeldSince() {
-                return true;
-            }
-
-            @Override
-            public boolean valid() {
-                return true;
-            }
-        };
+        HandGrant clustered = new HandGrant(42, true);
         StoreException refused = assertThrows(StoreException.class, () -> again.takeOver(clustered));
         assertTrue(refused.getMessage().contains("format version 1"), refused.getMessage());
     }
