@@ -96,6 +96,9 @@ public final class Appliance implements Closeable {
         try {
             appliance.openVolumes(config);
             appliance.targets.policy(ConfigAccessPolicy.from(config));
+            if (cluster != null) {
+                appliance.targets.portalGroupTag(portGroup);
+            }
             appliance.iscsi = new IscsiServer(portal, appliance.targets);
             appliance.control = new ControlServer(config.controlSocket(), new ControlCommands(appliance)::handle);
             appliance.iscsi.start();

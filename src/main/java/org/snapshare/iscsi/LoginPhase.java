@@ -139,7 +139,7 @@ final class LoginPhase {
         }
         answers.putAll(negotiator.answer(keys));
         if (!portalGroupTagSent && !parameters.discovery) {
-            answers.put("TargetPortalGroupTag", "1");
+            answers.put("TargetPortalGroupTag", Integer.toString(registry.portalGroupTag()));
             portalGroupTagSent = true;
         }
         boolean enterFullFeature = transit && nextStage == FULL_FEATURE;

@@ -16,6 +16,7 @@ public final class TargetRegistry {
 
     private final Map<String, ExportedTarget> targets = new ConcurrentSkipListMap<>();
     private volatile AccessPolicy policy = AccessPolicy.OPEN;
+    private volatile int portalGroupTag = 1;
 
     /** Who may log in to what, from now on (logins already done stay). */
     public void policy(AccessPolicy newPolicy) {
@@ -24,6 +25,22 @@ public final class TargetRegistry {
 
     AccessPolicy policy() {
         return policy;
+    }
+
+    /**
+     * The target portal group tag of this server's portal (RFC 7143): 1 for
+     * a single node; in a cluster each node is its own portal group, since a
+     * session cannot span nodes, and its tag is its ALUA port group number.
+     */
+    public void portalGroupTag(int tag) {
+        if (tag < 1 || tag > 0xffff) {
+            throw new IllegalArgumentException("portal group tag " + tag + " outside 1..65535");
+        }
+        this.portalGroupTag = tag;
+    }
+
+    int portalGroupTag() {
+        return portalGroupTag;
     }
 
     /** Serves {@code unit} as LUN 0 of target {@code name} from now on; reservations end with the server. */

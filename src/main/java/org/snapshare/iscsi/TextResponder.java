@@ -52,7 +52,7 @@ final class TextResponder {
                 if (matches(key.getValue(), name, parameters)
                         && registry.policy().allows(name, parameters.initiatorName)) {
                     answers.add(Map.entry("TargetName", name));
-                    answers.add(Map.entry("TargetAddress", address() + ",1"));
+                    answers.add(Map.entry("TargetAddress", address() + "," + registry.portalGroupTag()));
                 }
             }
         }
