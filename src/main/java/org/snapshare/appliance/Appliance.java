@@ -62,7 +62,7 @@ public final class Appliance implements Closeable {
         this.cluster = cluster;
         this.localPortGroup = localPortGroup;
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
-                cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
+                config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.readOnly = ReadOnlyPolicy.from(config);
     }
 
@@ -71,6 +71,7 @@ public final class Appliance implements Closeable {
         InetSocketAddress portal = config.portal();
         config.chunkSize(); // refuse bad settings before taking the data dir
         config.storeFullPolicy();
+        config.damagedMetadataPolicy();
         ReadOnlyPolicy.from(config);
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
@@ -301,11 +302,13 @@ public final class Appliance implements Closeable {
     }
 
     synchronized String listVolumes() {
-        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %s%n", "NAME", "SIZE", "SESSIONS", "TARGET"));
+        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %s%n", "NAME", "SIZE", "SESSIONS",
+                "TARGET", "STATE"));
         for (Volume volume : volumes.values()) {
             String target = targetName(volume.name);
-            out.append(String.format("%-20s %12s %8d  %s%n", volume.name, Sizes.format(volume.sizeBytes),
-                    targets.sessionCount(target), target));
+            out.append(String.format("%-20s %12s %8d  %-48s %s%n", volume.name, Sizes.format(volume.sizeBytes),
+                    targets.sessionCount(target), target,
+                    volume.snapshots().damage().isPresent() ? "damaged" : "ok"));
         }
         return out.toString();
     }
@@ -357,7 +360,7 @@ public final class Appliance implements Closeable {
             String target = targetName(volumeName, row.name());
             out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
-                    Sizes.format(row.ownedBytes()), targets.sessionCount(target),
+                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), targets.sessionCount(target),
                     row.work().isEmpty() ? target : row.work()));
         }
         return out.toString();
@@ -394,6 +397,8 @@ public final class Appliance implements Closeable {
             long[] usage = volume.snapshots().storeUsage();
             out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s%n", volume.name,
                     exportedSnapshots(volume).size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
+            volume.snapshots().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
+                    .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
             if (cluster != null) {
                 out.append("  ").append(lockLine(volume)).append('\n');
             }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import org.snapshare.store.DamagedMetadataPolicy;
 import org.snapshare.store.StoreFullPolicy;
 
 /** The server's settings: the embedded defaults, then a config file, then command-line overrides. */
@@ -21,7 +22,7 @@ public final class ApplianceConfig {
     private static final String DEFAULTS = "snapshare.conf";
     private static final Set<String> KEYS =
             Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
-                    "store-full-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
+                    "store-full-policy", "damaged-metadata-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
@@ -167,6 +168,20 @@ public final class ApplianceConfig {
     /** The control socket of this server: one per node in a cluster, the data dir being shared. */
     public Path controlSocket() throws ConfigException {
         return org.snapshare.control.ControlProtocol.socketPath(dataDir(), clusterNode());
+    }
+
+    /** invalidate-snapshots (default) or fail-writes: see docs/STORE.md. */
+    public DamagedMetadataPolicy damagedMetadataPolicy() throws ConfigException {
+        String value = optional("damaged-metadata-policy").orElse("invalidate-snapshots");
+        switch (value) {
+            case "invalidate-snapshots":
+                return DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS;
+            case "fail-writes":
+                return DamagedMetadataPolicy.FAIL_WRITES;
+            default:
+                throw new ConfigException("damaged-metadata-policy " + value
+                        + " must be invalidate-snapshots or fail-writes");
+        }
     }
 
     public String iqnPrefix() {

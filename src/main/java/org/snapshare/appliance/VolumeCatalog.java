@@ -20,6 +20,7 @@ import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.store.ClusterLock;
+import org.snapshare.store.DamagedMetadataPolicy;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreFullPolicy;
@@ -48,18 +49,22 @@ public final class VolumeCatalog {
     private final Path volumesDir;
     private final int chunkSize;
     private final StoreFullPolicy fullPolicy;
+    private final DamagedMetadataPolicy damagePolicy;
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
     /** {@code chunkSize}: the copy unit of the exception stores of new volumes. */
     public VolumeCatalog(Path dataDir, int chunkSize) {
-        this(dataDir, chunkSize, StoreFullPolicy.INVALIDATE_SNAPSHOTS, volume -> new SingleNodeLock());
+        this(dataDir, chunkSize, StoreFullPolicy.INVALIDATE_SNAPSHOTS, DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS,
+                volume -> new SingleNodeLock());
     }
 
-    public VolumeCatalog(Path dataDir, int chunkSize, StoreFullPolicy fullPolicy, VolumeLocks locks) {
+    public VolumeCatalog(Path dataDir, int chunkSize, StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy,
+            VolumeLocks locks) {
         this.volumesDir = dataDir.resolve("volumes");
         this.chunkSize = chunkSize;
         this.fullPolicy = fullPolicy;
+        this.damagePolicy = damagePolicy;
         this.locks = locks;
     }
 
@@ -280,7 +285,8 @@ public final class VolumeCatalog {
             storeDevice = FileBlockDevice.open(storePath(dir, metadata));
             SharedExceptionStore store;
             try {
-                store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy);
+                store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy,
+                        damagePolicy);
             } catch (IOException e) {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);

@@ -20,6 +20,7 @@ import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
+import org.snapshare.store.StoreCorruptException;
 
 /**
  * The snapshot core of one volume: its origin and its snapshots as logical
@@ -271,13 +272,18 @@ public final class SnapshotCore implements Closeable {
     private List<SnapshotStatus> snapshotsHeld() throws IOException {
         LiveIds live = LiveIds.of(store());
         Map<Long, Long> ownedChunks = new HashMap<>();
-        store().scan(0, 0, entry -> {
-            long owner = live.soleIn(entry.fromId(), entry.toId());
-            if (owner != 0) {
-                ownedChunks.merge(owner, 1L, Long::sum);
-            }
-            return true;
-        });
+        boolean counted = true;
+        try {
+            store().scan(0, 0, entry -> {
+                long owner = live.soleIn(entry.fromId(), entry.toId());
+                if (owner != 0) {
+                    ownedChunks.merge(owner, 1L, Long::sum);
+                }
+                return true;
+            });
+        } catch (StoreCorruptException damaged) {
+            counted = false; // the table still lists the snapshots; what they own is unreadable
+        }
         Rollback rollback = io.rollback;
         List<SnapshotStatus> rows = new ArrayList<>();
         for (SnapshotInfo info : store().snapshots()) {
@@ -290,7 +296,7 @@ public final class SnapshotCore implements Closeable {
                 work = rollbackProgress(rollback);
             }
             rows.add(new SnapshotStatus(info.name(), info.created(), state,
-                    ownedChunks.getOrDefault(info.id(), 0L) * store().chunkSize(), work));
+                    counted ? ownedChunks.getOrDefault(info.id(), 0L) * store().chunkSize() : -1, work));
         }
         return rows;
     }
@@ -316,6 +322,11 @@ public final class SnapshotCore implements Closeable {
         }
         rollbackStatus().ifPresent(work::add);
         return work;
+    }
+
+    /** Damaged metadata of the volume's store met since it was opened, if any. */
+    public Optional<String> damage() {
+        return store().damage();
     }
 
     /** This node's hold on the volume's cluster lock. */

@@ -28,6 +28,9 @@ public interface ExceptionStore extends Closeable {
 
     long freeChunks();
 
+    /** The first damaged metadata met since the store was mounted, as a message; empty while none was. */
+    Optional<String> damage();
+
     // -- snapshot table --------------------------------------------------
 
     /** A new live snapshot with the next id; names are unique. */

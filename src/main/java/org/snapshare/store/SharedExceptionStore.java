@@ -11,6 +11,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 
 /**
@@ -21,6 +23,8 @@ import org.snapshare.device.BlockDevice;
  * queued behind one commit share the next (group commit).
  */
 public final class SharedExceptionStore implements ExceptionStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedExceptionStore.class);
 
     private static final int MOUNT_ATTEMPTS = 5;
 
@@ -35,6 +39,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     private BTree tree;
     private SnapshotTable table;
     private final StoreFullPolicy fullPolicy;
+    private final DamagedMetadataPolicy damagePolicy;
+    /** The first metadata damage met since the mount, or null; see {@link #damage()}. */
+    private volatile String damage;
     /** Chunks data may not take, so a commit can always shadow its metadata. */
     private final long metadataReserve;
     private final ReentrantLock lock = new ReentrantLock();
@@ -53,9 +60,10 @@ public final class SharedExceptionStore implements ExceptionStore {
     private ClusterLock.Grant grant;
 
     private SharedExceptionStore(BlockDevice device, Superblock superblock, Mount mount, long cacheBytes,
-            StoreFullPolicy fullPolicy) {
+            StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy) {
         this.device = device;
         this.fullPolicy = fullPolicy;
+        this.damagePolicy = damagePolicy;
         this.metadataReserve = Math.max(32, superblock.chunkCount / 256);
         this.superblock = superblock;
         this.nodes = new NodeCache(device, superblock.chunkSize(),
@@ -157,9 +165,19 @@ public final class SharedExceptionStore implements ExceptionStore {
         return open(device, cacheBytes, StoreFullPolicy.INVALIDATE_SNAPSHOTS);
     }
 
-    /** Mounts the store: the newest valid commit block wins. */
+    /** Mounts the store: the newest valid commit block wins; damaged metadata invalidates snapshots. */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy)
             throws IOException {
+        return open(device, cacheBytes, fullPolicy, DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS);
+    }
+
+    /**
+     * Mounts the store: the newest valid commit block wins. The root of the
+     * B+-tree is read at once, so damage there is known (and logged) from the
+     * start rather than at the first write after a snapshot.
+     */
+    public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy,
+            DamagedMetadataPolicy damagePolicy) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);
         Superblock superblock = Superblock.decode(header);
@@ -167,7 +185,21 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        return new SharedExceptionStore(device, superblock, mount(device, superblock), cacheBytes, fullPolicy);
+        SharedExceptionStore store = new SharedExceptionStore(device, superblock, mount(device, superblock),
+                cacheBytes, fullPolicy, damagePolicy);
+        store.probeTreeRoot();
+        return store;
+    }
+
+    private void probeTreeRoot() {
+        try {
+            locked(() -> {
+                tree.scan(0, 0, entry -> false);
+                return null;
+            });
+        } catch (IOException damaged) {
+            // recorded (and logged) by locked(); the store still serves what it can
+        }
     }
 
     /**
@@ -264,15 +296,33 @@ public final class SharedExceptionStore implements ExceptionStore {
         T run() throws IOException;
     }
 
-    /** Runs {@code action} under the lock, on a store that has not failed. */
+    /** Runs {@code action} under the lock, on a store that has not failed; notes metadata it finds damaged. */
     private <T> T locked(Locked<T> action) throws IOException {
         lock.lock();
         try {
             checkUsable();
             return action.run();
+        } catch (StoreCorruptException e) {
+            noteDamage(e);
+            throw e;
         } finally {
             lock.unlock();
         }
+    }
+
+    private void noteDamage(StoreCorruptException e) {
+        if (damage == null) {
+            damage = e.getMessage();
+            LOG.error("exception store on {} has damaged metadata: {}. Snapshot reads that need it fail; origin"
+                    + " writes {}. Stop the server and run `snapshare check` on this volume", device, e.getMessage(),
+                    damagePolicy == DamagedMetadataPolicy.FAIL_WRITES ? "that need it fail (damaged-metadata-policy"
+                    + " fail-writes)" : "invalidate the live snapshots and go ahead");
+        }
+    }
+
+    @Override
+    public Optional<String> damage() {
+        return Optional.ofNullable(damage);
     }
 
     /** Like {@link #locked}, for a change that the next commit must carry. */
@@ -364,8 +414,33 @@ public final class SharedExceptionStore implements ExceptionStore {
             if (snapshots.stream().noneMatch(s -> s.state() == SnapshotState.LIVE)) {
                 return List.of(); // no snapshot to copy for: skip the tree
             }
-            return CopyRanges.lacking(snapshots, entries(originChunk));
+            List<ExceptionEntry> entries;
+            try {
+                entries = entries(originChunk);
+            } catch (StoreCorruptException damaged) {
+                if (damagePolicy == DamagedMetadataPolicy.FAIL_WRITES) {
+                    throw damaged;
+                }
+                // Which snapshots share the chunk is unreadable: none may be served a wrong one.
+                invalidateLive("the metadata saying which of them share origin chunk " + originChunk
+                        + " is damaged");
+                return List.of();
+            }
+            return CopyRanges.lacking(snapshots, entries);
         });
+    }
+
+    /** Marks every live snapshot INVALID (a change the next commit carries), saying why in the log. */
+    private void invalidateLive(String why) throws StoreException {
+        List<String> invalidated = new ArrayList<>();
+        for (SnapshotInfo info : table.all()) {
+            if (info.state() == SnapshotState.LIVE) {
+                table.setState(info.id(), SnapshotState.INVALID);
+                invalidated.add(info.name());
+            }
+        }
+        changeCount++;
+        LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, invalidated, why);
     }
 
     @Override
