@@ -1,5 +1,6 @@
 package org.snapshare.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,13 @@ class DamagedMetadataIT {
             io(server.url("hurt"), "write -P 0x22 0 32M", "flush").assertSuccess("copy 32 MiB");
             server.stop();
             damageTreeRoot(data.resolve("volumes/hurt/store.img"));
+
+            ExternalTools.Result check = server.cli("check", "hurt");
+            assertEquals(1, check.exitCode, check.output);
+            assertTrue(check.output.contains("checksum mismatch") && check.output.contains("unreachable")
+                    && !check.output.contains("nothing refers to"), "check names the cause:\n" + check.output);
+            assertTrue(check.output.strip().split("\n").length <= 10, "check takes a few lines:\n" + check.output);
+            assertTrue(check.output.strip().endsWith("(exit 1)"), check.output);
 
             server.start();
             assertTrue(server.log().contains("has damaged metadata"), server.log());

@@ -287,6 +287,7 @@ public final class VolumeCatalog {
             try {
                 store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy,
                         damagePolicy);
+                store.probeTreeRoot();
             } catch (IOException e) {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);

@@ -95,7 +95,8 @@ public final class VolumeCheck {
             }
             checkRollbackJournal(dir.resolve(VolumeCatalog.ROLLBACK_JOURNAL), store.snapshots(), out, problems);
             problems.forEach(problem -> out.println("problem: " + problem));
-            out.println(problems.isEmpty() ? "clean" : "NOT clean: " + problems.size() + " problem(s)");
+            out.println(problems.isEmpty() ? "clean (exit 0)" : "NOT clean: " + problems.size() + " problem(s), the"
+                    + " first: " + problems.get(0) + " (exit 1)");
             return problems.isEmpty();
         }
     }
@@ -131,7 +132,7 @@ public final class VolumeCheck {
 
     private static boolean notClean(PrintStream out, String problem) {
         out.println("problem: " + problem);
-        out.println("NOT clean");
+        out.println("NOT clean: " + problem + " (exit 1)");
         return false;
     }
 }

@@ -171,11 +171,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         return open(device, cacheBytes, fullPolicy, DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS);
     }
 
-    /**
-     * Mounts the store: the newest valid commit block wins. The root of the
-     * B+-tree is read at once, so damage there is known (and logged) from the
-     * start rather than at the first write after a snapshot.
-     */
+    /** Mounts the store: the newest valid commit block wins. */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy,
             DamagedMetadataPolicy damagePolicy) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
@@ -185,13 +181,15 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        SharedExceptionStore store = new SharedExceptionStore(device, superblock, mount(device, superblock),
-                cacheBytes, fullPolicy, damagePolicy);
-        store.probeTreeRoot();
-        return store;
+        return new SharedExceptionStore(device, superblock, mount(device, superblock), cacheBytes, fullPolicy,
+                damagePolicy);
     }
 
-    private void probeTreeRoot() {
+    /**
+     * Reads the root of the B+-tree, so a server knows (and logs) damage there
+     * from the start rather than at the first write after a snapshot.
+     */
+    public void probeTreeRoot() {
         try {
             locked(() -> {
                 tree.scan(0, 0, entry -> false);

@@ -11,7 +11,8 @@ import java.util.function.LongConsumer;
  * Walks every structure of a mounted store and reports, like thin_check:
  * bad nodes, keys out of order, overlapping ranges, entries outside the
  * origin or the store, ids never handed out, chunks owned twice, chunks in
- * use but marked free, and allocated chunks nobody owns (leaks). It never
+ * use but marked free, and allocated chunks nobody owns (leaks, or chunks
+ * that hang behind a damaged node: said as such, in ranges). It never
  * changes anything.
  */
 public final class StoreChecker {
@@ -21,6 +22,8 @@ public final class StoreChecker {
     private final SharedExceptionStore store;
     private final Map<Long, String> owners = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
+    /** Tree nodes that could not be read: the chunks below them look unowned. */
+    private final List<Long> damagedNodes = new ArrayList<>();
     private long nodes;
     private long entries;
     /** The last leaf entry walked, to find overlapping ranges across leaves. */
@@ -54,6 +57,8 @@ public final class StoreChecker {
             walk(tree.root, tree.height - 1, null, null, nextId, progress);
         }
         long used = 0;
+        ChunkRanges markedFree = new ChunkRanges();
+        ChunkRanges unowned = new ChunkRanges();
         for (long chunk = 0; chunk < superblock.chunkCount; chunk++) {
             boolean allocated = store.space().isAllocated(chunk);
             boolean owned = owners.containsKey(chunk);
@@ -61,10 +66,21 @@ public final class StoreChecker {
                 used++;
             }
             if (owned && !allocated) {
-                problem("chunk " + chunk + " is in use by the " + owners.get(chunk) + " but marked free");
+                markedFree.add(chunk);
             } else if (allocated && !owned) {
-                problem("chunk " + chunk + " is allocated but nothing refers to it (leaked)");
+                unowned.add(chunk);
             }
+        }
+        if (!markedFree.isEmpty()) {
+            problem(markedFree.describe() + " in use (by the " + owners.get(markedFree.first()) + ", ...) but marked"
+                    + " free in the space map");
+        }
+        if (!unowned.isEmpty()) {
+            problem(unowned.describe() + (damagedNodes.isEmpty()
+                    ? " allocated but nothing refers to them (leaked)"
+                    : " allocated and unreachable: they hang behind the damaged B+-tree node(s) at chunk "
+                            + damagedNodes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                            + " (not leaked: what they hold cannot be told)"));
         }
         return new CheckReport(List.copyOf(problems), nodes, entries, used, superblock.chunkCount,
                 store.snapshots().size());
@@ -82,7 +98,9 @@ public final class StoreChecker {
         try {
             node = nodesRead(location);
         } catch (StoreCorruptException e) {
-            problem(e.getMessage());
+            damagedNodes.add(location);
+            problem(e.getMessage() + (level > 0 ? "; the subtree below it cannot be read" : "; its entries cannot"
+                    + " be read"));
             return;
         }
         nodes++;

@@ -58,9 +58,12 @@ class DamagedMetadataTest {
         return bytes;
     }
 
+    /** As the server opens a volume: the tree root probed at once. */
     private SnapshotCore open(DamagedMetadataPolicy policy) throws IOException {
-        return new SnapshotCore("vol", 1, origin, SharedExceptionStore.open(storeDevice, 1 << 20,
-                StoreFullPolicy.INVALIDATE_SNAPSHOTS, policy), dir.resolve("journal"));
+        SharedExceptionStore store = SharedExceptionStore.open(storeDevice, 1 << 20,
+                StoreFullPolicy.INVALIDATE_SNAPSHOTS, policy);
+        store.probeTreeRoot();
+        return new SnapshotCore("vol", 1, origin, store, dir.resolve("journal"));
     }
 
     private static SnapshotState state(SnapshotCore core) throws IOException {
