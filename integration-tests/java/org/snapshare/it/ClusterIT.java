@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -109,6 +111,26 @@ class ClusterIT {
         }
         nodeB.cli("volume", "create", "vol2", "--size", "8M").assertSuccess("volume create on b");
         awaitTarget(nodeA, "vol2");
+        stopBothAndCheck();
+    }
+
+    /**
+     * libiscsi's persistent reservation tests with their two initiators on
+     * different nodes: a reservation taken through one node must bind the
+     * initiator on the other.
+     */
+    @Test
+    void persistentReservationsHoldAcrossNodes() throws Exception {
+        ExternalTools.require("iscsi-test-cu");
+        for (String suite : new String[] {"ALL.Prout*", "ALL.Prin*"}) {
+            ExternalTools.Result run = ExternalTools.run(600, "iscsi-test-cu", "-d", "-n", "-t", suite,
+                    nodeA.url("vol1"), nodeB.url("vol1"));
+            Matcher tests = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(run.output);
+            assertTrue(tests.find(), "no run summary:\n" + run.output);
+            System.out.println("iscsi-test-cu " + suite + " across two nodes: " + tests.group(0).replaceAll("\\s+", " "));
+            assertTrue(Integer.parseInt(tests.group(2)) > 0, "no test ran:\n" + run.output);
+            assertEquals(0, Integer.parseInt(tests.group(4)), "failures:\n" + run.output);
+        }
         stopBothAndCheck();
     }
 

@@ -42,8 +42,8 @@ public final class Appliance implements Closeable {
     private final ZooKeeperCluster cluster;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
-    /** Whether this node held each volume's cluster lock at the last look, for ALUA state changes. */
-    private final Map<String, Boolean> lockHeld = new TreeMap<>();
+    /** Each volume's active node at the last look ("" for none yet), to tell initiators when it changes. */
+    private final Map<String, String> activeNodes = new TreeMap<>();
     /** This node's ALUA port group in a cluster. */
     private final int localPortGroup;
     /** The snapshot targets served, by volume. */
@@ -117,6 +117,8 @@ public final class Appliance implements Closeable {
     }
 
     private static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    /** How long a node holds a volume's lock before it becomes the volume's active node. */
+    private static final Duration ACTIVE_AFTER = Duration.ofSeconds(3);
 
     /** Serves, within a second or so, the volumes and snapshots other nodes create, and drops what they delete. */
     private void startClusterSync() {
@@ -136,11 +138,25 @@ public final class Appliance implements Closeable {
         clusterSync.start();
     }
 
-    /** When this node took or handed over the volume's lock, its ALUA state changed: initiators are told. */
-    private void tellOfAccessStateChange(Volume volume) {
-        boolean held = volume.snapshots().lockStatus().held();
-        Boolean before = lockHeld.put(volume.name, held);
-        if (before != null && before != held) {
+    /**
+     * A node that has held a volume's lock for {@link #ACTIVE_AFTER} without a
+     * break becomes its active (ALUA optimized) node; when the active node
+     * changes, every node tells its initiators (ASYMMETRIC ACCESS STATE
+     * CHANGED). The wait keeps the states still while initiators use both
+     * paths at once and the lock goes back and forth.
+     */
+    private void followActiveNode(Volume volume) throws IOException {
+        LockStatus lock = volume.snapshots().lockStatus();
+        Optional<String> active = cluster.activeNode(volume.name);
+        if (lock.held() && lock.heldFor().compareTo(ACTIVE_AFTER) >= 0
+                && !active.equals(Optional.of(cluster.nodeName()))) {
+            cluster.claimActive(volume.name);
+            active = Optional.of(cluster.nodeName());
+            LOG.info("volume {}: this node is its active (ALUA optimized) node now", volume.name);
+        }
+        String now = active.orElse("");
+        String before = activeNodes.put(volume.name, now);
+        if (before != null && !before.equals(now)) {
             targets.accessStateChanged(targetName(volume.name));
             for (String snapshot : exportedSnapshots(volume)) {
                 targets.accessStateChanged(targetName(volume.name, snapshot));
@@ -165,7 +181,7 @@ public final class Appliance implements Closeable {
             }
         }
         for (Volume volume : volumes.values()) {
-            tellOfAccessStateChange(volume);
+            followActiveNode(volume);
             Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
             Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
             for (String snapshot : new ArrayList<>(exported)) {
@@ -199,7 +215,6 @@ public final class Appliance implements Closeable {
 
     private void export(Volume volume) throws IOException {
         volumes.put(volume.name, volume);
-        lockHeld.put(volume.name, volume.snapshots().lockStatus().held());
         exportTarget(volume.name, null, volume.unit());
         for (Map.Entry<String, LogicalUnit> snapshot : volume.snapshots().servedSnapshots().entrySet()) {
             exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
@@ -274,6 +289,7 @@ public final class Appliance implements Closeable {
             withdrawTarget(volume.name, snapshot);
         }
         exportedSnapshots.remove(volume.name);
+        activeNodes.remove(volume.name);
         targets.withdraw(targetName(volume.name));
     }
 
@@ -409,12 +425,14 @@ public final class Appliance implements Closeable {
         return out.toString();
     }
 
-    /** Who holds the volume's cluster lock, its generation and this node's handovers. */
+    /** Who holds the volume's cluster lock, its generation, this node's handovers, and the active node. */
     private String lockLine(Volume volume) throws IOException {
         LockStatus lock = volume.snapshots().lockStatus();
         String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
                 : cluster.lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
-        return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node";
+        return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
+                + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(cluster, volume.name,
+                        volume.snapshots()).orElse("none yet");
     }
 
     /** Stops serving, flushes and closes every volume, releases the data directory. */

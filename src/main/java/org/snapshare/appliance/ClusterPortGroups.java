@@ -11,9 +11,9 @@ import org.snapshare.store.ZooKeeperCluster;
 
 /**
  * The ALUA port groups of a clustered volume's targets: one per live node.
- * The node holding the volume's lock is active/optimized, the others
- * active/non-optimized: I/O through them works, but first takes the lock
- * over (docs/CLUSTER.md says why not standby).
+ * The volume's active node (the one that has held its lock a while) is
+ * active/optimized, the others active/non-optimized: I/O through them works,
+ * but first takes the lock over (docs/CLUSTER.md says why not standby).
  */
 final class ClusterPortGroups implements TargetPortGroups {
 
@@ -34,10 +34,22 @@ final class ClusterPortGroups implements TargetPortGroups {
         return local;
     }
 
+    /**
+     * The node to prefer: the one that claimed it after holding the lock a
+     * while (see Appliance), else the lock's holder or last holder.
+     */
+    static Optional<String> activeNode(ZooKeeperCluster cluster, String volume, SnapshotCore core)
+            throws IOException {
+        Optional<String> claimed = cluster.activeNode(volume);
+        if (claimed.isPresent()) {
+            return claimed;
+        }
+        return core.lockStatus().held() ? Optional.of(cluster.nodeName()) : cluster.lastHolder(volume);
+    }
+
     @Override
     public List<PortGroup> groups() throws IOException {
-        Optional<String> holder = core.lockStatus().held() ? Optional.of(cluster.nodeName())
-                : cluster.lastHolder(volume);
+        Optional<String> holder = activeNode(cluster, volume, core);
         Map<String, Integer> numbers = cluster.portGroups();
         List<PortGroup> groups = new ArrayList<>();
         for (String node : cluster.members().keySet()) {

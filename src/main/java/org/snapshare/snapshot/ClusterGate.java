@@ -93,6 +93,10 @@ final class ClusterGate implements Closeable {
             if (pass.isPresent()) {
                 return pass.get();
             }
+            if (gate.getReadHoldCount() > 0) { // inside a pass: taking the lock here would wait for itself
+                throw new UnitUnavailableException("volume " + volume + ": this node lost the cluster lock while"
+                        + " the command ran; nothing more of it was done; retry");
+            }
             if (acquire(deadline)) {
                 tenure.started();
             }
@@ -234,6 +238,11 @@ final class ClusterGate implements Closeable {
     /** The grant of the tenure in progress, if this node holds the lock. */
     Optional<ClusterLock.Grant> grant() {
         return Optional.ofNullable(grant);
+    }
+
+    /** How long the tenure in progress has lasted (zero when this node does not hold the lock). */
+    Duration heldFor() {
+        return grant == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - heldSince);
     }
 
     /** Tenures ended because another node asked for the lock. */

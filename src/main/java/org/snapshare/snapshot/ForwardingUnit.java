@@ -67,4 +67,9 @@ public abstract class ForwardingUnit implements LogicalUnit {
     public BlockStatus status(long offset) throws IOException {
         return unit.status(offset);
     }
+
+    @Override
+    public <T> T inTenure(TenureWork<T> work) throws IOException {
+        return unit.inTenure(work);
+    }
 }

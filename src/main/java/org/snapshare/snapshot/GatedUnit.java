@@ -74,4 +74,14 @@ final class GatedUnit extends ForwardingUnit {
     public BlockStatus status(long offset) throws IOException {
         return gated(() -> unit.status(offset));
     }
+
+    /** Runs {@code work} in one pass of the gate; the unit calls it makes re-enter the same pass. */
+    @Override
+    public <T> T inTenure(TenureWork<T> work) throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            return work.run(pass.tenure());
+        } catch (StoreFencedException e) {
+            throw new UnitUnavailableException(e.getMessage(), e);
+        }
+    }
 }

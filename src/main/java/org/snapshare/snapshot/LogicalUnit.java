@@ -56,6 +56,24 @@ public interface LogicalUnit {
         return differs[0];
     }
 
+    /** Work that must see the unit, and state kept beside it, in one tenure (see {@link #inTenure}). */
+    @FunctionalInterface
+    interface TenureWork<T> {
+        /** {@code tenure} numbers the tenure; a new number means state kept elsewhere may have changed. */
+        T run(long tenure) throws IOException;
+    }
+
+    /**
+     * Runs {@code work}, whose calls on this unit and whatever it checks
+     * beside them (persistent reservations) must belong together: a unit of a
+     * clustered volume runs it under one hold of the volume's lock, taking the
+     * lock first, so no other node acts in between. This default (one node)
+     * simply runs it, always in tenure 0.
+     */
+    default <T> T inTenure(TenureWork<T> work) throws IOException {
+        return work.run(0);
+    }
+
     /** True when the unit is thin provisioned: {@link #unmap} and {@link #writeZeros} may free storage. */
     default boolean thinProvisioned() {
         return false;

@@ -332,8 +332,8 @@ public final class SnapshotCore implements Closeable {
     /** This node's hold on the volume's cluster lock. */
     public LockStatus lockStatus() {
         return gate.grant().filter(ClusterLock.Grant::valid)
-                .map(grant -> new LockStatus(true, grant.generation(), gate.handovers()))
-                .orElseGet(() -> new LockStatus(false, 0, gate.handovers()));
+                .map(grant -> new LockStatus(true, gate.heldFor(), grant.generation(), gate.handovers()))
+                .orElseGet(() -> new LockStatus(false, Duration.ZERO, 0, gate.handovers()));
     }
 
     /** Bytes of the exception store in use, and its size. */

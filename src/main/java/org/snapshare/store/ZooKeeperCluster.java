@@ -28,6 +28,8 @@ public final class ZooKeeperCluster implements Closeable {
     private static final String NODES = "/nodes";
     private static final String PORT_GROUPS = "/port-groups";
     private static final String PORT_GROUP_SEQUENCE = "/port-group-sequence";
+    /** Beside a volume's lock: the node its initiators should prefer. */
+    private static final String ACTIVE = "/active";
 
     private final CuratorFramework client;
     private final String nodeName;
@@ -91,6 +93,37 @@ public final class ZooKeeperCluster implements Closeable {
                     StandardCharsets.UTF_8));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+    }
+
+    /**
+     * The node the volume's initiators are told to prefer (ALUA
+     * active/optimized), or empty before any node claimed it.
+     */
+    public Optional<String> activeNode(String volume) throws IOException {
+        try {
+            return Optional.of(new String(client.getData().forPath(volumePath(volume) + ACTIVE), StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+    }
+
+    /** Makes this node the volume's preferred (active/optimized) one. */
+    public void claimActive(String volume) throws IOException {
+        byte[] name = nodeName.getBytes(StandardCharsets.UTF_8);
+        String path = volumePath(volume) + ACTIVE;
+        try {
+            try {
+                client.setData().forPath(path, name);
+            } catch (KeeperException.NoNodeException first) {
+                client.create().creatingParentsIfNeeded().forPath(path, name);
+            }
+        } catch (KeeperException.NodeExistsException raced) {
+            claimActive(volume);
         } catch (Exception e) {
             throw unanswered(e);
         }

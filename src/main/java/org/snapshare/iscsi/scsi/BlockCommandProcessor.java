@@ -1,6 +1,7 @@
 package org.snapshare.iscsi.scsi;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
@@ -21,6 +22,16 @@ public final class BlockCommandProcessor {
     private final Reservations reservations;
     private final UnitAttentions attentions = new UnitAttentions();
     private final PersistentReserveCommands persistentReserve;
+    private final LogicalUnit unit;
+    /**
+     * Persistent reservations shared with the other nodes of a cluster: each
+     * command is checked, and each PERSISTENT RESERVE OUT applied, in the same
+     * tenure of the volume's lock as its I/O, against the state read back at
+     * the start of that tenure.
+     */
+    private final boolean shared;
+    private final Object tenureLock = new Object();
+    private long loadedTenure;
     /** REPORT TARGET PORT GROUPS where the unit has ALUA port groups, else null. */
     private final ReportTargetPortGroups portGroups;
 
@@ -42,7 +53,10 @@ public final class BlockCommandProcessor {
     private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, ReservationStore store,
             TargetPortGroups portGroups) {
         this.reservations = reservations;
-        this.persistentReserve = new PersistentReserveCommands(reservations, attentions, store);
+        // A unit reached through several nodes' ports shares its reservations through the store.
+        this.shared = portGroups != null && store != null;
+        this.unit = unit;
+        this.persistentReserve = new PersistentReserveCommands(reservations, attentions, store, shared);
         this.portGroups = portGroups == null ? null : new ReportTargetPortGroups(portGroups);
         this.device = new DeviceInfo(unit, portGroups);
         this.readWrite = new ReadWriteCommands(unit, device);
@@ -69,13 +83,66 @@ public final class BlockCommandProcessor {
                 return CommandPlan.finished(ScsiResult.checkCondition(attention));
             }
         }
-        if (!reservations.allows(initiatorPort, CommandAccess.of(opcode))) {
+        CommandAccess access = CommandAccess.of(opcode);
+        if (shared && access != CommandAccess.ALWAYS) {
+            return planInTenure(initiatorPort, cdb, access);
+        }
+        if (!reservations.allows(initiatorPort, access)) {
             return CommandPlan.finished(ScsiResult.reservationConflict());
         }
+        return decode(initiatorPort, cdb);
+    }
+
+    private CommandPlan decode(String initiatorPort, byte[] cdb) {
         try {
             return dispatch(initiatorPort, cdb);
         } catch (ScsiException e) {
             return CommandPlan.finished(e.result());
+        }
+    }
+
+    /**
+     * A shared unit's command: decoded now (PERSISTENT RESERVE IN, which
+     * answers while decoding, waits), checked against the reservations and
+     * run in one tenure of the volume's lock once its data-out is in.
+     */
+    private CommandPlan planInTenure(String initiatorPort, byte[] cdb, CommandAccess access) {
+        boolean readsState = Cdb.u8(cdb, 0) == 0x5e;
+        CommandPlan decoded = readsState ? new CommandPlan() {
+            @Override
+            public int dataOutLength() {
+                return 0;
+            }
+
+            @Override
+            public ScsiResult complete(ByteBuffer dataOut) {
+                try {
+                    return persistentReserve.in(cdb);
+                } catch (ScsiException e) {
+                    return e.result();
+                }
+            }
+        } : decode(initiatorPort, cdb);
+        return new TenurePlan(decoded, completion -> {
+            try {
+                return unit.inTenure(tenure -> {
+                    refresh(tenure);
+                    return reservations.allows(initiatorPort, access) ? completion.get()
+                            : ScsiResult.reservationConflict();
+                });
+            } catch (IOException e) {
+                return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
+            }
+        });
+    }
+
+    /** Reads the shared reservations back when the tenure is new: another node may have changed them. */
+    private void refresh(long tenure) throws IOException {
+        synchronized (tenureLock) {
+            if (tenure != loadedTenure) {
+                persistentReserve.reload();
+                loadedTenure = tenure;
+            }
         }
     }
 

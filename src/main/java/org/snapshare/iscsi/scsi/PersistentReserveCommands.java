@@ -39,13 +39,30 @@ final class PersistentReserveCommands {
     private final Reservations reservations;
     private final UnitAttentions attentions;
     private final ReservationStore store; // null: APTPL not offered
+    /** The store is shared with other nodes: every change is saved there, not only APTPL state. */
+    private final boolean shared;
     private String saved; // what the store holds, so only changes are written
 
-    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions, ReservationStore store) {
+    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions, ReservationStore store,
+            boolean shared) {
         this.reservations = reservations;
         this.attentions = attentions;
         this.store = store;
-        this.saved = reservations.persistentForm();
+        this.shared = shared;
+        this.saved = form();
+    }
+
+    private String form() {
+        return shared ? reservations.sharedForm() : reservations.persistentForm();
+    }
+
+    /** Reads the shared state back: another node may have changed it. */
+    void reload() throws IOException {
+        Optional<String> state = store.load();
+        synchronized (reservations) {
+            reservations.replaceWith(state.isEmpty() ? new Reservations() : Reservations.restore(state.get()));
+            saved = state.orElse("");
+        }
     }
 
     /** The reservations {@code store} kept, or none; a damaged state is an error naming what is wrong. */
@@ -184,7 +201,7 @@ final class PersistentReserveCommands {
         }
         synchronized (reservations) {
             ScsiResult result = apply(port, serviceAction, type, list, aptpl);
-            String state = reservations.persistentForm();
+            String state = form();
             if (store != null && !state.equals(saved)) {
                 store.save(state);
                 saved = state;

@@ -253,12 +253,18 @@ final class Reservations {
         return persistThroughPowerLoss;
     }
 
-    /** The registrations and the reservation as text, for {@link ReservationStore}; "" when not kept. */
+    /** The registrations and the reservation as text, for {@link ReservationStore}; "" when not kept (no APTPL). */
     synchronized String persistentForm() {
-        if (!persistThroughPowerLoss) {
-            return "";
-        }
+        return persistThroughPowerLoss ? sharedForm() : "";
+    }
+
+    /**
+     * The same, whether or not APTPL asked for it, saying whether it did: the
+     * form the nodes of a cluster share the state in.
+     */
+    synchronized String sharedForm() {
         StringBuilder out = new StringBuilder(FORMAT).append('\n');
+        out.append("aptpl ").append(persistThroughPowerLoss ? 1 : 0).append('\n');
         out.append("generation ").append(generation).append('\n');
         keys.forEach((port, key) -> out.append("key ").append(Long.toHexString(key)).append(' ').append(port)
                 .append('\n'));
@@ -275,10 +281,14 @@ final class Reservations {
         if (!lines[0].equals(FORMAT)) {
             throw new IOException("not a reservation state (first line '" + lines[0] + "')");
         }
+        restored.persistThroughPowerLoss = true; // what a state kept for APTPL alone means
         try {
             for (int i = 1; i < lines.length; i++) {
                 String[] words = lines[i].split(" ", 3);
                 switch (words[0]) {
+                    case "aptpl":
+                        restored.persistThroughPowerLoss = words[1].equals("1");
+                        break;
                     case "generation":
                         restored.generation = Integer.parseInt(words[1]);
                         break;
@@ -301,8 +311,23 @@ final class Reservations {
             throw new IOException("damaged reservation state: reservation of type " + restored.type
                     + " held by an unregistered port");
         }
-        restored.persistThroughPowerLoss = true;
         return restored;
+    }
+
+    /**
+     * Takes over the persistent reservation state of {@code other} (another
+     * node's, read back from the shared store); the RESERVE/RELEASE
+     * reservation stays this node's own.
+     */
+    synchronized void replaceWith(Reservations other) {
+        synchronized (other) {
+            keys.clear();
+            keys.putAll(other.keys);
+            generation = other.generation;
+            type = other.type;
+            holder = other.holder;
+            persistThroughPowerLoss = other.persistThroughPowerLoss;
+        }
     }
 
     // ---- PERSISTENT RESERVE IN ----
