@@ -25,8 +25,14 @@ public final class VolumeCheck {
     private VolumeCheck() {
     }
 
-    /** Prints the findings; true when the volume is clean. */
-    public static boolean run(ApplianceConfig config, String volume, PrintStream out, PrintStream progress)
+    /** Work on one volume's directory while no server runs on the data dir. */
+    @FunctionalInterface
+    interface OfflineWork {
+        boolean run(Path dir) throws IOException;
+    }
+
+    /** Runs {@code work} on the volume's directory with every data-dir lock held; {@code what}: "check". */
+    static boolean offline(ApplianceConfig config, String volume, String what, OfflineWork work)
             throws ConfigException, IOException {
         VolumeNames.check(volume);
         Path dataDir = config.dataDir();
@@ -34,18 +40,23 @@ public final class VolumeCheck {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("no volume named " + volume + " in " + dataDir);
         }
-        DataDirLock lock = DataDirLock.acquireExclusive(dataDir,
-                "check runs offline: stop the server (systemctl stop snapshare; on every node of a cluster) and"
-                        + " run it again");
-        try {
-            out.println("checking volume " + volume + " (" + dir + ")");
-            return checkVolume(dir, out, progress);
-        } finally {
-            lock.close();
+        try (DataDirLock lock = DataDirLock.acquireExclusive(dataDir, what + " runs offline: stop the server"
+                + " (systemctl stop snapshare; on every node of a cluster) and run it again")) {
+            return work.run(dir);
         }
     }
 
-    private static boolean checkVolume(Path dir, PrintStream out, PrintStream progress) throws IOException {
+    /** Prints the findings; true when the volume is clean. */
+    public static boolean run(ApplianceConfig config, String volume, PrintStream out, PrintStream progress)
+            throws ConfigException, IOException {
+        return offline(config, volume, "check", dir -> {
+            out.println("checking volume " + volume + " (" + dir + ")");
+            return checkVolume(dir, out, progress);
+        });
+    }
+
+    /** Checks a volume's files; prints the findings and a last line with the exit code. */
+    static boolean checkVolume(Path dir, PrintStream out, PrintStream progress) throws IOException {
         Properties metadata;
         long originBytes;
         try {

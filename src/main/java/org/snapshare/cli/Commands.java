@@ -21,6 +21,7 @@ import org.snapshare.appliance.ConfigException;
 import org.snapshare.appliance.Sizes;
 import org.snapshare.appliance.VolumeCheck;
 import org.snapshare.appliance.VolumeNames;
+import org.snapshare.appliance.VolumeRepair;
 import org.snapshare.control.ControlClient;
 import org.snapshare.control.ControlResponse;
 
@@ -48,6 +49,8 @@ final class Commands {
             "  snapshot rollback VOLUME NAME [--no-wait]   make the origin the snapshot's content, online",
             "  status                           show volumes, store use and background work",
             "  check VOLUME                     check a volume's exception store (offline: server stopped)",
+            "  repair VOLUME                    rebuild a damaged store from what is readable (offline); the",
+            "                                   snapshots that may have lost copies become invalid",
             "",
             "Every command takes --data-dir DIR, --config FILE (default: $" + CONFIG_ENV + ", else the",
             "built-in defaults: data dir ./snapshare-data, portal 127.0.0.1:3260) and --help.",
@@ -271,6 +274,19 @@ final class Commands {
         }
         try {
             boolean clean = VolumeCheck.run(config(line), line.getArgs()[0], out, progressStream());
+            return clean ? Main.OK : Main.FAILED;
+        } catch (ConfigException | IOException e) {
+            throw new CommandFailedException(e.getMessage());
+        }
+    }
+
+    int repair(String[] args) throws UsageException, CommandFailedException {
+        CommandLine line = parse("repair VOLUME", withCommon(new Options()), args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        try {
+            boolean clean = VolumeRepair.run(config(line), line.getArgs()[0], out, progressStream());
             return clean ? Main.OK : Main.FAILED;
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());

@@ -49,6 +49,8 @@ public final class Main {
                     return commands.status(rest);
                 case "check":
                     return commands.check(rest);
+                case "repair":
+                    return commands.repair(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'");
             }

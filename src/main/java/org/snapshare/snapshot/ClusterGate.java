@@ -159,8 +159,16 @@ final class ClusterGate implements Closeable {
             heldSince = System.nanoTime();
             tenures.incrementAndGet();
             if (taken.get().generation() != 0) {
-                LOG.info("volume {}: took the cluster lock (generation {}{})", volume, taken.get().generation(),
-                        taken.get().othersHeldSince() ? ", another node held it meanwhile: caches dropped" : "");
+                // The first tenure is news; later ones can come several a second while initiators use both
+                // paths (status counts the handovers).
+                boolean first = tenures.get() == 1;
+                String message = "volume {}: took the cluster lock (generation {}{})";
+                String others = taken.get().othersHeldSince() ? ", another node held it meanwhile: caches dropped" : "";
+                if (first) {
+                    LOG.info(message, volume, taken.get().generation(), others);
+                } else {
+                    LOG.debug(message, volume, taken.get().generation(), others);
+                }
                 startWatcher();
             }
             return true;

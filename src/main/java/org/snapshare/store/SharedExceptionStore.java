@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -674,6 +676,70 @@ public final class SharedExceptionStore implements ExceptionStore {
         if (grant != null && !grant.valid()) {
             throw new StoreFencedException("this node no longer holds the cluster lock of the store; it changes"
                     + " nothing until it takes the lock again");
+        }
+    }
+
+    /** What {@link #rebuild} did: chunks it freed, in-use chunks it marked so, snapshots it invalidated. */
+    record Rebuilt(long chunksFreed, long chunksClaimed, List<String> invalidated) {
+    }
+
+    /**
+     * For {@link StoreRepair}: replaces the tree with one holding exactly
+     * {@code entries} (sorted, sound), frees every allocated chunk that then
+     * belongs to nothing (the old tree's nodes, data behind damaged nodes),
+     * invalidates the live snapshots when {@code lost}, and commits. The new
+     * nodes take chunks free in the old commit, so a crash leaves it whole.
+     */
+    Rebuilt rebuild(List<ExceptionEntry> entries, boolean lost) throws IOException {
+        lock.lock();
+        try {
+            checkUsable();
+            nodes.invalidate();
+            long claimed = 0;
+            for (ExceptionEntry entry : entries) { // before the new nodes can take them
+                if (!space.isAllocated(entry.storeChunk())) {
+                    space.claim(entry.storeChunk());
+                    claimed++;
+                }
+            }
+            BTree rebuilt = new BTree(nodes, space, superblock.chunkSize(), 0, 0);
+            for (ExceptionEntry entry : entries) {
+                rebuilt.insert(entry);
+            }
+            tree = rebuilt;
+            Set<Long> owned = new HashSet<>();
+            long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + chunkSize() - 1)
+                    / chunkSize();
+            for (long chunk = 0; chunk < reserved; chunk++) {
+                owned.add(chunk);
+            }
+            owned.addAll(space.metadataChunks()); // the map and table shadow themselves at the commit
+            owned.addAll(table.chunks());
+            rebuilt.visitNodes((node, level) -> owned.add(node.location));
+            for (ExceptionEntry entry : entries) {
+                owned.add(entry.storeChunk());
+            }
+            long freed = 0;
+            for (long chunk = 0; chunk < superblock.chunkCount; chunk++) {
+                if (space.isAllocated(chunk) && !owned.contains(chunk)) {
+                    space.free(chunk);
+                    freed++;
+                }
+            }
+            List<String> invalidated = new ArrayList<>();
+            if (lost) {
+                for (SnapshotInfo info : table.all()) {
+                    if (info.state() == SnapshotState.LIVE) {
+                        table.setState(info.id(), SnapshotState.INVALID);
+                        invalidated.add(info.name());
+                    }
+                }
+            }
+            changeCount++;
+            damage = null;
+            return new Rebuilt(freed, claimed, invalidated);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -295,6 +295,16 @@ final class SpaceMap {
         device.write(chunk * chunkSize, block);
     }
 
+    /**
+     * Marks in use a chunk the map wrongly has free though the commit keeps
+     * data in it (repair): not fresh, so no transaction rewrites it in place.
+     */
+    void claim(long chunk) {
+        if (!isAllocated(chunk)) {
+            set(chunk);
+        }
+    }
+
     private void set(long chunk) {
         bits[(int) (chunk >>> 6)] |= 1L << chunk;
         dirtyBitmaps.set((int) (chunk / bitsPerBitmap()));

@@ -1,0 +1,101 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongConsumer;
+
+/**
+ * The offline repair of a store whose B+-tree has damaged nodes, like
+ * thin_repair: the entries still readable are put into a new tree, chunks
+ * nothing readable refers to any more are freed, and when anything was lost
+ * every live snapshot becomes INVALID (it might have lost a copy: it is never
+ * served with a wrong chunk). One commit makes it all durable; a crash before
+ * it leaves the store as it was (the new tree only takes chunks the old
+ * commit does not use), so repair can simply run again.
+ */
+public final class StoreRepair {
+
+    /** What a repair did. */
+    public record Result(List<Long> damagedNodes, long entriesKept, long entriesDropped, long chunksFreed,
+            long chunksClaimed, List<String> invalidated) {
+    }
+
+    private final SharedExceptionStore store;
+    private final List<Long> damagedNodes = new ArrayList<>();
+    private final List<ExceptionEntry> kept = new ArrayList<>();
+    private final Set<Long> storeChunks = new HashSet<>();
+    private long dropped;
+    private long walked;
+
+    private StoreRepair(SharedExceptionStore store) {
+        this.store = store;
+    }
+
+    /** Repairs {@code store} in place; {@code progress} gets the number of tree nodes read so far. */
+    public static Result repair(SharedExceptionStore store, LongConsumer progress) throws IOException {
+        StoreRepair repair = new StoreRepair(store);
+        BTree tree = store.tree();
+        if (tree.height > 0) {
+            repair.walk(tree.root, tree.height - 1, progress);
+        }
+        boolean lost = !repair.damagedNodes.isEmpty() || repair.dropped > 0;
+        SharedExceptionStore.Rebuilt rebuilt = store.rebuild(repair.kept, lost);
+        store.commit();
+        return new Result(List.copyOf(repair.damagedNodes), repair.kept.size(), repair.dropped, rebuilt.chunksFreed(),
+                rebuilt.chunksClaimed(), rebuilt.invalidated());
+    }
+
+    /** Collects the readable, sound entries below {@code location}; damaged nodes are noted and skipped. */
+    private void walk(long location, int level, LongConsumer progress) throws IOException {
+        if (location <= 0 || location >= store.chunkCount()) {
+            damagedNodes.add(location);
+            return;
+        }
+        Node node;
+        try {
+            ByteBuffer block = ByteBuffer.allocate(store.chunkSize());
+            store.readChunk(location, 0, block);
+            node = Node.decode(block.clear(), location, store.chunkSize());
+        } catch (StoreCorruptException e) {
+            damagedNodes.add(location);
+            return;
+        }
+        if (node.level != level) {
+            damagedNodes.add(location);
+            return;
+        }
+        if (++walked % 1024 == 0) {
+            progress.accept(walked);
+        }
+        for (int i = 0; i < node.count; i++) {
+            if (node.isLeaf()) {
+                keep(new ExceptionEntry(node.chunk[i], node.from[i], node.value[i], node.store[i]));
+            } else {
+                walk(node.value[i], level - 1, progress);
+            }
+        }
+    }
+
+    /** Keeps an entry that is sound and does not collide with one kept before; else it is dropped (a loss). */
+    private void keep(ExceptionEntry entry) {
+        ExceptionEntry last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+        boolean sound = entry.fromId() > 0 && entry.fromId() <= entry.toId()
+                && entry.toId() < store.table().nextId()
+                && entry.originChunk() >= 0 && entry.originChunk() < store.originChunks()
+                && entry.storeChunk() > 0 && entry.storeChunk() < store.chunkCount()
+                && !storeChunks.contains(entry.storeChunk())
+                && (last == null || Node.compare(last.originChunk(), last.fromId(), entry.originChunk(),
+                        entry.fromId()) < 0)
+                && (last == null || last.originChunk() != entry.originChunk() || last.toId() < entry.fromId());
+        if (sound) {
+            kept.add(entry);
+            storeChunks.add(entry.storeChunk());
+        } else {
+            dropped++;
+        }
+    }
+}
