@@ -84,7 +84,7 @@ public final class BlockCommandProcessor {
             }
         }
         CommandAccess access = CommandAccess.of(opcode);
-        if (shared && access != CommandAccess.ALWAYS) {
+        if (shared && sharedStateDecides(access)) {
             return planInTenure(initiatorPort, cdb, access);
         }
         if (!reservations.allows(initiatorPort, access)) {
@@ -134,6 +134,19 @@ public final class BlockCommandProcessor {
                 return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
             }
         });
+    }
+
+    /**
+     * Whether the shared persistent reservations can refuse (or are) the
+     * command, so it must run in a tenure. TEST UNIT READY and READ CAPACITY
+     * are allowed under every persistent reservation, and RESERVE/RELEASE
+     * state is this node's own: those never take the lock, so a multipath
+     * path checker on a non-optimized path does not pull it from the active
+     * node.
+     */
+    private static boolean sharedStateDecides(CommandAccess access) {
+        return access == CommandAccess.READ || access == CommandAccess.WRITE
+                || access == CommandAccess.PERSISTENT_RESERVE;
     }
 
     /** Reads the shared reservations back when the tenure is new: another node may have changed them. */

@@ -107,6 +107,18 @@ class SharedReservationsTest {
     }
 
     @Test
+    void aPathCheckerOnTheOtherNodeLeavesTheLockWhereItIs() {
+        assertEquals(ScsiResult.GOOD, write(nodes[0], HOLDER));
+        assertEquals(true, cores[0].lockStatus().held());
+        for (int i = 0; i < 3; i++) { // multipath's TEST UNIT READY, READ CAPACITY on the non-optimized path
+            assertEquals(ScsiResult.GOOD, ScsiCommands.run(nodes[1], OTHER, cdb(0x00), new byte[0]).status);
+            assertEquals(ScsiResult.GOOD, ScsiCommands.run(nodes[1], OTHER, cdb(0x25), new byte[0]).status);
+        }
+        assertEquals(true, cores[0].lockStatus().held(), "a status command pulled the lock to the other node");
+        assertEquals(0, cores[0].lockStatus().handovers());
+    }
+
+    @Test
     void aReservationMadeThroughOneNodeBindsTheOther() {
         assertEquals(ScsiResult.GOOD, reserveOut(nodes[0], HOLDER, 0, 0, 0, 0xabc, 0).status); // REGISTER
         assertEquals(ScsiResult.GOOD, reserveOut(nodes[0], HOLDER, 1, Reservations.WRITE_EXCLUSIVE, 0xabc, 0, 0)
