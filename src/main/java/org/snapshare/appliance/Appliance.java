@@ -164,35 +164,56 @@ public final class Appliance implements Closeable {
         }
     }
 
+    /** One volume's part of a sync; a failure is logged and retried next time, the other volumes go on. */
+    @FunctionalInterface
+    private interface VolumeSync {
+        void run() throws IOException;
+    }
+
+    private static void syncOne(String volume, VolumeSync sync) {
+        try {
+            sync.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cluster sync of volume {} failed: {}; trying again", volume, e.getMessage());
+        }
+    }
+
     private synchronized void syncWithCluster() throws IOException {
         Set<String> onDisk = new TreeSet<>(catalog.names());
         for (String name : onDisk) {
             if (!volumes.containsKey(name)) {
-                export(catalog.open(name));
-                LOG.info("volume {} appeared (another node created it): now served here too", name);
+                syncOne(name, () -> {
+                    export(catalog.open(name));
+                    LOG.info("volume {} appeared (another node created it): now served here too", name);
+                });
             }
         }
         for (String name : new ArrayList<>(volumes.keySet())) {
             if (!onDisk.contains(name)) {
                 Volume gone = volumes.remove(name);
                 withdraw(gone);
-                gone.close();
+                syncOne(name, gone::close);
                 LOG.info("volume {} was deleted on another node: no longer served here", name);
             }
         }
         for (Volume volume : volumes.values()) {
-            followActiveNode(volume);
-            Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
-            Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
-            for (String snapshot : new ArrayList<>(exported)) {
-                if (!served.containsKey(snapshot)) {
-                    withdrawTarget(volume.name, snapshot);
-                }
+            syncOne(volume.name, () -> syncSnapshots(volume));
+        }
+    }
+
+    /** Follows the volume's active node and serves exactly the snapshots its table (or the disk) lists. */
+    private void syncSnapshots(Volume volume) throws IOException {
+        followActiveNode(volume);
+        Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
+        Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
+        for (String snapshot : new ArrayList<>(exported)) {
+            if (!served.containsKey(snapshot)) {
+                withdrawTarget(volume.name, snapshot);
             }
-            for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
-                if (!exported.contains(snapshot.getKey())) {
-                    exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
-                }
+        }
+        for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
+            if (!exported.contains(snapshot.getKey())) {
+                exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
             }
         }
     }

@@ -107,7 +107,7 @@ public final class ZooKeeperLock implements ClusterLock {
             if (!mutex.acquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 return Optional.empty();
             }
-            long asked = System.nanoTime();
+            long asked = System.nanoTime(); // the reads below answer after this: the session lived then
             long generation;
             boolean othersHeldSince;
             try {
