@@ -38,6 +38,7 @@ public final class ZooKeeperLock implements ClusterLock {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLock.class);
     /** Beside the lock: holds the last holder's name; its write's zxid is the generation. */
     static final String GENERATION = "/generation";
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(2);
 
     private final ZooKeeperCluster cluster;
     private final CuratorFramework client;
@@ -100,6 +101,10 @@ public final class ZooKeeperLock implements ClusterLock {
 
     @Override
     public Optional<Grant> take(Duration timeout) throws IOException {
+        // Wait for the connection within the timeout, not for Curator's own retries beyond it.
+        if (!awaitConnection(timeout)) {
+            throw new IOException("not connected to ZooKeeper; the lock of " + path + " cannot be taken now");
+        }
         return onOwner(() -> {
             if (tenure != null) {
                 throw new IllegalStateException("lock " + path + " is already held by this node");
@@ -126,6 +131,16 @@ public final class ZooKeeperLock implements ClusterLock {
                     TimeUnit.NANOSECONDS);
             return Optional.of(granted);
         });
+    }
+
+    private boolean awaitConnection(Duration timeout) throws IOException {
+        try {
+            return client.blockUntilConnected(Math.toIntExact(Math.max(1, timeout.toMillis())),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for ZooKeeper", e);
+        }
     }
 
     /** Records this node as the holder; the write's zxid is the new generation. */
@@ -160,9 +175,15 @@ public final class ZooKeeperLock implements ClusterLock {
         }
     }
 
+    /**
+     * Gives the lock up. Waits at most {@link #RELEASE_WAIT} for ZooKeeper:
+     * with the ensemble out of reach the release finishes in the background
+     * (the owner thread runs it before any later take), and the session's end
+     * frees the lock node anyway.
+     */
     @Override
     public void release() throws IOException {
-        onOwner(() -> {
+        onOwner(RELEASE_WAIT, () -> {
             Tenure ended = tenure;
             if (ended == null) {
                 return null;
@@ -191,9 +212,17 @@ public final class ZooKeeperLock implements ClusterLock {
     }
 
     private <T> T onOwner(OwnerCall<T> call) throws IOException {
+        return onOwner(null, call);
+    }
+
+    /** Runs {@code call} on the owner thread; with a {@code wait}, returns null if it takes longer. */
+    private <T> T onOwner(Duration wait, OwnerCall<T> call) throws IOException {
         Future<T> result = owner.submit(call::call);
         try {
-            return result.get();
+            return wait == null ? result.get() : result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException slow) {
+            LOG.warn("lock {}: ZooKeeper is slow to take the release; it finishes in the background", path);
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while taking or releasing lock " + path, e);
