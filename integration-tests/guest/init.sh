@@ -55,8 +55,7 @@ check_files() { # $1 holds what write_files wrote, byte for byte
     [ "$(md5sum "$1/blob" | cut -d' ' -f1)" = "$(cat "$1/blob.md5")" ] || fail "$1/blob does not match its checksum"
 }
 
-login() { # the portal the guest sees (QEMU's NAT), not the 127.0.0.1 that SendTargets reports
-    try "node record for $1" iscsiadm -m node -o new -T "$1" -p "$portal"
+login() { # a node record discovery made: the server advertises the portal the guest sees (QEMU's NAT)
     settings="node.conn[0].iscsi.HeaderDigest CRC32C|node.conn[0].iscsi.DataDigest CRC32C"
     if [ -n "$chap_user" ]; then
         settings="$settings|node.session.auth.authmethod CHAP|node.session.auth.username $chap_user"
@@ -81,7 +80,8 @@ open_iscsi() {
     iscsid -f > /tmp/iscsid.log 2>&1 &
     sleep 1
     try "discovery (iscsid: $(cat /tmp/iscsid.log))" iscsiadm -m discovery -t sendtargets -p "$portal" > /tmp/targets
-    grep -q " $target\$" /tmp/targets || fail "discovery does not list $target: $(cat /tmp/targets)"
+    grep -q "^$portal,[0-9]* $target\$" /tmp/targets \
+        || fail "discovery does not list $target at the advertised portal $portal: $(cat /tmp/targets)"
     login "$target"
     say "logged in to $target${chap_user:+ with CHAP as $chap_user}"
     wait_device /dev/sda

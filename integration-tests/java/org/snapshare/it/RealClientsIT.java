@@ -34,8 +34,11 @@ class RealClientsIT {
     @Test
     void openIscsiLogsInWithChapFormatsAndFindsTheSnapshotsFiles(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("chap.conf");
-        Files.writeString(config, "chap-user.linux = guest\nchap-secret.linux = guest-secret-42\n");
-        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--config", config.toString())) {
+        ServerProcess configured = new ServerProcess(dir.resolve("data"));
+        // The guest reaches the host's 127.0.0.1 as 10.0.2.2: discovery must say so.
+        Files.writeString(config, "chap-user.linux = guest\nchap-secret.linux = guest-secret-42\n"
+                + "advertised-portal = 10.0.2.2:" + configured.port + "\n");
+        try (ServerProcess server = configured.start("--config", config.toString())) {
             server.cli("volume", "create", "linux", "--size", "256M").assertSuccess("volume create");
             String target = ServerProcess.IQN + "linux";
             try (Guest guest = Guest.start("open-iscsi", "open-iscsi", "port=" + server.port + " target=" + target

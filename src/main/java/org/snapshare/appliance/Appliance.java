@@ -72,6 +72,7 @@ public final class Appliance implements Closeable {
         config.chunkSize(); // refuse bad settings before taking the data dir
         config.storeFullPolicy();
         config.damagedMetadataPolicy();
+        config.advertisedPortal();
         ReadOnlyPolicy.from(config);
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
@@ -83,7 +84,7 @@ public final class Appliance implements Closeable {
             if (node.isPresent()) {
                 cluster = ZooKeeperCluster.connect(config.clusterZookeeper().orElseThrow(), node.get(),
                         sessionTimeout, CLUSTER_CONNECT_TIMEOUT);
-                cluster.join(config.portalText());
+                cluster.join(config.advertisedPortal().orElse(config.portalText()));
                 portGroup = cluster.portGroup();
             }
         } catch (IOException e) {
@@ -97,6 +98,7 @@ public final class Appliance implements Closeable {
         try {
             appliance.openVolumes(config);
             appliance.targets.policy(ConfigAccessPolicy.from(config));
+            config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
             if (cluster != null) {
                 appliance.targets.portalGroupTag(portGroup);
             }

@@ -24,7 +24,8 @@ public final class ApplianceConfig {
             Set.of("data-dir", "portal", "default-volume", "default-volume-size", "iqn-prefix", "chunk-size",
                     "store-full-policy", "damaged-metadata-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
-                    "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout");
+                    "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
+                    "advertised-portal");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -91,6 +92,24 @@ public final class ApplianceConfig {
     /** The portal as configured, HOST:PORT. */
     public String portalText() {
         return get("portal");
+    }
+
+    /**
+     * What SendTargets tells initiators to connect to (HOST:PORT), for those
+     * that reach this server through NAT or a proxy; empty: the address each
+     * discovery connection arrived on.
+     */
+    public java.util.Optional<String> advertisedPortal() throws ConfigException {
+        java.util.Optional<String> advertised = optional("advertised-portal");
+        if (advertised.isPresent()) {
+            int colon = advertised.get().lastIndexOf(':');
+            String port = colon < 0 ? "" : advertised.get().substring(colon + 1);
+            if (colon <= 0 || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+                throw new ConfigException("advertised-portal '" + advertised.get() + "' must be HOST:PORT (an"
+                        + " address initiators can reach, e.g. 192.0.2.10:3260; [IPv6]:PORT for IPv6)");
+            }
+        }
+        return advertised;
     }
 
     public String defaultVolume() {

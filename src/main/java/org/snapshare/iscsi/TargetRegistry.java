@@ -17,6 +17,7 @@ public final class TargetRegistry {
     private final Map<String, ExportedTarget> targets = new ConcurrentSkipListMap<>();
     private volatile AccessPolicy policy = AccessPolicy.OPEN;
     private volatile int portalGroupTag = 1;
+    private volatile String advertisedPortal;
 
     /** Who may log in to what, from now on (logins already done stay). */
     public void policy(AccessPolicy newPolicy) {
@@ -41,6 +42,15 @@ public final class TargetRegistry {
 
     int portalGroupTag() {
         return portalGroupTag;
+    }
+
+    /** SendTargets answers with {@code hostPort} (HOST:PORT) instead of the address a connection arrived on. */
+    public void advertisedPortal(String hostPort) {
+        this.advertisedPortal = hostPort;
+    }
+
+    Optional<String> advertisedPortal() {
+        return Optional.ofNullable(advertisedPortal);
     }
 
     /** Serves {@code unit} as LUN 0 of target {@code name} from now on; reservations end with the server. */

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Text requests in full feature phase: SendTargets discovery (RFC 7143,
@@ -70,7 +71,12 @@ final class TextResponder {
         return name.equals(wanted);
     }
 
+    /** The advertised portal, or the one this connection arrived on. */
     private String address() {
+        Optional<String> advertised = registry.advertisedPortal();
+        if (advertised.isPresent()) {
+            return advertised.get();
+        }
         InetAddress host = portal.getAddress();
         String text = host.getHostAddress();
         return (host instanceof Inet6Address ? "[" + text + "]" : text) + ":" + portal.getPort();

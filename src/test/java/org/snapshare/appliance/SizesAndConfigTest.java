@@ -29,6 +29,29 @@ class SizesAndConfigTest {
     }
 
     @Test
+    void clusterAndPortalSettingsAreCheckedWithAHint() throws ConfigException {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        assertTrue(defaults.clusterZookeeper().isEmpty(), "a single node by default");
+        assertTrue(defaults.clusterNode().isEmpty());
+        assertTrue(defaults.advertisedPortal().isEmpty());
+        assertEquals("10.0.2.2:3260", defaults.with("advertised-portal", "10.0.2.2:3260").advertisedPortal()
+                .orElseThrow());
+        for (String bad : new String[] {"10.0.2.2", ":3260", "host:port", "host:99999"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> defaults.with("advertised-portal", bad).advertisedPortal(), bad);
+            assertTrue(e.getMessage().contains("must be HOST:PORT"), e.getMessage());
+        }
+        ApplianceConfig clustered = defaults.with("cluster-zookeeper", "127.0.0.1:2181");
+        assertEquals("node-a", clustered.with("cluster-node", "node-a").clusterNode().orElseThrow());
+        assertThrows(ConfigException.class, () -> clustered.with("cluster-node", "no/slash").clusterNode());
+        assertEquals(6, clustered.clusterSessionTimeout().toSeconds());
+        assertThrows(ConfigException.class, () -> clustered.with("cluster-session-timeout", "1s")
+                .clusterSessionTimeout());
+        assertThrows(ConfigException.class, () -> defaults.with("damaged-metadata-policy", "ignore")
+                .damagedMetadataPolicy());
+    }
+
+    @Test
     void embeddedDefaultsMatchTheShippedConfig() throws ConfigException {
         ApplianceConfig defaults = ApplianceConfig.defaults();
         assertEquals(Path.of("./snapshare-data"), defaults.dataDir());
