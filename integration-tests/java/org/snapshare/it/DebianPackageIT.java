@@ -24,7 +24,7 @@ class DebianPackageIT {
 
     @BeforeAll
     static void packageBuilt() throws Exception {
-        ExternalTools.require("dpkg", "apt-get", "lintian", "iscsi-ls", "qemu-io");
+        ExternalTools.require("dpkg", "apt-get", "lintian", "iscsi-ls", "qemu-io", "systemd-analyze");
         assertEquals("0", ExternalTools.run(10, "id", "-u").output.trim(),
                 "installing the package needs root; run the README's test command as root");
         Path target = Path.of(ServerProcess.jar()).getParent();
@@ -43,6 +43,27 @@ class DebianPackageIT {
         assertEquals(0, lintian.exitCode, lintian.output);
     }
 
+    /**
+     * The installed unit is hardened (systemd's own exposure score, computed
+     * offline: no systemd runs here) and its JVM options start the installed
+     * launcher.
+     */
+    private static void checkServiceUnit() throws Exception {
+        String unit = "/lib/systemd/system/snapshare.service";
+        ExternalTools.Result security = ExternalTools.run(60, "systemd-analyze", "security", "--offline=yes", unit);
+        java.util.regex.Matcher exposure = java.util.regex.Pattern.compile("exposure level for snapshare.service:"
+                + " ([0-9.]+)").matcher(security.output);
+        assertTrue(exposure.find(), security.output);
+        System.out.println("systemd-analyze security --offline=yes: exposure " + exposure.group(1));
+        assertTrue(Double.parseDouble(exposure.group(1)) <= 4.0, "the unit is exposed:\n" + security.output);
+        String text = Files.readString(Path.of(unit));
+        java.util.regex.Matcher options = java.util.regex.Pattern.compile("Environment=\"SNAPSHARE_JAVA_OPTS=([^\"]+)\"")
+                .matcher(text);
+        assertTrue(options.find() && options.group(1).contains("-Xmx"), "the unit sets no heap limit:\n" + text);
+        ExternalTools.run(30, "env", "SNAPSHARE_JAVA_OPTS=" + options.group(1), "snapshare", "--version")
+                .assertSuccess("the launcher with the unit's JVM options");
+    }
+
     @Test
     void installsRunsAndPurgesCleanly(@TempDir Path dir) throws Exception {
         try {
@@ -52,6 +73,7 @@ class DebianPackageIT {
                     .output.startsWith("snapshare "));
             assertEquals("snapshare", ExternalTools.run(10, "stat", "-c", "%U", "/var/lib/snapshare").output.trim());
             assertTrue(Files.isRegularFile(Path.of("/lib/systemd/system/snapshare.service")));
+            checkServiceUnit();
             String conffiles = ExternalTools.run(10, "cat", "/var/lib/dpkg/info/snapshare.conffiles").output;
             assertTrue(conffiles.contains("/etc/snapshare/snapshare.conf"), conffiles);
 
