@@ -29,7 +29,7 @@ import org.snapshare.store.ZooKeeperCluster;
  * The running server: holds the data directory, opens its volumes, serves
  * each as an iSCSI target and answers the control socket.
  */
-public final class Appliance implements Closeable {
+public final class Appliance implements Closeable, Metrics.Source {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
@@ -54,6 +54,8 @@ public final class Appliance implements Closeable {
     private IscsiServer iscsi;
     private ControlServer control;
     private Thread clusterSync;
+    /** The Prometheus endpoint, or null when metrics-listen is empty. */
+    private Metrics metrics;
 
     private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup)
             throws ConfigException {
@@ -73,6 +75,7 @@ public final class Appliance implements Closeable {
         config.storeFullPolicy();
         config.damagedMetadataPolicy();
         config.advertisedPortal();
+        config.metricsListen();
         ReadOnlyPolicy.from(config);
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
@@ -96,6 +99,10 @@ public final class Appliance implements Closeable {
         }
         Appliance appliance = new Appliance(config, lock, cluster, portGroup);
         try {
+            Optional<InetSocketAddress> metricsListen = config.metricsListen();
+            if (metricsListen.isPresent()) {
+                appliance.metrics = Metrics.start(metricsListen.get(), appliance);
+            }
             appliance.openVolumes(config);
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
@@ -267,15 +274,36 @@ public final class Appliance implements Closeable {
 
     private void withdrawTarget(String volume, String snapshot) {
         targets.withdraw(targetName(volume, snapshot));
+        if (metrics != null) {
+            metrics.forget(volume, snapshot);
+        }
         Set<String> exported = exportedSnapshots.get(volume);
         if (exported != null) {
             exported.remove(snapshot);
         }
     }
 
-    /** The unit as its target serves it: write-protected where the config says. */
+    /** The unit as its target serves it: counted when metrics are on, write-protected where the config says. */
     private LogicalUnit served(String volume, String snapshot, LogicalUnit unit) {
-        return readOnly.readOnly(volume, snapshot) ? new ReadOnlyUnit(unit) : unit;
+        LogicalUnit counted = metrics == null ? unit : metrics.metered(unit, volume, snapshot);
+        return readOnly.readOnly(volume, snapshot) ? new ReadOnlyUnit(counted) : counted;
+    }
+
+    @Override
+    public int sessions() {
+        return targets.sessionCount();
+    }
+
+    @Override
+    public synchronized Map<String, long[]> storeUsage() {
+        Map<String, long[]> usage = new TreeMap<>();
+        volumes.forEach((name, volume) -> usage.put(name, volume.snapshots().storeUsage()));
+        return usage;
+    }
+
+    /** The port metrics are served on, if they are (tests ask for port 0). */
+    public Optional<Integer> metricsPort() {
+        return Optional.ofNullable(metrics).map(Metrics::port);
     }
 
     private String targetName(String volume) {
@@ -314,6 +342,9 @@ public final class Appliance implements Closeable {
         exportedSnapshots.remove(volume.name);
         activeNodes.remove(volume.name);
         targets.withdraw(targetName(volume.name));
+        if (metrics != null) {
+            metrics.forget(volume.name, null);
+        }
     }
 
     synchronized String createVolume(VolumeSpec spec) throws ConfigException, IOException {
@@ -465,7 +496,7 @@ public final class Appliance implements Closeable {
         if (clusterSync != null) {
             clusterSync.interrupt();
         }
-        for (Closeable part : new Closeable[] {control, iscsi}) {
+        for (Closeable part : new Closeable[] {control, iscsi, metrics}) {
             try {
                 if (part != null) {
                     part.close();

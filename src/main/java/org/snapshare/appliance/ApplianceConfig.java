@@ -25,7 +25,7 @@ public final class ApplianceConfig {
                     "store-full-policy", "damaged-metadata-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
-                    "advertised-portal");
+                    "advertised-portal", "metrics-listen");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -87,6 +87,12 @@ public final class ApplianceConfig {
 
     public InetSocketAddress portal() throws ConfigException {
         return parsePortal(get("portal"));
+    }
+
+    /** Where Prometheus metrics are served (HOST:PORT); empty: nowhere (docs/METRICS.md says why). */
+    public java.util.Optional<InetSocketAddress> metricsListen() throws ConfigException {
+        java.util.Optional<String> listen = optional("metrics-listen");
+        return listen.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parsePortal(listen.get()));
     }
 
     /** The portal as configured, HOST:PORT. */

@@ -37,7 +37,7 @@ final class Commands {
             "Serves volumes and their snapshots over iSCSI.",
             "",
             "commands:",
-            "  serve [--data-dir DIR] [--portal HOST:PORT] [--config FILE]",
+            "  serve [--data-dir DIR] [--portal HOST:PORT] [--metrics HOST:PORT] [--config FILE]",
             "                         run the server (foreground; SIGTERM stops it cleanly)",
             "  volume create NAME --size SIZE [--store-size SIZE]   create a volume and serve it at once",
             "  volume create NAME --origin-device PATH [--store-device PATH]   ... on raw block devices",
@@ -76,7 +76,10 @@ final class Commands {
     int serve(String[] args) throws UsageException, CommandFailedException {
         Options options = withCommon(new Options())
                 .addOption(Option.builder().longOpt("portal").hasArg().argName("HOST:PORT")
-                        .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build());
+                        .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build())
+                .addOption(Option.builder().longOpt("metrics").hasArg().argName("HOST:PORT")
+                        .desc("serve Prometheus metrics at http://HOST:PORT/metrics (default: metrics-listen"
+                                + " of the config; none)").build());
         CommandLine line = parse("serve", options, args, 0);
         if (line == null) {
             return Main.OK;
@@ -85,6 +88,9 @@ final class Commands {
             ApplianceConfig config = config(line);
             if (line.hasOption("portal")) {
                 config = config.with("portal", line.getOptionValue("portal"));
+            }
+            if (line.hasOption("metrics")) {
+                config = config.with("metrics-listen", line.getOptionValue("metrics"));
             }
             runUntilStopped(Appliance.start(config));
             return Main.OK;

@@ -93,6 +93,11 @@ public final class TargetRegistry {
         }
     }
 
+    /** Sessions logged in to any target. */
+    public int sessionCount() {
+        return targets.values().stream().mapToInt(ExportedTarget::sessionCount).sum();
+    }
+
     /** Sessions logged in to {@code name}, or 0 if it is not exported. */
     public int sessionCount(String name) {
         return lookup(name).map(ExportedTarget::sessionCount).orElse(0);

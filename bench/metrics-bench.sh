@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# What metrics cost on the I/O path: two servers on 127.0.0.1, one with
+# --metrics and one without, the same workloads side by side after a
+# warm-up, median of ROUNDS; prints on/off ratios (goal >= 0.98).
+# Usage: bench/metrics-bench.sh [VOLUME_SIZE [ROUNDS]]   (default 256M 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-256M}
+rounds=${2:-5}
+base=${SNAPSHARE_BENCH_PORT:-3291}
+command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
+[ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+serve() { # name port [serve options]
+    local name=$1 port=$2
+    shift 2
+    java -jar target/snapshare.jar serve --data-dir "$work/$name" --portal "127.0.0.1:$port" "$@" \
+        >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 150); do [ -S "$work/$name/control.sock" ] && break; sleep 0.1; done
+}
+serve off "$base"
+serve on $((base + 1)) --metrics "127.0.0.1:$((base + 2))"
+for name in off on; do
+    java -jar target/snapshare.jar volume create m --size "$size" --data-dir "$work/$name" >/dev/null
+done
+url() { echo "iscsi://127.0.0.1:$1/iqn.2026-11.org.snapshare:m/0"; }
+run() { qemu-img bench -f raw -t none "$@" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+bytes=$(numfmt --from=iec "$size")
+for port in "$base" $((base + 1)); do
+    run -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)) "$(url "$port")" >/dev/null   # allocate, warm up
+done
+workloads=("4k-qd32-write|-w -s 4k -d 32 -c 40000|40000|iops"
+           "4k-qd32-read|-s 4k -d 32 -c 40000|40000|iops"
+           "1M-qd8-write|-w -s 1M -d 8 -c 1000|1000|MiB/s")
+printf '%-14s %12s %12s %8s %6s\n' workload off on ratio unit
+for w in "${workloads[@]}"; do
+    IFS='|' read -r name opts ops unit <<<"$w"
+    : >"$work/a"; : >"$work/b"
+    for _ in $(seq "$rounds"); do
+        # shellcheck disable=SC2086
+        run $opts "$(url "$base")" >>"$work/a"; run $opts "$(url $((base + 1)))" >>"$work/b"
+    done
+    a=$(median <"$work/a"); b=$(median <"$work/b")
+    awk -v n="$name" -v a="$a" -v b="$b" -v o="$ops" -v u="$unit" \
+        'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %6s\n", n, o / a, o / b, a / b, u }'
+done
+curl -s "http://127.0.0.1:$((base + 2))/metrics" | grep -c '^snapshare_' | sed 's/^/snapshare series scraped: /'

@@ -1,0 +1,68 @@
+package org.snapshare.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Prometheus endpoint of a server under real I/O (qemu-io): the counters
+ * move as the I/O says, and Prometheus's own promtool accepts the exposition.
+ */
+class MetricsIT {
+
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
+    }
+
+    private static double value(String metrics, String series) {
+        Matcher line = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(metrics);
+        assertTrue(line.find(), "no series " + series + " in:\n" + metrics);
+        return Double.parseDouble(line.group(1));
+    }
+
+    @Test
+    void countersFollowTheIoAndPromtoolAcceptsThem(@TempDir Path dir) throws Exception {
+        ExternalTools.require("qemu-io", "promtool");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--metrics", "127.0.0.1:" + port)) {
+            String origin = "{snapshot=\"\",volume=\"vol0\"}";
+            ExternalTools.qemuIo(server.url("vol0"), "write -P 0x5a 0 4M", "read 0 2M", "flush")
+                    .assertSuccess("qemu-io");
+            server.cli("snapshot", "create", "vol0", "s1").assertSuccess("snapshot create");
+            ExternalTools.qemuIo(server.url("vol0", "s1"), "read -P 0x5a 0 1M").assertSuccess("qemu-io snapshot");
+            String metrics = scrape(port);
+            assertTrue(value(metrics, "snapshare_lun_write_bytes_total" + origin) >= 4 << 20, metrics);
+            assertTrue(value(metrics, "snapshare_lun_read_bytes_total" + origin) >= 2 << 20, metrics);
+            assertTrue(value(metrics, "snapshare_lun_read_bytes_total{snapshot=\"s1\",volume=\"vol0\"}") >= 1 << 20);
+            assertTrue(value(metrics, "snapshare_lun_commands_total{op=\"write\",result=\"ok\",snapshot=\"\","
+                    + "volume=\"vol0\"}") >= 1);
+            assertTrue(value(metrics, "snapshare_lun_latency_seconds_count{op=\"write\",snapshot=\"\","
+                    + "volume=\"vol0\"}") >= 1);
+            assertTrue(value(metrics, "snapshare_store_size_bytes{volume=\"vol0\"}") > 1 << 30);
+            assertTrue(metrics.contains("\nsnapshare_sessions "), metrics);
+            assertTrue(metrics.contains("\njvm_memory_used_bytes{"), "JVM metrics missing");
+
+            Path exposition = dir.resolve("metrics.txt");
+            Files.writeString(exposition, metrics);
+            ExternalTools.Result check = ExternalTools.run(60, "sh", "-c", "promtool check metrics < " + exposition);
+            assertEquals(0, check.exitCode, "promtool check metrics:\n" + check.output);
+        }
+    }
+}

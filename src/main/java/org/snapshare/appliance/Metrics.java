@@ -1,0 +1,107 @@
+package org.snapshare.appliance;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import org.snapshare.snapshot.LogicalUnit;
+
+/**
+ * The server's Prometheus metrics (docs/METRICS.md), with the official Java
+ * client: per-LUN I/O counters and latency, sessions, store use, and the
+ * JVM's own, served at http://LISTEN/metrics.
+ */
+final class Metrics implements Closeable {
+
+    /** What the metrics read from the running server when scraped. */
+    interface Source {
+        int sessions();
+
+        /** Per volume: bytes of its exception store in use, and its size. */
+        Map<String, long[]> storeUsage();
+    }
+
+    /** The series of one operation of one LUN. */
+    record Op(CounterDataPoint ok, CounterDataPoint failed, DistributionDataPoint seconds) {
+    }
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter readBytes;
+    private final Counter writeBytes;
+    private final Counter commands;
+    private final Histogram latency;
+    private final HTTPServer server;
+
+    private Metrics(InetSocketAddress listen, Source source) throws IOException {
+        readBytes = Counter.builder().name("snapshare_lun_read_bytes_total").help("Bytes read from the LUN")
+                .labelNames("volume", "snapshot").register(registry);
+        writeBytes = Counter.builder().name("snapshare_lun_write_bytes_total").help("Bytes written to the LUN")
+                .labelNames("volume", "snapshot").register(registry);
+        commands = Counter.builder().name("snapshare_lun_commands_total")
+                .help("LUN operations by kind and outcome (ok, error)")
+                .labelNames("volume", "snapshot", "op", "result").register(registry);
+        latency = Histogram.builder().name("snapshare_lun_latency_seconds").unit(Unit.SECONDS)
+                .help("Time the LUN took per operation").labelNames("volume", "snapshot", "op").classicOnly()
+                .classicExponentialUpperBounds(0.0001, 4, 9).register(registry);
+        GaugeWithCallback.builder().name("snapshare_sessions").help("iSCSI sessions logged in to targets")
+                .callback(callback -> callback.call(source.sessions())).register(registry);
+        GaugeWithCallback.builder().name("snapshare_store_used_bytes").help("Exception store bytes in use")
+                .labelNames("volume").callback(callback -> source.storeUsage()
+                        .forEach((volume, usage) -> callback.call(usage[0], volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_store_size_bytes").help("Exception store size in bytes")
+                .labelNames("volume").callback(callback -> source.storeUsage()
+                        .forEach((volume, usage) -> callback.call(usage[1], volume))).register(registry);
+        JvmMetrics.builder().register(registry);
+        server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort()).registry(registry)
+                .buildAndStart();
+    }
+
+    /** Serves the metrics at {@code listen}; fails naming the address if it cannot be bound. */
+    static Metrics start(InetSocketAddress listen, Source source) throws IOException {
+        try {
+            return new Metrics(listen, source);
+        } catch (IOException e) {
+            throw new IOException("metrics cannot listen on " + listen + " (" + e.getMessage() + "); set"
+                    + " metrics-listen (or --metrics) to a free HOST:PORT, or leave it empty for none", e);
+        }
+    }
+
+    /** The port the endpoint listens on (for a requested port 0). */
+    int port() {
+        return server.getPort();
+    }
+
+    /** {@code unit} with its I/O counted under its volume and snapshot ("" for the origin). */
+    LogicalUnit metered(LogicalUnit unit, String volume, String snapshot) {
+        String snap = snapshot == null ? "" : snapshot;
+        return new MeteredUnit(unit, readBytes.labelValues(volume, snap), writeBytes.labelValues(volume, snap),
+                op -> new Op(commands.labelValues(volume, snap, op, "ok"),
+                        commands.labelValues(volume, snap, op, "error"), latency.labelValues(volume, snap, op)));
+    }
+
+    /** Forgets a withdrawn LUN's series. */
+    void forget(String volume, String snapshot) {
+        String snap = snapshot == null ? "" : snapshot;
+        readBytes.remove(volume, snap);
+        writeBytes.remove(volume, snap);
+        for (String op : MeteredUnit.OPS) {
+            commands.remove(volume, snap, op, "ok");
+            commands.remove(volume, snap, op, "error");
+            latency.remove(volume, snap, op);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
