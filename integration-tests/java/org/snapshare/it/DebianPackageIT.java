@@ -73,6 +73,7 @@ class DebianPackageIT {
                     .output.startsWith("snapshare "));
             assertEquals("snapshare", ExternalTools.run(10, "stat", "-c", "%U", "/var/lib/snapshare").output.trim());
             assertTrue(Files.isRegularFile(Path.of("/lib/systemd/system/snapshare.service")));
+            assertTrue(Files.isRegularFile(Path.of("/usr/share/snapshare/grafana-dashboard.json")));
             checkServiceUnit();
             String conffiles = ExternalTools.run(10, "cat", "/var/lib/dpkg/info/snapshare.conffiles").output;
             assertTrue(conffiles.contains("/etc/snapshare/snapshare.conf"), conffiles);

@@ -20,6 +20,7 @@ import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.SnapshotStatus;
 import org.snapshare.store.SingleNodeLock;
@@ -295,10 +296,10 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     @Override
-    public synchronized Map<String, long[]> storeUsage() {
-        Map<String, long[]> usage = new TreeMap<>();
-        volumes.forEach((name, volume) -> usage.put(name, volume.snapshots().storeUsage()));
-        return usage;
+    public synchronized Map<String, SnapshotCore> volumes() {
+        Map<String, SnapshotCore> cores = new TreeMap<>();
+        volumes.forEach((name, volume) -> cores.put(name, volume.snapshots()));
+        return cores;
     }
 
     /** The port metrics are served on, if they are (tests ask for port 0). */

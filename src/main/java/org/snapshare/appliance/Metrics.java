@@ -3,6 +3,7 @@ package org.snapshare.appliance;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -14,11 +15,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.snapshot.SnapshotCore;
 
 /**
  * The server's Prometheus metrics (docs/METRICS.md), with the official Java
- * client: per-LUN I/O counters and latency, sessions, store use, and the
- * JVM's own, served at http://LISTEN/metrics.
+ * client: per-LUN I/O counters and latency, sessions, store use,
+ * copy-on-write and commits, background work, and the JVM's own, served at
+ * http://LISTEN/metrics.
  */
 final class Metrics implements Closeable {
 
@@ -26,8 +29,8 @@ final class Metrics implements Closeable {
     interface Source {
         int sessions();
 
-        /** Per volume: bytes of its exception store in use, and its size. */
-        Map<String, long[]> storeUsage();
+        /** The volumes served now, by name. */
+        Map<String, SnapshotCore> volumes();
     }
 
     /** The series of one operation of one LUN. */
@@ -55,11 +58,35 @@ final class Metrics implements Closeable {
         GaugeWithCallback.builder().name("snapshare_sessions").help("iSCSI sessions logged in to targets")
                 .callback(callback -> callback.call(source.sessions())).register(registry);
         GaugeWithCallback.builder().name("snapshare_store_used_bytes").help("Exception store bytes in use")
-                .labelNames("volume").callback(callback -> source.storeUsage()
-                        .forEach((volume, usage) -> callback.call(usage[0], volume))).register(registry);
+                .labelNames("volume").callback(callback -> source.volumes()
+                        .forEach((volume, core) -> callback.call(core.storeUsage()[0], volume))).register(registry);
         GaugeWithCallback.builder().name("snapshare_store_size_bytes").help("Exception store size in bytes")
-                .labelNames("volume").callback(callback -> source.storeUsage()
-                        .forEach((volume, usage) -> callback.call(usage[1], volume))).register(registry);
+                .labelNames("volume").callback(callback -> source.volumes()
+                        .forEach((volume, core) -> callback.call(core.storeUsage()[1], volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_cow_copies_total")
+                .help("Origin chunks copied into the store for snapshots (copy-on-write), since start")
+                .labelNames("volume").callback(callback -> source.volumes()
+                        .forEach((volume, core) -> callback.call(core.copiedChunks(), volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_cow_bytes_total")
+                .help("Bytes copied into the store for snapshots, since start").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        (double) core.copiedChunks() * core.chunkSize(), volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_store_commits_total")
+                .help("Exception store commits (each one flushes), since start").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        core.commitStats().commits(), volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_store_commit_seconds_total")
+                .help("Time spent in exception store commits, since start").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        core.commitStats().nanos() / 1e9, volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_background_delete_active")
+                .help("1 while deleted snapshots' chunks are being reclaimed on this node").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        core.reclaiming() ? 1 : 0, volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_rollback_progress_ratio")
+                .help("How far a rollback running on this node is, 0 to 1").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> core.rollbackProgress()
+                        .ifPresent(progress -> callback.call(progress, volume)))).register(registry);
         JvmMetrics.builder().register(registry);
         server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort()).registry(registry)
                 .buildAndStart();

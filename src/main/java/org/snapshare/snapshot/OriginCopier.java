@@ -17,6 +17,8 @@ import org.snapshare.store.IdRange;
 final class OriginCopier {
 
     private final ChunkData data;
+    /** Chunks copied for snapshots since the volume was opened (metrics). */
+    final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
 
     OriginCopier(ChunkData data) {
         this.data = data;
@@ -45,6 +47,7 @@ final class OriginCopier {
             if (copy.isPresent()) {
                 data.writeStored(copy.get(), old);
                 data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get()));
+                copies.incrementAndGet();
             }
         }
         return true;

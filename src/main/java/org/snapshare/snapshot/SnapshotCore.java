@@ -324,6 +324,32 @@ public final class SnapshotCore implements Closeable {
         return work;
     }
 
+    /** The copy unit of the volume's store, in bytes. */
+    public int chunkSize() {
+        return store().chunkSize();
+    }
+
+    /** Chunks copied for snapshots (copy-on-write) since the volume was opened. */
+    public long copiedChunks() {
+        return io.copier.copies.get();
+    }
+
+    /** The store's commits since the volume was opened, and their total time. */
+    public ExceptionStore.CommitStats commitStats() {
+        return store().commitStats();
+    }
+
+    /** True while background delete reclaims deleted snapshots' chunks on this node. */
+    public boolean reclaiming() {
+        return deleter.busy();
+    }
+
+    /** How far a rollback running on this node is, 0..1, or empty when none runs here. */
+    public Optional<Double> rollbackProgress() {
+        Rollback rollback = io.rollback;
+        return rollback == null ? Optional.empty() : Optional.of(rollback.progress());
+    }
+
     /** Damaged metadata of the volume's store met since it was opened, if any. */
     public Optional<String> damage() {
         return store().damage();

@@ -28,6 +28,12 @@ public interface ExceptionStore extends Closeable {
 
     long freeChunks();
 
+    /** Commits made since the store was opened, and the time they took in all. */
+    record CommitStats(long commits, long nanos) {
+    }
+
+    CommitStats commitStats();
+
     /** The first damaged metadata met since the store was mounted, as a message; empty while none was. */
     Optional<String> damage();
 

@@ -58,6 +58,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private long durableChangeCount;
     private boolean committing;
     private IOException failure;
+    private volatile long commits;
+    private volatile long commitNanos;
     /** The cluster lock tenure commits run under; null for a store nobody else can open (no lock). */
     private ClusterLock.Grant grant;
 
@@ -318,6 +320,11 @@ public final class SharedExceptionStore implements ExceptionStore {
                     damagePolicy == DamagedMetadataPolicy.FAIL_WRITES ? "that need it fail (damaged-metadata-policy"
                     + " fail-writes)" : "invalidate the live snapshots and go ahead");
         }
+    }
+
+    @Override
+    public CommitStats commitStats() {
+        return new CommitStats(commits, commitNanos);
     }
 
     @Override
@@ -585,6 +592,7 @@ public final class SharedExceptionStore implements ExceptionStore {
      * transaction meanwhile and share the following commit (group commit).
      */
     private void commitOnce() throws IOException {
+        long started = System.nanoTime();
         committing = true;
         IOException error = null;
         try {
@@ -617,6 +625,8 @@ public final class SharedExceptionStore implements ExceptionStore {
             sequence = commit.sequence;
             space.durable();
             durableChangeCount = covered;
+            commits++;
+            commitNanos += System.nanoTime() - started;
         } catch (IOException | RuntimeException e) {
             // Memory and disk no longer agree; only a remount (which finds the last commit) is safe.
             error = e instanceof IOException io ? io : new IOException(e);
