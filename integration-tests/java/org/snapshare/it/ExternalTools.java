@@ -39,8 +39,8 @@ final class ExternalTools {
             boolean found = List.of(System.getenv("PATH").split(":")).stream()
                     .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
             if (!found) {
-                fail(tool + " is not installed; run the README's test command, which installs"
-                        + " libiscsi-bin, qemu-utils and qemu-block-extra");
+                fail(tool + " is not installed; run the README's test command, which installs the Debian"
+                        + " packages the tests need (integration-tests/run-all.sh lists them)");
             }
         }
     }
