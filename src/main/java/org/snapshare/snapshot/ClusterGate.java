@@ -243,9 +243,14 @@ final class ClusterGate implements Closeable {
         }
     }
 
-    /** The grant of the tenure in progress, if this node holds the lock. */
-    Optional<ClusterLock.Grant> grant() {
-        return Optional.ofNullable(grant);
+    /** The grant of the tenure in progress, if this node holds the lock and it is still valid. */
+    Optional<ClusterLock.Grant> validGrant() {
+        return Optional.ofNullable(grant).filter(ClusterLock.Grant::valid);
+    }
+
+    /** True while this node holds the lock and can trust it. */
+    boolean holds() {
+        return validGrant().isPresent();
     }
 
     /** How long the tenure in progress has lasted (zero when this node does not hold the lock). */

@@ -63,8 +63,7 @@ public final class SnapshotCore implements Closeable {
         this.uniqueId = uniqueId;
         this.sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
         this.gate = new ClusterGate(volume, lock, takeTimeout, new VolumeTenure());
-        ChunkData data = new ChunkData(new FencedDevice(origin, () -> gate.grant().map(ClusterLock.Grant::valid)
-                .orElse(false), volume), store, sizeBytes);
+        ChunkData data = new ChunkData(new FencedDevice(origin, gate::holds, volume), store, sizeBytes);
         if (data.originChunks() != store.originChunks()) {
             throw new IOException("volume " + volume + ": the origin has " + data.originChunks()
                     + " chunks but its exception store was formatted for " + store.originChunks()
@@ -149,9 +148,8 @@ public final class SnapshotCore implements Closeable {
      * cluster lock reads the table from the disk, as the holder left it.
      */
     public Map<String, LogicalUnit> servedSnapshots() throws IOException {
-        boolean holder = gate.grant().map(ClusterLock.Grant::valid).orElse(false);
         Map<String, LogicalUnit> units = new LinkedHashMap<>();
-        for (SnapshotInfo info : holder ? store().snapshots() : store().snapshotsOnDisk()) {
+        for (SnapshotInfo info : gate.holds() ? store().snapshots() : store().snapshotsOnDisk()) {
             if (info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID) {
                 units.put(info.name(), unitOf(info));
             }
@@ -357,7 +355,7 @@ public final class SnapshotCore implements Closeable {
 
     /** This node's hold on the volume's cluster lock. */
     public LockStatus lockStatus() {
-        return gate.grant().filter(ClusterLock.Grant::valid)
+        return gate.validGrant()
                 .map(grant -> new LockStatus(true, gate.heldFor(), grant.generation(), gate.handovers()))
                 .orElseGet(() -> new LockStatus(false, Duration.ZERO, 0, gate.handovers()));
     }

@@ -437,8 +437,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         });
     }
 
-    /** Marks every live snapshot INVALID (a change the next commit carries), saying why in the log. */
-    private void invalidateLive(String why) throws StoreException {
+    /** Marks every live snapshot INVALID (a change the next commit carries), saying why in the log; their names. */
+    private List<String> invalidateLive(String why) throws StoreException {
         List<String> invalidated = new ArrayList<>();
         for (SnapshotInfo info : table.all()) {
             if (info.state() == SnapshotState.LIVE) {
@@ -448,6 +448,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
         changeCount++;
         LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, invalidated, why);
+        return invalidated;
     }
 
     @Override
@@ -689,6 +690,13 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
+    /** Reads and decodes a tree node straight from the device, past the cache (check and repair walk with it). */
+    Node readNodeUncached(long location) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(chunkSize());
+        readChunk(location, 0, block);
+        return Node.decode(block.clear(), location, chunkSize());
+    }
+
     /** What {@link #rebuild} did: chunks it freed, in-use chunks it marked so, snapshots it invalidated. */
     record Rebuilt(long chunksFreed, long chunksClaimed, List<String> invalidated) {
     }
@@ -736,15 +744,8 @@ public final class SharedExceptionStore implements ExceptionStore {
                     freed++;
                 }
             }
-            List<String> invalidated = new ArrayList<>();
-            if (lost) {
-                for (SnapshotInfo info : table.all()) {
-                    if (info.state() == SnapshotState.LIVE) {
-                        table.setState(info.id(), SnapshotState.INVALID);
-                        invalidated.add(info.name());
-                    }
-                }
-            }
+            List<String> invalidated = lost
+                    ? invalidateLive("repair could not read every entry; they may have lost copies") : List.of();
             changeCount++;
             damage = null;
             return new Rebuilt(freed, claimed, invalidated);

@@ -96,7 +96,7 @@ public final class StoreChecker {
         own(location, "B+-tree");
         Node node;
         try {
-            node = nodesRead(location);
+            node = store.readNodeUncached(location);
         } catch (StoreCorruptException e) {
             damagedNodes.add(location);
             problem(e.getMessage() + (level > 0 ? "; the subtree below it cannot be read" : "; its entries cannot"
@@ -131,12 +131,6 @@ public final class StoreChecker {
                 walk(node.value[i], level - 1, key, childHigh, nextId, progress);
             }
         }
-    }
-
-    private Node nodesRead(long location) throws IOException {
-        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(store.chunkSize());
-        store.readChunk(location, 0, block);
-        return Node.decode(block.clear(), location, store.chunkSize());
     }
 
     private void checkEntry(Node leaf, int i, long nextId) {

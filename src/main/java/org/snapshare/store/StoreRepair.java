@@ -1,7 +1,6 @@
 package org.snapshare.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -57,9 +56,7 @@ public final class StoreRepair {
         }
         Node node;
         try {
-            ByteBuffer block = ByteBuffer.allocate(store.chunkSize());
-            store.readChunk(location, 0, block);
-            node = Node.decode(block.clear(), location, store.chunkSize());
+            node = store.readNodeUncached(location);
         } catch (StoreCorruptException e) {
             damagedNodes.add(location);
             return;

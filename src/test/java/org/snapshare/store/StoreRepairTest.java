@@ -49,9 +49,9 @@ class StoreRepairTest {
     /** Flips a byte in the second leaf; returns the origin chunks whose entries lived there. */
     private static long[] damageSecondLeaf(FaultInjectingDevice device) throws IOException {
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        Node root = readNode(store, store.tree().root);
+        Node root = store.readNodeUncached(store.tree().root);
         long leafAt = root.value[1];
-        Node leaf = readNode(store, leafAt);
+        Node leaf = store.readNodeUncached(leafAt);
         long[] lost = Arrays.copyOf(leaf.chunk, leaf.count);
         ByteBuffer one = ByteBuffer.allocate(1);
         device.read(leafAt * CHUNK + 200, one);
@@ -59,12 +59,6 @@ class StoreRepairTest {
         device.write(leafAt * CHUNK + 200, one.flip());
         device.flush();
         return lost;
-    }
-
-    private static Node readNode(SharedExceptionStore store, long location) throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(CHUNK);
-        store.readChunk(location, 0, block);
-        return Node.decode(block.clear(), location, CHUNK);
     }
 
     private static CheckReport check(FaultInjectingDevice device) throws IOException {

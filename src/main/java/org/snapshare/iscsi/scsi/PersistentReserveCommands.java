@@ -58,10 +58,10 @@ final class PersistentReserveCommands {
 
     /** Reads the shared state back: another node may have changed it. */
     void reload() throws IOException {
-        Optional<String> state = store.load();
+        Reservations loaded = restore(store);
         synchronized (reservations) {
-            reservations.replaceWith(state.isEmpty() ? new Reservations() : Reservations.restore(state.get()));
-            saved = state.orElse("");
+            reservations.replaceWith(loaded);
+            saved = form();
         }
     }
 
