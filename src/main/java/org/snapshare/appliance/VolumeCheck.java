@@ -105,6 +105,7 @@ public final class VolumeCheck {
                         cursor[0]);
             }
             checkRollbackJournal(dir.resolve(VolumeCatalog.ROLLBACK_JOURNAL), store.snapshots(), out, problems);
+            report.notes().forEach(note -> out.println("  note: " + note));
             problems.forEach(problem -> out.println("problem: " + problem));
             out.println(problems.isEmpty() ? "clean (exit 0)" : "NOT clean: " + problems.size() + " problem(s), the"
                     + " first: " + problems.get(0) + " (exit 1)");

@@ -37,9 +37,10 @@ public final class VolumeRepair {
             return false;
         }
         try (store) {
-            StoreRepair.Result result = StoreRepair.repair(store, nodes -> progress.print("\r  read " + nodes
-                    + " tree nodes"));
+            StoreRepair.Result result = StoreRepair.repair(store, blocks -> progress.print("\r  read " + blocks
+                    + " metadata blocks"));
             progress.print("\r");
+            out.printf("  metadata copies rewritten from their good twin: %d%n", result.copiesHealed());
             out.printf("  damaged tree nodes skipped: %s%n", result.damagedNodes().isEmpty() ? "none"
                     : result.damagedNodes().toString().replaceAll("[\\[\\]]", ""));
             out.printf("  exception entries kept: %d, dropped (unsound): %d%n", result.entriesKept(),

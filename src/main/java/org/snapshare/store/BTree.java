@@ -16,16 +16,21 @@ final class BTree {
     private final SpaceMap space;
     private final int leafCapacity;
     private final int internalCapacity;
-    long root;
+    BlockRef root;
     int height;
 
-    BTree(NodeCache nodes, SpaceMap space, int chunkSize, long root, int height) {
+    BTree(NodeCache nodes, SpaceMap space, StoreLayout layout, int chunkSize, BlockRef root, int height) {
         this.nodes = nodes;
         this.space = space;
-        this.leafCapacity = Node.capacity(chunkSize, true);
-        this.internalCapacity = Node.capacity(chunkSize, false);
+        this.leafCapacity = Node.capacity(layout, chunkSize, true);
+        this.internalCapacity = Node.capacity(layout, chunkSize, false);
         this.root = root;
         this.height = height;
+    }
+
+    /** The node at {@code ref}, through the cache (the open transaction's version if it changed). */
+    Node node(BlockRef ref) throws IOException {
+        return nodes.read(ref);
     }
 
     /** The entry with the greatest key <= (c, f), or null. */
@@ -40,7 +45,7 @@ final class BTree {
         }
         // A separator may be stale after removals: step back a child if this one has nothing <= key.
         for (int child = Math.max(i, 0); child >= 0; child--) {
-            ExceptionEntry found = floor(nodes.read(node.value[child]), c, f);
+            ExceptionEntry found = floor(nodes.read(node.child(child)), c, f);
             if (found != null) {
                 return found;
             }
@@ -73,7 +78,7 @@ final class BTree {
             return true;
         }
         for (int i = Math.max(start, 0); i < node.count; i++) {
-            if (!scan(nodes.read(node.value[i]), c, f, visitor)) {
+            if (!scan(nodes.read(node.child(i)), c, f, visitor)) {
                 return false;
             }
         }
@@ -84,18 +89,18 @@ final class BTree {
         if (height == 0) {
             Node leaf = newNode(0);
             leaf.insertAt(0, entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk());
-            root = leaf.location;
+            root = leaf.ref();
             height = 1;
             return;
         }
         Node top = writable(nodes.read(root));
-        root = top.location;
+        root = top.ref();
         Node right = insert(top, entry);
         if (right != null) {
             Node newRoot = newNode(height);
-            newRoot.insertAt(0, top.chunk[0], top.from[0], top.location, 0);
-            newRoot.insertAt(1, right.chunk[0], right.from[0], right.location, 0);
-            root = newRoot.location;
+            newRoot.insertChildAt(0, top.chunk[0], top.from[0], top.ref());
+            newRoot.insertChildAt(1, right.chunk[0], right.from[0], right.ref());
+            root = newRoot.ref();
             height++;
         }
     }
@@ -116,11 +121,11 @@ final class BTree {
                 node.chunk[0] = c; // keep the first separator a lower bound of everything below
                 node.from[0] = f;
             }
-            Node child = writable(nodes.read(node.value[slot]));
-            node.value[slot] = child.location;
+            Node child = writable(nodes.read(node.child(slot)));
+            node.setChild(slot, child.ref());
             Node split = insert(child, e);
             if (split != null) {
-                node.insertAt(slot + 1, split.chunk[0], split.from[0], split.location, 0);
+                node.insertChildAt(slot + 1, split.chunk[0], split.from[0], split.ref());
             }
         }
         if (node.count > (node.isLeaf() ? leafCapacity : internalCapacity)) {
@@ -137,11 +142,11 @@ final class BTree {
             return false;
         }
         Node top = writable(nodes.read(root));
-        root = top.location;
+        root = top.ref();
         remove(top, c, f);
         if (top.count == 0) {
             release(top);
-            root = 0;
+            root = BlockRef.NONE;
             height = 0;
         }
         while (height > 1) {
@@ -149,7 +154,7 @@ final class BTree {
             if (current.count != 1) {
                 break;
             }
-            root = current.value[0];
+            root = current.child(0);
             release(current);
             height--;
         }
@@ -164,10 +169,10 @@ final class BTree {
         }
         // exists() proved the key is here; with stale separators it may sit in an earlier child.
         for (int slot = Math.max(i, 0); slot >= 0; slot--) {
-            Node peek = nodes.read(node.value[slot]);
+            Node peek = nodes.read(node.child(slot));
             if (contains(peek, c, f)) {
                 Node child = writable(peek);
-                node.value[slot] = child.location;
+                node.setChild(slot, child.ref());
                 remove(child, c, f);
                 if (child.count == 0) {
                     release(child);
@@ -185,15 +190,15 @@ final class BTree {
             return false;
         }
         Node node = writable(nodes.read(root));
-        root = node.location;
+        root = node.ref();
         while (!node.isLeaf()) {
             int i = node.floor(c, f);
             int slot = Math.max(i, 0);
-            while (!contains(nodes.read(node.value[slot]), c, f)) {
+            while (!contains(nodes.read(node.child(slot)), c, f)) {
                 slot--;
             }
-            Node child = writable(nodes.read(node.value[slot]));
-            node.value[slot] = child.location;
+            Node child = writable(nodes.read(node.child(slot)));
+            node.setChild(slot, child.ref());
             node = child;
         }
         int i = node.floor(c, f);
@@ -223,12 +228,12 @@ final class BTree {
         void visit(Node node, int expectedLevel) throws IOException;
     }
 
-    private void visitNodes(long location, int expectedLevel, NodeVisitor visitor) throws IOException {
+    private void visitNodes(BlockRef location, int expectedLevel, NodeVisitor visitor) throws IOException {
         Node node = nodes.read(location);
         visitor.visit(node, expectedLevel);
         if (!node.isLeaf() && node.level == expectedLevel) {
             for (int i = 0; i < node.count; i++) {
-                visitNodes(node.value[i], expectedLevel - 1, visitor);
+                visitNodes(node.child(i), expectedLevel - 1, visitor);
             }
         }
     }
@@ -238,21 +243,21 @@ final class BTree {
             nodes.markDirty(node);
             return node;
         }
-        Node copy = node.copyTo(space.allocate(), node.isLeaf() ? leafCapacity : internalCapacity);
-        space.free(node.location);
+        Node copy = node.copyTo(space.allocateBlock(), node.isLeaf() ? leafCapacity : internalCapacity);
+        space.freeBlock(node.ref());
         nodes.forget(node.location);
         nodes.markDirty(copy);
         return copy;
     }
 
     private Node newNode(int level) throws StoreFullException {
-        Node node = new Node(space.allocate(), level, level == 0 ? leafCapacity : internalCapacity);
+        Node node = new Node(space.allocateBlock(), level, level == 0 ? leafCapacity : internalCapacity);
         nodes.markDirty(node);
         return node;
     }
 
     private void release(Node node) {
         nodes.forget(node.location);
-        space.free(node.location);
+        space.freeBlock(node.ref());
     }
 }

@@ -7,67 +7,88 @@ import java.nio.charset.StandardCharsets;
  * One slot of the commit ring (4 KiB each, right after the superblock): the
  * roots of everything a transaction left behind. Mount takes the valid slot
  * with the highest sequence number; a torn or stale slot fails its CRC or
- * nonce and is skipped. Layout in docs/FORMAT.md.
+ * nonce and is skipped. Format 3 writes every commit to a second ring too.
+ * Layout in docs/FORMAT.md.
  */
 final class CommitBlock {
 
     static final int SIZE = 4096;
     static final int SLOTS = 8;
     static final long MAGIC = ByteBuffer.wrap("SNAPCMIT".getBytes(StandardCharsets.US_ASCII)).getLong();
-    /** Version 2 adds the cluster lock generation at offset 96 and moves the space map index behind it. */
-    private static final int GENERATION_OFFSET = 96;
+    static final int VERSION_OFFSET = 8;
+    static final int NONCE_OFFSET = 16;
+    static final int SEQUENCE_OFFSET = 24;
+    static final int TREE_ROOT_OFFSET = 32;
+    static final int TREE_HEIGHT_OFFSET = 40;
+    static final int TABLE_OFFSET = 48;
+    static final int NEXT_ID_OFFSET = 56;
+    static final int FREE_CHUNKS_OFFSET = 64;
+    static final int DELETE_CHUNK_OFFSET = 72;
+    static final int DELETE_ID_OFFSET = 80;
+    static final int INDEX_COUNT_OFFSET = 88;
+    /** Version 2 adds the cluster lock generation here and moves the space map index behind it. */
+    static final int GENERATION_OFFSET = 96;
+    /** Version 3: the copies of the tree root and of the snapshot table's first block. */
+    static final int TREE_ROOT_MIRROR_OFFSET = 104;
+    static final int TABLE_MIRROR_OFFSET = 112;
+    static final int CRC_OFFSET = SIZE - 4;
 
     /** Where the space map index starts in a commit block of {@code version}. */
-    private static int indexOffset(int version) {
-        return version == 1 ? 96 : 104;
+    static int indexOffset(int version) {
+        return switch (version) {
+            case 1 -> 96;
+            case 2 -> 104;
+            default -> 120;
+        };
     }
 
-    /** Space map index chunks a commit block of {@code version} holds. */
-    private static int maxIndexChunks(int version) {
-        return (SIZE - 4 - indexOffset(version)) / 8;
+    /** Space map index blocks a commit block of {@code version} can list. */
+    static int maxIndexChunks(int version) {
+        return (CRC_OFFSET - indexOffset(version)) / StoreLayout.of(version).refBytes();
     }
-
-    /** The limit for every store: the newest layout holds the fewest (498, some 33 PB at 4 KiB chunks). */
-    static final int MAX_INDEX_CHUNKS = maxIndexChunks(Superblock.VERSION);
 
     long sequence;
-    long treeRoot;
+    BlockRef treeRoot = BlockRef.NONE;
     int treeHeight;
-    long snapshotTable;
+    BlockRef snapshotTable = BlockRef.NONE;
     long nextSnapshotId;
     long freeChunks;
     long deleteCursorChunk;
     long deleteCursorId;
     /** The cluster lock generation of the node that wrote it; 0 for a single node and in version 1. */
     long generation;
-    long[] spaceIndex = new long[0];
-
-    static long slotOffset(long sequence) {
-        return Superblock.SIZE + (sequence % SLOTS) * SIZE;
-    }
+    BlockRef[] spaceIndex = new BlockRef[0];
 
     /** The block in the layout of the store's format version, with its nonce. */
     ByteBuffer encode(Superblock store) {
         int version = store.version;
-        if (spaceIndex.length > MAX_INDEX_CHUNKS) {
+        StoreLayout layout = StoreLayout.of(version);
+        if (spaceIndex.length > maxIndexChunks(version)) {
             throw new IllegalStateException("space map index of " + spaceIndex.length + " chunks does not fit");
         }
         if (version == 1 && generation != 0) {
             throw new IllegalStateException("a format 1 store has no room for a cluster lock generation");
         }
-        int indexOffset = indexOffset(version);
         ByteBuffer block = ByteBuffer.allocate(SIZE);
-        if (version > 1) {
+        block.putLong(0, MAGIC).putInt(VERSION_OFFSET, version).putLong(NONCE_OFFSET, store.nonce)
+                .putLong(SEQUENCE_OFFSET, sequence).putLong(TREE_ROOT_OFFSET, treeRoot.primary())
+                .putInt(TREE_HEIGHT_OFFSET, treeHeight).putLong(TABLE_OFFSET, snapshotTable.primary())
+                .putLong(NEXT_ID_OFFSET, nextSnapshotId).putLong(FREE_CHUNKS_OFFSET, freeChunks)
+                .putLong(DELETE_CHUNK_OFFSET, deleteCursorChunk).putLong(DELETE_ID_OFFSET, deleteCursorId)
+                .putInt(INDEX_COUNT_OFFSET, spaceIndex.length);
+        if (version >= 2) {
             block.putLong(GENERATION_OFFSET, generation);
         }
-        block.putLong(0, MAGIC).putInt(8, version).putLong(16, store.nonce).putLong(24, sequence).putLong(32, treeRoot)
-                .putInt(40, treeHeight).putLong(48, snapshotTable).putLong(56, nextSnapshotId)
-                .putLong(64, freeChunks).putLong(72, deleteCursorChunk).putLong(80, deleteCursorId)
-                .putInt(88, spaceIndex.length);
-        for (int i = 0; i < spaceIndex.length; i++) {
-            block.putLong(indexOffset + 8 * i, spaceIndex[i]);
+        if (layout.mirrored) {
+            block.putLong(TREE_ROOT_MIRROR_OFFSET, treeRoot.mirror()).putLong(TABLE_MIRROR_OFFSET,
+                    snapshotTable.mirror());
         }
-        block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
+        int at = indexOffset(version);
+        for (BlockRef ref : spaceIndex) {
+            layout.putRef(block, at, ref);
+            at += layout.refBytes();
+        }
+        block.putInt(CRC_OFFSET, MetaBlock.crc(block, CRC_OFFSET));
         return block;
     }
 
@@ -77,28 +98,33 @@ final class CommitBlock {
      */
     static CommitBlock decode(ByteBuffer block, Superblock store) {
         int version = store.version;
-        if (block.getLong(0) != MAGIC || block.getInt(8) != version || block.getLong(16) != store.nonce
-                || block.getInt(SIZE - 4) != MetaBlock.crc(block, SIZE - 4)) {
+        StoreLayout layout = StoreLayout.of(version);
+        if (block.getLong(0) != MAGIC || block.getInt(VERSION_OFFSET) != version
+                || block.getLong(NONCE_OFFSET) != store.nonce
+                || block.getInt(CRC_OFFSET) != MetaBlock.crc(block, CRC_OFFSET)) {
             return null;
         }
-        int indexCount = block.getInt(88);
-        if (indexCount < 0 || indexCount > MAX_INDEX_CHUNKS) {
+        int indexCount = block.getInt(INDEX_COUNT_OFFSET);
+        if (indexCount < 0 || indexCount > maxIndexChunks(version)) {
             return null;
         }
-        int indexOffset = indexOffset(version);
         CommitBlock commit = new CommitBlock();
-        commit.sequence = block.getLong(24);
-        commit.treeRoot = block.getLong(32);
-        commit.treeHeight = block.getInt(40);
-        commit.snapshotTable = block.getLong(48);
-        commit.nextSnapshotId = block.getLong(56);
-        commit.freeChunks = block.getLong(64);
-        commit.deleteCursorChunk = block.getLong(72);
-        commit.deleteCursorId = block.getLong(80);
-        commit.generation = version > 1 ? block.getLong(GENERATION_OFFSET) : 0;
-        commit.spaceIndex = new long[indexCount];
+        commit.sequence = block.getLong(SEQUENCE_OFFSET);
+        commit.treeRoot = new BlockRef(block.getLong(TREE_ROOT_OFFSET),
+                layout.mirrored ? block.getLong(TREE_ROOT_MIRROR_OFFSET) : 0);
+        commit.treeHeight = block.getInt(TREE_HEIGHT_OFFSET);
+        commit.snapshotTable = new BlockRef(block.getLong(TABLE_OFFSET),
+                layout.mirrored ? block.getLong(TABLE_MIRROR_OFFSET) : 0);
+        commit.nextSnapshotId = block.getLong(NEXT_ID_OFFSET);
+        commit.freeChunks = block.getLong(FREE_CHUNKS_OFFSET);
+        commit.deleteCursorChunk = block.getLong(DELETE_CHUNK_OFFSET);
+        commit.deleteCursorId = block.getLong(DELETE_ID_OFFSET);
+        commit.generation = version >= 2 ? block.getLong(GENERATION_OFFSET) : 0;
+        commit.spaceIndex = new BlockRef[indexCount];
+        int at = indexOffset(version);
         for (int i = 0; i < indexCount; i++) {
-            commit.spaceIndex[i] = block.getLong(indexOffset + 8 * i);
+            commit.spaceIndex[i] = layout.getRef(block, at);
+            at += layout.refBytes();
         }
         return commit;
     }

@@ -34,6 +34,9 @@ public interface ExceptionStore extends Closeable {
 
     CommitStats commitStats();
 
+    /** Damaged metadata copies rewritten from their good twin since the store was opened. */
+    long heals();
+
     /** The first damaged metadata met since the store was mounted, as a message; empty while none was. */
     Optional<String> damage();
 

@@ -14,13 +14,15 @@ final class MetaBlock {
     static final int HEADER = 24;
     static final short VERSION = 1;
     static final int CRC_OFFSET = 8;
+    static final int COUNT_OFFSET = 12;
+    static final int SELF_OFFSET = 16;
 
     private MetaBlock() {
     }
 
     static void writeHeader(ByteBuffer block, int magic, int small, int count, long self) {
         block.putInt(0, magic).putShort(4, VERSION).putShort(6, (short) small).putInt(CRC_OFFSET, 0)
-                .putInt(12, count).putLong(16, self);
+                .putInt(COUNT_OFFSET, count).putLong(SELF_OFFSET, self);
     }
 
     /** Fills in the CRC; call after the whole block is written. */
@@ -38,8 +40,8 @@ final class MetaBlock {
         if (block.getShort(4) != VERSION) {
             throw new StoreCorruptException(what + " at chunk " + self + ": unknown version " + block.getShort(4));
         }
-        if (block.getLong(16) != self) {
-            throw new StoreCorruptException(what + " at chunk " + self + " claims to be chunk " + block.getLong(16));
+        if (block.getLong(SELF_OFFSET) != self) {
+            throw new StoreCorruptException(what + " at chunk " + self + " claims to be chunk " + block.getLong(SELF_OFFSET));
         }
         int stored = block.getInt(CRC_OFFSET);
         block.putInt(CRC_OFFSET, 0);

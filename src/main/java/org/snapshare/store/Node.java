@@ -10,10 +10,10 @@ import java.nio.ByteBuffer;
 final class Node {
 
     static final int MAGIC = 0x42544e44; // "BTND"
-    static final int LEAF_ENTRY = 32;
-    static final int INTERNAL_ENTRY = 24;
 
     long location;
+    /** Where the node's copy lives (format 3), else 0. */
+    long mirror;
     final int level;
     int count;
     final long[] chunk;
@@ -22,23 +22,41 @@ final class Node {
     final long[] value;
     /** Leaf only: store chunk. */
     final long[] store;
+    /** Internal only: where each child's copy lives (format 3), else 0. */
+    final long[] childMirror;
 
-    Node(long location, int level, int capacity) {
-        this.location = location;
+    Node(BlockRef ref, int level, int capacity) {
+        this.location = ref.primary();
+        this.mirror = ref.mirror();
         this.level = level;
         // One spare slot: a node may overflow by one entry before it is split.
         this.chunk = new long[capacity + 1];
         this.from = new long[capacity + 1];
         this.value = new long[capacity + 1];
         this.store = level == 0 ? new long[capacity + 1] : null;
+        this.childMirror = level == 0 ? null : new long[capacity + 1];
+    }
+
+    BlockRef ref() {
+        return new BlockRef(location, mirror);
+    }
+
+    /** Internal: the reference to child {@code i}. */
+    BlockRef child(int i) {
+        return new BlockRef(value[i], childMirror[i]);
+    }
+
+    void setChild(int i, BlockRef child) {
+        value[i] = child.primary();
+        childMirror[i] = child.mirror();
     }
 
     boolean isLeaf() {
         return level == 0;
     }
 
-    static int capacity(int chunkSize, boolean leaf) {
-        return (chunkSize - MetaBlock.HEADER) / (leaf ? LEAF_ENTRY : INTERNAL_ENTRY);
+    static int capacity(StoreLayout layout, int chunkSize, boolean leaf) {
+        return (chunkSize - MetaBlock.HEADER) / (leaf ? layout.leafEntryBytes() : layout.internalEntryBytes());
     }
 
     static int compare(long chunkA, long fromA, long chunkB, long fromB) {
@@ -67,7 +85,17 @@ final class Node {
         return new ExceptionEntry(chunk[i], from[i], value[i], store[i]);
     }
 
+    /** Inserts a leaf entry (to id {@code v}, store chunk {@code s}) at {@code i}. */
     void insertAt(int i, long c, long f, long v, long s) {
+        insertAt(i, c, f, v, s, 0);
+    }
+
+    /** Inserts an internal entry pointing at {@code child} at {@code i}. */
+    void insertChildAt(int i, long c, long f, BlockRef child) {
+        insertAt(i, c, f, child.primary(), 0, child.mirror());
+    }
+
+    private void insertAt(int i, long c, long f, long v, long s, long m) {
         int tail = count - i;
         System.arraycopy(chunk, i, chunk, i + 1, tail);
         System.arraycopy(from, i, from, i + 1, tail);
@@ -75,6 +103,9 @@ final class Node {
         if (store != null) {
             System.arraycopy(store, i, store, i + 1, tail);
             store[i] = s;
+        } else {
+            System.arraycopy(childMirror, i, childMirror, i + 1, tail);
+            childMirror[i] = m;
         }
         chunk[i] = c;
         from[i] = f;
@@ -89,6 +120,8 @@ final class Node {
         System.arraycopy(value, i + 1, value, i, tail);
         if (store != null) {
             System.arraycopy(store, i + 1, store, i, tail);
+        } else {
+            System.arraycopy(childMirror, i + 1, childMirror, i, tail);
         }
         count--;
     }
@@ -101,55 +134,63 @@ final class Node {
         System.arraycopy(value, start, right.value, 0, n);
         if (store != null) {
             System.arraycopy(store, start, right.store, 0, n);
+        } else {
+            System.arraycopy(childMirror, start, right.childMirror, 0, n);
         }
         right.count = n;
         count = start;
     }
 
-    Node copyTo(long newLocation, int capacity) {
+    Node copyTo(BlockRef newLocation, int capacity) {
         Node copy = new Node(newLocation, level, capacity);
         System.arraycopy(chunk, 0, copy.chunk, 0, count);
         System.arraycopy(from, 0, copy.from, 0, count);
         System.arraycopy(value, 0, copy.value, 0, count);
         if (store != null) {
             System.arraycopy(store, 0, copy.store, 0, count);
+        } else {
+            System.arraycopy(childMirror, 0, copy.childMirror, 0, count);
         }
         copy.count = count;
         return copy;
     }
 
-    void encode(ByteBuffer block) {
+    /** The node as a block naming its primary chunk (not sealed: {@link MetadataIo#write} seals each copy). */
+    void encode(ByteBuffer block, StoreLayout layout) {
         java.util.Arrays.fill(block.array(), (byte) 0);
         MetaBlock.writeHeader(block, MAGIC, level, count, location);
-        int stride = isLeaf() ? LEAF_ENTRY : INTERNAL_ENTRY;
+        int stride = isLeaf() ? layout.leafEntryBytes() : layout.internalEntryBytes();
         for (int i = 0; i < count; i++) {
             int at = MetaBlock.HEADER + i * stride;
-            block.putLong(at, chunk[i]).putLong(at + 8, from[i]).putLong(at + 16, value[i]);
+            block.putLong(at, chunk[i]).putLong(at + 8, from[i]);
             if (isLeaf()) {
-                block.putLong(at + 24, store[i]);
+                block.putLong(at + 16, value[i]).putLong(at + 24, store[i]);
+            } else {
+                layout.putRef(block, at + 16, child(i));
             }
         }
-        MetaBlock.seal(block);
     }
 
-    static Node decode(ByteBuffer block, long location, int chunkSize) throws StoreCorruptException {
-        MetaBlock.verify(block, MAGIC, location, "B+-tree node");
+    /** The node in {@code block}, read (and checked) from {@code ref} by {@link MetadataIo}. */
+    static Node decode(ByteBuffer block, BlockRef ref, StoreLayout layout) throws StoreCorruptException {
         int level = block.getShort(6);
-        int count = block.getInt(12);
-        int capacity = capacity(chunkSize, level == 0);
-        if (level < 0 || count < 0 || count > capacity) {
-            throw new StoreCorruptException("B+-tree node at chunk " + location + ": level " + level + ", " + count
-                    + " entries");
+        int count = block.getInt(MetaBlock.COUNT_OFFSET);
+        int chunkSize = block.capacity();
+        if (level < 0 || count < 0 || count > capacity(layout, chunkSize, level == 0)) {
+            throw new StoreCorruptException("B+-tree node at chunk " + ref.primary() + ": level " + level + ", "
+                    + count + " entries");
         }
-        Node node = new Node(location, level, capacity);
-        int stride = level == 0 ? LEAF_ENTRY : INTERNAL_ENTRY;
+        Node node = new Node(ref, level, capacity(layout, chunkSize, level == 0));
+        int stride = level == 0 ? layout.leafEntryBytes() : layout.internalEntryBytes();
         for (int i = 0; i < count; i++) {
             int at = MetaBlock.HEADER + i * stride;
             node.chunk[i] = block.getLong(at);
             node.from[i] = block.getLong(at + 8);
-            node.value[i] = block.getLong(at + 16);
             if (level == 0) {
+                node.value[i] = block.getLong(at + 16);
                 node.store[i] = block.getLong(at + 24);
+            } else {
+                node.setChild(i, layout.getRef(block, at + 16));
             }
         }
         node.count = count;

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.snapshare.device.BlockDevice;
 
 /**
  * Reads, caches and writes B+-tree nodes. Clean nodes live in an LRU bounded
@@ -15,15 +14,15 @@ import org.snapshare.device.BlockDevice;
  */
 final class NodeCache {
 
-    private final BlockDevice device;
-    private final int chunkSize;
+    private final MetadataIo io;
+    private final StoreLayout layout;
     private final Map<Long, Node> clean;
     private final Map<Long, Node> dirty = new HashMap<>();
     private long reads;
 
-    NodeCache(BlockDevice device, int chunkSize, int maxCachedNodes) {
-        this.device = device;
-        this.chunkSize = chunkSize;
+    NodeCache(MetadataIo io, StoreLayout layout, int maxCachedNodes) {
+        this.io = io;
+        this.layout = layout;
         this.clean = new LinkedHashMap<>(256, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
@@ -34,17 +33,16 @@ final class NodeCache {
         };
     }
 
-    Node read(long location) throws IOException {
-        Node node = dirty.get(location);
+    Node read(BlockRef ref) throws IOException {
+        Node node = dirty.get(ref.primary());
         if (node == null) {
-            node = clean.get(location);
+            node = clean.get(ref.primary());
         }
         if (node == null) {
-            ByteBuffer block = ByteBuffer.allocate(chunkSize);
-            device.read(location * chunkSize, block);
+            ByteBuffer block = io.read(ref, Node.MAGIC, "B+-tree node");
             reads++;
-            node = Node.decode(block, location, chunkSize);
-            clean.put(location, node);
+            node = Node.decode(block, ref, layout);
+            clean.put(ref.primary(), node);
         }
         return node;
     }
@@ -62,11 +60,10 @@ final class NodeCache {
 
     /** Writes every changed node (not flushed) and moves them to the clean cache. */
     void writeDirty() throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
         for (Node node : dirty.values()) {
-            node.encode(block);
-            block.clear();
-            device.write(node.location * chunkSize, block);
+            node.encode(block, layout);
+            io.write(node.ref(), block);
         }
         clean.putAll(dirty);
         dirty.clear();

@@ -18,11 +18,12 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 
 /**
- * The shared exception store of DESIGN.md on one device: a COW B+-tree of
- * range entries, a shadow-paged space map, a snapshot table and a ring of
- * commit blocks. One lock guards the metadata; a commit holds it while it
- * writes and flushes, and every change made before it is in it, so writers
- * queued behind one commit share the next (group commit).
+ * The shared exception store on one device (docs/STORE.md, docs/FORMAT.md):
+ * a COW B+-tree of range entries, a shadow-paged space map, a snapshot table
+ * and a ring of commit blocks, every metadata block in two copies (format 3).
+ * One lock guards the metadata. A commit writes its blocks under it, then
+ * flushes and writes the commit block without it, so writers that change
+ * the next transaction meanwhile share the following commit (group commit).
  */
 public final class SharedExceptionStore implements ExceptionStore {
 
@@ -35,6 +36,9 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     private final BlockDevice device;
     private final Superblock superblock;
+    private final MetadataIo io;
+    /** Superblock copies healed since the store was opened. */
+    private volatile long superblockHeals;
     // Replaced as a whole when another node changed the store (remount): see takeOver.
     private SpaceMap space;
     private final NodeCache nodes;
@@ -59,73 +63,84 @@ public final class SharedExceptionStore implements ExceptionStore {
     private boolean committing;
     private IOException failure;
     private volatile long commits;
+    private volatile long commitHeals;
     private volatile long commitNanos;
     /** The cluster lock tenure commits run under; null for a store nobody else can open (no lock). */
-    private ClusterLock.Grant grant;
+    // Volatile: metadata reads (which heal only under a valid grant) also run outside the lock.
+    private volatile ClusterLock.Grant grant;
 
-    private SharedExceptionStore(BlockDevice device, Superblock superblock, Mount mount, long cacheBytes,
-            StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy) {
+    private SharedExceptionStore(BlockDevice device, Superblock superblock, long superblockHeals, long cacheBytes,
+            StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy) throws IOException {
         this.device = device;
         this.fullPolicy = fullPolicy;
         this.damagePolicy = damagePolicy;
-        this.metadataReserve = Math.max(32, superblock.chunkCount / 256);
+        // Mirrored metadata takes two chunks a block.
+        this.metadataReserve = superblock.layout().mirrored ? Math.max(64, superblock.chunkCount / 128)
+                : Math.max(32, superblock.chunkCount / 256);
         this.superblock = superblock;
-        this.nodes = new NodeCache(device, superblock.chunkSize(),
-                (int) Math.max(16, cacheBytes / superblock.chunkSize()));
-        adopt(mount);
+        this.superblockHeals = superblockHeals;
+        // A bad copy is rewritten only under a valid tenure: any other time its chunk may be another node's now.
+        this.io = new MetadataIo(device, superblock.chunkSize(), this::mayWrite);
+        this.nodes = new NodeCache(io, superblock.layout(), (int) Math.max(16, cacheBytes / superblock.chunkSize()));
+        adopt(mount(io.withoutHealing(), superblock));
     }
 
     /** The newest commit on disk and the space map and snapshot table it points at. */
-    private record Mount(CommitBlock commit, SpaceMap space, SnapshotTable table) {
+    private record Mount(CommitRing.Newest newest, SpaceMap space, SnapshotTable table) {
 
-        static Mount read(BlockDevice device, Superblock superblock) throws IOException {
-            CommitBlock newest = newestCommit(device, superblock);
-            SpaceMap space = SpaceMap.load(device, superblock.chunkSize(), superblock.chunkCount,
-                    newest.spaceIndex);
-            SnapshotTable table = SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable,
-                    newest.nextSnapshotId, superblock.chunkCount);
+        static Mount read(MetadataIo io, Superblock superblock) throws IOException {
+            CommitRing.Newest newest = CommitRing.read(io.device(), superblock);
+            CommitBlock commit = newest.commit();
+            SpaceMap space = SpaceMap.load(io, superblock.layout(), superblock.chunkCount, commit.spaceIndex);
+            SnapshotTable table = SnapshotTable.load(io, superblock.layout(), commit.snapshotTable,
+                    commit.nextSnapshotId, superblock.chunkCount);
             return new Mount(newest, space, table);
         }
     }
 
     private void adopt(Mount mount) {
-        CommitBlock commit = mount.commit();
+        CommitBlock commit = mount.newest().commit();
         this.space = mount.space();
         this.table = mount.table();
-        this.tree = new BTree(nodes, space, superblock.chunkSize(), commit.treeRoot, commit.treeHeight);
+        this.tree = new BTree(nodes, space, superblock.layout(), superblock.chunkSize(), commit.treeRoot,
+                commit.treeHeight);
         this.sequence = commit.sequence;
         this.deleteCursorChunk = commit.deleteCursorChunk;
         this.deleteCursorId = commit.deleteCursorId;
     }
 
-    /** Writes an empty store over {@code device} for an origin of {@code originBytes}. */
+    /** Writes an empty store of the current format over {@code device} for an origin of {@code originBytes}. */
     public static void format(BlockDevice device, int chunkSize, long originBytes) throws IOException {
+        format(device, chunkSize, originBytes, Superblock.VERSION);
+    }
+
+    /** Writes an empty store of format {@code version} (older ones: to test that they still work). */
+    static void format(BlockDevice device, int chunkSize, long originBytes, int version) throws IOException {
         int shift = Integer.numberOfTrailingZeros(chunkSize);
         if (Integer.bitCount(chunkSize) != 1 || shift < Superblock.MIN_CHUNK_SHIFT
                 || shift > Superblock.MAX_CHUNK_SHIFT) {
             throw new StoreException("chunk size " + chunkSize + " must be a power of two from 4 KiB to 1 MiB");
         }
         long chunkCount = device.size() / chunkSize;
-        long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + chunkSize - 1) / chunkSize;
-        if (chunkCount < reserved + 8) {
+        StoreLayout layout = StoreLayout.of(version);
+        long reserved = layout.reservedChunks(chunkSize);
+        if (chunkCount < reserved + 16) {
             throw new StoreException("store device of " + device.size() + " bytes is too small for " + chunkSize
                     + "-byte chunks");
         }
-        Superblock superblock = new Superblock(shift, chunkCount, (originBytes + chunkSize - 1) / chunkSize,
+        Superblock superblock = new Superblock(version, shift, chunkCount, (originBytes + chunkSize - 1) / chunkSize,
                 new SecureRandom().nextLong());
-        SpaceMap space = SpaceMap.format(device, chunkSize, chunkCount, reserved);
-        device.write(0, superblock.encode());
-        ByteBuffer emptySlot = ByteBuffer.allocate(CommitBlock.SIZE);
-        for (int slot = 0; slot < CommitBlock.SLOTS; slot++) {
-            device.write(CommitBlock.slotOffset(slot), emptySlot.clear());
-        }
+        MetadataIo io = new MetadataIo(device, chunkSize, () -> false);
+        SpaceMap space = SpaceMap.format(io, layout, chunkCount, reserved);
+        superblock.write(device);
+        CommitRing.clear(device, superblock);
         CommitBlock first = new CommitBlock();
         first.sequence = 1;
         first.nextSnapshotId = 1;
         first.spaceIndex = space.writeChanges();
         first.freeChunks = space.freeChunks();
         device.flush();
-        device.write(CommitBlock.slotOffset(first.sequence), first.encode(superblock));
+        CommitRing.write(device, superblock, first);
         device.flush();
     }
 
@@ -160,8 +175,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
-    private static Mount mount(BlockDevice device, Superblock superblock) throws IOException {
-        return readSettled(device, () -> Mount.read(device, superblock));
+    private static Mount mount(MetadataIo io, Superblock superblock) throws IOException {
+        return readSettled(io.device(), () -> Mount.read(io, superblock));
     }
 
     /** Mounts the store with the default store-full policy (invalidate snapshots). */
@@ -178,14 +193,13 @@ public final class SharedExceptionStore implements ExceptionStore {
     /** Mounts the store: the newest valid commit block wins. */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy,
             DamagedMetadataPolicy damagePolicy) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
-        device.read(0, header);
-        Superblock superblock = Superblock.decode(header);
+        long[] superblockHeals = {0};
+        Superblock superblock = Superblock.read(device, () -> superblockHeals[0]++);
         if (superblock.chunkCount * superblock.chunkSize() > device.size()) {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        return new SharedExceptionStore(device, superblock, mount(device, superblock), cacheBytes, fullPolicy,
+        return new SharedExceptionStore(device, superblock, superblockHeals[0], cacheBytes, fullPolicy,
                 damagePolicy);
     }
 
@@ -227,34 +241,47 @@ public final class SharedExceptionStore implements ExceptionStore {
             }
             grant = tenure;
             // Changes left uncommitted when the last tenure was lost were never acknowledged: drop them too.
-            if (tenure.othersHeldSince() || failure != null || uncommitted) {
+            // A mount that met a bad copy while it could not heal it reads again now that it can.
+            boolean metBadCopy = io.takeUnhealed();
+            if (tenure.othersHeldSince() || failure != null || uncommitted || metBadCopy) {
                 device.dropCache(0, device.size());
                 nodes.invalidate();
-                adopt(mount(device, superblock));
+                adopt(mount(io, superblock));
                 durableChangeCount = changeCount;
                 failure = null;
             }
+            healCommitCopy();
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Under a valid tenure: when one copy of the newest commit block is
+     * damaged or missing (format 3), writes both again, so the commit does not
+     * hang on one copy until the ring comes round.
+     */
+    private void healCommitCopy() throws IOException {
+        if (!superblock.layout().mirrored || !mayWrite()) {
+            return;
+        }
+        CommitRing.Newest newest = CommitRing.read(device, superblock);
+        if (newest.copyMissing() && newest.commit().sequence == sequence) {
+            CommitRing.write(device, superblock, newest.commit());
+            device.flush();
+            commitHeals++;
+            LOG.warn("exception store on {}: healed a copy of commit block {} from the other", device, sequence);
+        }
+    }
+
     static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
-        CommitBlock newest = null;
-        ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
-        for (int i = 0; i < CommitBlock.SLOTS; i++) {
-            device.read(CommitBlock.slotOffset(i), slot.clear());
-            CommitBlock commit = CommitBlock.decode(slot, superblock);
-            if (commit != null && CommitBlock.slotOffset(commit.sequence) == CommitBlock.slotOffset(i)
-                    && (newest == null || commit.sequence > newest.sequence)) {
-                newest = commit;
-            }
-        }
-        if (newest == null) {
-            throw new StoreCorruptException("no valid commit block in any of the " + CommitBlock.SLOTS
-                    + " slots: the store cannot be mounted");
-        }
-        return newest;
+        return CommitRing.read(device, superblock).commit();
+    }
+
+    /** Metadata copies healed since the store was opened: blocks, commit blocks and the superblock. */
+    @Override
+    public long heals() {
+        return io.heals() + commitHeals + superblockHeals;
     }
 
     Superblock superblock() {
@@ -294,8 +321,36 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** Work done under the metadata lock. */
     @FunctionalInterface
-    private interface Locked<T> {
+    interface Locked<T> {
         T run() throws IOException;
+    }
+
+    /** Runs {@code action} under the metadata lock, for {@link StoreScrub}: nothing changes meanwhile. */
+    <T> T underLock(Locked<T> action) throws IOException {
+        return locked(action);
+    }
+
+    /** Notes damage a scrub found (status shows the volume as damaged). */
+    void reportDamage(StoreCorruptException damaged) {
+        noteDamage(damaged);
+    }
+
+    /** A scrub rewrote a superblock copy. */
+    void superblockHealed() {
+        superblockHeals++;
+    }
+
+    /** Whether this node may write the store's metadata now (it holds a valid tenure). */
+    boolean mayWrite() {
+        return grant != null && grant.valid();
+    }
+
+    /** Heals a lone copy of the newest commit block, when this node holds the store. */
+    void healCommitRing() throws IOException {
+        locked(() -> {
+            healCommitCopy();
+            return null;
+        });
     }
 
     /** Runs {@code action} under the lock, on a store that has not failed; notes metadata it finds damaged. */
@@ -369,9 +424,10 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public List<SnapshotInfo> snapshotsOnDisk() throws IOException {
         device.dropCache(0, device.size());
+        MetadataIo peek = io.withoutHealing(); // another node may hold the store
         return readSettled(device, () -> {
             CommitBlock newest = newestCommit(device, superblock);
-            return SnapshotTable.load(device, superblock.chunkSize(), newest.snapshotTable, newest.nextSnapshotId,
+            return SnapshotTable.load(peek, superblock.layout(), newest.snapshotTable, newest.nextSnapshotId,
                     superblock.chunkCount).all();
         });
     }
@@ -618,7 +674,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             try {
                 device.flush();
                 checkTenure();
-                device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(superblock));
+                CommitRing.write(device, superblock, commit);
                 device.flush();
             } finally {
                 lock.lock();
@@ -673,7 +729,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             return; // single node: nobody else writes this store
         }
         checkTenure();
-        device.dropCache(CommitBlock.slotOffset(0), (long) CommitBlock.SLOTS * CommitBlock.SIZE);
+        device.dropCache(StoreLayout.RING_OFFSET, CommitRing.span(superblock));
         CommitBlock newest = newestCommit(device, superblock);
         if (newest.sequence != sequence || newest.generation > generation) {
             throw new StoreFencedException("another node committed to this store (commit " + newest.sequence
@@ -690,11 +746,14 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
-    /** Reads and decodes a tree node straight from the device, past the cache (check and repair walk with it). */
-    Node readNodeUncached(long location) throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(chunkSize());
-        readChunk(location, 0, block);
-        return Node.decode(block.clear(), location, chunkSize());
+    /** A tree node straight from the device, past the cache, from a good copy (repair and scrub walk with it). */
+    Node readNodeUncached(BlockRef ref) throws IOException {
+        return Node.decode(io.read(ref, Node.MAGIC, "B+-tree node"), ref, superblock.layout());
+    }
+
+    /** The metadata reader, for check and scrub. */
+    MetadataIo metadataIo() {
+        return io;
     }
 
     /** What {@link #rebuild} did: chunks it freed, in-use chunks it marked so, snapshots it invalidated. */
@@ -720,20 +779,18 @@ public final class SharedExceptionStore implements ExceptionStore {
                     claimed++;
                 }
             }
-            BTree rebuilt = new BTree(nodes, space, superblock.chunkSize(), 0, 0);
+            BTree rebuilt = new BTree(nodes, space, superblock.layout(), superblock.chunkSize(), BlockRef.NONE, 0);
             for (ExceptionEntry entry : entries) {
                 rebuilt.insert(entry);
             }
             tree = rebuilt;
             Set<Long> owned = new HashSet<>();
-            long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + chunkSize() - 1)
-                    / chunkSize();
-            for (long chunk = 0; chunk < reserved; chunk++) {
+            for (long chunk = 0; chunk < superblock.layout().reservedChunks(chunkSize()); chunk++) {
                 owned.add(chunk);
             }
             owned.addAll(space.metadataChunks()); // the map and table shadow themselves at the commit
             owned.addAll(table.chunks());
-            rebuilt.visitNodes((node, level) -> owned.add(node.location));
+            rebuilt.visitNodes((node, level) -> owned.addAll(node.ref().chunks()));
             for (ExceptionEntry entry : entries) {
                 owned.add(entry.storeChunk());
             }

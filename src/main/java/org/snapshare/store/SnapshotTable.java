@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.snapshare.device.BlockDevice;
 
 /**
  * Snapshot names, ids, states and creation times. Ids are assigned here,
@@ -20,39 +19,42 @@ final class SnapshotTable {
 
     static final int MAGIC = 0x534e5442; // "SNTB"
     static final int MAX_NAME_BYTES = 200;
-    private static final int ENTRIES_OFFSET = MetaBlock.HEADER + 8;
+    /** Offset 24: the next block of the chain; the entries follow it. */
+    private static final int NEXT_OFFSET = MetaBlock.HEADER;
 
-    private final BlockDevice device;
-    private final int chunkSize;
+    private final MetadataIo io;
+    private final StoreLayout layout;
+    private final int entriesOffset;
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
-    private final List<Long> chain = new ArrayList<>();
+    private final List<BlockRef> chain = new ArrayList<>();
     private long nextId;
     private boolean dirty;
 
-    private SnapshotTable(BlockDevice device, int chunkSize, long nextId) {
-        this.device = device;
-        this.chunkSize = chunkSize;
+    private SnapshotTable(MetadataIo io, StoreLayout layout, long nextId) {
+        this.io = io;
+        this.layout = layout;
+        this.entriesOffset = NEXT_OFFSET + layout.refBytes();
         this.nextId = nextId;
     }
 
-    static SnapshotTable empty(BlockDevice device, int chunkSize) {
-        return new SnapshotTable(device, chunkSize, 1);
-    }
-
-    static SnapshotTable load(BlockDevice device, int chunkSize, long head, long nextId, long chunkCount)
+    static SnapshotTable load(MetadataIo io, StoreLayout layout, BlockRef head, long nextId, long chunkCount)
             throws IOException {
-        SnapshotTable table = new SnapshotTable(device, chunkSize, nextId);
-        ByteBuffer block = ByteBuffer.allocate(chunkSize);
-        for (long location = head; location != 0; location = block.getLong(MetaBlock.HEADER)) {
-            if (location < 0 || location >= chunkCount || table.chain.contains(location)) {
-                throw new StoreCorruptException("snapshot table chain points at chunk " + location);
+        SnapshotTable table = new SnapshotTable(io, layout, nextId);
+        for (BlockRef location = head; !location.isNone(); ) {
+            for (long chunk : location.chunks()) {
+                if (chunk < 0 || chunk >= chunkCount || table.chunks().contains(chunk)) {
+                    throw new StoreCorruptException("snapshot table chain points at chunk " + chunk);
+                }
             }
-            block.clear();
-            device.read(location * chunkSize, block);
-            MetaBlock.verify(block, MAGIC, location, "snapshot table block");
+            ByteBuffer block = io.read(location, MAGIC, "snapshot table block");
             table.chain.add(location);
-            int at = ENTRIES_OFFSET;
-            for (int i = 0; i < block.getInt(12); i++) {
+            int at = table.entriesOffset;
+            int count = block.getInt(MetaBlock.COUNT_OFFSET);
+            for (int i = 0; i < count; i++) {
+                if (at + 18 > block.capacity() || at + 18 + (block.get(at + 17) & 0xff) > block.capacity()) {
+                    throw new StoreCorruptException("snapshot table block at chunk " + location.primary()
+                            + " lists more entries than it holds");
+                }
                 long id = block.getLong(at);
                 Instant created = Instant.ofEpochMilli(block.getLong(at + 8));
                 SnapshotState state = SnapshotState.of(block.get(at + 16));
@@ -62,6 +64,7 @@ final class SnapshotTable {
                 table.byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created));
                 at += 18 + length;
             }
+            location = layout.getRef(block, NEXT_OFFSET);
         }
         return table;
     }
@@ -111,28 +114,36 @@ final class SnapshotTable {
         }
     }
 
+    /** Every chunk of the table (copies too). */
     List<Long> chunks() {
-        return new ArrayList<>(chain);
+        List<Long> chunks = new ArrayList<>();
+        chain.forEach(ref -> chunks.addAll(ref.chunks()));
+        return chunks;
     }
 
-    /** Writes the table to fresh chunks if it changed; returns the chain head (0 when empty). */
-    long writeChanges(SpaceMap space) throws IOException {
+    /** The table's blocks, for check and scrub. */
+    List<BlockRef> blocks() {
+        return List.copyOf(chain);
+    }
+
+    /** Writes the table to fresh chunks if it changed; returns the chain head (none when empty). */
+    BlockRef writeChanges(SpaceMap space) throws IOException {
         if (!dirty) {
-            return chain.isEmpty() ? 0 : chain.get(0);
+            return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
         }
-        for (long old : chain) {
-            space.free(old);
+        for (BlockRef old : chain) {
+            space.freeBlock(old);
         }
         chain.clear();
         List<List<byte[]>> blocks = new ArrayList<>();
         List<byte[]> current = new ArrayList<>();
-        int used = ENTRIES_OFFSET;
+        int used = entriesOffset;
         for (SnapshotInfo info : byId.values()) {
             byte[] encoded = encode(info);
-            if (used + encoded.length > chunkSize) {
+            if (used + encoded.length > io.chunkSize()) {
                 blocks.add(current);
                 current = new ArrayList<>();
-                used = ENTRIES_OFFSET;
+                used = entriesOffset;
             }
             current.add(encoded);
             used += encoded.length;
@@ -141,24 +152,22 @@ final class SnapshotTable {
             blocks.add(current);
         }
         for (int i = 0; i < blocks.size(); i++) {
-            chain.add(space.allocate());
+            chain.add(space.allocateBlock());
         }
-        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
         for (int i = 0; i < blocks.size(); i++) {
             java.util.Arrays.fill(block.array(), (byte) 0);
-            MetaBlock.writeHeader(block, MAGIC, 0, blocks.get(i).size(), chain.get(i));
-            block.putLong(MetaBlock.HEADER, i + 1 < chain.size() ? chain.get(i + 1) : 0);
-            int at = ENTRIES_OFFSET;
+            MetaBlock.writeHeader(block, MAGIC, 0, blocks.get(i).size(), chain.get(i).primary());
+            layout.putRef(block, NEXT_OFFSET, i + 1 < chain.size() ? chain.get(i + 1) : BlockRef.NONE);
+            int at = entriesOffset;
             for (byte[] encoded : blocks.get(i)) {
                 block.put(at, encoded);
                 at += encoded.length;
             }
-            MetaBlock.seal(block);
-            block.clear();
-            device.write(chain.get(i) * chunkSize, block);
+            io.write(chain.get(i), block);
         }
         dirty = false;
-        return chain.isEmpty() ? 0 : chain.get(0);
+        return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
     }
 
     private static byte[] encode(SnapshotInfo info) {

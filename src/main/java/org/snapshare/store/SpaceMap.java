@@ -7,7 +7,6 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.snapshare.device.BlockDevice;
 
 /**
  * Which chunks of the store are in use: one bit per chunk, held in memory
@@ -24,14 +23,15 @@ final class SpaceMap {
     static final int BITMAP_MAGIC = 0x534d4250; // "SMBP"
     static final int INDEX_MAGIC = 0x534d4958;  // "SMIX"
 
-    private final BlockDevice device;
+    private final MetadataIo io;
+    private final StoreLayout layout;
     private final int chunkSize;
     private final long chunkCount;
     private final int wordsPerBitmap;
     private final int pointersPerIndex;
     private final long[] bits;
-    private long[] bitmapLocation;
-    private long[] indexLocation;
+    private BlockRef[] bitmapLocation;
+    private BlockRef[] indexLocation;
     private final BitSet dirtyBitmaps = new BitSet();
     private boolean indexDirty;
     private final Set<Long> fresh = new HashSet<>();
@@ -43,21 +43,26 @@ final class SpaceMap {
     /** Metadata grows up from here, data down from {@link #dataCursor}: churn of one never scatters the other. */
     private long metaCursor;
     private long dataCursor;
+    /** Copies of metadata blocks (format 3) grow up from the middle: half a store away from the originals. */
+    private long mirrorCursor;
 
-    private SpaceMap(BlockDevice device, int chunkSize, long chunkCount) {
-        this.device = device;
-        this.chunkSize = chunkSize;
+    private SpaceMap(MetadataIo io, StoreLayout layout, long chunkCount) {
+        this.io = io;
+        this.layout = layout;
+        this.chunkSize = io.chunkSize();
         this.chunkCount = chunkCount;
         this.wordsPerBitmap = (chunkSize - MetaBlock.HEADER) / 8;
-        this.pointersPerIndex = (chunkSize - MetaBlock.HEADER) / 8;
+        this.pointersPerIndex = (chunkSize - MetaBlock.HEADER) / layout.refBytes();
         this.bits = new long[(int) ((chunkCount + 63) / 64)];
         this.dataCursor = chunkCount - 1;
+        this.mirrorCursor = chunkCount / 2;
         int bitmaps = (int) ((chunkCount + bitsPerBitmap() - 1) / bitsPerBitmap());
-        this.bitmapLocation = new long[bitmaps];
-        this.indexLocation = new long[(bitmaps + pointersPerIndex - 1) / pointersPerIndex];
-        if (indexLocation.length > CommitBlock.MAX_INDEX_CHUNKS) {
+        this.bitmapLocation = new BlockRef[bitmaps];
+        this.indexLocation = new BlockRef[(bitmaps + pointersPerIndex - 1) / pointersPerIndex];
+        int maxIndex = CommitBlock.maxIndexChunks(layout.version);
+        if (indexLocation.length > maxIndex) {
             throw new IllegalArgumentException(chunkCount + " chunks need " + indexLocation.length
-                    + " space map index chunks; at most " + CommitBlock.MAX_INDEX_CHUNKS + " fit: use larger chunks");
+                    + " space map index chunks; at most " + maxIndex + " fit: use larger chunks");
         }
     }
 
@@ -66,39 +71,49 @@ final class SpaceMap {
     }
 
     /** A new map with the first {@code reserved} chunks in use; its blocks are written by the first commit. */
-    static SpaceMap format(BlockDevice device, int chunkSize, long chunkCount, long reserved) throws StoreException {
-        SpaceMap map = new SpaceMap(device, chunkSize, chunkCount);
+    static SpaceMap format(MetadataIo io, StoreLayout layout, long chunkCount, long reserved)
+            throws StoreException {
+        SpaceMap map = new SpaceMap(io, layout, chunkCount);
         map.freeCount = chunkCount;
         for (long chunk = 0; chunk < reserved; chunk++) {
             map.set(chunk);
         }
         for (int i = 0; i < map.bitmapLocation.length; i++) {
-            map.bitmapLocation[i] = map.allocate();
+            map.bitmapLocation[i] = map.allocateBlock();
         }
         for (int i = 0; i < map.indexLocation.length; i++) {
-            map.indexLocation[i] = map.allocate();
+            map.indexLocation[i] = map.allocateBlock();
         }
         map.dirtyBitmaps.set(0, map.bitmapLocation.length);
         map.indexDirty = true;
         return map;
     }
 
-    static SpaceMap load(BlockDevice device, int chunkSize, long chunkCount, long[] index) throws IOException {
-        SpaceMap map = new SpaceMap(device, chunkSize, chunkCount);
+    static SpaceMap load(MetadataIo io, StoreLayout layout, long chunkCount, BlockRef[] index)
+            throws IOException {
+        SpaceMap map = new SpaceMap(io, layout, chunkCount);
         if (index.length != map.indexLocation.length) {
             throw new StoreCorruptException("commit block lists " + index.length + " space map index chunks, the"
                     + " geometry needs " + map.indexLocation.length);
         }
         map.indexLocation = index.clone();
-        ByteBuffer block = ByteBuffer.allocate(chunkSize);
         for (int i = 0; i < index.length; i++) {
-            map.readBlock(index[i], block, INDEX_MAGIC, "space map index");
-            for (int p = 0; p < block.getInt(12); p++) {
-                map.bitmapLocation[i * map.pointersPerIndex + p] = block.getLong(MetaBlock.HEADER + 8 * p);
+            ByteBuffer block = map.readBlock(index[i], INDEX_MAGIC, "space map index");
+            int count = block.getInt(MetaBlock.COUNT_OFFSET);
+            if (count < 0 || count > map.pointersPerIndex || i * map.pointersPerIndex + count > map.bitmapLocation.length) {
+                throw new StoreCorruptException("space map index at chunk " + index[i].primary() + " lists " + count
+                        + " bitmap blocks");
+            }
+            for (int p = 0; p < count; p++) {
+                map.bitmapLocation[i * map.pointersPerIndex + p] =
+                        layout.getRef(block, MetaBlock.HEADER + layout.refBytes() * p);
             }
         }
         for (int b = 0; b < map.bitmapLocation.length; b++) {
-            map.readBlock(map.bitmapLocation[b], block, BITMAP_MAGIC, "space map bitmap");
+            if (map.bitmapLocation[b] == null) {
+                throw new StoreCorruptException("space map index lists no block for bitmap " + b);
+            }
+            ByteBuffer block = map.readBlock(map.bitmapLocation[b], BITMAP_MAGIC, "space map bitmap");
             int first = b * map.wordsPerBitmap;
             for (int w = 0; w < map.wordsPerBitmap && first + w < map.bits.length; w++) {
                 map.bits[first + w] = block.getLong(MetaBlock.HEADER + 8 * w);
@@ -116,13 +131,13 @@ final class SpaceMap {
         return map;
     }
 
-    private void readBlock(long chunk, ByteBuffer block, int magic, String what) throws IOException {
-        if (chunk <= 0 || chunk >= chunkCount) {
-            throw new StoreCorruptException(what + " pointer " + chunk + " is outside the store");
+    private ByteBuffer readBlock(BlockRef ref, int magic, String what) throws IOException {
+        for (long chunk : ref.chunks()) {
+            if (chunk <= 0 || chunk >= chunkCount) {
+                throw new StoreCorruptException(what + " pointer " + chunk + " is outside the store");
+            }
         }
-        block.clear();
-        device.read(chunk * chunkSize, block);
-        MetaBlock.verify(block, magic, chunk, what);
+        return io.read(ref, magic, what);
     }
 
     long freeChunks() {
@@ -152,6 +167,31 @@ final class SpaceMap {
         throw new StoreFullException(chunkCount);
     }
 
+    /** A free place for a metadata block: one chunk, and one for its copy in a mirrored format. */
+    BlockRef allocateBlock() throws StoreFullException {
+        long primary = allocate();
+        return new BlockRef(primary, layout.mirrored ? allocateMirror() : 0);
+    }
+
+    /** A chunk for the copy of a metadata block: from the middle of the store up, else the lowest free one. */
+    private long allocateMirror() throws StoreFullException {
+        for (long chunk = mirrorCursor; chunk < chunkCount; chunk++) {
+            if (isFree(chunk)) {
+                mirrorCursor = chunk + 1;
+                return take(chunk);
+            }
+        }
+        mirrorCursor = chunkCount;
+        return allocate();
+    }
+
+    /** Gives back both chunks of a metadata block (see {@link #free}). */
+    void freeBlock(BlockRef ref) {
+        for (long chunk : ref.chunks()) {
+            free(chunk);
+        }
+    }
+
     /** A free chunk for copied data, now in use and fresh: the highest free one. */
     long allocateData() throws StoreFullException {
         for (long chunk = dataCursor; chunk >= 0; chunk--) {
@@ -177,6 +217,9 @@ final class SpaceMap {
     private void reusable(long chunk) {
         metaCursor = Math.min(metaCursor, chunk);
         dataCursor = Math.max(dataCursor, chunk);
+        if (chunk >= chunkCount / 2) {
+            mirrorCursor = Math.min(mirrorCursor, chunk);
+        }
     }
 
     /** Gives a chunk back: at once if fresh, else when the transaction commits. */
@@ -199,25 +242,25 @@ final class SpaceMap {
      * block. Shadowing allocates and frees chunks itself, which may change
      * more bitmap blocks, so it runs until nothing changes.
      */
-    long[] writeChanges() throws IOException {
+    BlockRef[] writeChanges() throws IOException {
         boolean changed = true;
         while (changed) {
             changed = applyPendingFrees();
             for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
-                if (!fresh.contains(bitmapLocation[b])) {
-                    long old = bitmapLocation[b];
-                    bitmapLocation[b] = allocate();
-                    free(old);
+                if (!fresh.contains(bitmapLocation[b].primary())) {
+                    BlockRef old = bitmapLocation[b];
+                    bitmapLocation[b] = allocateBlock();
+                    freeBlock(old);
                     indexDirty = true;
                     changed = true;
                 }
             }
             if (indexDirty) {
                 for (int i = 0; i < indexLocation.length; i++) {
-                    if (!fresh.contains(indexLocation[i])) {
-                        long old = indexLocation[i];
-                        indexLocation[i] = allocate();
-                        free(old);
+                    if (!fresh.contains(indexLocation[i].primary())) {
+                        BlockRef old = indexLocation[i];
+                        indexLocation[i] = allocateBlock();
+                        freeBlock(old);
                         changed = true;
                     }
                 }
@@ -226,7 +269,7 @@ final class SpaceMap {
         ByteBuffer block = ByteBuffer.allocate(chunkSize);
         for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
             block.clear();
-            MetaBlock.writeHeader(block, BITMAP_MAGIC, 0, wordsPerBitmap, bitmapLocation[b]);
+            MetaBlock.writeHeader(block, BITMAP_MAGIC, 0, wordsPerBitmap, bitmapLocation[b].primary());
             int first = b * wordsPerBitmap;
             for (int w = 0; w < wordsPerBitmap; w++) {
                 block.putLong(MetaBlock.HEADER + 8 * w, first + w < bits.length ? bits[first + w] : 0);
@@ -238,9 +281,10 @@ final class SpaceMap {
                 block.clear();
                 java.util.Arrays.fill(block.array(), (byte) 0);
                 int count = Math.min(pointersPerIndex, bitmapLocation.length - i * pointersPerIndex);
-                MetaBlock.writeHeader(block, INDEX_MAGIC, 0, count, indexLocation[i]);
+                MetaBlock.writeHeader(block, INDEX_MAGIC, 0, count, indexLocation[i].primary());
                 for (int p = 0; p < count; p++) {
-                    block.putLong(MetaBlock.HEADER + 8 * p, bitmapLocation[i * pointersPerIndex + p]);
+                    layout.putRef(block, MetaBlock.HEADER + layout.refBytes() * p,
+                            bitmapLocation[i * pointersPerIndex + p]);
                 }
                 writeBlock(indexLocation[i], block);
             }
@@ -268,14 +312,24 @@ final class SpaceMap {
         quarantined.clear();
     }
 
-    /** Chunks holding the space map itself, for check. */
+    /** The blocks holding the bitmap, for check and scrub. */
+    List<BlockRef> bitmapBlocks() {
+        return List.of(bitmapLocation);
+    }
+
+    /** The index blocks, for check and scrub. */
+    List<BlockRef> indexBlocks() {
+        return List.of(indexLocation);
+    }
+
+    /** Every chunk holding the space map itself (copies too). */
     List<Long> metadataChunks() {
         List<Long> chunks = new ArrayList<>();
-        for (long location : bitmapLocation) {
-            chunks.add(location);
+        for (BlockRef ref : bitmapLocation) {
+            chunks.addAll(ref.chunks());
         }
-        for (long location : indexLocation) {
-            chunks.add(location);
+        for (BlockRef ref : indexLocation) {
+            chunks.addAll(ref.chunks());
         }
         return chunks;
     }
@@ -289,10 +343,8 @@ final class SpaceMap {
         return any;
     }
 
-    private void writeBlock(long chunk, ByteBuffer block) throws IOException {
-        MetaBlock.seal(block);
-        block.clear();
-        device.write(chunk * chunkSize, block);
+    private void writeBlock(BlockRef ref, ByteBuffer block) throws IOException {
+        io.write(ref, block);
     }
 
     /**

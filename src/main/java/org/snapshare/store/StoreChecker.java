@@ -18,10 +18,13 @@ import java.util.function.LongConsumer;
 public final class StoreChecker {
 
     private static final int MAX_PROBLEMS = 1000;
+    static final String HEAL_ADVICE = "`snapshare scrub VOLUME` (online) or `snapshare repair VOLUME` (offline)"
+            + " rewrites it";
 
     private final SharedExceptionStore store;
     private final Map<Long, String> owners = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
     /** Tree nodes that could not be read: the chunks below them look unowned. */
     private final List<Long> damagedNodes = new ArrayList<>();
     private long nodes;
@@ -40,16 +43,18 @@ public final class StoreChecker {
 
     private CheckReport run(LongConsumer progress) throws IOException {
         Superblock superblock = store.superblock();
-        long reserved = (Superblock.SIZE + (long) CommitBlock.SLOTS * CommitBlock.SIZE + superblock.chunkSize() - 1)
-                / superblock.chunkSize();
-        for (long chunk = 0; chunk < reserved; chunk++) {
+        for (long chunk = 0; chunk < superblock.layout().reservedChunks(superblock.chunkSize()); chunk++) {
             own(chunk, "superblock and commit ring");
         }
-        for (long chunk : store.space().metadataChunks()) {
-            own(chunk, "space map");
+        checkFixedCopies(superblock);
+        for (BlockRef ref : store.space().indexBlocks()) {
+            ownAndReadOrReport(ref, SpaceMap.INDEX_MAGIC, "space map index");
         }
-        for (long chunk : store.table().chunks()) {
-            own(chunk, "snapshot table");
+        for (BlockRef ref : store.space().bitmapBlocks()) {
+            ownAndReadOrReport(ref, SpaceMap.BITMAP_MAGIC, "space map bitmap");
+        }
+        for (BlockRef ref : store.table().blocks()) {
+            ownAndReadOrReport(ref, SnapshotTable.MAGIC, "snapshot table block");
         }
         long nextId = store.table().nextId();
         BTree tree = store.tree();
@@ -82,21 +87,65 @@ public final class StoreChecker {
                             + damagedNodes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                             + " (not leaked: what they hold cannot be told)"));
         }
-        return new CheckReport(List.copyOf(problems), nodes, entries, used, superblock.chunkCount,
+        return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used, superblock.chunkCount,
                 store.snapshots().size());
     }
 
-    /** Checks one subtree; every key must lie in [low, high) of its parent. */
-    private void walk(long location, int level, long[] low, long[] high, long nextId, LongConsumer progress)
-            throws IOException {
-        if (location <= 0 || location >= store.chunkCount()) {
-            problem("tree pointer to chunk " + location + " lies outside the store");
+    /** Format 3: the superblock's copy and both copies of the newest commit block must be good. */
+    private void checkFixedCopies(Superblock superblock) throws IOException {
+        if (!superblock.layout().mirrored) {
             return;
         }
-        own(location, "B+-tree");
+        MetadataIo io = store.metadataIo();
+        for (long offset : new long[] {0, StoreLayout.SUPERBLOCK_COPY_OFFSET}) {
+            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(Superblock.SIZE);
+            io.device().read(offset, copy);
+            try {
+                Superblock.decode(copy.clear());
+            } catch (StoreCorruptException e) {
+                problem("the superblock copy at byte " + offset + " is damaged (" + e.getMessage() + "); the other is"
+                        + " good: " + HEAL_ADVICE);
+            }
+        }
+        if (CommitRing.read(io.device(), superblock).copyMissing()) {
+            // What a crash while the commit was written leaves too; the server writes both again when it starts.
+            notes.add("one copy of the newest commit block is damaged or missing (a crash during its write leaves"
+                    + " that too); the other is good, and the server writes both again when it starts");
+        }
+    }
+
+    /** Like {@link #ownAndRead}; a block with no good copy (since the mount read it) is a problem. */
+    private void ownAndReadOrReport(BlockRef ref, int magic, String what) throws IOException {
+        try {
+            ownAndRead(ref, magic, what);
+        } catch (StoreCorruptException e) {
+            problem(e.getMessage());
+        }
+    }
+
+    /** Owns both copies of a metadata block and reads each; a bad copy is a problem, two are damage. */
+    private java.nio.ByteBuffer ownAndRead(BlockRef ref, int magic, String what) throws IOException {
+        for (long chunk : ref.chunks()) {
+            if (chunk <= 0 || chunk >= store.chunkCount()) {
+                throw new StoreCorruptException(what + " pointer to chunk " + chunk + " lies outside the store");
+            }
+            own(chunk, what);
+        }
+        MetadataIo.Copies copies = store.metadataIo().readEveryCopy(ref, magic, what);
+        if (copies.lost()) {
+            throw new StoreCorruptException(String.join(", and its copy: ", copies.problems()));
+        }
+        copies.problems().forEach(text -> problem(text + "; its other copy is good: " + HEAL_ADVICE));
+        return copies.good();
+    }
+
+    /** Checks one subtree; every key must lie in [low, high) of its parent. */
+    private void walk(BlockRef ref, int level, long[] low, long[] high, long nextId, LongConsumer progress)
+            throws IOException {
+        long location = ref.primary();
         Node node;
         try {
-            node = store.readNodeUncached(location);
+            node = Node.decode(ownAndRead(ref, Node.MAGIC, "B+-tree node"), ref, store.superblock().layout());
         } catch (StoreCorruptException e) {
             damagedNodes.add(location);
             problem(e.getMessage() + (level > 0 ? "; the subtree below it cannot be read" : "; its entries cannot"
@@ -128,7 +177,7 @@ public final class StoreChecker {
                 checkEntry(node, i, nextId);
             } else {
                 long[] childHigh = i + 1 < node.count ? new long[] {node.chunk[i + 1], node.from[i + 1]} : high;
-                walk(node.value[i], level - 1, key, childHigh, nextId, progress);
+                walk(node.child(i), level - 1, key, childHigh, nextId, progress);
             }
         }
     }

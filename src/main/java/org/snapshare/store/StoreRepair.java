@@ -1,6 +1,7 @@
 package org.snapshare.store;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,8 +20,8 @@ import java.util.function.LongConsumer;
 public final class StoreRepair {
 
     /** What a repair did. */
-    public record Result(List<Long> damagedNodes, long entriesKept, long entriesDropped, long chunksFreed,
-            long chunksClaimed, List<String> invalidated) {
+    public record Result(long copiesHealed, List<Long> damagedNodes, long entriesKept, long entriesDropped,
+            long chunksFreed, long chunksClaimed, List<String> invalidated) {
     }
 
     private final SharedExceptionStore store;
@@ -29,6 +30,7 @@ public final class StoreRepair {
     private final Set<Long> storeChunks = new HashSet<>();
     private long dropped;
     private long walked;
+    private long healed;
 
     private StoreRepair(SharedExceptionStore store) {
         this.store = store;
@@ -36,7 +38,15 @@ public final class StoreRepair {
 
     /** Repairs {@code store} in place; {@code progress} gets the number of tree nodes read so far. */
     public static Result repair(SharedExceptionStore store, LongConsumer progress) throws IOException {
+        // Offline, with every lock file of the data dir held: this process may write the store.
+        store.takeOver(new SingleNodeLock().take(Duration.ZERO).orElseThrow());
+        StoreScrub scrub = new StoreScrub(store); // first every block that has a good copy is made whole again
+        while (scrub.step()) {
+            progress.accept(scrub.blocksRead());
+        }
         StoreRepair repair = new StoreRepair(store);
+        repair.healed = scrub.healed();
+        repair.walked = scrub.blocksRead(); // progress goes on counting from there
         BTree tree = store.tree();
         if (tree.height > 0) {
             repair.walk(tree.root, tree.height - 1, progress);
@@ -44,19 +54,20 @@ public final class StoreRepair {
         boolean lost = !repair.damagedNodes.isEmpty() || repair.dropped > 0;
         SharedExceptionStore.Rebuilt rebuilt = store.rebuild(repair.kept, lost);
         store.commit();
-        return new Result(List.copyOf(repair.damagedNodes), repair.kept.size(), repair.dropped, rebuilt.chunksFreed(),
+        return new Result(repair.healed, List.copyOf(repair.damagedNodes), repair.kept.size(), repair.dropped, rebuilt.chunksFreed(),
                 rebuilt.chunksClaimed(), rebuilt.invalidated());
     }
 
     /** Collects the readable, sound entries below {@code location}; damaged nodes are noted and skipped. */
-    private void walk(long location, int level, LongConsumer progress) throws IOException {
-        if (location <= 0 || location >= store.chunkCount()) {
+    private void walk(BlockRef ref, int level, LongConsumer progress) throws IOException {
+        long location = ref.primary();
+        if (ref.chunks().stream().anyMatch(chunk -> chunk <= 0 || chunk >= store.chunkCount())) {
             damagedNodes.add(location);
             return;
         }
         Node node;
         try {
-            node = store.readNodeUncached(location);
+            node = store.readNodeUncached(ref); // heals a bad copy from a good one
         } catch (StoreCorruptException e) {
             damagedNodes.add(location);
             return;
@@ -72,7 +83,7 @@ public final class StoreRepair {
             if (node.isLeaf()) {
                 keep(new ExceptionEntry(node.chunk[i], node.from[i], node.value[i], node.store[i]));
             } else {
-                walk(node.value[i], level - 1, progress);
+                walk(node.child(i), level - 1, progress);
             }
         }
     }

@@ -1,7 +1,11 @@
 package org.snapshare.store;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.device.BlockDevice;
 
 /**
  * Block 0 of the store (4 KiB): what was fixed at format time. Layout in
@@ -9,11 +13,16 @@ import java.nio.charset.StandardCharsets;
  */
 final class Superblock {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Superblock.class);
+
     static final int SIZE = 4096;
     static final long MAGIC = ByteBuffer.wrap("SNAPSTOR".getBytes(StandardCharsets.US_ASCII)).getLong();
-    /** The version new stores get: 2 carries the cluster lock generation in every commit block. */
-    static final int VERSION = 2;
-    /** Stores of version 1 still mount, single node only, and keep writing version 1 commit blocks. */
+    /**
+     * The version new stores get: 2 carries the cluster lock generation in
+     * every commit block, 3 keeps two copies of every metadata block.
+     */
+    static final int VERSION = 3;
+    /** Stores of versions 1 and 2 still mount and keep their format (version 1: single node only). */
     static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;
     static final int MAX_CHUNK_SHIFT = 20;
@@ -24,16 +33,16 @@ final class Superblock {
     final long nonce;
     final int version;
 
-    Superblock(int chunkShift, long chunkCount, long originChunks, long nonce) {
-        this(VERSION, chunkShift, chunkCount, originChunks, nonce);
-    }
-
-    private Superblock(int version, int chunkShift, long chunkCount, long originChunks, long nonce) {
+    Superblock(int version, int chunkShift, long chunkCount, long originChunks, long nonce) {
         this.version = version;
         this.chunkShift = chunkShift;
         this.chunkCount = chunkCount;
         this.originChunks = originChunks;
         this.nonce = nonce;
+    }
+
+    StoreLayout layout() {
+        return StoreLayout.of(version);
     }
 
     int chunkSize() {
@@ -46,6 +55,48 @@ final class Superblock {
                 .putLong(24, originChunks).putLong(32, nonce).putInt(40, CommitBlock.SLOTS);
         block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
         return block;
+    }
+
+    /**
+     * The superblock of {@code device}; when the first copy is damaged, the
+     * second (format 3), which is also written back over the first: the
+     * superblock never changes after format, so that is always safe.
+     * {@code healed} runs when it did.
+     */
+    static Superblock read(BlockDevice device, Runnable healed) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(SIZE);
+        device.read(0, header);
+        try {
+            return decode(header.clear());
+        } catch (StoreCorruptException damaged) {
+            ByteBuffer copy = ByteBuffer.allocate(SIZE);
+            if (device.size() < StoreLayout.SUPERBLOCK_COPY_OFFSET + SIZE) {
+                throw damaged;
+            }
+            device.read(StoreLayout.SUPERBLOCK_COPY_OFFSET, copy);
+            Superblock second;
+            try {
+                second = decode(copy.clear());
+            } catch (StoreCorruptException alsoDamaged) {
+                throw damaged;
+            }
+            if (!second.layout().mirrored) {
+                throw damaged; // older formats keep one copy: what is there is not one
+            }
+            LOG.warn("superblock of {} was damaged ({}); healed from its copy", device, damaged.getMessage());
+            device.write(0, copy.clear());
+            device.flush();
+            healed.run();
+            return second;
+        }
+    }
+
+    /** Writes the superblock, and its copy in a mirrored format. */
+    void write(BlockDevice device) throws IOException {
+        device.write(0, encode());
+        if (layout().mirrored) {
+            device.write(StoreLayout.SUPERBLOCK_COPY_OFFSET, encode());
+        }
     }
 
     static Superblock decode(ByteBuffer block) throws StoreCorruptException {

@@ -33,7 +33,7 @@ class DamagedMetadataTest {
     private final FaultInjectingDevice storeDevice = new FaultInjectingDevice(2 << 20);
     private final FaultInjectingDevice origin = new FaultInjectingDevice(ORIGIN_CHUNKS * CHUNK);
 
-    /** A volume with snapshot s1 that has its own copy of 32 chunks; then one byte of the tree root flipped. */
+    /** A volume with snapshot s1 that has its own copy of 32 chunks; then one byte of the tree root flipped in both its copies. */
     private void damagedVolume() throws Exception {
         SharedExceptionStore.format(storeDevice, CHUNK, (long) ORIGIN_CHUNKS * CHUNK);
         try (SnapshotCore core = new SnapshotCore("vol", 1, origin, SharedExceptionStore.open(storeDevice, 1 << 20),
@@ -42,14 +42,8 @@ class DamagedMetadataTest {
             core.createSnapshot("s1");
             core.origin().write(0, ByteBuffer.wrap(filled(0x22, 32 * CHUNK)));
         }
-        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
-        storeDevice.read(0, header);
-        long root = SharedExceptionStore.newestCommit(storeDevice, Superblock.decode(header)).treeRoot;
-        ByteBuffer oneByte = ByteBuffer.allocate(1);
-        storeDevice.read(root * CHUNK + 100, oneByte);
-        oneByte.put(0, (byte) (oneByte.get(0) ^ 0x40));
-        storeDevice.write(root * CHUNK + 100, oneByte.flip());
-        storeDevice.flush();
+        BlockRef root = SharedExceptionStore.newestCommit(storeDevice, MetadataDamage.superblock(storeDevice)).treeRoot;
+        MetadataDamage.flipEveryCopy(storeDevice, CHUNK, root, 100);
     }
 
     private static byte[] filled(int value, int length) {

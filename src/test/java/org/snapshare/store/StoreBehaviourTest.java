@@ -159,11 +159,10 @@ class StoreBehaviourTest {
         store.createSnapshot("two");
         store.commit();
         long newest = store.sequence();
-        // Tear the newest commit block: flip one byte in it.
-        ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
-        device.read(CommitBlock.slotOffset(newest), slot);
-        slot.put(100, (byte) (slot.get(100) ^ 0xff));
-        device.write(CommitBlock.slotOffset(newest), slot.flip());
+        // Tear the newest commit block, both copies: flip one byte in each.
+        MetadataDamage.flipAt(device, StoreLayout.slotOffset(newest) + 100);
+        assertEquals(newest, SharedExceptionStore.open(device, 1 << 20).sequence(), "one good copy is enough");
+        MetadataDamage.flipAt(device, StoreLayout.mirrorSlotOffset(newest) + 100);
         SharedExceptionStore mounted = SharedExceptionStore.open(device, 1 << 20);
         assertEquals(newest - 1, mounted.sequence());
         assertEquals(List.of("one"), mounted.snapshots().stream().map(SnapshotInfo::name).toList());
@@ -177,6 +176,9 @@ class StoreBehaviourTest {
                 .getMessage().contains("not a snapshare exception store"));
         SharedExceptionStore.format(device, CHUNK, 16 * CHUNK);
         device.write(40, ByteBuffer.wrap(new byte[] {9}));
+        SharedExceptionStore.open(device, 1 << 20); // heals the superblock from its copy
+        device.write(40, ByteBuffer.wrap(new byte[] {9}));
+        device.write(StoreLayout.SUPERBLOCK_COPY_OFFSET + 40, ByteBuffer.wrap(new byte[] {9}));
         assertTrue(assertThrows(StoreCorruptException.class, () -> SharedExceptionStore.open(device, 1 << 20))
                 .getMessage().contains("superblock checksum mismatch"));
         assertThrows(StoreException.class, () -> SharedExceptionStore.format(new FaultInjectingDevice(1 << 20),
@@ -206,8 +208,7 @@ class StoreBehaviourTest {
         assertTrue(StoreChecker.check(clean, n -> { }).clean());
         // Corrupt the only tree node on disk.
         FaultInjectingDevice device = reopenDevice(clean);
-        long root = clean.tree().root;
-        device.write(root * CHUNK + 200, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        MetadataDamage.flipEveryCopy(device, CHUNK, clean.tree().root, 200);
         SharedExceptionStore remounted = SharedExceptionStore.open(device, 1 << 20);
         CheckReport damaged = StoreChecker.check(remounted, n -> { });
         assertTrue(damaged.problems().stream().anyMatch(p -> p.contains("checksum mismatch")), damaged.toString());

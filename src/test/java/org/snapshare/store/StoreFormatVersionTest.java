@@ -17,7 +17,7 @@ class StoreFormatVersionTest {
     /** A format 1 store as the previous release wrote it: version 1 superblock and commit blocks. */
     private static FaultInjectingDevice formatOne() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
-        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK, 2);
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);
         Superblock two = Superblock.decode(header);
@@ -25,24 +25,42 @@ class StoreFormatVersionTest {
         header.putInt(8, 1).putInt(Superblock.SIZE - 4, MetaBlock.crc(header, Superblock.SIZE - 4));
         Superblock one = Superblock.decode(header);
         device.write(0, header.clear());
-        device.write(CommitBlock.slotOffset(commit.sequence), commit.encode(one));
+        device.write(StoreLayout.slotOffset(commit.sequence), commit.encode(one));
         device.flush();
         return device;
     }
 
     private static int versionOfNewestSlot(FaultInjectingDevice device, SharedExceptionStore store) throws Exception {
         ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
-        device.read(CommitBlock.slotOffset(store.sequence()), slot);
+        device.read(StoreLayout.slotOffset(store.sequence()), slot);
         return slot.getInt(8);
     }
 
     @Test
-    void newStoresAreFormatTwo() throws Exception {
+    void newStoresAreFormatThree() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(2, store.superblock().version);
+        assertEquals(3, store.superblock().version);
+        assertEquals(3, versionOfNewestSlot(device, store));
+    }
+
+    @Test
+    void aFormatTwoStoreKeepsOneCopyOfEachBlockAndServesACluster() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK, 2);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        store.takeOver(new HandGrant(7, true));
+        long id = store.createSnapshot("two").id();
+        long chunk = store.allocateChunk();
+        store.addEntry(new ExceptionEntry(5, id, id, chunk));
+        store.commit();
         assertEquals(2, versionOfNewestSlot(device, store));
+        assertTrue(store.tree().root.mirror() == 0 && !store.tree().root.isNone(), "one copy: " + store.tree().root);
+
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(chunk, again.find(5, id).orElseThrow().storeChunk());
+        assertTrue(StoreChecker.check(again, done -> { }).clean());
     }
 
     @Test

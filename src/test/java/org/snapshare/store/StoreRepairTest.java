@@ -46,18 +46,14 @@ class StoreRepairTest {
         return bytes;
     }
 
-    /** Flips a byte in the second leaf; returns the origin chunks whose entries lived there. */
+    /** Flips a byte in both copies of the second leaf; returns the origin chunks whose entries lived there. */
     private static long[] damageSecondLeaf(FaultInjectingDevice device) throws IOException {
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
         Node root = store.readNodeUncached(store.tree().root);
-        long leafAt = root.value[1];
+        BlockRef leafAt = root.child(1);
         Node leaf = store.readNodeUncached(leafAt);
         long[] lost = Arrays.copyOf(leaf.chunk, leaf.count);
-        ByteBuffer one = ByteBuffer.allocate(1);
-        device.read(leafAt * CHUNK + 200, one);
-        one.put(0, (byte) (one.get(0) ^ 0x10));
-        device.write(leafAt * CHUNK + 200, one.flip());
-        device.flush();
+        MetadataDamage.flipEveryCopy(device, CHUNK, leafAt, 200);
         return lost;
     }
 

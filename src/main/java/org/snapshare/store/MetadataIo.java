@@ -1,0 +1,168 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.device.BlockDevice;
+
+/**
+ * Reads and writes chunk-sized metadata blocks with their copies. A write
+ * puts the block in both places (each copy names its own chunk in its
+ * header). A read takes the primary; when that fails its checks it takes the
+ * copy and, when healing is allowed (this node may write the store), writes
+ * the good block back over the bad one and counts a heal.
+ */
+final class MetadataIo {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataIo.class);
+
+    private final BlockDevice device;
+    private final int chunkSize;
+    private final BooleanSupplier mayHeal;
+    private final AtomicLong heals;
+    /** Reads that had to take the copy while healing was not allowed. */
+    private final AtomicLong unhealed;
+
+    MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal) {
+        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong());
+    }
+
+    private MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, AtomicLong heals,
+            AtomicLong unhealed) {
+        this.device = device;
+        this.chunkSize = chunkSize;
+        this.mayHeal = mayHeal;
+        this.heals = heals;
+        this.unhealed = unhealed;
+    }
+
+    /** The same device read-only: for peeks at a store another node may be writing. */
+    MetadataIo withoutHealing() {
+        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed);
+    }
+
+    /** Whether a read took a copy without healing the bad one since the last call; resets. */
+    boolean takeUnhealed() {
+        return unhealed.getAndSet(0) > 0;
+    }
+
+    BlockDevice device() {
+        return device;
+    }
+
+    int chunkSize() {
+        return chunkSize;
+    }
+
+    /** Copies healed since the store was mounted. */
+    long heals() {
+        return heals.get();
+    }
+
+    /** One copy, checked: magic, version, self pointer, CRC. */
+    ByteBuffer readCopy(long chunk, int magic, String what) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        device.read(chunk * chunkSize, block);
+        block.clear();
+        MetaBlock.verify(block, magic, chunk, what);
+        return block;
+    }
+
+    /** Every copy of a block as the disk holds it: a good one (null if none) and what was wrong with the others. */
+    record Copies(ByteBuffer good, List<Long> badChunks, List<String> problems) {
+
+        boolean lost() {
+            return good == null;
+        }
+    }
+
+    /** Reads every copy of {@code ref} past the page cache (what the disk holds) and checks each. */
+    Copies readEveryCopy(BlockRef ref, int magic, String what) throws IOException {
+        ByteBuffer good = null;
+        List<Long> bad = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (long chunk : ref.chunks()) {
+            device.dropCache(chunk * chunkSize, chunkSize);
+            try {
+                ByteBuffer copy = readCopy(chunk, magic, what);
+                good = good == null ? copy : good;
+            } catch (StoreCorruptException e) {
+                bad.add(chunk);
+                problems.add(e.getMessage());
+            }
+        }
+        return new Copies(good, List.copyOf(bad), List.copyOf(problems));
+    }
+
+    /** Rewrites each bad copy from the good one, when allowed; how many it rewrote. */
+    int heal(Copies copies) throws IOException {
+        int healed = 0;
+        for (int i = 0; i < copies.badChunks().size() && !copies.lost(); i++) {
+            if (rewrite(copies.badChunks().get(i), copies.good(), copies.problems().get(i))) {
+                healed++;
+            }
+        }
+        return healed;
+    }
+
+    /** The block, from whichever copy is good; heals a bad primary when allowed. */
+    ByteBuffer read(BlockRef ref, int magic, String what) throws IOException {
+        try {
+            return readCopy(ref.primary(), magic, what);
+        } catch (StoreCorruptException primaryBad) {
+            if (!ref.mirrored()) {
+                throw primaryBad;
+            }
+            ByteBuffer good;
+            try {
+                good = readCopy(ref.mirror(), magic, what);
+            } catch (StoreCorruptException mirrorBad) {
+                throw new StoreCorruptException(primaryBad.getMessage() + ", and its copy: "
+                        + mirrorBad.getMessage());
+            }
+            rewrite(ref.primary(), good, primaryBad.getMessage());
+            return good.putLong(MetaBlock.SELF_OFFSET, ref.primary());
+        }
+    }
+
+    /**
+     * Writes {@code good} (a verified copy) over the bad copy at {@code chunk},
+     * when this node may write the store; true when it did.
+     */
+    boolean rewrite(long chunk, ByteBuffer good, String why) throws IOException {
+        if (!mayHeal.getAsBoolean()) {
+            unhealed.incrementAndGet();
+            return false;
+        }
+        ByteBuffer healed = ByteBuffer.allocate(chunkSize).put(good.duplicate().clear()).clear();
+        healed.putLong(MetaBlock.SELF_OFFSET, chunk);
+        MetaBlock.seal(healed);
+        device.write(chunk * chunkSize, healed.clear());
+        heals.incrementAndGet();
+        LOG.warn("healed metadata chunk {} from its copy ({})", chunk, why);
+        return true;
+    }
+
+    /**
+     * Writes a block whose header names {@code ref.primary()} to both places
+     * (not flushed): the copy gets its own chunk number and checksum.
+     */
+    void write(BlockRef ref, ByteBuffer block) throws IOException {
+        block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
+        MetaBlock.seal(block);
+        device.write(ref.primary() * chunkSize, block.clear());
+        if (ref.mirrored()) {
+            block.putLong(MetaBlock.SELF_OFFSET, ref.mirror());
+            MetaBlock.seal(block);
+            device.write(ref.mirror() * chunkSize, block.clear());
+            block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
+            MetaBlock.seal(block);
+        }
+        block.clear();
+    }
+}

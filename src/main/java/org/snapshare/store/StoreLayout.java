@@ -1,0 +1,80 @@
+package org.snapshare.store;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The facts of the on-disk layout that differ between format versions
+ * (docs/FORMAT.md): whether metadata is mirrored, how wide a block
+ * reference and a tree entry are, where the fixed area puts its copies.
+ * Version 3 keeps two copies of every metadata block, of the superblock and
+ * of every commit block; versions 1 and 2 keep one.
+ */
+final class StoreLayout {
+
+    /** Superblock, then the ring of commit slots (every version). */
+    static final long RING_OFFSET = Superblock.SIZE;
+    private static final long SINGLE_FIXED_BYTES = RING_OFFSET + (long) CommitBlock.SLOTS * CommitBlock.SIZE;
+    /** Format 3: the superblock's copy right after the ring, then the mirror ring. */
+    static final long SUPERBLOCK_COPY_OFFSET = SINGLE_FIXED_BYTES;
+    static final long MIRROR_RING_OFFSET = SUPERBLOCK_COPY_OFFSET + Superblock.SIZE;
+    private static final long MIRRORED_FIXED_BYTES = MIRROR_RING_OFFSET + (long) CommitBlock.SLOTS * CommitBlock.SIZE;
+
+    final int version;
+    final boolean mirrored;
+
+    private StoreLayout(int version) {
+        this.version = version;
+        this.mirrored = version >= 3;
+    }
+
+    private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3)};
+
+    static StoreLayout of(int version) {
+        return VERSIONS[version];
+    }
+
+    /** Bytes of a reference to a metadata block: its chunk, and its copy's when mirrored. */
+    int refBytes() {
+        return mirrored ? 16 : 8;
+    }
+
+    void putRef(ByteBuffer block, int at, BlockRef ref) {
+        block.putLong(at, ref.primary());
+        if (mirrored) {
+            block.putLong(at + 8, ref.mirror());
+        }
+    }
+
+    BlockRef getRef(ByteBuffer block, int at) {
+        return new BlockRef(block.getLong(at), mirrored ? block.getLong(at + 8) : 0);
+    }
+
+    /** A B+-tree leaf entry: origin chunk, from id, to id, store chunk; format 3 adds 8 reserved bytes. */
+    int leafEntryBytes() {
+        return mirrored ? 40 : 32;
+    }
+
+    /** A B+-tree internal entry: origin chunk, from id, child reference. */
+    int internalEntryBytes() {
+        return 16 + refBytes();
+    }
+
+    /** Bytes at the start of the store that the superblock and commit blocks (and their copies) take. */
+    long fixedBytes() {
+        return mirrored ? MIRRORED_FIXED_BYTES : SINGLE_FIXED_BYTES;
+    }
+
+    long reservedChunks(int chunkSize) {
+        return (fixedBytes() + chunkSize - 1) / chunkSize;
+    }
+
+    /** Where commit {@code sequence} goes: slot sequence mod 8 of the ring. */
+    static long slotOffset(long sequence) {
+        return RING_OFFSET + (sequence % CommitBlock.SLOTS) * CommitBlock.SIZE;
+    }
+
+    /** Format 3: where the copy of commit {@code sequence} goes, in the mirror ring. */
+    static long mirrorSlotOffset(long sequence) {
+        return MIRROR_RING_OFFSET + (sequence % CommitBlock.SLOTS) * CommitBlock.SIZE;
+    }
+}

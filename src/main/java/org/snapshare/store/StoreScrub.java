@@ -1,0 +1,184 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads every copy of every metadata block of a store as the disk holds it
+ * (past the page cache) and rewrites a bad copy from its good twin, while
+ * the store is in use: in steps, each under the metadata lock for a moment,
+ * so I/O goes on between them. The first step takes the superblock, the
+ * commit ring, the space map and the snapshot table; every later one walks
+ * one root-to-leaf path of the tree from a cursor key, which then moves to
+ * the next leaf's separator (so the walk ends even while the tree changes).
+ * Blocks with no good copy are reported, and the store notes the damage.
+ */
+public final class StoreScrub {
+
+    private final SharedExceptionStore store;
+    private boolean fixedDone;
+    private boolean done;
+    private long cursorChunk;
+    private long cursorFrom;
+    /** Internal nodes read since the last commit seen: a path shares them with the one before. */
+    private final Set<Long> readInternal = new HashSet<>();
+    private long sequenceSeen = -1;
+    private long blocksRead;
+    private long bytesRead;
+    private long healed;
+    private final List<String> unhealable = new ArrayList<>();
+
+    public StoreScrub(SharedExceptionStore store) {
+        this.store = store;
+    }
+
+    /** One step; false once the whole store has been read. */
+    public boolean step() throws IOException {
+        if (done) {
+            return false;
+        }
+        store.underLock(() -> {
+            if (!fixedDone) {
+                scrubFixed();
+                fixedDone = true;
+            } else {
+                scrubPath();
+            }
+            return null;
+        });
+        return !done;
+    }
+
+    public long blocksRead() {
+        return blocksRead;
+    }
+
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    public long healed() {
+        return healed;
+    }
+
+    public List<String> unhealable() {
+        return List.copyOf(unhealable);
+    }
+
+    /** The origin chunk the tree walk has reached (for progress). */
+    public long originChunkReached() {
+        return done ? store.originChunks() : cursorChunk;
+    }
+
+    private void scrubFixed() throws IOException {
+        scrubSuperblockCopies();
+        long before = store.heals();
+        store.healCommitRing();
+        healed += store.heals() - before;
+        for (BlockRef ref : store.space().indexBlocks()) {
+            scrubBlock(ref, SpaceMap.INDEX_MAGIC, "space map index");
+        }
+        for (BlockRef ref : store.space().bitmapBlocks()) {
+            scrubBlock(ref, SpaceMap.BITMAP_MAGIC, "space map bitmap");
+        }
+        for (BlockRef ref : store.table().blocks()) {
+            scrubBlock(ref, SnapshotTable.MAGIC, "snapshot table block");
+        }
+        done = store.tree().height == 0;
+    }
+
+    /** The superblock never changes after format: a bad copy is always rewritten from the good one. */
+    private void scrubSuperblockCopies() throws IOException {
+        Superblock superblock = store.superblock();
+        if (!superblock.layout().mirrored) {
+            return;
+        }
+        MetadataIo io = store.metadataIo();
+        long[] offsets = {0, StoreLayout.SUPERBLOCK_COPY_OFFSET};
+        ByteBuffer[] copies = new ByteBuffer[2];
+        boolean[] good = new boolean[2];
+        for (int i = 0; i < 2; i++) {
+            copies[i] = ByteBuffer.allocate(Superblock.SIZE);
+            io.device().dropCache(offsets[i], Superblock.SIZE);
+            io.device().read(offsets[i], copies[i]);
+            try {
+                Superblock.decode(copies[i].clear());
+                good[i] = true;
+            } catch (StoreCorruptException e) {
+                good[i] = false;
+            }
+            blocksRead++;
+            bytesRead += Superblock.SIZE;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (!good[i] && good[1 - i] && store.mayWrite()) {
+                io.device().write(offsets[i], copies[1 - i].clear());
+                io.device().flush();
+                store.superblockHealed();
+                healed++;
+            }
+        }
+    }
+
+    /** Reads both copies of a block; heals a bad one; returns the good contents, or null when none is left. */
+    private ByteBuffer scrubBlock(BlockRef ref, int magic, String what) throws IOException {
+        MetadataIo io = store.metadataIo();
+        MetadataIo.Copies copies = io.readEveryCopy(ref, magic, what);
+        blocksRead += ref.chunks().size();
+        bytesRead += (long) ref.chunks().size() * io.chunkSize();
+        healed += io.heal(copies);
+        if (copies.lost()) {
+            StoreCorruptException damaged = new StoreCorruptException(String.join(", and its copy: ",
+                    copies.problems()));
+            unhealable.add(damaged.getMessage());
+            store.reportDamage(damaged);
+        }
+        return copies.good();
+    }
+
+    /** Reads the path from the root to the leaf holding the cursor key, then moves the cursor past that leaf. */
+    private void scrubPath() throws IOException {
+        if (store.sequence() != sequenceSeen) {
+            readInternal.clear(); // a commit may have freed and reused any of them
+            sequenceSeen = store.sequence();
+        }
+        BTree tree = store.tree();
+        BlockRef ref = tree.root;
+        long[] next = null; // the separator of the next subtree at the deepest level that has one
+        for (int level = tree.height - 1; level >= 0; level--) {
+            Node node;
+            if (store.space().isFresh(ref.primary())) {
+                node = tree.node(ref); // changed in the open transaction: not on the disk yet
+            } else if (level > 0 && readInternal.contains(ref.primary())) {
+                node = tree.node(ref);
+            } else {
+                ByteBuffer good = scrubBlock(ref, Node.MAGIC, "B+-tree node");
+                if (good == null) {
+                    break; // nothing below it can be read: go on after it
+                }
+                node = Node.decode(good, ref, store.superblock().layout());
+                if (level > 0) {
+                    readInternal.add(ref.primary());
+                }
+            }
+            if (node.isLeaf() || node.count == 0) {
+                break;
+            }
+            int slot = Math.max(node.floor(cursorChunk, cursorFrom), 0);
+            if (slot + 1 < node.count) {
+                next = new long[] {node.chunk[slot + 1], node.from[slot + 1]};
+            }
+            ref = node.child(slot);
+        }
+        if (next == null) {
+            done = true;
+        } else {
+            cursorChunk = next[0];
+            cursorFrom = next[1];
+        }
+    }
+}
