@@ -423,6 +423,16 @@ public final class Appliance implements Closeable, Metrics.Source {
         return volume(volumeName).snapshots().rollbackStatus().orElse("idle") + "\n";
     }
 
+    synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
+        volume(volumeName).snapshots().startScrub(bytesPerSecond);
+        return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";
+    }
+
+    /** The running or last scrub's status, or "idle" when none ran since the server started. */
+    synchronized String scrubStatus(String volumeName) throws ConfigException {
+        return volume(volumeName).snapshots().scrubStatus().orElse("idle") + "\n";
+    }
+
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {
         Volume volume = volume(volumeName);
         StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
@@ -470,6 +480,11 @@ public final class Appliance implements Closeable, Metrics.Source {
                     exportedSnapshots(volume).size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
             volume.snapshots().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
                     .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
+            long heals = volume.snapshots().metadataHeals();
+            if (heals > 0) {
+                out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
+                        + " returns damaged blocks: look at its health)%n", heals));
+            }
             if (cluster != null) {
                 out.append("  ").append(lockLine(volume)).append('\n');
             }

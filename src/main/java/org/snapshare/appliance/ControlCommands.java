@@ -50,6 +50,12 @@ final class ControlCommands {
                 case "snapshot rollback-status":
                     expect(request, 3);
                     return ControlResponse.ok(appliance.rollbackStatus(request.get(2)));
+                case "scrub start":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.startScrub(request.get(2), Sizes.parse(request.get(3))));
+                case "scrub status":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.scrubStatus(request.get(2)));
                 case "status":
                     return ControlResponse.ok(appliance.status());
                 default:

@@ -71,6 +71,10 @@ final class Metrics implements Closeable {
                 .help("Bytes copied into the store for snapshots, since start").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
                         (double) core.copiedChunks() * core.chunkSize(), volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_store_metadata_heals_total")
+                .help("Damaged metadata copies rewritten from their good twin, since start").labelNames("volume")
+                .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        core.metadataHeals(), volume))).register(registry);
         CounterWithCallback.builder().name("snapshare_store_commits_total")
                 .help("Exception store commits (each one flushes), since start").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(

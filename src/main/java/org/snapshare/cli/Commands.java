@@ -48,6 +48,8 @@ final class Commands {
             "  snapshot delete VOLUME NAME [--force]   delete a snapshot (space reclaimed in the background)",
             "  snapshot rollback VOLUME NAME [--no-wait]   make the origin the snapshot's content, online",
             "  status                           show volumes, store use and background work",
+            "  scrub VOLUME [--rate SIZE] [--no-wait] [--status]   read every metadata copy and copied chunk",
+            "                                   online, heal bad metadata copies, report what cannot be mended",
             "  check VOLUME                     check a volume's exception store (offline: server stopped)",
             "  repair VOLUME                    rebuild a damaged store from what is readable (offline); the",
             "                                   snapshots that may have lost copies become invalid",
@@ -56,6 +58,9 @@ final class Commands {
             "built-in defaults: data dir ./snapshare-data, portal 127.0.0.1:3260) and --help.",
             "Options: --version, --help.",
             "Exit status: 0 success, 1 failure, 2 wrong command line.");
+
+    /** A tenth or less of what one disk reads: the volume's own I/O keeps the rest. */
+    static final String DEFAULT_SCRUB_RATE = "64M";
 
     private final PrintStream out;
 
@@ -252,8 +257,44 @@ final class Commands {
         if (line.hasOption("no-wait")) {
             return Main.OK;
         }
-        return new RollbackWatch(out, progressStream()).await(() -> requestText(line,
-                List.of("snapshot", "rollback-status", names.get(0))));
+        new ProgressWatch(out, progressStream(), "rollback").await(() -> requestText(line,
+                List.of("snapshot", "rollback-status", names.get(0))), "idle"::equals);
+        out.println("rollback finished");
+        return Main.OK;
+    }
+
+    int scrub(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("rate").hasArg().argName("SIZE")
+                        .desc("read at most this much a second, e.g. 200M (default " + DEFAULT_SCRUB_RATE
+                                + ")").build())
+                .addOption(Option.builder().longOpt("no-wait")
+                        .desc("return once the scrub has started; `snapshare status` shows its progress").build())
+                .addOption(Option.builder().longOpt("status")
+                        .desc("show how far the running (or the last) scrub is, start nothing").build());
+        CommandLine line = parse("scrub VOLUME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        String volume = checkedNames(line).get(0);
+        List<String> status = List.of("scrub", "status", volume);
+        if (line.hasOption("status")) {
+            return request(line, status);
+        }
+        String rate;
+        try {
+            rate = Long.toString(Sizes.parse(line.getOptionValue("rate", DEFAULT_SCRUB_RATE)));
+        } catch (ConfigException e) {
+            throw new UsageException("--rate: " + e.getMessage());
+        }
+        request(line, List.of("scrub", "start", volume, rate));
+        if (line.hasOption("no-wait")) {
+            return Main.OK;
+        }
+        String result = new ProgressWatch(out, progressStream(), "scrub").await(() -> requestText(line, status),
+                text -> text.startsWith("scrub finished"));
+        out.println(result);
+        return result.contains("nothing damaged") ? Main.OK : Main.FAILED;
     }
 
     /** Volume and snapshot names from the command line, refused here if malformed. */

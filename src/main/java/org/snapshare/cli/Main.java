@@ -51,6 +51,8 @@ public final class Main {
                     return commands.check(rest);
                 case "repair":
                     return commands.repair(rest);
+                case "scrub":
+                    return commands.scrub(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'");
             }

@@ -3,6 +3,8 @@ package org.snapshare.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.snapshare.device.BlockDevice;
+import org.snapshare.store.DataChecksum;
+import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.ExceptionStore;
 
 /**
@@ -42,9 +44,11 @@ final class ChunkData {
         origin.write(chunk * chunkSize, whole.duplicate().position(0).limit(validBytes(chunk)));
     }
 
-    ByteBuffer readStored(long storeChunk) throws IOException {
+    /** The whole chunk an entry points at, checked against the entry's checksum when it has one. */
+    ByteBuffer readStored(ExceptionEntry entry) throws IOException {
         ByteBuffer data = ByteBuffer.allocate(chunkSize);
-        store.readChunk(storeChunk, 0, data);
+        store.readChunk(entry.storeChunk(), 0, data);
+        DataChecksum.verify(entry, data);
         return data.clear();
     }
 

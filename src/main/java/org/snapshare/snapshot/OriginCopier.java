@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import org.snapshare.store.DataChecksum;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
 
@@ -41,12 +42,13 @@ final class OriginCopier {
             return false;
         }
         ByteBuffer old = data.readOrigin(chunk);
+        long checksum = DataChecksum.of(old);
         for (IdRange range : ranges) {
             // Empty when the store is full and the policy invalidated these snapshots instead.
             Optional<Long> copy = data.store.allocateCopy(range);
             if (copy.isPresent()) {
                 data.writeStored(copy.get(), old);
-                data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get()));
+                data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get(), checksum));
                 copies.incrementAndGet();
             }
         }

@@ -121,7 +121,7 @@ final class Rollback implements Runnable {
         if (entry == null) {
             return; // the snapshot still shares this chunk with the origin
         }
-        ByteBuffer content = io.data.readStored(entry.storeChunk());
+        ByteBuffer content = io.data.readStored(entry);
         if (io.copier.preserve(chunk)) {
             io.data.store.commit();
         }

@@ -42,6 +42,8 @@ public final class SnapshotCore implements Closeable {
     private final LogicalUnit originUnit;
     private final BackgroundDelete deleter;
     private final Thread deleterThread;
+    private volatile Scrub scrub;
+    private Thread scrubThread;
     private final RollbackJournal journal;
     private Thread rollbackThread;
 
@@ -138,7 +140,7 @@ public final class SnapshotCore implements Closeable {
         return sizeBytes;
     }
 
-    private ExceptionStore store() {
+    ExceptionStore store() {
         return io.data.store;
     }
 
@@ -319,7 +321,40 @@ public final class SnapshotCore implements Closeable {
             work.add(deleter.progress());
         }
         rollbackStatus().ifPresent(work::add);
+        Scrub running = scrub;
+        if (running != null && running.running()) {
+            work.add(running.status());
+        }
         return work;
+    }
+
+    /**
+     * Starts an online scrub of the volume's store, reading at most
+     * {@code bytesPerSecond}; one at a time per volume.
+     */
+    public synchronized void startScrub(long bytesPerSecond) throws SnapshotException {
+        if (bytesPerSecond <= 0) {
+            throw new SnapshotException("the scrub rate must be positive, not " + bytesPerSecond + " bytes/s");
+        }
+        if (scrub != null && scrub.running()) {
+            throw new SnapshotException("a scrub of volume " + volume + " is already running: `snapshare scrub "
+                    + volume + " --status` shows how far it is");
+        }
+        scrub = new Scrub(store().newScrub(), gate, volume, bytesPerSecond, io.data.originChunks());
+        scrubThread = new Thread(scrub, "scrub-" + volume);
+        scrubThread.setDaemon(true);
+        scrubThread.start();
+    }
+
+    /** The running or last scrub's status (see {@link Scrub#status}); empty when none ran since the open. */
+    public Optional<String> scrubStatus() {
+        Scrub last = scrub;
+        return last == null ? Optional.empty() : Optional.of(last.status());
+    }
+
+    /** Damaged metadata copies this node rewrote from their good twin since the volume was opened. */
+    public long metadataHeals() {
+        return store().heals();
     }
 
     /** The copy unit of the volume's store, in bytes. */
@@ -370,11 +405,16 @@ public final class SnapshotCore implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         deleter.stop();
+        Scrub running = scrub;
+        if (running != null) {
+            running.stop();
+        }
         Rollback rollback = io.rollback;
         if (rollback != null) {
             rollback.stop();
         }
         join(deleterThread);
+        join(scrubThread);
         join(rollbackThread);
         gate.close(); // commits and flushes what this node changed, then lets the lock go
         journal.close();

@@ -20,6 +20,27 @@ final class SnapshotWriter {
         this.data = data;
     }
 
+    /**
+     * Before a write into a chunk the snapshot owns alone: drops the checksum
+     * of its copied data, which the write makes stale; true when it did (the
+     * caller commits that before any data is written, so a crash can never
+     * leave new data under an old checksum).
+     */
+    boolean dropChecksum(long snapshotId, ChunkPiece piece) throws IOException {
+        return data.store.atomically(() -> {
+            Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
+            if (found.isEmpty() || !ownedAlone(found.get(), snapshotId) || !found.get().checksummed()) {
+                return false;
+            }
+            data.store.updateEntry(found.get().withChecksum(ExceptionEntry.NO_CHECKSUM));
+            return true;
+        });
+    }
+
+    private static boolean ownedAlone(ExceptionEntry entry, long snapshotId) {
+        return entry.fromId() == snapshotId && entry.toId() == snapshotId;
+    }
+
     /** Writes {@code src} at {@code piece}; true when the store's metadata changed. */
     boolean write(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
         // Atomic: a commit by another thread must see the split whole or not at all.
@@ -28,7 +49,11 @@ final class SnapshotWriter {
 
     private boolean writeChunk(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
         Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
-        if (found.isPresent() && found.get().fromId() == snapshotId && found.get().toId() == snapshotId) {
+        if (found.isPresent() && ownedAlone(found.get(), snapshotId)) {
+            if (found.get().checksummed()) {
+                throw new IllegalStateException("write into checksummed chunk " + found.get() + " before its"
+                        + " checksum was dropped");
+            }
             data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);
             return false;
         }
@@ -36,7 +61,7 @@ final class SnapshotWriter {
         if (piece.wholeChunk(data.chunkSize)) {
             content = src;
         } else {
-            content = found.isPresent() ? data.readStored(found.get().storeChunk()) : data.readOrigin(piece.chunk());
+            content = found.isPresent() ? data.readStored(found.get()) : data.readOrigin(piece.chunk());
             content.position(piece.offsetInChunk()).put(src).clear();
         }
         LiveIds live = LiveIds.of(data.store);
@@ -53,7 +78,7 @@ final class SnapshotWriter {
                 data.store.freeChunk(fresh);
                 throw full;
             }
-            data.writeStored(rightCopy, data.readStored(shared.storeChunk()));
+            data.writeStored(rightCopy, data.readStored(shared));
         }
         data.writeStored(fresh, content);
         if (shared != null) {
@@ -68,12 +93,14 @@ final class SnapshotWriter {
             long rightCopy) throws IOException {
         long chunk = shared.originChunk();
         data.store.removeEntry(chunk, shared.fromId());
+        // Both sides keep the shared data (the right one perhaps in its copy): its checksum still holds.
         if (leftNeeded) {
-            data.store.addEntry(new ExceptionEntry(chunk, shared.fromId(), snapshotId - 1, shared.storeChunk()));
+            data.store.addEntry(shared.withIds(shared.fromId(), snapshotId - 1));
         }
         if (rightNeeded) {
             long storeChunk = leftNeeded ? rightCopy : shared.storeChunk();
-            data.store.addEntry(new ExceptionEntry(chunk, snapshotId + 1, shared.toId(), storeChunk));
+            data.store.addEntry(new ExceptionEntry(chunk, snapshotId + 1, shared.toId(), storeChunk,
+                    shared.checksum()));
         }
         if (!leftNeeded && !rightNeeded) {
             data.store.freeChunk(shared.storeChunk());

@@ -206,7 +206,11 @@ final class VolumeIo {
 
     private void readSnapshotPiece(long snapshotId, ChunkPiece piece, ByteBuffer dst) throws IOException {
         ExceptionEntry entry = data.store.find(piece.chunk(), snapshotId).orElse(null);
-        if (entry != null) {
+        if (entry != null && entry.checksummed()) {
+            // The checksum covers the whole chunk: read it all, serve the piece asked for.
+            ByteBuffer whole = data.readStored(entry);
+            dst.put(whole.position(piece.offsetInChunk()).limit(piece.offsetInChunk() + dst.remaining()));
+        } else if (entry != null) {
             data.store.readChunk(entry.storeChunk(), piece.offsetInChunk(), dst);
         } else {
             data.origin.read(piece.chunk() * data.chunkSize + piece.offsetInChunk(), dst);
@@ -220,6 +224,13 @@ final class VolumeIo {
         }
         try (ChunkLocks.Held held = lock(pieces, true)) {
             checkState(snapshotId, true);
+            boolean checksumsDropped = false;
+            for (ChunkPiece piece : pieces) {
+                checksumsDropped |= snapshotWriter.dropChecksum(snapshotId, piece);
+            }
+            if (checksumsDropped) {
+                data.store.commit(); // before the data they covered changes
+            }
             boolean storeChanged = false;
             for (ChunkPiece piece : pieces) {
                 storeChanged |= snapshotWriter.write(snapshotId, piece, slice(src, piece));

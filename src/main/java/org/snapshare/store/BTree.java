@@ -88,7 +88,7 @@ final class BTree {
     void insert(ExceptionEntry entry) throws IOException {
         if (height == 0) {
             Node leaf = newNode(0);
-            leaf.insertAt(0, entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk());
+            leaf.insertAt(0, entry);
             root = leaf.ref();
             height = 1;
             return;
@@ -114,7 +114,7 @@ final class BTree {
             if (i >= 0 && Node.compare(node.chunk[i], node.from[i], c, f) == 0) {
                 throw new IllegalStateException("an entry for chunk " + c + " from id " + f + " exists");
             }
-            node.insertAt(i + 1, c, f, e.toId(), e.storeChunk());
+            node.insertAt(i + 1, e);
         } else {
             int slot = Math.max(i, 0);
             if (i < 0) {
@@ -184,8 +184,10 @@ final class BTree {
         throw new IllegalStateException("entry " + c + ":" + f + " vanished during removal");
     }
 
-    /** Replaces the to-id and store chunk of the entry keyed (c, f); false if there is none. */
-    boolean update(long c, long f, long toId, long storeChunk) throws IOException {
+    /** Replaces the to-id, store chunk and checksum of the entry keyed like {@code e}; false if there is none. */
+    boolean update(ExceptionEntry e) throws IOException {
+        long c = e.originChunk();
+        long f = e.fromId();
         if (!exists(c, f)) {
             return false;
         }
@@ -202,8 +204,9 @@ final class BTree {
             node = child;
         }
         int i = node.floor(c, f);
-        node.value[i] = toId;
-        node.store[i] = storeChunk;
+        node.value[i] = e.toId();
+        node.store[i] = e.storeChunk();
+        node.checksum[i] = e.checksum();
         return true;
     }
 

@@ -37,6 +37,9 @@ public interface ExceptionStore extends Closeable {
     /** Damaged metadata copies rewritten from their good twin since the store was opened. */
     long heals();
 
+    /** A new scrub of the whole store, to be run step by step (see {@link StoreScrub}). */
+    StoreScrub newScrub();
+
     /** The first damaged metadata met since the store was mounted, as a message; empty while none was. */
     Optional<String> damage();
 

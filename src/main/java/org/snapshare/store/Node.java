@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
 final class Node {
 
     static final int MAGIC = 0x42544e44; // "BTND"
+    /** Format 3 leaf entries: the CRC32C of the copied data, and a flag byte (bit 0: the CRC is set). */
+    static final int CHECKSUM_OFFSET = 32;
+    static final int CHECKSUM_FLAG_OFFSET = 36;
 
     long location;
     /** Where the node's copy lives (format 3), else 0. */
@@ -24,6 +27,8 @@ final class Node {
     final long[] store;
     /** Internal only: where each child's copy lives (format 3), else 0. */
     final long[] childMirror;
+    /** Leaf only: the checksum of each entry's data, or {@link ExceptionEntry#NO_CHECKSUM}. */
+    final long[] checksum;
 
     Node(BlockRef ref, int level, int capacity) {
         this.location = ref.primary();
@@ -35,6 +40,7 @@ final class Node {
         this.value = new long[capacity + 1];
         this.store = level == 0 ? new long[capacity + 1] : null;
         this.childMirror = level == 0 ? null : new long[capacity + 1];
+        this.checksum = level == 0 ? new long[capacity + 1] : null;
     }
 
     BlockRef ref() {
@@ -82,12 +88,12 @@ final class Node {
     }
 
     ExceptionEntry entry(int i) {
-        return new ExceptionEntry(chunk[i], from[i], value[i], store[i]);
+        return new ExceptionEntry(chunk[i], from[i], value[i], store[i], checksum[i]);
     }
 
-    /** Inserts a leaf entry (to id {@code v}, store chunk {@code s}) at {@code i}. */
-    void insertAt(int i, long c, long f, long v, long s) {
-        insertAt(i, c, f, v, s, 0);
+    /** Inserts a leaf entry at {@code i}. */
+    void insertAt(int i, ExceptionEntry e) {
+        insertAt(i, e.originChunk(), e.fromId(), e.toId(), e.storeChunk(), e.checksum());
     }
 
     /** Inserts an internal entry pointing at {@code child} at {@code i}. */
@@ -95,6 +101,7 @@ final class Node {
         insertAt(i, c, f, child.primary(), 0, child.mirror());
     }
 
+    /** {@code m}: a leaf entry's checksum, an internal entry's child mirror. */
     private void insertAt(int i, long c, long f, long v, long s, long m) {
         int tail = count - i;
         System.arraycopy(chunk, i, chunk, i + 1, tail);
@@ -102,7 +109,9 @@ final class Node {
         System.arraycopy(value, i, value, i + 1, tail);
         if (store != null) {
             System.arraycopy(store, i, store, i + 1, tail);
+            System.arraycopy(checksum, i, checksum, i + 1, tail);
             store[i] = s;
+            checksum[i] = m;
         } else {
             System.arraycopy(childMirror, i, childMirror, i + 1, tail);
             childMirror[i] = m;
@@ -120,6 +129,7 @@ final class Node {
         System.arraycopy(value, i + 1, value, i, tail);
         if (store != null) {
             System.arraycopy(store, i + 1, store, i, tail);
+            System.arraycopy(checksum, i + 1, checksum, i, tail);
         } else {
             System.arraycopy(childMirror, i + 1, childMirror, i, tail);
         }
@@ -134,6 +144,7 @@ final class Node {
         System.arraycopy(value, start, right.value, 0, n);
         if (store != null) {
             System.arraycopy(store, start, right.store, 0, n);
+            System.arraycopy(checksum, start, right.checksum, 0, n);
         } else {
             System.arraycopy(childMirror, start, right.childMirror, 0, n);
         }
@@ -148,6 +159,7 @@ final class Node {
         System.arraycopy(value, 0, copy.value, 0, count);
         if (store != null) {
             System.arraycopy(store, 0, copy.store, 0, count);
+            System.arraycopy(checksum, 0, copy.checksum, 0, count);
         } else {
             System.arraycopy(childMirror, 0, copy.childMirror, 0, count);
         }
@@ -165,6 +177,9 @@ final class Node {
             block.putLong(at, chunk[i]).putLong(at + 8, from[i]);
             if (isLeaf()) {
                 block.putLong(at + 16, value[i]).putLong(at + 24, store[i]);
+                if (layout.dataChecksums && checksum[i] != ExceptionEntry.NO_CHECKSUM) {
+                    block.putInt(at + CHECKSUM_OFFSET, (int) checksum[i]).put(at + CHECKSUM_FLAG_OFFSET, (byte) 1);
+                }
             } else {
                 layout.putRef(block, at + 16, child(i));
             }
@@ -189,6 +204,8 @@ final class Node {
             if (level == 0) {
                 node.value[i] = block.getLong(at + 16);
                 node.store[i] = block.getLong(at + 24);
+                node.checksum[i] = layout.dataChecksums && (block.get(at + CHECKSUM_FLAG_OFFSET) & 1) != 0
+                        ? Integer.toUnsignedLong(block.getInt(at + CHECKSUM_OFFSET)) : ExceptionEntry.NO_CHECKSUM;
             } else {
                 node.setChild(i, layout.getRef(block, at + 16));
             }

@@ -274,6 +274,11 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
+    @Override
+    public StoreScrub newScrub() {
+        return new StoreScrub(this);
+    }
+
     static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
         return CommitRing.read(device, superblock).commit();
     }
@@ -519,7 +524,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void addEntry(ExceptionEntry entry) throws IOException {
         changing(() -> {
             checkEntry(entry);
-            tree.insert(entry);
+            tree.insert(storable(entry));
             return null;
         });
     }
@@ -528,7 +533,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void updateEntry(ExceptionEntry entry) throws IOException {
         changing(() -> {
             checkEntry(entry);
-            if (!tree.update(entry.originChunk(), entry.fromId(), entry.toId(), entry.storeChunk())) {
+            if (!tree.update(storable(entry))) {
                 throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
             }
             return null;
@@ -829,6 +834,11 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreException("the exception store failed a commit (" + failure.getMessage()
                     + "); restart to recover from the last commit");
         }
+    }
+
+    /** The entry as this store's format can keep it: formats before 3 have no room for a checksum. */
+    private ExceptionEntry storable(ExceptionEntry entry) {
+        return superblock.layout().dataChecksums ? entry : entry.withChecksum(ExceptionEntry.NO_CHECKSUM);
     }
 
     private void checkEntry(ExceptionEntry entry) throws StoreException {

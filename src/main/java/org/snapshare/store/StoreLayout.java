@@ -21,10 +21,13 @@ final class StoreLayout {
 
     final int version;
     final boolean mirrored;
+    /** Leaf entries carry the checksum of their copied data (format 3). */
+    final boolean dataChecksums;
 
     private StoreLayout(int version) {
         this.version = version;
         this.mirrored = version >= 3;
+        this.dataChecksums = version >= 3;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3)};
@@ -49,9 +52,9 @@ final class StoreLayout {
         return new BlockRef(block.getLong(at), mirrored ? block.getLong(at + 8) : 0);
     }
 
-    /** A B+-tree leaf entry: origin chunk, from id, to id, store chunk; format 3 adds 8 reserved bytes. */
+    /** A B+-tree leaf entry: origin chunk, from id, to id, store chunk; format 3 adds the data checksum. */
     int leafEntryBytes() {
-        return mirrored ? 40 : 32;
+        return dataChecksums ? 40 : 32;
     }
 
     /** A B+-tree internal entry: origin chunk, from id, child reference. */

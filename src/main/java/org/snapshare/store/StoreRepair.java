@@ -81,11 +81,22 @@ public final class StoreRepair {
         }
         for (int i = 0; i < node.count; i++) {
             if (node.isLeaf()) {
-                keep(new ExceptionEntry(node.chunk[i], node.from[i], node.value[i], node.store[i]));
+                keepIfSound(node, i);
             } else {
                 walk(node.child(i), level - 1, progress);
             }
         }
+    }
+
+    private void keepIfSound(Node leaf, int i) {
+        ExceptionEntry entry;
+        try {
+            entry = leaf.entry(i);
+        } catch (IllegalArgumentException impossible) {
+            dropped++; // an id range or chunk number no entry can have
+            return;
+        }
+        keep(entry);
     }
 
     /** Keeps an entry that is sound and does not collide with one kept before; else it is dropped (a loss). */

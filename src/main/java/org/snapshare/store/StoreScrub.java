@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads every copy of every metadata block of a store as the disk holds it
@@ -16,8 +18,12 @@ import java.util.Set;
  * one root-to-leaf path of the tree from a cursor key, which then moves to
  * the next leaf's separator (so the walk ends even while the tree changes).
  * Blocks with no good copy are reported, and the store notes the damage.
+ * Copied data with a checksum (format 3) is read and checked too; it has one
+ * copy, so damage there is reported, not mended.
  */
 public final class StoreScrub {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreScrub.class);
 
     private final SharedExceptionStore store;
     private boolean fixedDone;
@@ -31,26 +37,73 @@ public final class StoreScrub {
     private long bytesRead;
     private long healed;
     private final List<String> unhealable = new ArrayList<>();
+    private final List<String> damagedData = new ArrayList<>();
+    private long dataChunksRead;
 
     public StoreScrub(SharedExceptionStore store) {
         this.store = store;
     }
 
-    /** One step; false once the whole store has been read. */
+    /**
+     * One step; false once the whole store has been read. Metadata is read
+     * under the lock; the copied data of the step's leaf after it, so I/O
+     * waits for one path of nodes at most.
+     */
     public boolean step() throws IOException {
         if (done) {
             return false;
         }
-        store.underLock(() -> {
+        List<ExceptionEntry> checksummed = store.underLock(() -> {
             if (!fixedDone) {
                 scrubFixed();
                 fixedDone = true;
-            } else {
-                scrubPath();
+                return List.of();
+            }
+            return scrubPath();
+        });
+        for (ExceptionEntry entry : checksummed) {
+            verifyData(entry);
+        }
+        return !done;
+    }
+
+    /** Copied chunks read and checked against their checksum. */
+    public long dataChunksRead() {
+        return dataChunksRead;
+    }
+
+    /** Copied chunks whose data failed its checksum: nothing can mend them (they have one copy). */
+    public List<String> damagedData() {
+        return List.copyOf(damagedData);
+    }
+
+    private void verifyData(ExceptionEntry entry) throws IOException {
+        ByteBuffer data = readPastCache(entry);
+        dataChunksRead++;
+        bytesRead += data.capacity();
+        if (DataChecksum.of(data) == entry.checksum()) {
+            return;
+        }
+        // Read without the lock: the entry may have gone and its chunk been reused meanwhile. Ask again under it.
+        store.underLock(() -> {
+            if (store.find(entry.originChunk(), entry.fromId()).filter(entry::equals).isPresent()) {
+                try {
+                    DataChecksum.verify(entry, readPastCache(entry));
+                } catch (StoreCorruptException damaged) {
+                    damagedData.add(damaged.getMessage());
+                    LOG.error("scrub: {}", damaged.getMessage());
+                }
             }
             return null;
         });
-        return !done;
+    }
+
+    private ByteBuffer readPastCache(ExceptionEntry entry) throws IOException {
+        int chunkSize = store.chunkSize();
+        store.metadataIo().device().dropCache(entry.storeChunk() * chunkSize, chunkSize);
+        ByteBuffer data = ByteBuffer.allocate(chunkSize);
+        store.readChunk(entry.storeChunk(), 0, data);
+        return data;
     }
 
     public long blocksRead() {
@@ -140,8 +193,11 @@ public final class StoreScrub {
         return copies.good();
     }
 
-    /** Reads the path from the root to the leaf holding the cursor key, then moves the cursor past that leaf. */
-    private void scrubPath() throws IOException {
+    /**
+     * Reads the path from the root to the leaf holding the cursor key, then
+     * moves the cursor past that leaf; returns the leaf's checksummed entries.
+     */
+    private List<ExceptionEntry> scrubPath() throws IOException {
         if (store.sequence() != sequenceSeen) {
             readInternal.clear(); // a commit may have freed and reused any of them
             sequenceSeen = store.sequence();
@@ -149,6 +205,7 @@ public final class StoreScrub {
         BTree tree = store.tree();
         BlockRef ref = tree.root;
         long[] next = null; // the separator of the next subtree at the deepest level that has one
+        List<ExceptionEntry> checksummed = new ArrayList<>();
         for (int level = tree.height - 1; level >= 0; level--) {
             Node node;
             if (store.space().isFresh(ref.primary())) {
@@ -165,7 +222,15 @@ public final class StoreScrub {
                     readInternal.add(ref.primary());
                 }
             }
-            if (node.isLeaf() || node.count == 0) {
+            if (node.isLeaf()) {
+                for (int i = 0; i < node.count; i++) {
+                    if (node.checksum[i] != ExceptionEntry.NO_CHECKSUM && !store.space().isFresh(node.store[i])) {
+                        checksummed.add(node.entry(i));
+                    }
+                }
+                break;
+            }
+            if (node.count == 0) {
                 break;
             }
             int slot = Math.max(node.floor(cursorChunk, cursorFrom), 0);
@@ -180,5 +245,6 @@ public final class StoreScrub {
             cursorChunk = next[0];
             cursorFrom = next[1];
         }
+        return checksummed;
     }
 }

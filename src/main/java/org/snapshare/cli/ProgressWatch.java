@@ -1,11 +1,12 @@
 package org.snapshare.cli;
 
 import java.io.PrintStream;
+import java.util.function.Predicate;
 
-/** Polls a running rollback until it ends, showing its progress on a terminal. */
-final class RollbackWatch {
+/** Polls long work in the server (a rollback, a scrub) until it ends, showing its progress on a terminal. */
+final class ProgressWatch {
 
-    /** One poll of the server: "idle" when no rollback runs, else a progress line. */
+    /** One poll of the server: the work's status text. */
     @FunctionalInterface
     interface Poll {
         String status() throws CommandFailedException;
@@ -15,19 +16,22 @@ final class RollbackWatch {
 
     private final PrintStream out;
     private final PrintStream progress;
+    private final String what;
 
-    RollbackWatch(PrintStream out, PrintStream progress) {
+    /** {@code what}: the work's name in messages, e.g. "rollback". */
+    ProgressWatch(PrintStream out, PrintStream progress, String what) {
         this.out = out;
         this.progress = progress;
+        this.what = what;
     }
 
-    int await(Poll poll) throws CommandFailedException {
+    /** Polls until {@code ended} holds for the status; returns that status. */
+    String await(Poll poll, Predicate<String> ended) throws CommandFailedException {
         while (true) {
             String status = poll.status().strip();
-            if (status.equals("idle")) {
+            if (ended.test(status)) {
                 progress.print("\r\033[K");
-                out.println("rollback finished");
-                return Main.OK;
+                return status;
             }
             if (status.contains("stopped by an error")) {
                 throw new CommandFailedException(status);
@@ -38,7 +42,7 @@ final class RollbackWatch {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CommandFailedException("interrupted; the rollback goes on in the server");
+                throw new CommandFailedException("interrupted; the " + what + " goes on in the server");
             }
         }
     }
