@@ -15,10 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 18's report, as a user met it: one bad byte in the B+-tree root of a
- * volume's store. check names the cause in a few lines; the server says so at
- * start, `status` and `volume list` show the volume damaged, and the origin
- * stays writable (its snapshot becomes invalid, never served wrong); repair
- * then leaves a clean store that takes new snapshots.
+ * volume's store. With two copies of every metadata block (format 3) that
+ * costs nothing: the copy serves and the bad one is rewritten; an online
+ * scrub mends a bad copy and names rot in copied data. When both copies of
+ * the root are bad, check names the cause in a few lines; the server says so
+ * at start, `status` and `volume list` show the volume damaged, and the
+ * origin stays writable (its snapshot becomes invalid, never served wrong);
+ * repair then leaves a clean store that takes new snapshots.
  */
 class DamagedMetadataIT {
 
@@ -26,14 +29,18 @@ class DamagedMetadataIT {
         return ExternalTools.qemuIo(url, commands);
     }
 
-    /** Flips one byte in the tree root of the newest commit (docs/FORMAT.md: superblock, commit ring). */
-    private static void damageTreeRoot(Path store) throws IOException {
-        try (FileChannel file = FileChannel.open(store, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    /** The store's chunk size, and the tree root of its newest commit and the root's copy (docs/FORMAT.md). */
+    private record TreeRoot(int chunkSize, long primary, long mirror, long chunkCount) {
+    }
+
+    private static TreeRoot treeRoot(Path store) throws IOException {
+        try (FileChannel file = FileChannel.open(store, StandardOpenOption.READ)) {
             ByteBuffer superblock = ByteBuffer.allocate(4096);
             file.read(superblock, 0);
-            int chunkSize = 1 << superblock.getInt(12);
+            assertEquals(3, superblock.getInt(8), "format version");
             long newest = -1;
             long root = 0;
+            long mirror = 0;
             for (int slot = 0; slot < 8; slot++) {
                 ByteBuffer commit = ByteBuffer.allocate(4096);
                 file.read(commit, 4096 + 4096L * slot);
@@ -41,13 +48,21 @@ class DamagedMetadataIT {
                 if (valid && commit.getLong(24) > newest) {
                     newest = commit.getLong(24);
                     root = commit.getLong(32);
+                    mirror = commit.getLong(104);
                 }
             }
             assertNotEquals(0, root, "the store has no tree to damage");
+            return new TreeRoot(1 << superblock.getInt(12), root, mirror, superblock.getLong(16));
+        }
+    }
+
+    /** Flips one byte of a chunk, as a bad sector would (through the page cache a running server reads from). */
+    private static void flip(Path store, int chunkSize, long chunk, int offset) throws IOException {
+        try (FileChannel file = FileChannel.open(store, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer one = ByteBuffer.allocate(1);
-            file.read(one, root * chunkSize + 100);
+            file.read(one, chunk * chunkSize + offset);
             one.put(0, (byte) (one.get(0) ^ 0x40));
-            file.write(one.flip(), root * chunkSize + 100);
+            file.write(one.flip(), chunk * chunkSize + offset);
             file.force(true);
         }
     }
@@ -61,8 +76,40 @@ class DamagedMetadataIT {
             io(server.url("hurt"), "write -P 0x11 0 64M", "flush").assertSuccess("fill");
             server.cli("snapshot", "create", "hurt", "s1").assertSuccess("snapshot create");
             io(server.url("hurt"), "write -P 0x22 0 32M", "flush").assertSuccess("copy 32 MiB");
+            Path store = data.resolve("volumes/hurt/store.img");
             server.stop();
-            damageTreeRoot(data.resolve("volumes/hurt/store.img"));
+
+            // One bad sector in the tree root: its copy serves, and the bad one is written again.
+            TreeRoot root = treeRoot(store);
+            flip(store, root.chunkSize(), root.primary(), 100);
+            server.start();
+            io(server.url("hurt", "s1"), "read -P 0x11 0 64M").assertSuccess("s1 through the root's copy");
+            String healed = server.cli("status").assertSuccess("status").output;
+            assertTrue(healed.contains("metadata copies healed from their twin: 1") && !healed.contains("DAMAGED"),
+                    healed);
+
+            // Online: a bad copy of the root and rot in one copied chunk; scrub mends the first, names the second.
+            root = treeRoot(store);
+            flip(store, root.chunkSize(), root.mirror(), 200);
+            flip(store, root.chunkSize(), root.chunkCount() - 1, 7); // data copies fill the store from its end
+            ExternalTools.Result scrub = server.cli("scrub", "hurt", "--rate", "1G");
+            assertEquals(1, scrub.exitCode, scrub.output);
+            assertTrue(scrub.output.contains("512 copied chunks read") && scrub.output.contains("1 metadata copies"
+                    + " healed") && scrub.output.contains("1 damaged beyond healing")
+                    && scrub.output.contains("fails its checksum"), scrub.output);
+            ExternalTools.Result rotten = io(server.url("hurt", "s1"), "read -P 0x11 0 32M");
+            assertTrue(rotten.exitCode != 0 || rotten.output.contains("error") || rotten.output.contains("fail"),
+                    "the rotten chunk was served:\n" + rotten.output);
+            io(server.url("hurt", "s1"), "read -P 0x11 32M 32M").assertSuccess("the rest of s1");
+            assertEquals(1, server.cli("scrub", "hurt", "--rate", "1G").exitCode, "the rot stays found");
+            server.stop();
+            ExternalTools.Result checked = server.cli("check", "hurt");
+            assertEquals(0, checked.exitCode, "scrub left the metadata whole:\n" + checked.output);
+
+            // Both copies of the root damaged: what no copy can heal.
+            root = treeRoot(store);
+            flip(store, root.chunkSize(), root.primary(), 100);
+            flip(store, root.chunkSize(), root.mirror(), 100);
 
             ExternalTools.Result check = server.cli("check", "hurt");
             assertEquals(1, check.exitCode, check.output);
