@@ -24,6 +24,7 @@ import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.SnapshotStatus;
 import org.snapshare.store.SingleNodeLock;
+import org.snapshare.store.StoreSpace;
 import org.snapshare.store.ZooKeeperCluster;
 
 /**
@@ -66,6 +67,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.localPortGroup = localPortGroup;
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
                 config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
+        this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
     }
 
@@ -75,6 +77,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         config.chunkSize(); // refuse bad settings before taking the data dir
         config.storeFullPolicy();
         config.damagedMetadataPolicy();
+        config.storeMaxSize();
         config.advertisedPortal();
         config.metricsListen();
         ReadOnlyPolicy.from(config);
@@ -373,13 +376,15 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     synchronized String listVolumes() {
-        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %s%n", "NAME", "SIZE", "SESSIONS",
-                "TARGET", "STATE"));
+        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %6s %s%n", "NAME", "SIZE",
+                "SESSIONS", "TARGET", "STORE", "STATE"));
         for (Volume volume : volumes.values()) {
             String target = targetName(volume.name);
-            out.append(String.format("%-20s %12s %8d  %-48s %s%n", volume.name, Sizes.format(volume.sizeBytes),
-                    targets.sessionCount(target), target,
-                    volume.snapshots().damage().isPresent() ? "damaged" : "ok"));
+            StoreSpace space = volume.snapshots().storeSpace();
+            String state = volume.snapshots().damage().isPresent() ? "damaged"
+                    : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
+            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes),
+                    targets.sessionCount(target), target, space.percentOfLimit(), state));
         }
         return out.toString();
     }
@@ -475,9 +480,15 @@ public final class Appliance implements Closeable, Metrics.Source {
     private String volumeStatus() throws IOException {
         StringBuilder out = new StringBuilder();
         for (Volume volume : volumes.values()) {
-            long[] usage = volume.snapshots().storeUsage();
-            out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s%n", volume.name,
-                    exportedSnapshots(volume).size(), Sizes.format(usage[0]), Sizes.format(usage[1])));
+            StoreSpace space = volume.snapshots().storeSpace();
+            out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s (%s)%n", volume.name,
+                    exportedSnapshots(volume).size(), Sizes.format(space.usedBytes()), Sizes.format(space.sizeBytes()),
+                    space.canGrow() ? "grows up to " + Sizes.format(space.limitBytes()) : "cannot grow"));
+            if (space.warningLevel() > 0) {
+                out.append(String.format("  WARNING: exception store %d%% full of its limit; at 100%% the"
+                        + " store-full-policy applies: delete snapshots or raise store-max-size%n",
+                        space.percentOfLimit()));
+            }
             volume.snapshots().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
                     .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
             long heals = volume.snapshots().metadataHeals();

@@ -25,7 +25,7 @@ public final class ApplianceConfig {
                     "store-full-policy", "damaged-metadata-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
-                    "advertised-portal", "metrics-listen");
+                    "advertised-portal", "metrics-listen", "store-max-size");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -127,6 +127,12 @@ public final class ApplianceConfig {
     }
 
     /** The copy unit of new volumes' exception stores: a power of two from 4K to 1M. */
+    /** The cap of a store file that grows, for volumes without their own; 0 when unset (only the reserve applies). */
+    public long storeMaxSize() throws ConfigException {
+        java.util.Optional<String> value = optional("store-max-size");
+        return value.isEmpty() || value.get().isBlank() ? 0 : Sizes.parse(value.get());
+    }
+
     public int chunkSize() throws ConfigException {
         long size = Sizes.parse(get("chunk-size"));
         if (Long.bitCount(size) != 1 || size < 4096 || size > (1 << 20)) {

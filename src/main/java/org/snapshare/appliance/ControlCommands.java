@@ -24,10 +24,10 @@ final class ControlCommands {
         try {
             switch (command) {
                 case "volume create":
-                    expect(request, 7);
+                    expect(request, 8);
                     return ControlResponse.ok(appliance.createVolume(new VolumeSpec(request.get(2),
-                            optionalSize(request.get(3)), optionalSize(request.get(4)), optionalPath(request.get(5)),
-                            optionalPath(request.get(6)))));
+                            optionalSize(request.get(3)), optionalSize(request.get(4)), optionalSize(request.get(5)),
+                            optionalPath(request.get(6)), optionalPath(request.get(7)))));
                 case "volume list":
                     expect(request, 2);
                     return ControlResponse.ok(appliance.listVolumes());

@@ -59,10 +59,17 @@ final class Metrics implements Closeable {
                 .callback(callback -> callback.call(source.sessions())).register(registry);
         GaugeWithCallback.builder().name("snapshare_store_used_bytes").help("Exception store bytes in use")
                 .labelNames("volume").callback(callback -> source.volumes()
-                        .forEach((volume, core) -> callback.call(core.storeUsage()[0], volume))).register(registry);
+                        .forEach((volume, core) -> callback.call(core.storeSpace().usedBytes(), volume)))
+                .register(registry);
         GaugeWithCallback.builder().name("snapshare_store_size_bytes").help("Exception store size in bytes")
                 .labelNames("volume").callback(callback -> source.volumes()
-                        .forEach((volume, core) -> callback.call(core.storeUsage()[1], volume))).register(registry);
+                        .forEach((volume, core) -> callback.call(core.storeSpace().sizeBytes(), volume)))
+                .register(registry);
+        GaugeWithCallback.builder().name("snapshare_store_limit_bytes")
+                .help("The most bytes the exception store may grow to (its size when it cannot grow)")
+                .labelNames("volume").callback(callback -> source.volumes()
+                        .forEach((volume, core) -> callback.call(core.storeSpace().limitBytes(), volume)))
+                .register(registry);
         CounterWithCallback.builder().name("snapshare_cow_copies_total")
                 .help("Origin chunks copied into the store for snapshots (copy-on-write), since start")
                 .labelNames("volume").callback(callback -> source.volumes()

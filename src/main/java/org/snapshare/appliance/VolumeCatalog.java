@@ -35,6 +35,8 @@ public final class VolumeCatalog {
 
     static final String ORIGIN = "origin.img";
     static final String STORE = "store.img";
+    /** volume.properties: the cap of this volume's store file, in bytes. */
+    static final String STORE_MAX_SIZE = "store-max-size";
     static final String METADATA = "volume.properties";
     private static final long MIN_SIZE = 1 << 20;
     private static final long MIN_STORE_SIZE = 4 << 20;
@@ -50,6 +52,8 @@ public final class VolumeCatalog {
     private final int chunkSize;
     private final StoreFullPolicy fullPolicy;
     private final DamagedMetadataPolicy damagePolicy;
+    /** The cap of store files of volumes that set none (store-max-size), 0 for none. */
+    private long defaultStoreMaxBytes;
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
@@ -66,6 +70,11 @@ public final class VolumeCatalog {
         this.fullPolicy = fullPolicy;
         this.damagePolicy = damagePolicy;
         this.locks = locks;
+    }
+
+    /** The store-max-size of volumes without their own (0: none); set before volumes are opened. */
+    public void defaultStoreMaxBytes(long bytes) {
+        this.defaultStoreMaxBytes = bytes;
     }
 
     /** The directory of a volume's files. */
@@ -127,6 +136,9 @@ public final class VolumeCatalog {
             }
             if (spec.storeDevice() != null) {
                 metadata.setProperty("store-device", spec.storeDevice().toAbsolutePath().toString());
+            }
+            if (spec.storeMaxBytes() != 0) {
+                metadata.setProperty(STORE_MAX_SIZE, Long.toString(spec.storeMaxBytes()));
             }
         } catch (IOException e) {
             delete(name);
@@ -288,6 +300,9 @@ public final class VolumeCatalog {
                 store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy,
                         damagePolicy);
                 store.probeTreeRoot();
+                if (metadata.getProperty("store-device") == null) { // a raw device grows by `volume grow-store`
+                    store.growWith(new FileStoreGrowth(storePath(dir, metadata), storeMaxBytes(metadata)));
+                }
             } catch (IOException e) {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);
@@ -300,6 +315,15 @@ public final class VolumeCatalog {
                 storeDevice.close();
             }
             throw e;
+        }
+    }
+
+    private long storeMaxBytes(Properties metadata) throws IOException {
+        String own = metadata.getProperty(STORE_MAX_SIZE);
+        try {
+            return own == null ? defaultStoreMaxBytes : Long.parseLong(own);
+        } catch (NumberFormatException e) {
+            throw new IOException(METADATA + " has store-max-size '" + own + "', not a number of bytes; fix it", e);
         }
     }
 

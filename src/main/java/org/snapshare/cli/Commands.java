@@ -150,6 +150,9 @@ final class Commands {
                 .addOption(Option.builder().longOpt("store-size").hasArg().argName("SIZE")
                         .desc("size of its exception store, shared by all its snapshots (default: the volume size"
                                 + " + 1/32 + 4M, one full copy; sparse)").build())
+                .addOption(Option.builder().longOpt("store-max-size").hasArg().argName("SIZE")
+                        .desc("the most its store file may grow to as snapshots diverge (default: store-max-size of"
+                                + " the config; none: it grows while the file system keeps 5% free)").build())
                 .addOption(Option.builder().longOpt("origin-device").hasArg().argName("PATH")
                         .desc("serve this block device (or file) as the origin, with its contents; it sets the"
                                 + " size").build())
@@ -166,7 +169,8 @@ final class Commands {
         try {
             VolumeNames.check(name);
             return request(line, List.of("volume", "create", name, sizeOption(line, "size"),
-                    sizeOption(line, "store-size"), deviceOption(line, "origin-device"),
+                    sizeOption(line, "store-size"), sizeOption(line, "store-max-size"),
+                    deviceOption(line, "origin-device"),
                     deviceOption(line, "store-device")));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());

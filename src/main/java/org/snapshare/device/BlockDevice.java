@@ -23,6 +23,16 @@ public interface BlockDevice extends Closeable {
     void flush() throws IOException;
 
     /**
+     * Extends the device to {@code newSize} bytes, which read as zeros until
+     * written; durable with the next {@link #flush()}. False when this device
+     * cannot grow by itself (a block device: extend it with its own tools, e.g.
+     * lvextend; {@link #size()} then sees the new size). This default cannot.
+     */
+    default boolean grow(long newSize) throws IOException {
+        return false;
+    }
+
+    /**
      * Makes the range read as zeros and, where the device can, frees its
      * storage (a hole). Like a write, it is durable only after {@link #flush()}.
      * This default writes zeros.

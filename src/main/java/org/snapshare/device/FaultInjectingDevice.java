@@ -20,8 +20,11 @@ public final class FaultInjectingDevice implements BlockDevice {
     /** The unit a torn write keeps or loses, as disks do. */
     public static final int SECTOR = 512;
 
+    /** Sized for the most the device may {@link #grow} to. */
     private final byte[] durable;
     private final byte[] visible;
+    private int size;
+    private int durableSize;
     private final List<long[]> unflushed = new ArrayList<>(); // {offset, length}
     private final List<byte[]> unflushedData = new ArrayList<>();
     private long writes;
@@ -30,13 +33,22 @@ public final class FaultInjectingDevice implements BlockDevice {
     private volatile long flushDelayMillis;
 
     public FaultInjectingDevice(int size) {
-        this.durable = new byte[size];
-        this.visible = new byte[size];
+        this(size, size);
     }
 
-    private FaultInjectingDevice(byte[] image) {
+    /** A device of {@code size} bytes that may {@link #grow} up to {@code capacity}. */
+    public FaultInjectingDevice(int size, int capacity) {
+        this.durable = new byte[capacity];
+        this.visible = new byte[capacity];
+        this.size = size;
+        this.durableSize = size;
+    }
+
+    private FaultInjectingDevice(byte[] image, int size) {
         this.durable = image.clone();
         this.visible = image.clone();
+        this.size = size;
+        this.durableSize = size;
     }
 
     /** Writes after the first {@code count} (counted from now) throw, as if the power went. */
@@ -62,8 +74,18 @@ public final class FaultInjectingDevice implements BlockDevice {
     }
 
     @Override
-    public long size() {
-        return visible.length;
+    public synchronized long size() {
+        return size;
+    }
+
+    /** Grows within the capacity it was made with; like a file's, the new size is durable at the next flush. */
+    @Override
+    public synchronized boolean grow(long newSize) {
+        if (newSize > visible.length) {
+            return false;
+        }
+        size = Math.max(size, (int) newSize);
+        return true;
     }
 
     @Override
@@ -104,6 +126,7 @@ public final class FaultInjectingDevice implements BlockDevice {
             throw new IOException("injected power cut: flush refused");
         }
         flushes++;
+        durableSize = size;
         for (int i = 0; i < unflushed.size(); i++) {
             System.arraycopy(unflushedData.get(i), 0, durable, (int) unflushed.get(i)[0], unflushedData.get(i).length);
         }
@@ -132,17 +155,17 @@ public final class FaultInjectingDevice implements BlockDevice {
                 }
             }
         }
-        return new FaultInjectingDevice(image);
+        return new FaultInjectingDevice(image, durableSize);
     }
 
     /** The device after a power cut that lost every unflushed write. */
     public synchronized FaultInjectingDevice powerCutDroppingAll() {
-        return new FaultInjectingDevice(durable);
+        return new FaultInjectingDevice(durable, durableSize);
     }
 
     /** A copy of what reads return now (for comparisons in tests). */
     public synchronized byte[] contents() {
-        return Arrays.copyOf(visible, visible.length);
+        return Arrays.copyOf(visible, size);
     }
 
     @Override
@@ -151,9 +174,9 @@ public final class FaultInjectingDevice implements BlockDevice {
     }
 
     private void check(long offset, int length) throws IOException {
-        if (offset < 0 || offset + length > visible.length) {
+        if (offset < 0 || offset + length > size) {
             throw new IOException("access of " + length + " bytes at " + offset + " outside a "
-                    + visible.length + "-byte device");
+                    + size + "-byte device");
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -15,7 +16,8 @@ public final class FileBlockDevice implements BlockDevice {
 
     private final Path path;
     private final FileChannel channel;
-    private final long size;
+    /** Grows with {@link #grow}, or when an access past it finds the device larger now (lvextend, another node). */
+    private volatile long size;
     private final SparseFile sparse; // null when native calls are unavailable
 
     private FileBlockDevice(Path path, FileChannel channel, long size) throws IOException {
@@ -25,7 +27,7 @@ public final class FileBlockDevice implements BlockDevice {
         this.sparse = SparseFile.open(path);
     }
 
-    /** Opens an existing device read-write; its size is fixed from here on. */
+    /** Opens an existing device read-write. */
     public static FileBlockDevice open(Path path) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
@@ -79,6 +81,20 @@ public final class FileBlockDevice implements BlockDevice {
         channel.force(false);
     }
 
+    /** A regular file grows sparse (one byte written at its new end); a block device cannot grow itself. */
+    @Override
+    public synchronized boolean grow(long newSize) throws IOException {
+        if (newSize <= size) {
+            return true;
+        }
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        channel.write(ByteBuffer.allocate(1), newSize - 1);
+        size = newSize;
+        return true;
+    }
+
     /** Punches a hole where the file system can, else writes zeros. */
     @Override
     public void deallocate(long offset, long length) throws IOException {
@@ -115,6 +131,9 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     private void checkRange(long offset, long length) throws IOException {
+        if (offset >= 0 && offset + length > size) {
+            size = Math.max(size, channel.size()); // grown by another node or by its owner's tools meanwhile?
+        }
         if (offset < 0 || offset + length > size) {
             throw new IOException(path + ": access of " + length + " bytes at " + offset
                     + " is outside the device (" + size + " bytes)");

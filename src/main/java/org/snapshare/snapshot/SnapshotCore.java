@@ -18,6 +18,7 @@ import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.SingleNodeLock;
+import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
 import org.snapshare.store.StoreCorruptException;
@@ -395,10 +396,9 @@ public final class SnapshotCore implements Closeable {
                 .orElseGet(() -> new LockStatus(false, Duration.ZERO, 0, gate.handovers()));
     }
 
-    /** Bytes of the exception store in use, and its size. */
-    public long[] storeUsage() {
-        long chunkSize = store().chunkSize();
-        return new long[] {(store().chunkCount() - store().freeChunks()) * chunkSize, store().chunkCount() * chunkSize};
+    /** Bytes of the exception store in use, its size, and the limit it may grow to. */
+    public StoreSpace storeSpace() {
+        return store().spaceUse();
     }
 
     /** Stops background work (it resumes on the next open), commits the store, flushes and closes both devices. */

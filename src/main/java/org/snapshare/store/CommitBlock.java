@@ -31,6 +31,9 @@ final class CommitBlock {
     /** Version 3: the copies of the tree root and of the snapshot table's first block. */
     static final int TREE_ROOT_MIRROR_OFFSET = 104;
     static final int TABLE_MIRROR_OFFSET = 112;
+    /** Version 3: the store's size in chunks now (it grows) and the origin's (it may too). */
+    static final int CHUNK_COUNT_OFFSET = 120;
+    static final int ORIGIN_CHUNKS_OFFSET = 128;
     static final int CRC_OFFSET = SIZE - 4;
 
     /** Where the space map index starts in a commit block of {@code version}. */
@@ -38,7 +41,7 @@ final class CommitBlock {
         return switch (version) {
             case 1 -> 96;
             case 2 -> 104;
-            default -> 120;
+            default -> 136;
         };
     }
 
@@ -58,6 +61,19 @@ final class CommitBlock {
     /** The cluster lock generation of the node that wrote it; 0 for a single node and in version 1. */
     long generation;
     BlockRef[] spaceIndex = new BlockRef[0];
+    /** Version 3: chunks of the store and of the origin as of this commit; 0 in older versions (the superblock's). */
+    long chunkCount;
+    long originChunks;
+
+    /** The store's size in chunks as of this commit. */
+    long chunkCount(Superblock superblock) {
+        return chunkCount != 0 ? chunkCount : superblock.chunkCount;
+    }
+
+    /** The origin's size in chunks as of this commit. */
+    long originChunks(Superblock superblock) {
+        return originChunks != 0 ? originChunks : superblock.originChunks;
+    }
 
     /** The block in the layout of the store's format version, with its nonce. */
     ByteBuffer encode(Superblock store) {
@@ -81,7 +97,8 @@ final class CommitBlock {
         }
         if (layout.mirrored) {
             block.putLong(TREE_ROOT_MIRROR_OFFSET, treeRoot.mirror()).putLong(TABLE_MIRROR_OFFSET,
-                    snapshotTable.mirror());
+                    snapshotTable.mirror()).putLong(CHUNK_COUNT_OFFSET, chunkCount)
+                    .putLong(ORIGIN_CHUNKS_OFFSET, originChunks);
         }
         int at = indexOffset(version);
         for (BlockRef ref : spaceIndex) {
@@ -120,6 +137,8 @@ final class CommitBlock {
         commit.deleteCursorChunk = block.getLong(DELETE_CHUNK_OFFSET);
         commit.deleteCursorId = block.getLong(DELETE_ID_OFFSET);
         commit.generation = version >= 2 ? block.getLong(GENERATION_OFFSET) : 0;
+        commit.chunkCount = layout.mirrored ? block.getLong(CHUNK_COUNT_OFFSET) : 0;
+        commit.originChunks = layout.mirrored ? block.getLong(ORIGIN_CHUNKS_OFFSET) : 0;
         commit.spaceIndex = new BlockRef[indexCount];
         int at = indexOffset(version);
         for (int i = 0; i < indexCount; i++) {

@@ -28,6 +28,9 @@ public interface ExceptionStore extends Closeable {
 
     long freeChunks();
 
+    /** Bytes in use, the size now and the limit it may grow to. */
+    StoreSpace spaceUse();
+
     /** Commits made since the store was opened, and the time they took in all. */
     record CommitStats(long commits, long nanos) {
     }

@@ -30,6 +30,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private static final Logger LOG = LoggerFactory.getLogger(SharedExceptionStore.class);
 
     private static final int MOUNT_ATTEMPTS = 5;
+    /** The least a store grows by: 64 MiB at 64 KiB chunks. */
+    private static final long MIN_GROWTH_CHUNKS = 1024;
 
     /** Default node cache: 64 MiB of nodes. */
     public static final long DEFAULT_CACHE_BYTES = 64L << 20;
@@ -48,8 +50,14 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final DamagedMetadataPolicy damagePolicy;
     /** The first metadata damage met since the mount, or null; see {@link #damage()}. */
     private volatile String damage;
-    /** Chunks data may not take, so a commit can always shadow its metadata. */
-    private final long metadataReserve;
+    /** The store's size in chunks and the origin's, as of the last commit or since (the store grows). */
+    private volatile long chunkCount;
+    private volatile long originChunks;
+    private StoreGrowth growth = StoreGrowth.FIXED;
+    /** The limit growth last ran into, so it is logged once. */
+    private long growthStoppedAt;
+    /** The space warning level last logged (0, 80, 90). */
+    private int warnedLevel;
     private final ReentrantLock lock = new ReentrantLock();
     /** Shared by {@link #atomically} work, exclusive while a commit writes its blocks. */
     private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
@@ -74,15 +82,21 @@ public final class SharedExceptionStore implements ExceptionStore {
         this.device = device;
         this.fullPolicy = fullPolicy;
         this.damagePolicy = damagePolicy;
-        // Mirrored metadata takes two chunks a block.
-        this.metadataReserve = superblock.layout().mirrored ? Math.max(64, superblock.chunkCount / 128)
-                : Math.max(32, superblock.chunkCount / 256);
         this.superblock = superblock;
         this.superblockHeals = superblockHeals;
         // A bad copy is rewritten only under a valid tenure: any other time its chunk may be another node's now.
         this.io = new MetadataIo(device, superblock.chunkSize(), this::mayWrite);
         this.nodes = new NodeCache(io, superblock.layout(), (int) Math.max(16, cacheBytes / superblock.chunkSize()));
         adopt(mount(io.withoutHealing(), superblock));
+        if (chunkCount * superblock.chunkSize() > device.size()) {
+            throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
+                    + chunkCount + " chunks its newest commit says it has");
+        }
+    }
+
+    /** Chunks data may not take, so a commit can always shadow its metadata (two chunks a block in format 3). */
+    private long metadataReserve() {
+        return superblock.layout().mirrored ? Math.max(64, chunkCount / 128) : Math.max(32, chunkCount / 256);
     }
 
     /** The newest commit on disk and the space map and snapshot table it points at. */
@@ -91,15 +105,18 @@ public final class SharedExceptionStore implements ExceptionStore {
         static Mount read(MetadataIo io, Superblock superblock) throws IOException {
             CommitRing.Newest newest = CommitRing.read(io.device(), superblock);
             CommitBlock commit = newest.commit();
-            SpaceMap space = SpaceMap.load(io, superblock.layout(), superblock.chunkCount, commit.spaceIndex);
+            SpaceMap space = SpaceMap.load(io, superblock.layout(), commit.chunkCount(superblock),
+                    commit.spaceIndex);
             SnapshotTable table = SnapshotTable.load(io, superblock.layout(), commit.snapshotTable,
-                    commit.nextSnapshotId, superblock.chunkCount);
+                    commit.nextSnapshotId, commit.chunkCount(superblock));
             return new Mount(newest, space, table);
         }
     }
 
     private void adopt(Mount mount) {
         CommitBlock commit = mount.newest().commit();
+        this.chunkCount = commit.chunkCount(superblock);
+        this.originChunks = commit.originChunks(superblock);
         this.space = mount.space();
         this.table = mount.table();
         this.tree = new BTree(nodes, space, superblock.layout(), superblock.chunkSize(), commit.treeRoot,
@@ -139,6 +156,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         first.nextSnapshotId = 1;
         first.spaceIndex = space.writeChanges();
         first.freeChunks = space.freeChunks();
+        first.chunkCount = chunkCount;
+        first.originChunks = superblock.originChunks;
         device.flush();
         CommitRing.write(device, superblock, first);
         device.flush();
@@ -316,12 +335,25 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public long originChunks() {
-        return superblock.originChunks;
+        return originChunks;
     }
 
     @Override
     public long chunkCount() {
-        return superblock.chunkCount;
+        return chunkCount;
+    }
+
+    /**
+     * Lets the store grow as {@code policy} allows when its free chunks run
+     * low (format 3 on a device that can grow; docs/STORE.md, "Growth").
+     */
+    public void growWith(StoreGrowth policy) {
+        lock.lock();
+        try {
+            this.growth = policy;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Work done under the metadata lock. */
@@ -417,6 +449,37 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public StoreSpace spaceUse() {
+        return reading(this::currentSpace);
+    }
+
+    private StoreSpace currentSpace() {
+        long chunkSize = superblock.chunkSize();
+        long size = chunkCount * chunkSize;
+        long limit = superblock.layout().mirrored ? Math.max(size, growth.limitBytes(size, usedBytes())) : size;
+        return new StoreSpace(usedBytes(), size, limit);
+    }
+
+    private long usedBytes() {
+        return (chunkCount - space.freeChunks()) * superblock.chunkSize();
+    }
+
+    /** Logs a warning when use crosses 80% or 90% of the limit (once per crossing), and when it falls back. */
+    private void watchSpace() {
+        int level = currentSpace().warningLevel();
+        if (level > warnedLevel) {
+            StoreSpace now = currentSpace();
+            LOG.warn("exception store on {} is {}% full: {} bytes used of a limit of {} ({}); at 100% the"
+                    + " store-full-policy applies: delete snapshots{}", device, now.percentOfLimit(), now.usedBytes(),
+                    now.limitBytes(), now.canGrow() ? "it grows toward the limit as needed" : "it cannot grow",
+                    now.canGrow() ? " or raise store-max-size" : " or give the volume a larger store");
+        } else if (level < warnedLevel) {
+            LOG.info("exception store on {} is back under {}% of its limit", device, warnedLevel);
+        }
+        warnedLevel = level;
+    }
+
+    @Override
     public SnapshotInfo createSnapshot(String name) throws IOException {
         return changing(() -> table.add(name, Instant.now()));
     }
@@ -433,7 +496,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         return readSettled(device, () -> {
             CommitBlock newest = newestCommit(device, superblock);
             return SnapshotTable.load(peek, superblock.layout(), newest.snapshotTable, newest.nextSnapshotId,
-                    superblock.chunkCount).all();
+                    newest.chunkCount(superblock)).all();
         });
     }
 
@@ -562,13 +625,22 @@ public final class SharedExceptionStore implements ExceptionStore {
                 return Optional.of(allocateData());
             } catch (StoreFullException full) {
                 if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
+                    LOG.error("exception store on {} is full ({} bytes, its limit): origin writes that need a copy fail"
+                            + " (store-full-policy fail-writes); delete snapshots to make room", device,
+                            chunkCount * superblock.chunkSize());
                     throw full;
                 }
+                List<String> invalidated = new ArrayList<>();
                 for (SnapshotInfo info : table.all()) {
                     if (info.state() == SnapshotState.LIVE && info.id() >= ids.from() && info.id() <= ids.to()) {
                         table.setState(info.id(), SnapshotState.INVALID);
+                        invalidated.add(info.name());
                     }
                 }
+                LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
+                        + " they needed a copy of an origin chunk that was overwritten (store-full-policy"
+                        + " invalidate-snapshots); delete them, and raise store-max-size or delete other snapshots"
+                        + " before the next ones fill it", device, chunkCount * superblock.chunkSize(), invalidated);
                 return Optional.empty();
             }
         });
@@ -717,6 +789,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         commit.deleteCursorChunk = deleteCursorChunk;
         commit.deleteCursorId = deleteCursorId;
         commit.generation = grant == null ? 0 : grant.generation();
+        commit.chunkCount = chunkCount;
+        commit.originChunks = originChunks;
         return commit;
     }
 
@@ -800,7 +874,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                 owned.add(entry.storeChunk());
             }
             long freed = 0;
-            for (long chunk = 0; chunk < superblock.chunkCount; chunk++) {
+            for (long chunk = 0; chunk < chunkCount; chunk++) {
                 if (space.isAllocated(chunk) && !owned.contains(chunk)) {
                     space.free(chunk);
                     freed++;
@@ -818,10 +892,53 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** A chunk for copied data, leaving the metadata reserve alone. */
     private long allocateData() throws StoreFullException {
-        if (space.freeChunks() <= metadataReserve) {
-            throw new StoreFullException(superblock.chunkCount);
+        growIfLow();
+        if (space.freeChunks() <= metadataReserve()) {
+            throw new StoreFullException(chunkCount);
         }
-        return space.allocateData();
+        long chunk = space.allocateData();
+        watchSpace();
+        return chunk;
+    }
+
+    /**
+     * When free chunks run under the low-water mark (the reserve plus 1/16 of
+     * the store), extends the device by a quarter (at least 1024 chunks), as
+     * far as the growth policy allows; the new size and the space map blocks
+     * covering it are part of the open transaction, so the commit that makes
+     * use of them also records them. A crash before it leaves a longer device
+     * and the old size: harmless.
+     */
+    private void growIfLow() {
+        long lowWater = metadataReserve() + chunkCount / 16;
+        if (!superblock.layout().mirrored || space.freeChunks() > lowWater) {
+            return;
+        }
+        long chunkSize = superblock.chunkSize();
+        long limit = growth.limitBytes(chunkCount * chunkSize, usedBytes()) / chunkSize;
+        long target = Math.min(limit, chunkCount + Math.max(chunkCount / 4, MIN_GROWTH_CHUNKS));
+        if (target <= chunkCount) {
+            if (growthStoppedAt != chunkCount && growth != StoreGrowth.FIXED) {
+                growthStoppedAt = chunkCount;
+                LOG.warn("exception store on {} is at its size limit ({} bytes) and cannot grow further; when it is"
+                        + " full, store-full-policy applies", device, chunkCount * chunkSize);
+            }
+            return;
+        }
+        try {
+            if (!device.grow(target * chunkSize)) {
+                return; // a raw device: `snapshare volume grow-store` adopts its new size
+            }
+            space.grow(target);
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("exception store on {} could not grow to {} bytes: {}", device, target * chunkSize,
+                    e.getMessage());
+            return;
+        }
+        LOG.info("exception store on {} grew from {} to {} bytes", device, chunkCount * chunkSize,
+                target * chunkSize);
+        chunkCount = target;
+        changeCount++;
     }
 
     private void checkUsable() throws IOException {
@@ -842,13 +959,13 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     private void checkEntry(ExceptionEntry entry) throws StoreException {
-        if (entry.originChunk() >= superblock.originChunks || entry.storeChunk() >= superblock.chunkCount) {
+        if (entry.originChunk() >= originChunks || entry.storeChunk() >= chunkCount) {
             throw new StoreException("entry " + entry + " lies outside the origin or the store");
         }
     }
 
     private void checkChunkAccess(long storeChunk, int offset, int length) throws StoreException {
-        if (storeChunk <= 0 || storeChunk >= superblock.chunkCount || offset < 0
+        if (storeChunk <= 0 || storeChunk >= chunkCount || offset < 0
                 || offset + (long) length > chunkSize()) {
             throw new StoreException("access of " + length + " bytes at offset " + offset + " of store chunk "
                     + storeChunk + " is outside the store");

@@ -26,10 +26,10 @@ final class SpaceMap {
     private final MetadataIo io;
     private final StoreLayout layout;
     private final int chunkSize;
-    private final long chunkCount;
+    private long chunkCount;
     private final int wordsPerBitmap;
     private final int pointersPerIndex;
-    private final long[] bits;
+    private long[] bits;
     private BlockRef[] bitmapLocation;
     private BlockRef[] indexLocation;
     private final BitSet dirtyBitmaps = new BitSet();
@@ -100,7 +100,8 @@ final class SpaceMap {
         for (int i = 0; i < index.length; i++) {
             ByteBuffer block = map.readBlock(index[i], INDEX_MAGIC, "space map index");
             int count = block.getInt(MetaBlock.COUNT_OFFSET);
-            if (count < 0 || count > map.pointersPerIndex || i * map.pointersPerIndex + count > map.bitmapLocation.length) {
+            if (count < 0 || count > map.pointersPerIndex
+                    || i * map.pointersPerIndex + count > map.bitmapLocation.length) {
                 throw new StoreCorruptException("space map index at chunk " + index[i].primary() + " lists " + count
                         + " bitmap blocks");
             }
@@ -345,6 +346,38 @@ final class SpaceMap {
 
     private void writeBlock(BlockRef ref, ByteBuffer block) throws IOException {
         io.write(ref, block);
+    }
+
+    /**
+     * The store grew to {@code newCount} chunks: the new ones are free, the
+     * bitmap blocks that cover them are new (fresh, written by the commit,
+     * like any change), and so is the index when it needs more blocks.
+     */
+    void grow(long newCount) throws StoreFullException {
+        int bitmaps = (int) ((newCount + bitsPerBitmap() - 1) / bitsPerBitmap());
+        int indexes = (bitmaps + pointersPerIndex - 1) / pointersPerIndex;
+        if (newCount <= chunkCount || indexes > CommitBlock.maxIndexChunks(layout.version)) {
+            throw new IllegalArgumentException("the space map cannot grow from " + chunkCount + " to " + newCount
+                    + " chunks");
+        }
+        long added = newCount - chunkCount;
+        bits = java.util.Arrays.copyOf(bits, (int) ((newCount + 63) / 64));
+        chunkCount = newCount;
+        freeCount += added;
+        int oldBitmaps = bitmapLocation.length;
+        bitmapLocation = java.util.Arrays.copyOf(bitmapLocation, bitmaps);
+        dirtyBitmaps.set(oldBitmaps - 1); // its bits past the old end now name chunks
+        for (int b = oldBitmaps; b < bitmaps; b++) {
+            bitmapLocation[b] = allocateBlock();
+            dirtyBitmaps.set(b);
+        }
+        int oldIndexes = indexLocation.length;
+        indexLocation = java.util.Arrays.copyOf(indexLocation, indexes);
+        for (int i = oldIndexes; i < indexes; i++) {
+            indexLocation[i] = allocateBlock();
+        }
+        indexDirty = true;
+        dataCursor = chunkCount - 1;
     }
 
     /**

@@ -64,7 +64,7 @@ public final class StoreChecker {
         long used = 0;
         ChunkRanges markedFree = new ChunkRanges();
         ChunkRanges unowned = new ChunkRanges();
-        for (long chunk = 0; chunk < superblock.chunkCount; chunk++) {
+        for (long chunk = 0; chunk < store.chunkCount(); chunk++) {
             boolean allocated = store.space().isAllocated(chunk);
             boolean owned = owners.containsKey(chunk);
             if (allocated) {
@@ -87,7 +87,8 @@ public final class StoreChecker {
                             + damagedNodes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                             + " (not leaked: what they hold cannot be told)"));
         }
-        return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used, superblock.chunkCount,
+        return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used,
+                store.chunkCount(),
                 store.snapshots().size());
     }
 

@@ -53,7 +53,7 @@ class BackgroundDeleteCrashTest {
             }
         }
         core.origin().flush();
-        long usedBefore = core.storeUsage()[0];
+        long usedBefore = core.storeSpace().usedBytes();
         store.failAfterWrites(random.nextInt(200)); // the power goes somewhere in the walk
         List<String> acknowledged = new java.util.ArrayList<>();
         try {
@@ -85,7 +85,7 @@ class BackgroundDeleteCrashTest {
         assertTrue(left.stream().noneMatch(acknowledged::contains), "acknowledged deletes are done: " + left);
         if (acknowledged.size() == 3) {
             assertEquals(ORIGIN, resumed.snapshots().get(0).ownedBytes(), "s1 owns a copy of every chunk");
-            assertTrue(resumed.storeUsage()[0] < usedBefore, "deleting three of four snapshots freed space");
+            assertTrue(resumed.storeSpace().usedBytes() < usedBefore, "deleting three of four snapshots freed space");
         }
         byte[] read = new byte[ORIGIN];
         resumed.servedSnapshots().get("s1").read(0, ByteBuffer.wrap(read));

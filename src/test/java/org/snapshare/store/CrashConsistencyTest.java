@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.snapshare.device.FaultInjectingDevice;
 
 /**
@@ -25,6 +25,8 @@ class CrashConsistencyTest {
 
     private static final int CHUNK = 4096;
     private static final int DEVICE = 2 << 20;
+    /** What a growing store's device may reach. */
+    private static final int GROWN = 8 << 20;
     private static final long ORIGIN_CHUNKS = 64;
     private static final int TRANSACTIONS = 24;
 
@@ -33,24 +35,29 @@ class CrashConsistencyTest {
             TreeMap<Long, SnapshotState> snapshots) {
     }
 
-    /** Format 3 (two copies of every metadata block) and format 2 (one), which older volumes still use. */
-    @ParameterizedTest(name = "format {0}")
-    @ValueSource(ints = {3, 2})
-    void everyCrashPointRecoversToACommittedState(int version) throws Exception {
+    /**
+     * Format 3 (two copies of every metadata block), format 2 (one), which
+     * older volumes still use, and format 3 on a small device that the
+     * workload makes grow (the growth is one of the crash points).
+     */
+    @ParameterizedTest(name = "format {0}, device of {1} bytes")
+    @CsvSource({"3, 2097152", "2, 2097152", "3, 262144"})
+    void everyCrashPointRecoversToACommittedState(int version, int deviceBytes) throws Exception {
         List<State> committed = new ArrayList<>();
-        FaultInjectingDevice dry = formatted(version);
+        FaultInjectingDevice dry = formatted(version, deviceBytes);
         int writesAfterFormat;
         {
             long before = dry.writeCount();
-            SharedExceptionStore store = SharedExceptionStore.open(dry, 1 << 20);
+            SharedExceptionStore store = open(dry);
             committed.add(state(store));
             runWorkload(store, committed);
             writesAfterFormat = (int) (dry.writeCount() - before);
+            assertTrue(deviceBytes == DEVICE || store.chunkCount() * CHUNK > deviceBytes, "the store did not grow");
         }
         int checked = 0;
         for (int cut = 0; cut <= writesAfterFormat; cut++) {
-            FaultInjectingDevice device = formatted(version);
-            SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+            FaultInjectingDevice device = formatted(version, deviceBytes);
+            SharedExceptionStore store = open(device);
             device.failAfterWrites(cut);
             List<State> reached = new ArrayList<>();
             reached.add(state(store));
@@ -70,10 +77,17 @@ class CrashConsistencyTest {
         assertTrue(checked > 100, "only " + checked + " crash points were checked");
     }
 
-    private static FaultInjectingDevice formatted(int version) throws IOException {
-        FaultInjectingDevice device = new FaultInjectingDevice(DEVICE);
+    private static FaultInjectingDevice formatted(int version, int deviceBytes) throws IOException {
+        FaultInjectingDevice device = new FaultInjectingDevice(deviceBytes, GROWN);
         SharedExceptionStore.format(device, CHUNK, ORIGIN_CHUNKS * CHUNK, version);
         return device;
+    }
+
+    /** Opened as a server opens it: free to grow up to {@link #GROWN} bytes. */
+    private static SharedExceptionStore open(FaultInjectingDevice device) throws IOException {
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        store.growWith((current, used) -> GROWN);
+        return store;
     }
 
     /** The same transactions every time: snapshots come and go, entries are added, changed, removed. */
