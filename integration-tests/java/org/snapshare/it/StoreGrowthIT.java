@@ -76,6 +76,37 @@ class StoreGrowthIT {
     }
 
     @Test
+    void aStoreDeviceExtendedByItsOwnToolsIsAdoptedOnline(@TempDir Path dir) throws Exception {
+        Path origin = dir.resolve("origin.dev");
+        Path store = dir.resolve("store.dev");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(origin.toFile(), "rw")) {
+            file.setLength(16 << 20);
+        }
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(store.toFile(), "rw")) {
+            file.setLength(8 << 20);
+        }
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "raw", "--origin-device", origin.toString(), "--store-device",
+                    store.toString()).assertSuccess("volume create");
+            ExternalTools.Result refused = server.cli("volume", "grow-store", "raw");
+            assertTrue(refused.exitCode == 1 && refused.output.contains("extend the device first"), refused.output);
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(store.toFile(), "rw")) {
+                file.setLength(40 << 20); // what lvextend does to a logical volume
+            }
+            String grown = server.cli("volume", "grow-store", "raw").assertSuccess("grow-store").output;
+            assertTrue(grown.contains("grew by 32.0 MiB to 40.0 MiB"), grown);
+            server.cli("snapshot", "create", "raw", "s").assertSuccess("snapshot");
+            ExternalTools.qemuIo(server.url("raw"), "write -P 0x31 0 16M", "flush").assertSuccess("copy 16 MiB");
+            server.cli("snapshot", "create", "raw", "t").assertSuccess("snapshot");
+            ExternalTools.qemuIo(server.url("raw"), "write -P 0x32 0 16M", "flush")
+                    .assertSuccess("another 16 MiB: more than the store had before");
+            ExternalTools.qemuIo(server.url("raw", "t"), "read -P 0x31 0 16M").assertSuccess("t");
+            String snapshots = server.cli("snapshot", "list", "raw").assertSuccess("snapshot list").output;
+            assertTrue(!snapshots.contains("invalid"), snapshots);
+        }
+    }
+
+    @Test
     void aCappedStoreWarnsTwiceThenFollowsTheStoreFullPolicy(@TempDir Path dir) throws Exception {
         try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
             server.cli("volume", "create", "cap", "--size", "16M", "--store-max-size", "40M")

@@ -428,6 +428,13 @@ public final class Appliance implements Closeable, Metrics.Source {
         return volume(volumeName).snapshots().rollbackStatus().orElse("idle") + "\n";
     }
 
+    synchronized String growStore(String volumeName) throws ConfigException, IOException {
+        Volume volume = volume(volumeName);
+        long added = volume.snapshots().growStore();
+        return "the exception store of volume " + volumeName + " grew by " + Sizes.format(added) + " to "
+                + Sizes.format(volume.snapshots().storeSpace().sizeBytes()) + "\n";
+    }
+
     synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
         volume(volumeName).snapshots().startScrub(bytesPerSecond);
         return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";

@@ -43,6 +43,7 @@ final class Commands {
             "  volume create NAME --origin-device PATH [--store-device PATH]   ... on raw block devices",
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
+            "  volume grow-store NAME           adopt the new size of a store device grown with lvextend",
             "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
             "  snapshot list VOLUME             list snapshots: created, state, space owned, background work",
             "  snapshot delete VOLUME NAME [--force]   delete a snapshot (space reclaimed in the background)",
@@ -125,9 +126,11 @@ final class Commands {
     int volume(String[] args) throws UsageException, CommandFailedException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             if (args.length == 0) {
-                throw new UsageException("volume needs a subcommand: create, list or delete");
+                throw new UsageException("volume needs a subcommand: create, list, delete or grow-store");
             }
-            out.println("usage: snapshare volume create NAME --size SIZE | list | delete NAME [--force]");
+            out.println("usage: snapshare volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]"
+                    + " | create NAME --origin-device PATH [--store-device PATH] | list | delete NAME [--force]"
+                    + " | grow-store NAME");
             return Main.OK;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -138,8 +141,11 @@ final class Commands {
                 return simpleRequest("volume list", rest, List.of("volume", "list"));
             case "delete":
                 return volumeDelete(rest);
+            case "grow-store":
+                return volumeGrowStore(rest);
             default:
-                throw new UsageException("unknown volume subcommand '" + args[0] + "' (use create, list or delete)");
+                throw new UsageException("unknown volume subcommand '" + args[0]
+                        + "' (use create, list, delete or grow-store)");
         }
     }
 
@@ -195,6 +201,14 @@ final class Commands {
             return Main.OK;
         }
         return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
+    }
+
+    private int volumeGrowStore(String[] args) throws UsageException, CommandFailedException {
+        CommandLine line = parse("volume grow-store NAME", withCommon(new Options()), args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        return request(line, List.of("volume", "grow-store", checkedNames(line).get(0)));
     }
 
     int snapshot(String[] args) throws UsageException, CommandFailedException {

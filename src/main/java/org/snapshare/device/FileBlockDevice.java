@@ -49,8 +49,10 @@ public final class FileBlockDevice implements BlockDevice {
         return open(path);
     }
 
+    /** The size as the kernel has it now: a block device may have been extended (lvextend) since the open. */
     @Override
-    public long size() {
+    public long size() throws IOException {
+        size = Math.max(size, channel.size());
         return size;
     }
 

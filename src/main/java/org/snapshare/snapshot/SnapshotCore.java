@@ -396,6 +396,18 @@ public final class SnapshotCore implements Closeable {
                 .orElseGet(() -> new LockStatus(false, Duration.ZERO, 0, gate.handovers()));
     }
 
+    /**
+     * Makes the store take the whole of its device, grown since (a raw device
+     * after lvextend); returns the bytes added.
+     */
+    public synchronized long growStore() throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            long added = store().adoptDeviceSize();
+            store().commit();
+            return added;
+        }
+    }
+
     /** Bytes of the exception store in use, its size, and the limit it may grow to. */
     public StoreSpace storeSpace() {
         return store().spaceUse();

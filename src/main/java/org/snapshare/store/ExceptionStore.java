@@ -31,6 +31,9 @@ public interface ExceptionStore extends Closeable {
     /** Bytes in use, the size now and the limit it may grow to. */
     StoreSpace spaceUse();
 
+    /** Takes the whole of the device, grown since (lvextend); the bytes added; commit afterwards. */
+    long adoptDeviceSize() throws IOException;
+
     /** Commits made since the store was opened, and the time they took in all. */
     record CommitStats(long commits, long nanos) {
     }

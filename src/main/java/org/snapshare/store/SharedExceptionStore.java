@@ -890,6 +890,37 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
+    /**
+     * Adopts the size its device has now (a raw device extended with
+     * lvextend, say): the new chunks join the space map in the open
+     * transaction; the caller commits. Returns the bytes added.
+     */
+    @Override
+    public long adoptDeviceSize() throws IOException {
+        return changing(() -> {
+            if (!superblock.layout().mirrored) {
+                throw new StoreException("this store has format version " + superblock.version + ", which cannot"
+                        + " grow; only stores made by this release (format 3) can");
+            }
+            long chunkSize = superblock.chunkSize();
+            long target = device.size() / chunkSize;
+            if (target <= chunkCount) {
+                throw new StoreException("the store's device is " + device.size() + " bytes and the store already"
+                        + " uses all of it; extend the device first (lvextend, or a larger partition)");
+            }
+            try {
+                space.grow(target);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException(e.getMessage() + ": the space map index is full; use larger chunks");
+            }
+            long added = (target - chunkCount) * chunkSize;
+            LOG.info("exception store on {} adopted its device's new size: {} bytes (+{})", device,
+                    target * chunkSize, added);
+            chunkCount = target;
+            return added;
+        });
+    }
+
     /** A chunk for copied data, leaving the metadata reserve alone. */
     private long allocateData() throws StoreFullException {
         growIfLow();

@@ -81,6 +81,26 @@ class StoreGrowthTest {
     }
 
     @Test
+    void aDeviceGrownByItsOwnToolsIsAdoptedOnRequest() throws Exception {
+        SharedExceptionStore.format(device, CHUNK, 4096L * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        StoreException nothing = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+                store::adoptDeviceSize);
+        assertTrue(nothing.getMessage().contains("extend the device first"), nothing.getMessage());
+        device.grow(4L << 20); // as lvextend would
+        assertEquals(3L << 20, store.adoptDeviceSize());
+        store.commit();
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals((4L << 20) / CHUNK, again.chunkCount());
+        long id = again.createSnapshot("s").id();
+        for (int i = 0; i < 900; i++) { // more than the store had before
+            again.addEntry(new ExceptionEntry(i, id, id, again.allocateCopy(new IdRange(id, id)).orElseThrow()));
+        }
+        again.commit();
+        assertTrue(StoreChecker.check(again, done -> { }).clean());
+    }
+
+    @Test
     void storesBeforeFormatThreeKeepTheirSize() throws Exception {
         SharedExceptionStore.format(device, CHUNK, 4096L * CHUNK, 2);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
