@@ -58,6 +58,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     private long growthStoppedAt;
     /** The space warning level last logged (0, 80, 90). */
     private int warnedLevel;
+    /** Times the store grew by itself, and the time the growing took (device and space map), for benchmarks. */
+    private volatile long growths;
+    private volatile long growthNanos;
     private final ReentrantLock lock = new ReentrantLock();
     /** Shared by {@link #atomically} work, exclusive while a commit writes its blocks. */
     private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
@@ -377,6 +380,11 @@ public final class SharedExceptionStore implements ExceptionStore {
         superblockHeals++;
     }
 
+    /** Growth steps since the open and the nanoseconds they took: {count, nanos}. */
+    long[] growthStats() {
+        return new long[] {growths, growthNanos};
+    }
+
     /** Whether this node may write the store's metadata now (it holds a valid tenure). */
     boolean mayWrite() {
         return grant != null && grant.valid();
@@ -464,19 +472,24 @@ public final class SharedExceptionStore implements ExceptionStore {
         return (chunkCount - space.freeChunks()) * superblock.chunkSize();
     }
 
-    /** Logs a warning when use crosses 80% or 90% of the limit (once per crossing), and when it falls back. */
+    /**
+     * Logs a warning when use crosses 80% or 90% of the limit, once per
+     * crossing: use hovers around a threshold as commits free old metadata,
+     * so falling back counts only 5 points under it.
+     */
     private void watchSpace() {
-        int level = currentSpace().warningLevel();
+        StoreSpace now = currentSpace();
+        int level = now.warningLevel();
         if (level > warnedLevel) {
-            StoreSpace now = currentSpace();
             LOG.warn("exception store on {} is {}% full: {} bytes used of a limit of {} ({}); at 100% the"
                     + " store-full-policy applies: delete snapshots{}", device, now.percentOfLimit(), now.usedBytes(),
                     now.limitBytes(), now.canGrow() ? "it grows toward the limit as needed" : "it cannot grow",
                     now.canGrow() ? " or raise store-max-size" : " or give the volume a larger store");
-        } else if (level < warnedLevel) {
+            warnedLevel = level;
+        } else if (level < warnedLevel && now.percentOfLimit() < warnedLevel - 5) {
             LOG.info("exception store on {} is back under {}% of its limit", device, warnedLevel);
+            warnedLevel = level;
         }
-        warnedLevel = level;
     }
 
     @Override
@@ -956,11 +969,14 @@ public final class SharedExceptionStore implements ExceptionStore {
             }
             return;
         }
+        long started = System.nanoTime();
         try {
             if (!device.grow(target * chunkSize)) {
                 return; // a raw device: `snapshare volume grow-store` adopts its new size
             }
             space.grow(target);
+            growths++;
+            growthNanos += System.nanoTime() - started;
         } catch (IOException | IllegalArgumentException e) {
             LOG.warn("exception store on {} could not grow to {} bytes: {}", device, target * chunkSize,
                     e.getMessage());
