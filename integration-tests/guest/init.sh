@@ -129,6 +129,17 @@ open_iscsi() {
     [ ! -e /mnt/b/after ] || fail "the snapshot holds a file written after it"
     [ -e /mnt/a/after ] && [ ! -e /mnt/a/before ] || fail "the origin lost what was written after the snapshot"
     say "checked: snapshot has the files of its moment, origin has the later ones"
+    # The host grows the volume online; the kernel sees it at a rescan, the snapshot keeps its size.
+    snapshot_sectors=$(cat /sys/block/sdb/size)
+    say "READY-FOR-RESIZE"
+    wait_for volume-resized
+    echo 1 > /sys/class/block/sda/device/rescan || fail "rescan of sda"
+    [ "$(cat /sys/block/sda/size)" = "$(arg resized_sectors)" ] \
+        || fail "after the rescan sda has $(cat /sys/block/sda/size) sectors, not $(arg resized_sectors)"
+    echo 1 > /sys/class/block/sdb/device/rescan || fail "rescan of sdb"
+    [ "$(cat /sys/block/sdb/size)" = "$snapshot_sectors" ] || fail "the snapshot's size changed"
+    check_files /mnt/b
+    say "resize: the origin grew to $(arg resized_sectors) sectors at a rescan, the snapshot kept its size"
     umount /mnt/b
     umount /mnt/a
     try "logout" iscsiadm -m node --logoutall=all

@@ -42,7 +42,8 @@ class RealClientsIT {
             server.cli("volume", "create", "linux", "--size", "256M").assertSuccess("volume create");
             String target = ServerProcess.IQN + "linux";
             try (Guest guest = Guest.start("open-iscsi", "open-iscsi", "port=" + server.port + " target=" + target
-                    + " snapshot=snap chap_user=guest chap_secret=guest-secret-42", List.of())) {
+                    + " snapshot=snap chap_user=guest chap_secret=guest-secret-42 resized_sectors="
+                    + (384L << 20) / 512, List.of())) {
                 guest.await("READY-FOR-SNAPSHOT", STEP_SECONDS);
                 server.cli("snapshot", "create", "linux", "snap").assertSuccess("snapshot create");
                 guest.send("snapshot-taken");
@@ -56,6 +57,11 @@ class RealClientsIT {
                 assertTrue(write.output.contains("write failed"), "a write past the guest's reservation:\n"
                         + write.output);
                 guest.send("reservation-checked");
+                guest.await("READY-FOR-RESIZE", STEP_SECONDS);
+                server.cli("volume", "resize", "linux", "--size", "384M").assertSuccess("volume resize");
+                ExternalTools.Result info = ExternalTools.run(60, "qemu-img", "info", other);
+                assertTrue(info.output.contains("384 MiB"), "qemu-img info after the resize:\n" + info.output);
+                guest.send("volume-resized");
                 guest.await("PASS", STEP_SECONDS);
                 System.out.println("open-iscsi scenario: " + guest.awaitExit(60) + " s with " + Guest.accelerator());
             }

@@ -355,8 +355,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         String name = spec.name();
         Volume volume = catalog.create(spec);
         export(volume);
-        LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes));
-        return "created volume " + name + " (" + Sizes.format(volume.sizeBytes) + "), served as "
+        LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes()));
+        return "created volume " + name + " (" + Sizes.format(volume.sizeBytes()) + "), served as "
                 + targetName(name) + " LUN 0\n";
     }
 
@@ -383,7 +383,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             StoreSpace space = volume.snapshots().storeSpace();
             String state = volume.snapshots().damage().isPresent() ? "damaged"
                     : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
-            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes),
+            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes()),
                     targets.sessionCount(target), target, space.percentOfLimit(), state));
         }
         return out.toString();
@@ -426,6 +426,28 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** "idle", or the rollback's progress. */
     synchronized String rollbackStatus(String volumeName) throws ConfigException {
         return volume(volumeName).snapshots().rollbackStatus().orElse("idle") + "\n";
+    }
+
+    /**
+     * Grows a volume online; its initiators get CAPACITY DATA HAS CHANGED
+     * and see the new size at their next READ CAPACITY (a rescan).
+     */
+    synchronized String resizeVolume(String volumeName, long newSizeBytes)
+            throws ConfigException, SnapshotException, IOException {
+        Volume volume = volume(volumeName);
+        if (cluster != null) {
+            throw new ConfigException("volumes of a cluster cannot be resized yet: the other nodes would go on"
+                    + " serving the old size (stop every node, serve the volume on one node without"
+                    + " cluster-zookeeper, resize it, then start the cluster again)");
+        }
+        long before = volume.sizeBytes();
+        volume.snapshots().resize(newSizeBytes);
+        catalog.recordSize(volumeName, newSizeBytes);
+        targets.capacityChanged(targetName(volumeName));
+        LOG.info("resized volume {} from {} to {}", volumeName, Sizes.format(before), Sizes.format(newSizeBytes));
+        return "resized volume " + volumeName + " from " + Sizes.format(before) + " to " + Sizes.format(newSizeBytes)
+                + "; initiators were told (CAPACITY DATA HAS CHANGED): rescan to see it (Linux: echo 1 >"
+                + " /sys/class/block/sdX/device/rescan); its snapshots keep their size\n";
     }
 
     synchronized String growStore(String volumeName) throws ConfigException, IOException {

@@ -34,6 +34,9 @@ final class ControlCommands {
                 case "volume delete":
                     expect(request, 4);
                     return ControlResponse.ok(appliance.deleteVolume(request.get(2), "force".equals(request.get(3))));
+                case "volume resize":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.resizeVolume(request.get(2), Sizes.parse(request.get(3))));
                 case "volume grow-store":
                     expect(request, 3);
                     return ControlResponse.ok(appliance.growStore(request.get(2)));

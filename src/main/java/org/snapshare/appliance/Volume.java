@@ -10,7 +10,6 @@ import org.snapshare.snapshot.SnapshotCore;
 public final class Volume implements Closeable {
 
     public final String name;
-    public final long sizeBytes;
     public final long uniqueId;
     public final Instant created;
     private final SnapshotCore core;
@@ -20,7 +19,11 @@ public final class Volume implements Closeable {
         this.uniqueId = uniqueId;
         this.created = created;
         this.core = core;
-        this.sizeBytes = core.sizeBytes();
+    }
+
+    /** The origin's size now (a resize grows it). */
+    public long sizeBytes() {
+        return core.sizeBytes();
     }
 
     /** The origin, served as the volume's own LUN. */

@@ -77,6 +77,14 @@ public final class VolumeCatalog {
         this.defaultStoreMaxBytes = bytes;
     }
 
+    /** Records a resized volume's new size in its volume.properties. */
+    public synchronized void recordSize(String name, long sizeBytes) throws IOException {
+        Path dir = volumeDir(name);
+        Properties metadata = loadMetadata(dir);
+        metadata.setProperty("size", Long.toString(sizeBytes));
+        writeAtomically(dir.resolve(METADATA), metadata);
+    }
+
     /** The directory of a volume's files. */
     public Path volumeDir(String name) {
         return volumesDir.resolve(name);
@@ -285,7 +293,11 @@ public final class VolumeCatalog {
             throw new IOException(dir.resolve(METADATA) + " is damaged (" + e + "); restore it or remove the volume",
                     e);
         }
-        return new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, metadata, uniqueId));
+        Volume volume = new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, metadata, uniqueId));
+        if (volume.sizeBytes() > Long.parseLong(metadata.getProperty("size", "0"))) {
+            recordSize(volume.name, volume.sizeBytes()); // a resize the power cut short: its origin had grown
+        }
+        return volume;
     }
 
     /** Mounts the store and wires it to the origin; closes both devices if that fails. */

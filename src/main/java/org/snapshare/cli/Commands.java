@@ -43,6 +43,7 @@ final class Commands {
             "  volume create NAME --origin-device PATH [--store-device PATH]   ... on raw block devices",
             "  volume list                      list volumes, sizes, sessions and targets",
             "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
+            "  volume resize NAME --size SIZE   grow a volume online (snapshots keep their size)",
             "  volume grow-store NAME           adopt the new size of a store device grown with lvextend",
             "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
             "  snapshot list VOLUME             list snapshots: created, state, space owned, background work",
@@ -126,11 +127,11 @@ final class Commands {
     int volume(String[] args) throws UsageException, CommandFailedException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             if (args.length == 0) {
-                throw new UsageException("volume needs a subcommand: create, list, delete or grow-store");
+                throw new UsageException("volume needs a subcommand: create, list, delete, resize or grow-store");
             }
             out.println("usage: snapshare volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]"
                     + " | create NAME --origin-device PATH [--store-device PATH] | list | delete NAME [--force]"
-                    + " | grow-store NAME");
+                    + " | resize NAME --size SIZE | grow-store NAME");
             return Main.OK;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -143,9 +144,11 @@ final class Commands {
                 return volumeDelete(rest);
             case "grow-store":
                 return volumeGrowStore(rest);
+            case "resize":
+                return volumeResize(rest);
             default:
                 throw new UsageException("unknown volume subcommand '" + args[0]
-                        + "' (use create, list, delete or grow-store)");
+                        + "' (use create, list, delete, resize or grow-store)");
         }
     }
 
@@ -201,6 +204,23 @@ final class Commands {
             return Main.OK;
         }
         return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
+    }
+
+    private int volumeResize(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("size").hasArg()
+                .argName("SIZE").desc("the new size, larger than now, e.g. 20G (shrinking is refused)").build());
+        CommandLine line = parse("volume resize NAME --size SIZE", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        if (!line.hasOption("size")) {
+            throw new UsageException("volume resize needs --size SIZE, e.g. --size 20G");
+        }
+        try {
+            return request(line, List.of("volume", "resize", checkedNames(line).get(0), sizeOption(line, "size")));
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private int volumeGrowStore(String[] args) throws UsageException, CommandFailedException {

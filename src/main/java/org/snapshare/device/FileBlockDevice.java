@@ -83,10 +83,14 @@ public final class FileBlockDevice implements BlockDevice {
         channel.force(false);
     }
 
-    /** A regular file grows sparse (one byte written at its new end); a block device cannot grow itself. */
+    /**
+     * A regular file grows sparse (one byte written at its new end); a block
+     * device cannot grow itself, so it "grows" only when it already has the
+     * size (extended by its own tools since).
+     */
     @Override
     public synchronized boolean grow(long newSize) throws IOException {
-        if (newSize <= size) {
+        if (newSize <= size()) {
             return true;
         }
         if (!Files.isRegularFile(path)) {

@@ -79,6 +79,11 @@ public final class TargetRegistry {
         lookup(name).ifPresent(target -> target.commands.accessStateChanged());
     }
 
+    /** {@code name}'s unit changed size: its initiators get a unit attention and READ CAPACITY the new size. */
+    public void capacityChanged(String name) {
+        lookup(name).ifPresent(target -> target.commands.capacityChanged());
+    }
+
     private void add(ExportedTarget target) {
         if (targets.putIfAbsent(target.name, target) != null) {
             throw new IllegalStateException("target " + target.name + " is already exported");

@@ -17,7 +17,8 @@ final class ChunkData {
     final BlockDevice origin;
     final ExceptionStore store;
     final int chunkSize;
-    final long originBytes;
+    /** Grows with a volume resize. */
+    volatile long originBytes;
 
     ChunkData(BlockDevice origin, ExceptionStore store, long originBytes) {
         this.origin = origin;

@@ -53,6 +53,12 @@ final class FencedDevice implements BlockDevice {
     }
 
     @Override
+    public boolean grow(long newSize) throws IOException {
+        checkHeld();
+        return device.grow(newSize);
+    }
+
+    @Override
     public void deallocate(long offset, long length) throws IOException {
         checkHeld();
         device.deallocate(offset, length);

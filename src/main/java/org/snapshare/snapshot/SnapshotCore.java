@@ -18,6 +18,7 @@ import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.SingleNodeLock;
+import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -37,7 +38,9 @@ public final class SnapshotCore implements Closeable {
 
     private final String volume;
     private final long uniqueId;
-    private final long sizeBytes;
+    private volatile long sizeBytes;
+    /** The origin's unit itself (served wrapped in its gate), to tell it of a resize. */
+    private final OriginUnit rawOrigin;
     private final VolumeIo io;
     private final ClusterGate gate;
     private final LogicalUnit originUnit;
@@ -67,13 +70,14 @@ public final class SnapshotCore implements Closeable {
         this.sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
         this.gate = new ClusterGate(volume, lock, takeTimeout, new VolumeTenure());
         ChunkData data = new ChunkData(new FencedDevice(origin, gate::holds, volume), store, sizeBytes);
-        if (data.originChunks() != store.originChunks()) {
+        if (data.originChunks() < store.originChunks()) {
             throw new IOException("volume " + volume + ": the origin has " + data.originChunks()
                     + " chunks but its exception store was formatted for " + store.originChunks()
                     + "; the volume's files do not belong together");
         }
         this.io = new VolumeIo(data);
-        this.originUnit = new GatedUnit(new OriginUnit(io, sizeBytes, uniqueId), gate);
+        this.rawOrigin = new OriginUnit(io, sizeBytes, uniqueId);
+        this.originUnit = new GatedUnit(rawOrigin, gate);
         this.journal = new RollbackJournal(rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
         this.deleterThread = new Thread(deleter, "delete-" + volume);
@@ -83,7 +87,65 @@ public final class SnapshotCore implements Closeable {
         } catch (UnitUnavailableException heldElsewhere) {
             LOG.info("volume {}: another node holds the cluster lock; this node takes it when work arrives", volume);
         }
+        if (data.originChunks() > store.originChunks()) {
+            completeResize(store);
+        }
         deleterThread.start();
+    }
+
+    /** The origin grew but the store was not told (a crash inside a resize): tell it now, or refuse the volume. */
+    private void completeResize(ExceptionStore store) throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            store.resizeOrigin(io.data.originChunks());
+            store.commit();
+            LOG.info("volume {}: completed a resize to {} bytes that a crash interrupted", volume, sizeBytes);
+        } catch (StoreException e) {
+            throw new IOException("volume " + volume + ": the origin has " + io.data.originChunks()
+                    + " chunks but its exception store was formatted for " + store.originChunks() + " ("
+                    + e.getMessage() + "); the volume's files do not belong together", e);
+        }
+    }
+
+    /**
+     * Grows the volume online to {@code newSizeBytes}: the origin device
+     * first (a file grows; a raw device must have been extended already),
+     * then the store learns the origin's new size in a commit; snapshots keep
+     * the size they were taken with. A crash in between is completed at the
+     * next start. The caller tells initiators (CAPACITY DATA HAS CHANGED).
+     */
+    public synchronized void resize(long newSizeBytes) throws SnapshotException, IOException {
+        if (newSizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
+            throw new SnapshotException("a volume's size must be a multiple of " + LogicalUnit.BLOCK_SIZE + " bytes");
+        }
+        if (newSizeBytes <= sizeBytes) {
+            throw new SnapshotException("volume " + volume + " is " + sizeBytes + " bytes; "
+                    + (newSizeBytes == sizeBytes ? "it has that size already" : "shrinking it to " + newSizeBytes
+                    + " would cut off data its initiators wrote, so it is refused (make a smaller volume and copy"
+                    + " what it needs)"));
+        }
+        try (ClusterGate.Pass pass = gate.enter()) {
+            if (io.rollback != null) {
+                throw new SnapshotException("volume " + volume + " is being rolled back; resize it when that ends");
+            }
+            io.pointInTime.writeLock().lock(); // no origin write in flight meanwhile
+            try {
+                if (!io.data.origin.grow(newSizeBytes)) {
+                    throw new SnapshotException("the origin device of volume " + volume + " is "
+                            + io.data.origin.size() + " bytes and cannot grow by itself: extend it first (lvextend),"
+                            + " then resize the volume");
+                }
+                io.data.origin.flush();
+                long chunks = (newSizeBytes + io.data.chunkSize - 1) / io.data.chunkSize;
+                store().resizeOrigin(chunks);
+                store().commit();
+                io.data.originBytes = newSizeBytes;
+                sizeBytes = newSizeBytes;
+                rawOrigin.resized(newSizeBytes);
+            } finally {
+                io.pointInTime.writeLock().unlock();
+            }
+        }
+        LOG.info("volume {}: resized to {} bytes", volume, newSizeBytes);
     }
 
     /** A tenure of the lock: start from what is on disk, and leave everything there at the end. */
@@ -161,7 +223,8 @@ public final class SnapshotCore implements Closeable {
     }
 
     private LogicalUnit unitOf(SnapshotInfo info) {
-        return new GatedUnit(new SnapshotUnit(io, info.id(), sizeBytes, uniqueId), gate);
+        long size = info.sizeBytes() > 0 ? info.sizeBytes() : sizeBytes; // 0: a store before volumes could grow
+        return new GatedUnit(new SnapshotUnit(io, info.id(), size, uniqueId), gate);
     }
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
@@ -182,7 +245,7 @@ public final class SnapshotCore implements Closeable {
         io.pointInTime.writeLock().lock();
         try {
             io.data.origin.flush(); // what was written before the snapshot is durable with it
-            SnapshotInfo info = store().createSnapshot(name);
+            SnapshotInfo info = store().createSnapshot(name, sizeBytes);
             store().commit();
             LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
             return unitOf(info);

@@ -4,7 +4,7 @@ package org.snapshare.snapshot;
 abstract class VolumeUnit implements LogicalUnit {
 
     final VolumeIo io;
-    private final long sizeBytes;
+    private volatile long sizeBytes;
     private final long uniqueId;
 
     VolumeUnit(VolumeIo io, long sizeBytes, long uniqueId) {
@@ -16,6 +16,11 @@ abstract class VolumeUnit implements LogicalUnit {
     @Override
     public final long sizeBytes() {
         return sizeBytes;
+    }
+
+    /** The volume was resized (the origin's unit; snapshots keep the size they were taken with). */
+    void resized(long newSizeBytes) {
+        this.sizeBytes = newSizeBytes;
     }
 
     @Override

@@ -51,8 +51,19 @@ public interface ExceptionStore extends Closeable {
 
     // -- snapshot table --------------------------------------------------
 
-    /** A new live snapshot with the next id; names are unique. */
-    SnapshotInfo createSnapshot(String name) throws IOException;
+    /** A new live snapshot with the next id; names are unique; {@code sizeBytes}: the volume's size now. */
+    SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException;
+
+    /** A snapshot whose size is the volume's (for tests of the store alone). */
+    default SnapshotInfo createSnapshot(String name) throws IOException {
+        return createSnapshot(name, 0);
+    }
+
+    /**
+     * The origin grew to {@code chunks} chunks (volume resize; format 3 only):
+     * entries may name them from now on. The caller commits.
+     */
+    void resizeOrigin(long chunks) throws IOException;
 
     List<SnapshotInfo> snapshots();
 

@@ -493,8 +493,24 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
-    public SnapshotInfo createSnapshot(String name) throws IOException {
-        return changing(() -> table.add(name, Instant.now()));
+    public SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException {
+        return changing(() -> table.add(name, Instant.now(), sizeBytes));
+    }
+
+    @Override
+    public void resizeOrigin(long chunks) throws IOException {
+        changing(() -> {
+            if (!superblock.layout().mirrored) {
+                throw new StoreException("this volume's store has format version " + superblock.version + ", which"
+                        + " records the origin's size once, at format: only volumes made by this release (format 3)"
+                        + " can be resized");
+            }
+            if (chunks < originChunks) {
+                throw new StoreException("the origin cannot shrink from " + originChunks + " to " + chunks + " chunks");
+            }
+            originChunks = chunks;
+            return null;
+        });
     }
 
     @Override

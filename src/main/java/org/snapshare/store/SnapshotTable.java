@@ -50,8 +50,9 @@ final class SnapshotTable {
             table.chain.add(location);
             int at = table.entriesOffset;
             int count = block.getInt(MetaBlock.COUNT_OFFSET);
+            int fixed = table.entryFixedBytes();
             for (int i = 0; i < count; i++) {
-                if (at + 18 > block.capacity() || at + 18 + (block.get(at + 17) & 0xff) > block.capacity()) {
+                if (at + fixed > block.capacity() || at + fixed + (block.get(at + 17) & 0xff) > block.capacity()) {
                     throw new StoreCorruptException("snapshot table block at chunk " + location.primary()
                             + " lists more entries than it holds");
                 }
@@ -61,8 +62,10 @@ final class SnapshotTable {
                 int length = block.get(at + 17) & 0xff;
                 byte[] name = new byte[length];
                 block.get(at + 18, name);
-                table.byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created));
-                at += 18 + length;
+                long size = layout.snapshotSizes ? block.getLong(at + 18 + length) : 0;
+                table.byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created,
+                        size));
+                at += fixed + length;
             }
             location = layout.getRef(block, NEXT_OFFSET);
         }
@@ -85,14 +88,20 @@ final class SnapshotTable {
         return Optional.ofNullable(byId.get(id));
     }
 
-    SnapshotInfo add(String name, Instant created) throws StoreException {
+    /** Bytes of an entry besides its name: id, time, state, name length; the volume's size in format 3. */
+    private int entryFixedBytes() {
+        return 18 + (layout.snapshotSizes ? 8 : 0);
+    }
+
+    SnapshotInfo add(String name, Instant created, long sizeBytes) throws StoreException {
         if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             throw new StoreException("snapshot name must be 1 to " + MAX_NAME_BYTES + " bytes");
         }
         if (byName(name).isPresent()) {
             throw new StoreException("a snapshot named " + name + " already exists");
         }
-        SnapshotInfo info = new SnapshotInfo(nextId++, name, SnapshotState.LIVE, created);
+        SnapshotInfo info = new SnapshotInfo(nextId++, name, SnapshotState.LIVE, created,
+                layout.snapshotSizes ? sizeBytes : 0);
         byId.put(info.id(), info);
         dirty = true;
         return info;
@@ -170,11 +179,14 @@ final class SnapshotTable {
         return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
     }
 
-    private static byte[] encode(SnapshotInfo info) {
+    private byte[] encode(SnapshotInfo info) {
         byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer entry = ByteBuffer.allocate(18 + name.length);
+        ByteBuffer entry = ByteBuffer.allocate(entryFixedBytes() + name.length);
         entry.putLong(info.id()).putLong(info.created().toEpochMilli()).put((byte) info.state().code)
                 .put((byte) name.length).put(name);
+        if (layout.snapshotSizes) {
+            entry.putLong(info.sizeBytes());
+        }
         return entry.array();
     }
 }

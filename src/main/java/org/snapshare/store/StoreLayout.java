@@ -23,11 +23,14 @@ final class StoreLayout {
     final boolean mirrored;
     /** Leaf entries carry the checksum of their copied data (format 3). */
     final boolean dataChecksums;
+    /** Snapshot table entries carry the volume's size when the snapshot was taken (format 3). */
+    final boolean snapshotSizes;
 
     private StoreLayout(int version) {
         this.version = version;
         this.mirrored = version >= 3;
         this.dataChecksums = version >= 3;
+        this.snapshotSizes = version >= 3;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3)};

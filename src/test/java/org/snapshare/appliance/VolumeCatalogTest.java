@@ -29,7 +29,7 @@ class VolumeCatalogTest {
         assertEquals(1, reopened.size());
         try (Volume volume = reopened.get(0)) {
             assertEquals("vol0", volume.name);
-            assertEquals(8 << 20, volume.sizeBytes);
+            assertEquals(8 << 20, volume.sizeBytes());
             assertEquals(id, volume.uniqueId);
             ByteBuffer read = ByteBuffer.allocate(5);
             volume.unit().read(4096, read);

@@ -181,6 +181,12 @@ public final class BlockCommandProcessor {
         attentions.raise(SenseCode.ASYMMETRIC_ACCESS_STATE_CHANGED, null);
     }
 
+    /** The unit grew (volume resize): READ CAPACITY says so, and every nexus gets CAPACITY DATA HAS CHANGED. */
+    public void capacityChanged() {
+        device.sizeChanged(unit);
+        attentions.raise(SenseCode.CAPACITY_DATA_HAS_CHANGED, null);
+    }
+
     /** Commands sent to a LUN this target does not have (SPC-4, 5.10.2). */
     public static CommandPlan planForMissingLun(byte[] cdb) {
         int opcode = Cdb.u8(cdb, 0);

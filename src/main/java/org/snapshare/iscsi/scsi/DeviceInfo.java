@@ -19,7 +19,8 @@ final class DeviceInfo {
     /** Largest COMPARE AND WRITE, in blocks (VPD 0xB0 byte 5 holds at most 255). */
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
-    final long blockCount;
+    /** Changes when the volume is resized (see {@link #sizeChanged}). */
+    volatile long blockCount;
     final int blockSize = LogicalUnit.BLOCK_SIZE;
     final long uniqueId;
     final boolean readOnly;
@@ -37,6 +38,11 @@ final class DeviceInfo {
         this.uniqueId = unit.uniqueId();
         this.readOnly = unit.readOnly();
         this.thin = unit.thinProvisioned() && !unit.readOnly();
+    }
+
+    /** Takes the unit's size again, after a volume resize. */
+    void sizeChanged(LogicalUnit unit) {
+        blockCount = unit.sizeBytes() / LogicalUnit.BLOCK_SIZE;
     }
 
     /** LBA OUT OF RANGE past the end (64-bit LBAs compared unsigned); INVALID FIELD IN CDB above {@code limit}. */

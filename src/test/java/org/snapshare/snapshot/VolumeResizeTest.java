@@ -1,0 +1,96 @@
+package org.snapshare.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snapshare.device.FileBlockDevice;
+import org.snapshare.store.SharedExceptionStore;
+import org.snapshare.store.StoreChecker;
+
+/** A volume grows online; its snapshots keep the size they were taken with; it never shrinks. */
+class VolumeResizeTest {
+
+    private static final int CHUNK = 64 << 10;
+    private static final long SIZE = 8L << 20;
+
+    @TempDir
+    Path dir;
+
+    private static byte[] filled(int value, int length) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+
+    private SnapshotCore open() throws Exception {
+        return new SnapshotCore("v", 9, FileBlockDevice.open(dir.resolve("origin")),
+                SharedExceptionStore.open(FileBlockDevice.open(dir.resolve("store")), 1 << 20),
+                dir.resolve("journal"));
+    }
+
+    private SnapshotCore create() throws Exception {
+        FileBlockDevice.createSparse(dir.resolve("origin"), SIZE).close();
+        try (FileBlockDevice store = FileBlockDevice.createSparse(dir.resolve("store"), 64L << 20)) {
+            SharedExceptionStore.format(store, CHUNK, SIZE);
+        }
+        return open();
+    }
+
+    @Test
+    void theOriginGrowsAndItsSnapshotsKeepTheirSize() throws Exception {
+        try (SnapshotCore core = create()) {
+            core.origin().write(0, ByteBuffer.wrap(filled(0x11, (int) SIZE)));
+            core.createSnapshot("before");
+            core.resize(3 * SIZE);
+            assertEquals(3 * SIZE, core.origin().sizeBytes());
+            assertEquals(SIZE, core.servedSnapshots().get("before").sizeBytes());
+            core.origin().write(SIZE - 4096, ByteBuffer.wrap(filled(0x22, 2 * (int) SIZE))); // across the old end
+            core.createSnapshot("after");
+            core.origin().write(2 * SIZE, ByteBuffer.wrap(filled(0x33, 4096))); // a copy for "after" past the old end
+            assertEquals(3 * SIZE, core.servedSnapshots().get("after").sizeBytes());
+        }
+        try (SnapshotCore core = open()) {
+            assertEquals(3 * SIZE, core.origin().sizeBytes(), "the new size is the device's");
+            LogicalUnit before = core.servedSnapshots().get("before");
+            assertEquals(SIZE, before.sizeBytes(), "a snapshot keeps its size across restarts");
+            byte[] back = new byte[(int) SIZE];
+            before.read(0, ByteBuffer.wrap(back));
+            assertArrayEquals(filled(0x11, (int) SIZE), back);
+            byte[] after = new byte[4096];
+            core.servedSnapshots().get("after").read(2 * SIZE, ByteBuffer.wrap(after));
+            assertArrayEquals(filled(0x22, 4096), after);
+            core.origin().read(2 * SIZE, ByteBuffer.wrap(after));
+            assertArrayEquals(filled(0x33, 4096), after);
+
+            SnapshotException shrink = assertThrows(SnapshotException.class, () -> core.resize(SIZE));
+            assertTrue(shrink.getMessage().contains("refused"), shrink.getMessage());
+            assertThrows(SnapshotException.class, () -> core.resize(3 * SIZE + 100));
+        }
+        assertTrue(StoreChecker.check(SharedExceptionStore.open(FileBlockDevice.open(dir.resolve("store")), 1 << 20),
+                done -> { }).clean());
+    }
+
+    @Test
+    void aResizeCutShortByACrashIsCompletedAtTheNextStart() throws Exception {
+        create().close();
+        try (FileBlockDevice origin = FileBlockDevice.open(dir.resolve("origin"))) {
+            origin.grow(2 * SIZE); // the origin grew, then the power went before the store's commit
+            origin.flush();
+        }
+        try (SnapshotCore core = open()) {
+            assertEquals(2 * SIZE, core.origin().sizeBytes());
+            core.createSnapshot("s");
+            core.origin().write(2 * SIZE - 4096, ByteBuffer.wrap(filled(0x44, 4096))); // needs the store to know
+            byte[] back = new byte[4096];
+            core.origin().read(2 * SIZE - 4096, ByteBuffer.wrap(back));
+            assertArrayEquals(filled(0x44, 4096), back);
+        }
+    }
+}
