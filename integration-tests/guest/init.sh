@@ -140,7 +140,15 @@ open_iscsi() {
     [ "$(cat /sys/block/sdb/size)" = "$snapshot_sectors" ] || fail "the snapshot's size changed"
     check_files /mnt/b
     say "resize: the origin grew to $(arg resized_sectors) sectors at a rescan, the snapshot kept its size"
+    # A writable snapshot is thin too: fstrim on it unmaps what its file system freed.
+    mount -o remount,rw /mnt/b || fail "remount the snapshot read-write"
+    grep -q '^[1-9]' /sys/block/sdb/queue/discard_max_bytes || fail "the kernel sees no UNMAP on the snapshot"
+    rm /mnt/b/blob
+    sync
+    trimmed=$(fstrim -v /mnt/b) || fail "fstrim on the snapshot"
     umount /mnt/b
+    /sbin/e2fsck -fn /dev/sdb > /tmp/fsck 2>&1 || fail "e2fsck of the trimmed snapshot: $(cat /tmp/fsck)"
+    say "fstrim on the mounted snapshot ($trimmed), then e2fsck: clean"
     umount /mnt/a
     try "logout" iscsiadm -m node --logoutall=all
     say "logged out"

@@ -42,6 +42,31 @@ class ConformanceIT {
         }
     }
 
+    /** A snapshot LUN is thin too (format 3): the provisioning suites against one that owns copies. */
+    @Test
+    void theProvisioningSuitesPassOnASnapshotLun(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "cu", "--size", "64M").assertSuccess("volume create");
+            ExternalTools.qemuIo(server.url("cu"), "write -P 0x5a 0 64M", "flush").assertSuccess("fill");
+            server.cli("snapshot", "create", "cu", "snap").assertSuccess("snapshot create");
+            ExternalTools.qemuIo(server.url("cu"), "write -P 0x6b 0 32M", "flush").assertSuccess("copy 32 MiB");
+            String url = server.url("cu", "snap");
+            // Unmap and GetLBAStatus skip themselves on a unit without LBPME: none may skip here.
+            for (String suite : new String[] {"SCSI.Unmap*", "SCSI.GetLBAStatus*", "SCSI.WriteSame16*"}) {
+                ExternalTools.Result run = ExternalTools.run(300, "iscsi-test-cu", "-d", "-n", "-t", suite, url, url);
+                Matcher tests = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)")
+                        .matcher(run.output);
+                assertTrue(tests.find(), suite + ": no run summary:\n" + tail(run.output));
+                System.out.println("iscsi-test-cu " + suite + " on a snapshot LUN: "
+                        + tests.group(0).replaceAll("\\s+", " "));
+                assertTrue(Integer.parseInt(tests.group(2)) > 0, suite + " ran nothing");
+                assertEquals(0, Integer.parseInt(tests.group(4)), suite + " failed:\n" + failures(run.output));
+                assertTrue(suite.startsWith("SCSI.WriteSame") || !run.output.contains("SKIPPED"),
+                        suite + " skipped tests:\n" + tail(run.output));
+            }
+        }
+    }
+
     private static String failures(String output) {
         StringBuilder out = new StringBuilder();
         for (String line : output.split("\n")) {

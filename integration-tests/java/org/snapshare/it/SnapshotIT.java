@@ -184,7 +184,8 @@ class SnapshotIT {
     @Test
     void aFullStoreInvalidatesTheSnapshotNotTheOriginWrite(@TempDir Path dir) throws Exception {
         try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
-            server.cli("volume", "create", "tiny", "--size", "8M", "--store-size", "4M").assertSuccess("create");
+            server.cli("volume", "create", "tiny", "--size", "8M", "--store-size", "4M", "--store-max-size", "4M")
+                    .assertSuccess("create"); // a store that may not grow
             io(server.url("tiny"), "write -P 0x31 0 8M");
             server.cli("snapshot", "create", "tiny", "old").assertSuccess("snapshot");
             io(server.url("tiny"), "write -P 0x32 0 8M", "read -P 0x32 0 8M");

@@ -195,7 +195,9 @@ final class BackgroundDelete implements Runnable {
                     return false;
                 }
                 data.store.removeEntry(entry.originChunk(), entry.fromId());
-                data.store.freeChunk(entry.storeChunk()); // in the same commit as the removal: no leak
+                if (!entry.zeros()) {
+                    data.store.freeChunk(entry.storeChunk()); // in the same commit as the removal: no leak
+                }
                 return true;
             });
             if (removed) {

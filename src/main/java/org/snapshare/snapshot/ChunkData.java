@@ -45,9 +45,12 @@ final class ChunkData {
         origin.write(chunk * chunkSize, whole.duplicate().position(0).limit(validBytes(chunk)));
     }
 
-    /** The whole chunk an entry points at, checked against the entry's checksum when it has one. */
+    /** The whole chunk an entry points at, checked against the entry's checksum; zeros when it is unmapped. */
     ByteBuffer readStored(ExceptionEntry entry) throws IOException {
         ByteBuffer data = ByteBuffer.allocate(chunkSize);
+        if (entry.zeros()) {
+            return data;
+        }
         store.readChunk(entry.storeChunk(), 0, data);
         DataChecksum.verify(entry, data);
         return data.clear();

@@ -36,6 +36,27 @@ final class SnapshotUnit extends VolumeUnit {
         io.readModifyWrite(snapshotId, offset, length, update);
     }
 
+    /** Thin when the store can keep unmapped ranges (format 3): UNMAP frees the snapshot's own copies. */
+    @Override
+    public boolean thinProvisioned() {
+        return io.data.store.holdsUnmappedRanges();
+    }
+
+    @Override
+    public void unmap(long offset, long length) throws IOException {
+        io.unmapSnapshot(snapshotId, offset, length);
+    }
+
+    @Override
+    public void writeZeros(long offset, long length) throws IOException {
+        io.unmapSnapshot(snapshotId, offset, length); // the same: whole chunks unmapped, partial ones zeroed
+    }
+
+    @Override
+    public BlockStatus status(long offset) throws IOException {
+        return io.snapshotStatus(snapshotId, offset, sizeBytes());
+    }
+
     @Override
     public void flush() throws IOException {
         io.data.store.flush(); // in-place writes; new entries were committed with their write

@@ -49,7 +49,7 @@ final class SnapshotWriter {
 
     private boolean writeChunk(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
         Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
-        if (found.isPresent() && ownedAlone(found.get(), snapshotId)) {
+        if (found.isPresent() && ownedAlone(found.get(), snapshotId) && !found.get().zeros()) {
             if (found.get().checksummed()) {
                 throw new IllegalStateException("write into checksummed chunk " + found.get() + " before its"
                         + " checksum was dropped");
@@ -71,7 +71,7 @@ final class SnapshotWriter {
         // Allocate everything first, so a full store fails the write before the tree changes.
         long fresh = data.store.allocateChunk();
         long rightCopy = 0;
-        if (leftNeeded && rightNeeded) {
+        if (leftNeeded && rightNeeded && !shared.zeros()) {
             try {
                 rightCopy = data.store.allocateChunk();
             } catch (StoreException full) {
@@ -88,6 +88,47 @@ final class SnapshotWriter {
         return true;
     }
 
+    /**
+     * Makes origin chunk {@code chunk} of snapshot {@code snapshotId} an
+     * unmapped range (reads zeros, takes no space): its own copy is freed, a
+     * shared entry is split around it like a write does. True when the store
+     * changed (the caller commits).
+     */
+    boolean unmap(long snapshotId, long chunk) throws IOException {
+        return data.store.atomically(() -> {
+            Optional<ExceptionEntry> found = data.store.find(chunk, snapshotId);
+            ExceptionEntry unmapped = new ExceptionEntry(chunk, snapshotId, snapshotId, ExceptionEntry.ZEROS);
+            if (found.isEmpty()) {
+                data.store.addEntry(unmapped); // it read the origin: from now on zeros, and no copy for it
+                return true;
+            }
+            ExceptionEntry entry = found.get();
+            if (entry.zeros() && ownedAlone(entry, snapshotId)) {
+                return false;
+            }
+            if (ownedAlone(entry, snapshotId)) {
+                data.store.updateEntry(unmapped);
+                data.store.freeChunk(entry.storeChunk());
+                return true;
+            }
+            LiveIds live = LiveIds.of(data.store);
+            boolean leftNeeded = live.anyIn(entry.fromId(), snapshotId - 1);
+            boolean rightNeeded = live.anyIn(snapshotId + 1, entry.toId());
+            long rightCopy = 0;
+            if (leftNeeded && rightNeeded && !entry.zeros()) {
+                try {
+                    rightCopy = data.store.allocateChunk();
+                } catch (StoreException full) {
+                    return false; // no room to split the shared copy: the chunk stays mapped, as SBC allows
+                }
+                data.writeStored(rightCopy, data.readStored(entry));
+            }
+            split(entry, snapshotId, leftNeeded, rightNeeded, rightCopy);
+            data.store.addEntry(unmapped);
+            return true;
+        });
+    }
+
     /** Replaces {@code shared} by what the ids around {@code snapshotId} still need. */
     private void split(ExceptionEntry shared, long snapshotId, boolean leftNeeded, boolean rightNeeded,
             long rightCopy) throws IOException {
@@ -98,11 +139,11 @@ final class SnapshotWriter {
             data.store.addEntry(shared.withIds(shared.fromId(), snapshotId - 1));
         }
         if (rightNeeded) {
-            long storeChunk = leftNeeded ? rightCopy : shared.storeChunk();
+            long storeChunk = leftNeeded && !shared.zeros() ? rightCopy : shared.storeChunk();
             data.store.addEntry(new ExceptionEntry(chunk, snapshotId + 1, shared.toId(), storeChunk,
                     shared.checksum()));
         }
-        if (!leftNeeded && !rightNeeded) {
+        if (!leftNeeded && !rightNeeded && !shared.zeros()) {
             data.store.freeChunk(shared.storeChunk());
         }
     }

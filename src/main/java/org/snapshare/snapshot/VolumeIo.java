@@ -150,6 +150,56 @@ final class VolumeIo {
         }
     }
 
+    /**
+     * UNMAP and WRITE SAME with UNMAP on a snapshot: each whole chunk becomes
+     * an unmapped range of the snapshot, which reads zeros and frees the
+     * snapshot's own copy; the partial chunks at the ends are written with
+     * zeros (the units promise LBPRZ: what was unmapped reads zeros).
+     * Refused, like a write, while the snapshot is being rolled back.
+     */
+    void unmapSnapshot(long snapshotId, long offset, long length) throws IOException {
+        long end = offset + length;
+        long firstWhole = Math.min(end, (offset + data.chunkSize - 1) / data.chunkSize * data.chunkSize);
+        long lastWhole = Math.max(firstWhole, end / data.chunkSize * data.chunkSize);
+        writeSnapshot(snapshotId, offset, ByteBuffer.allocate(Math.toIntExact(firstWhole - offset)));
+        for (long from = firstWhole; from < lastWhole; ) {
+            long batchEnd = Math.min(lastWhole, from + (long) UNMAP_BATCH_CHUNKS * data.chunkSize);
+            unmapWholeChunks(snapshotId, from, batchEnd);
+            from = batchEnd;
+        }
+        writeSnapshot(snapshotId, lastWhole, ByteBuffer.allocate(Math.toIntExact(end - lastWhole)));
+    }
+
+    private void unmapWholeChunks(long snapshotId, long from, long to) throws IOException {
+        List<ChunkPiece> pieces = ChunkPiece.split(from, Math.toIntExact(to - from), data.chunkSize);
+        try (ChunkLocks.Held held = lock(pieces, true)) {
+            checkState(snapshotId, true);
+            boolean storeChanged = false;
+            for (ChunkPiece piece : pieces) {
+                storeChanged |= snapshotWriter.unmap(snapshotId, piece.chunk());
+            }
+            if (storeChanged) {
+                data.store.commit();
+            }
+        }
+    }
+
+    /**
+     * Mapped or deallocated for a snapshot, one chunk at a time: its
+     * unmapped ranges are deallocated; a chunk it reads from the origin is
+     * whatever the origin's device holds there.
+     */
+    BlockStatus snapshotStatus(long snapshotId, long offset, long sizeBytes) throws IOException {
+        long chunk = offset / data.chunkSize;
+        long chunkEnd = Math.min(sizeBytes, (chunk + 1) * data.chunkSize);
+        ExceptionEntry entry = data.store.find(chunk, snapshotId).orElse(null);
+        if (entry != null) {
+            return new BlockStatus(!entry.zeros(), chunkEnd);
+        }
+        Extent extent = data.origin.extentAt(offset);
+        return new BlockStatus(extent.allocated(), Math.min(extent.end(), chunkEnd));
+    }
+
     /** Mapped or deallocated, from the origin device's holes; all mapped while a rollback runs. */
     BlockStatus originStatus(long offset, long sizeBytes) throws IOException {
         if (rollback != null) {
@@ -206,7 +256,9 @@ final class VolumeIo {
 
     private void readSnapshotPiece(long snapshotId, ChunkPiece piece, ByteBuffer dst) throws IOException {
         ExceptionEntry entry = data.store.find(piece.chunk(), snapshotId).orElse(null);
-        if (entry != null && entry.checksummed()) {
+        if (entry != null && entry.zeros()) {
+            dst.put(ByteBuffer.allocate(dst.remaining())); // unmapped by the snapshot
+        } else if (entry != null && entry.checksummed()) {
             // The checksum covers the whole chunk: read it all, serve the piece asked for.
             ByteBuffer whole = data.readStored(entry);
             dst.put(whole.position(piece.offsetInChunk()).limit(piece.offsetInChunk() + dst.remaining()));

@@ -28,6 +28,9 @@ public interface ExceptionStore extends Closeable {
 
     long freeChunks();
 
+    /** Whether entries may be {@link ExceptionEntry#ZEROS} (format 3): snapshots can be unmapped. */
+    boolean holdsUnmappedRanges();
+
     /** Bytes in use, the size now and the limit it may grow to. */
     StoreSpace spaceUse();
 

@@ -882,7 +882,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             nodes.invalidate();
             long claimed = 0;
             for (ExceptionEntry entry : entries) { // before the new nodes can take them
-                if (!space.isAllocated(entry.storeChunk())) {
+                if (!entry.zeros() && !space.isAllocated(entry.storeChunk())) {
                     space.claim(entry.storeChunk());
                     claimed++;
                 }
@@ -900,7 +900,9 @@ public final class SharedExceptionStore implements ExceptionStore {
             owned.addAll(table.chunks());
             rebuilt.visitNodes((node, level) -> owned.addAll(node.ref().chunks()));
             for (ExceptionEntry entry : entries) {
-                owned.add(entry.storeChunk());
+                if (!entry.zeros()) {
+                    owned.add(entry.storeChunk());
+                }
             }
             long freed = 0;
             for (long chunk = 0; chunk < chunkCount; chunk++) {
@@ -1016,8 +1018,17 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
     }
 
+    @Override
+    public boolean holdsUnmappedRanges() {
+        return superblock.layout().unmappedRanges;
+    }
+
     /** The entry as this store's format can keep it: formats before 3 have no room for a checksum. */
-    private ExceptionEntry storable(ExceptionEntry entry) {
+    private ExceptionEntry storable(ExceptionEntry entry) throws StoreException {
+        if (entry.zeros() && !superblock.layout().unmappedRanges) {
+            throw new StoreException("this store has format version " + superblock.version + ", which cannot keep"
+                    + " unmapped snapshot ranges");
+        }
         return superblock.layout().dataChecksums ? entry : entry.withChecksum(ExceptionEntry.NO_CHECKSUM);
     }
 

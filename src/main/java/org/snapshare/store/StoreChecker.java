@@ -196,7 +196,11 @@ public final class StoreChecker {
         if (chunk < 0 || chunk >= store.originChunks()) {
             problem(name + ": origin chunk past the origin's end (" + store.originChunks() + " chunks)");
         }
-        if (storeChunk <= 0 || storeChunk >= store.chunkCount()) {
+        if (storeChunk == ExceptionEntry.ZEROS && store.holdsUnmappedRanges()) {
+            if (leaf.checksum[i] != ExceptionEntry.NO_CHECKSUM) {
+                problem(name + ": an unmapped range with a checksum");
+            }
+        } else if (storeChunk <= 0 || storeChunk >= store.chunkCount()) {
             problem(name + ": store chunk past the store's end (" + store.chunkCount() + " chunks)");
         } else {
             own(storeChunk, "exception " + chunk + ":" + from + ".." + to);
@@ -204,7 +208,7 @@ public final class StoreChecker {
         if (previous != null && previous.originChunk() == chunk && previous.toId() >= from) {
             problem(name + ": overlaps " + previous.fromId() + ".." + previous.toId() + " of the same chunk");
         }
-        if (from > 0 && from <= to && storeChunk > 0) {
+        if (from > 0 && from <= to && storeChunk >= 0) {
             previous = new ExceptionEntry(Math.max(chunk, 0), from, to, storeChunk);
         }
     }

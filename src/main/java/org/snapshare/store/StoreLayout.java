@@ -25,12 +25,15 @@ final class StoreLayout {
     final boolean dataChecksums;
     /** Snapshot table entries carry the volume's size when the snapshot was taken (format 3). */
     final boolean snapshotSizes;
+    /** Leaf entries may name store chunk 0: an unmapped range that reads as zeros (format 3). */
+    final boolean unmappedRanges;
 
     private StoreLayout(int version) {
         this.version = version;
         this.mirrored = version >= 3;
         this.dataChecksums = version >= 3;
         this.snapshotSizes = version >= 3;
+        this.unmappedRanges = version >= 3;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3)};

@@ -105,14 +105,16 @@ public final class StoreRepair {
         boolean sound = entry.fromId() > 0 && entry.fromId() <= entry.toId()
                 && entry.toId() < store.table().nextId()
                 && entry.originChunk() >= 0 && entry.originChunk() < store.originChunks()
-                && entry.storeChunk() > 0 && entry.storeChunk() < store.chunkCount()
-                && !storeChunks.contains(entry.storeChunk())
+                && (entry.zeros() ? store.holdsUnmappedRanges()
+                        : entry.storeChunk() < store.chunkCount() && !storeChunks.contains(entry.storeChunk()))
                 && (last == null || Node.compare(last.originChunk(), last.fromId(), entry.originChunk(),
                         entry.fromId()) < 0)
                 && (last == null || last.originChunk() != entry.originChunk() || last.toId() < entry.fromId());
         if (sound) {
             kept.add(entry);
-            storeChunks.add(entry.storeChunk());
+            if (!entry.zeros()) {
+                storeChunks.add(entry.storeChunk());
+            }
         } else {
             dropped++;
         }
