@@ -127,7 +127,10 @@ class SnapshotCoreModelTest {
                 } else if (dice < 57) {
                     volume.core.origin().writeZeros(offset, length);
                     model.write(null, offset, new byte[length]);
-                } else if (dice < 60) {
+                } else if (dice < 59 && lun != null && !lun.equals(rolling)) {
+                    volume.lun(lun).unmap(offset, length); // a snapshot's unmapped range always reads zeros
+                    model.write(lun, offset, new byte[length]);
+                } else if (dice < 61) {
                     unmapOrigin(volume, model, offset, length, names.isEmpty() && rolling == null);
                 } else {
                     assertArrayEquals(model.read(lun, offset, length), read(volume.lun(lun), offset, length),

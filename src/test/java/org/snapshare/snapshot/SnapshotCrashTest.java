@@ -109,15 +109,18 @@ class SnapshotCrashTest {
                 int blocks = 1 + random.nextInt(24);
                 int first = random.nextInt(BLOCKS - blocks + 1);
                 byte[] data = new byte[blocks * BLOCK];
-                boolean zeros = lun == null && random.nextInt(4) == 0; // WRITE SAME with UNMAP: copy, deallocate
+                // Origin: WRITE SAME with UNMAP (copy, deallocate); a snapshot: UNMAP (unmapped ranges, zeroed ends).
+                boolean zeros = random.nextInt(4) == 0;
                 if (!zeros) {
                     random.nextBytes(data);
                 }
                 for (int b = 0; b < blocks; b++) {
                     allowed.get(lun).get(first + b).add(block(data, b * BLOCK));
                 }
-                if (zeros) {
+                if (zeros && lun == null) {
                     core.origin().writeZeros((long) first * BLOCK, data.length);
+                } else if (zeros) {
+                    unit(core, lun).unmap((long) first * BLOCK, data.length);
                 } else {
                     unit(core, lun).write((long) first * BLOCK, ByteBuffer.wrap(data));
                 }
