@@ -25,8 +25,8 @@ public final class StoreBench {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("snapshare-bench");
-        System.out.printf("%-10s %12s %12s %10s %10s %10s %12s %10s%n", "entries", "inserts/s", "lookups/s", "mount ms",
-                "heap MiB", "tree MiB", "cache cap MiB", "file MiB");
+        System.out.printf("%-10s %12s %12s %10s %10s %10s %12s %10s %14s %14s%n", "entries", "inserts/s", "lookups/s",
+                "mount ms", "heap MiB", "tree MiB", "cache cap MiB", "file MiB", "owned:counters", "owned:walk ms");
         for (String arg : args.length == 0 ? new String[] {"1000000"} : args) {
             Path file = dir.resolve("store-" + arg + ".img");
             try {
@@ -73,6 +73,17 @@ public final class StoreBench {
                 found += store.find(Math.floorMod(random.nextLong(), entries), 1).isPresent() ? 1 : 0;
             }
             double lookupRate = LOOKUPS / seconds(start);
+            // What `snapshot list` needs for OWNED: the range counters (format 3) against a walk of every entry.
+            start = System.nanoTime();
+            long fromCounters = store.copiedChunksByRange().orElseThrow().values().stream().mapToLong(n -> n).sum();
+            double countersMs = seconds(start) * 1000;
+            start = System.nanoTime();
+            long[] walked = {0};
+            store.scan(0, 0, entry -> ++walked[0] > 0);
+            double walkMs = seconds(start) * 1000;
+            if (fromCounters != entries || walked[0] != entries) {
+                throw new IllegalStateException("counters say " + fromCounters + ", the walk " + walked[0]);
+            }
             System.gc(); // heap with the node cache warm: what a serving store holds
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             java.lang.ref.Reference.reachabilityFence(store); // else the JIT may let GC take the cache first
@@ -80,15 +91,16 @@ public final class StoreBench {
                 throw new IllegalStateException("lost entries: found " + found + " of " + LOOKUPS);
             }
             long treeBytes = Files.size(file) > 0 ? estimateTreeBytes(entries) : 0;
-            System.out.printf("%-10d %12.0f %12.0f %10.1f %10.1f %10.1f %12.1f %10.1f%n", entries, insertRate,
-                    lookupRate, mountMs, heap / 1048576.0, treeBytes / 1048576.0,
-                    SharedExceptionStore.DEFAULT_CACHE_BYTES / 1048576.0, allocatedBytes(file) / 1048576.0);
+            System.out.printf("%-10d %12.0f %12.0f %10.1f %10.1f %10.1f %12.1f %10.1f %14.3f %14.1f%n", entries,
+                    insertRate, lookupRate, mountMs, heap / 1048576.0, treeBytes / 1048576.0,
+                    SharedExceptionStore.DEFAULT_CACHE_BYTES / 1048576.0, allocatedBytes(file) / 1048576.0,
+                    countersMs, walkMs);
         }
     }
 
     /** Leaves are about half to fully packed after random inserts; report the packed lower bound. */
     private static long estimateTreeBytes(long entries) {
-        long perLeaf = (CHUNK - 24) / 32;
+        long perLeaf = (CHUNK - 24) / 40; // format 3 leaf entries
         return (entries + perLeaf - 1) / perLeaf * CHUNK;
     }
 

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
+import org.snapshare.store.IdRange;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
@@ -334,20 +335,7 @@ public final class SnapshotCore implements Closeable {
     }
 
     private List<SnapshotStatus> snapshotsHeld() throws IOException {
-        LiveIds live = LiveIds.of(store());
-        Map<Long, Long> ownedChunks = new HashMap<>();
-        boolean counted = true;
-        try {
-            store().scan(0, 0, entry -> {
-                long owner = live.soleIn(entry.fromId(), entry.toId());
-                if (owner != 0) {
-                    ownedChunks.merge(owner, 1L, Long::sum);
-                }
-                return true;
-            });
-        } catch (StoreCorruptException damaged) {
-            counted = false; // the table still lists the snapshots; what they own is unreadable
-        }
+        Optional<Map<Long, Long>> ownedChunks = ownedChunks(LiveIds.of(store()));
         Rollback rollback = io.rollback;
         List<SnapshotStatus> rows = new ArrayList<>();
         for (SnapshotInfo info : store().snapshots()) {
@@ -360,9 +348,41 @@ public final class SnapshotCore implements Closeable {
                 work = rollbackProgress(rollback);
             }
             rows.add(new SnapshotStatus(info.name(), info.created(), state,
-                    counted ? ownedChunks.getOrDefault(info.id(), 0L) * store().chunkSize() : -1, work));
+                    ownedChunks.map(owned -> owned.getOrDefault(info.id(), 0L) * store().chunkSize()).orElse(-1L),
+                    work));
         }
         return rows;
+    }
+
+    /**
+     * Copied chunks each live snapshot alone reads: from the store's range
+     * counters (format 3), else by a walk of the tree; empty when damaged
+     * metadata makes that walk impossible.
+     */
+    private Optional<Map<Long, Long>> ownedChunks(LiveIds live) throws IOException {
+        Map<Long, Long> owned = new HashMap<>();
+        Optional<Map<IdRange, Long>> byRange = store().copiedChunksByRange();
+        if (byRange.isPresent()) {
+            byRange.get().forEach((range, chunks) -> {
+                long owner = live.soleIn(range.from(), range.to());
+                if (owner != 0) {
+                    owned.merge(owner, chunks, Long::sum);
+                }
+            });
+            return Optional.of(owned);
+        }
+        try {
+            store().scan(0, 0, entry -> {
+                long owner = live.soleIn(entry.fromId(), entry.toId());
+                if (owner != 0 && !entry.zeros()) {
+                    owned.merge(owner, 1L, Long::sum);
+                }
+                return true;
+            });
+            return Optional.of(owned);
+        } catch (StoreCorruptException damaged) {
+            return Optional.empty(); // the table still lists the snapshots; what they own is unreadable
+        }
     }
 
     private static String rollbackProgress(Rollback rollback) {

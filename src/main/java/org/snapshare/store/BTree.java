@@ -136,10 +136,11 @@ final class BTree {
         return null;
     }
 
-    /** Removes the entry keyed (c, f); false if there is none. */
-    boolean remove(long c, long f) throws IOException {
-        if (!exists(c, f)) {
-            return false;
+    /** Removes the entry keyed (c, f); returns it, or null if there is none. */
+    ExceptionEntry remove(long c, long f) throws IOException {
+        ExceptionEntry removed = floor(c, f);
+        if (removed == null || removed.originChunk() != c || removed.fromId() != f) {
+            return null;
         }
         Node top = writable(nodes.read(root));
         root = top.ref();
@@ -158,7 +159,7 @@ final class BTree {
             release(current);
             height--;
         }
-        return true;
+        return removed;
     }
 
     private void remove(Node node, long c, long f) throws IOException {
@@ -167,7 +168,7 @@ final class BTree {
             node.removeAt(i);
             return;
         }
-        // exists() proved the key is here; with stale separators it may sit in an earlier child.
+        // The key was found above; with stale separators it may sit in an earlier child.
         for (int slot = Math.max(i, 0); slot >= 0; slot--) {
             Node peek = nodes.read(node.child(slot));
             if (contains(peek, c, f)) {
@@ -184,12 +185,13 @@ final class BTree {
         throw new IllegalStateException("entry " + c + ":" + f + " vanished during removal");
     }
 
-    /** Replaces the to-id, store chunk and checksum of the entry keyed like {@code e}; false if there is none. */
-    boolean update(ExceptionEntry e) throws IOException {
+    /** Replaces the to-id, store chunk and checksum of the entry keyed like {@code e}; returns the old one or null. */
+    ExceptionEntry update(ExceptionEntry e) throws IOException {
         long c = e.originChunk();
         long f = e.fromId();
-        if (!exists(c, f)) {
-            return false;
+        ExceptionEntry old = floor(c, f);
+        if (old == null || old.originChunk() != c || old.fromId() != f) {
+            return null;
         }
         Node node = writable(nodes.read(root));
         root = node.ref();
@@ -207,12 +209,7 @@ final class BTree {
         node.value[i] = e.toId();
         node.store[i] = e.storeChunk();
         node.checksum[i] = e.checksum();
-        return true;
-    }
-
-    private boolean exists(long c, long f) throws IOException {
-        ExceptionEntry floor = floor(c, f);
-        return floor != null && floor.originChunk() == c && floor.fromId() == f;
+        return old;
     }
 
     private boolean contains(Node node, long c, long f) throws IOException {

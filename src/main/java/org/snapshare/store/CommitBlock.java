@@ -34,6 +34,9 @@ final class CommitBlock {
     /** Version 3: the store's size in chunks now (it grows) and the origin's (it may too). */
     static final int CHUNK_COUNT_OFFSET = 120;
     static final int ORIGIN_CHUNKS_OFFSET = 128;
+    /** Version 3: the first block of the range counters, and its copy. */
+    static final int RANGE_COUNTS_OFFSET = 136;
+    static final int RANGE_COUNTS_MIRROR_OFFSET = 144;
     static final int CRC_OFFSET = SIZE - 4;
 
     /** Where the space map index starts in a commit block of {@code version}. */
@@ -41,7 +44,7 @@ final class CommitBlock {
         return switch (version) {
             case 1 -> 96;
             case 2 -> 104;
-            default -> 136;
+            default -> 152;
         };
     }
 
@@ -64,6 +67,8 @@ final class CommitBlock {
     /** Version 3: chunks of the store and of the origin as of this commit; 0 in older versions (the superblock's). */
     long chunkCount;
     long originChunks;
+    /** Version 3: the chain of range counters (see {@link RangeCounts}). */
+    BlockRef rangeCounts = BlockRef.NONE;
 
     /** The store's size in chunks as of this commit. */
     long chunkCount(Superblock superblock) {
@@ -98,7 +103,8 @@ final class CommitBlock {
         if (layout.mirrored) {
             block.putLong(TREE_ROOT_MIRROR_OFFSET, treeRoot.mirror()).putLong(TABLE_MIRROR_OFFSET,
                     snapshotTable.mirror()).putLong(CHUNK_COUNT_OFFSET, chunkCount)
-                    .putLong(ORIGIN_CHUNKS_OFFSET, originChunks);
+                    .putLong(ORIGIN_CHUNKS_OFFSET, originChunks).putLong(RANGE_COUNTS_OFFSET, rangeCounts.primary())
+                    .putLong(RANGE_COUNTS_MIRROR_OFFSET, rangeCounts.mirror());
         }
         int at = indexOffset(version);
         for (BlockRef ref : spaceIndex) {
@@ -139,6 +145,8 @@ final class CommitBlock {
         commit.generation = version >= 2 ? block.getLong(GENERATION_OFFSET) : 0;
         commit.chunkCount = layout.mirrored ? block.getLong(CHUNK_COUNT_OFFSET) : 0;
         commit.originChunks = layout.mirrored ? block.getLong(ORIGIN_CHUNKS_OFFSET) : 0;
+        commit.rangeCounts = layout.mirrored ? new BlockRef(block.getLong(RANGE_COUNTS_OFFSET),
+                block.getLong(RANGE_COUNTS_MIRROR_OFFSET)) : BlockRef.NONE;
         commit.spaceIndex = new BlockRef[indexCount];
         int at = indexOffset(version);
         for (int i = 0; i < indexCount; i++) {

@@ -102,6 +102,13 @@ public interface ExceptionStore extends Closeable {
      */
     List<IdRange> rangesLackingCopy(long originChunk) throws IOException;
 
+    /**
+     * How many copied chunks the entries of each id range hold, kept with
+     * the tree (format 3; empty before): what a snapshot owns alone is a sum
+     * over these, without a walk of the tree.
+     */
+    Optional<java.util.Map<IdRange, Long>> copiedChunksByRange();
+
     /** Entries in (origin chunk, from id) order from the given key, until the visitor returns false. */
     void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException;
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
@@ -46,6 +47,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final NodeCache nodes;
     private BTree tree;
     private SnapshotTable table;
+    /** Copied chunks per id range (format 3; null before): see {@link RangeCounts}. */
+    private RangeCounts counts;
     private final StoreFullPolicy fullPolicy;
     private final DamagedMetadataPolicy damagePolicy;
     /** The first metadata damage met since the mount, or null; see {@link #damage()}. */
@@ -102,8 +105,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         return superblock.layout().mirrored ? Math.max(64, chunkCount / 128) : Math.max(32, chunkCount / 256);
     }
 
-    /** The newest commit on disk and the space map and snapshot table it points at. */
-    private record Mount(CommitRing.Newest newest, SpaceMap space, SnapshotTable table) {
+    /** The newest commit on disk and the space map, snapshot table and range counters it points at. */
+    private record Mount(CommitRing.Newest newest, SpaceMap space, SnapshotTable table, RangeCounts counts) {
 
         static Mount read(MetadataIo io, Superblock superblock) throws IOException {
             CommitRing.Newest newest = CommitRing.read(io.device(), superblock);
@@ -112,7 +115,9 @@ public final class SharedExceptionStore implements ExceptionStore {
                     commit.spaceIndex);
             SnapshotTable table = SnapshotTable.load(io, superblock.layout(), commit.snapshotTable,
                     commit.nextSnapshotId, commit.chunkCount(superblock));
-            return new Mount(newest, space, table);
+            RangeCounts counts = superblock.layout().mirrored ? RangeCounts.load(io, superblock.layout(),
+                    commit.rangeCounts, commit.chunkCount(superblock)) : null;
+            return new Mount(newest, space, table, counts);
         }
     }
 
@@ -122,6 +127,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         this.originChunks = commit.originChunks(superblock);
         this.space = mount.space();
         this.table = mount.table();
+        this.counts = mount.counts();
         this.tree = new BTree(nodes, space, superblock.layout(), superblock.chunkSize(), commit.treeRoot,
                 commit.treeHeight);
         this.sequence = commit.sequence;
@@ -616,7 +622,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void addEntry(ExceptionEntry entry) throws IOException {
         changing(() -> {
             checkEntry(entry);
-            tree.insert(storable(entry));
+            ExceptionEntry stored = storable(entry);
+            tree.insert(stored);
+            counted(null, stored);
             return null;
         });
     }
@@ -625,9 +633,12 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void updateEntry(ExceptionEntry entry) throws IOException {
         changing(() -> {
             checkEntry(entry);
-            if (!tree.update(storable(entry))) {
+            ExceptionEntry stored = storable(entry);
+            ExceptionEntry old = tree.update(stored);
+            if (old == null) {
                 throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
             }
+            counted(old, stored);
             return null;
         });
     }
@@ -635,11 +646,36 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void removeEntry(long originChunk, long fromId) throws IOException {
         changing(() -> {
-            if (!tree.remove(originChunk, fromId)) {
+            ExceptionEntry old = tree.remove(originChunk, fromId);
+            if (old == null) {
                 throw new StoreException("no entry for chunk " + originChunk + " from id " + fromId);
             }
+            counted(old, null);
             return null;
         });
+    }
+
+    /** Keeps the range counters (format 3) in step with an entry that left ({@code old}) and one that came. */
+    private void counted(ExceptionEntry old, ExceptionEntry added) {
+        if (counts == null) {
+            return;
+        }
+        if (old != null) {
+            counts.removed(old);
+        }
+        if (added != null) {
+            counts.added(added);
+        }
+    }
+
+    @Override
+    public Optional<Map<IdRange, Long>> copiedChunksByRange() {
+        return counts == null ? Optional.empty() : Optional.of(reading(counts::counts));
+    }
+
+    /** The range counters as committed with the tree, for check and scrub; null before format 3. */
+    RangeCounts rangeCounts() {
+        return counts;
     }
 
     @Override
@@ -809,6 +845,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         nodes.writeDirty();
         CommitBlock commit = new CommitBlock();
         commit.snapshotTable = table.writeChanges(space);
+        commit.rangeCounts = counts == null ? BlockRef.NONE : counts.writeChanges(space);
         commit.spaceIndex = space.writeChanges();
         commit.sequence = sequence + 1;
         commit.treeRoot = tree.root;
@@ -888,9 +925,14 @@ public final class SharedExceptionStore implements ExceptionStore {
                 }
             }
             BTree rebuilt = new BTree(nodes, space, superblock.layout(), superblock.chunkSize(), BlockRef.NONE, 0);
+            RangeCounts recounted = counts == null ? null : RangeCounts.empty(io, superblock.layout());
             for (ExceptionEntry entry : entries) {
                 rebuilt.insert(entry);
+                if (recounted != null) {
+                    recounted.added(entry);
+                }
             }
+            counts = recounted; // the old chain belongs to nothing now: freed below with the old tree
             tree = rebuilt;
             Set<Long> owned = new HashSet<>();
             for (long chunk = 0; chunk < superblock.layout().reservedChunks(chunkSize()); chunk++) {

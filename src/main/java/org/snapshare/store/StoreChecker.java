@@ -25,6 +25,8 @@ public final class StoreChecker {
     private final Map<Long, String> owners = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    /** Copied chunks per id range, as the walk finds them. */
+    private final Map<IdRange, Long> counted = new HashMap<>();
     /** Tree nodes that could not be read: the chunks below them look unowned. */
     private final List<Long> damagedNodes = new ArrayList<>();
     private long nodes;
@@ -56,10 +58,19 @@ public final class StoreChecker {
         for (BlockRef ref : store.table().blocks()) {
             ownAndReadOrReport(ref, SnapshotTable.MAGIC, "snapshot table block");
         }
+        RangeCounts counts = store.rangeCounts();
+        if (counts != null) {
+            for (BlockRef ref : counts.blocks()) {
+                ownAndReadOrReport(ref, RangeCounts.MAGIC, "range counter block");
+            }
+        }
         long nextId = store.table().nextId();
         BTree tree = store.tree();
         if (tree.height > 0) {
             walk(tree.root, tree.height - 1, null, null, nextId, progress);
+        }
+        if (counts != null && damagedNodes.isEmpty()) {
+            compareCounts(counts.counts());
         }
         long used = 0;
         ChunkRanges markedFree = new ChunkRanges();
@@ -90,6 +101,22 @@ public final class StoreChecker {
         return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used,
                 store.chunkCount(),
                 store.snapshots().size());
+    }
+
+    /** The range counters committed with the tree must say what the walk counted. */
+    private void compareCounts(Map<IdRange, Long> committed) {
+        java.util.Set<IdRange> ranges = new java.util.HashSet<>(committed.keySet());
+        ranges.addAll(counted.keySet());
+        int reported = 0;
+        for (IdRange range : ranges) {
+            long kept = committed.getOrDefault(range, 0L);
+            long walked = counted.getOrDefault(range, 0L);
+            if (kept != walked && reported++ < 5) {
+                problem("the range counter of ids " + range.from() + ".." + range.to() + " says " + kept
+                        + " copied chunks, the tree holds " + walked + " (`snapshot list` shows wrong OWNED;"
+                        + " `snapshare repair` counts again)");
+            }
+        }
     }
 
     /** Format 3: the superblock's copy and both copies of the newest commit block must be good. */
@@ -204,6 +231,7 @@ public final class StoreChecker {
             problem(name + ": store chunk past the store's end (" + store.chunkCount() + " chunks)");
         } else {
             own(storeChunk, "exception " + chunk + ":" + from + ".." + to);
+            counted.merge(new IdRange(from, to), 1L, Long::sum);
         }
         if (previous != null && previous.originChunk() == chunk && previous.toId() >= from) {
             problem(name + ": overlaps " + previous.fromId() + ".." + previous.toId() + " of the same chunk");

@@ -141,6 +141,11 @@ public final class StoreScrub {
         for (BlockRef ref : store.table().blocks()) {
             scrubBlock(ref, SnapshotTable.MAGIC, "snapshot table block");
         }
+        if (store.rangeCounts() != null) {
+            for (BlockRef ref : store.rangeCounts().blocks()) {
+                scrubBlock(ref, RangeCounts.MAGIC, "range counter block");
+            }
+        }
         done = store.tree().height == 0;
     }
 
