@@ -38,6 +38,19 @@ class ThinProvisioningIT {
         return used.group(1);
     }
 
+    /** A size as `status` prints it ("12.5 MiB"), in MiB. */
+    private static double mebibytes(String size) {
+        String[] parts = size.split(" ");
+        double value = Double.parseDouble(parts[0]);
+        return switch (parts[1]) {
+            case "B" -> value / MIB;
+            case "KiB" -> value / 1024;
+            case "MiB" -> value;
+            case "GiB" -> value * 1024;
+            default -> throw new AssertionError("unit of " + size);
+        };
+    }
+
     /** qemu-img map's JSON line for the extent starting at {@code start}. */
     private static String mapEntry(ServerProcess server, long start) throws Exception {
         String map = ExternalTools.run(60, "qemu-img", "map", "--output=json", "-f", "raw", server.url("vol0"))
@@ -48,6 +61,30 @@ class ThinProvisioningIT {
             }
         }
         throw new AssertionError("no extent starts at " + start + ":\n" + map);
+    }
+
+    /** A discard on a snapshot frees its own copies (the store's use goes down) and reads back zeros. */
+    @Test
+    void aDiscardOnASnapshotFreesItsOwnCopies(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            String origin = server.url("vol0");
+            String snapshot = server.url("vol0", "s1");
+            io(origin, "write -P 0xa1 0 16M", "flush");
+            server.cli("snapshot", "create", "vol0", "s1").assertSuccess("create s1");
+            io(snapshot, "write -P 0xc3 0 16M", "flush");   // 16 MiB of copies only s1 reads
+            String before = storeUse(server);
+            io(snapshot, "discard 0 16M", "flush");
+            io(snapshot, "read -P 0 0 16M");
+            io(origin, "read -P 0xa1 0 16M");
+            String after = storeUse(server);
+            assertTrue(mebibytes(after) <= mebibytes(before) - 16, "the store's use fell by the 16 MiB: " + before
+                    + " -> " + after);
+            String map = ExternalTools.run(60, "qemu-img", "map", "--output=json", "-f", "raw", snapshot)
+                    .assertSuccess("qemu-img map of the snapshot").output;
+            String first = map.split("\n")[0];
+            assertTrue(first.contains("\"start\": 0,") && first.contains("\"data\": false"),
+                    "GET LBA STATUS on the snapshot reports the discarded range deallocated:\n" + map);
+        }
     }
 
     @Test
