@@ -18,21 +18,15 @@ import java.util.TreeMap;
 final class RangeCounts {
 
     static final int MAGIC = 0x534e5243; // "SNRC"
-    private static final int NEXT_OFFSET = MetaBlock.HEADER;
-    private static final int ENTRY_BYTES = 24; // from id, to id, count
+    private static final int RECORD_BYTES = 24; // from id, to id, count
 
-    private final MetadataIo io;
-    private final StoreLayout layout;
-    private final int entriesOffset;
+    private final BlockChain chain;
     private final TreeMap<IdRange, Long> counts = new TreeMap<>(
             (a, b) -> a.from() != b.from() ? Long.compare(a.from(), b.from()) : Long.compare(a.to(), b.to()));
-    private final List<BlockRef> chain = new ArrayList<>();
     private boolean dirty;
 
     private RangeCounts(MetadataIo io, StoreLayout layout) {
-        this.io = io;
-        this.layout = layout;
-        this.entriesOffset = NEXT_OFFSET + layout.refBytes();
+        this.chain = new BlockChain(io, layout, MAGIC, "range counter block");
     }
 
     static RangeCounts empty(MetadataIo io, StoreLayout layout) {
@@ -41,25 +35,16 @@ final class RangeCounts {
 
     static RangeCounts load(MetadataIo io, StoreLayout layout, BlockRef head, long chunkCount) throws IOException {
         RangeCounts loaded = new RangeCounts(io, layout);
-        for (BlockRef location = head; !location.isNone(); ) {
-            for (long chunk : location.chunks()) {
-                if (chunk <= 0 || chunk >= chunkCount || loaded.chunks().contains(chunk)) {
-                    throw new StoreCorruptException("range counter chain points at chunk " + chunk);
-                }
-            }
-            ByteBuffer block = io.read(location, MAGIC, "range counter block");
-            loaded.chain.add(location);
-            int count = block.getInt(MetaBlock.COUNT_OFFSET);
-            if (count < 0 || loaded.entriesOffset + (long) count * ENTRY_BYTES > block.capacity()) {
-                throw new StoreCorruptException("range counter block at chunk " + location.primary() + " lists "
-                        + count + " ranges");
+        loaded.chain.load(head, chunkCount, (block, count, offset, where) -> {
+            if (offset + (long) count * RECORD_BYTES > block.capacity()) {
+                throw new StoreCorruptException("range counter block at chunk " + where.primary() + " lists " + count
+                        + " ranges");
             }
             for (int i = 0; i < count; i++) {
-                int at = loaded.entriesOffset + i * ENTRY_BYTES;
+                int at = offset + i * RECORD_BYTES;
                 loaded.counts.put(new IdRange(block.getLong(at), block.getLong(at + 8)), block.getLong(at + 16));
             }
-            location = layout.getRef(block, NEXT_OFFSET);
-        }
+        });
         return loaded;
     }
 
@@ -95,46 +80,22 @@ final class RangeCounts {
 
     /** Every chunk of the chain (copies too). */
     List<Long> chunks() {
-        List<Long> chunks = new ArrayList<>();
-        chain.forEach(ref -> chunks.addAll(ref.chunks()));
-        return chunks;
+        return chain.chunks();
     }
 
     List<BlockRef> blocks() {
-        return List.copyOf(chain);
+        return chain.blocks();
     }
 
     /** Writes the counters to fresh chunks if they changed; returns the chain head (none when empty). */
     BlockRef writeChanges(SpaceMap space) throws IOException {
         if (!dirty) {
-            return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
+            return chain.head();
         }
-        for (BlockRef old : chain) {
-            space.freeBlock(old);
-        }
-        chain.clear();
-        int perBlock = (io.chunkSize() - entriesOffset) / ENTRY_BYTES;
-        List<Map.Entry<IdRange, Long>> all = new ArrayList<>(counts.entrySet());
-        int blocks = (all.size() + perBlock - 1) / perBlock;
-        for (int i = 0; i < blocks; i++) {
-            chain.add(space.allocateBlock());
-        }
-        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
-        for (int i = 0; i < blocks; i++) {
-            java.util.Arrays.fill(block.array(), (byte) 0);
-            int first = i * perBlock;
-            int count = Math.min(perBlock, all.size() - first);
-            MetaBlock.writeHeader(block, MAGIC, 0, count, chain.get(i).primary());
-            layout.putRef(block, NEXT_OFFSET, i + 1 < blocks ? chain.get(i + 1) : BlockRef.NONE);
-            for (int j = 0; j < count; j++) {
-                int at = entriesOffset + j * ENTRY_BYTES;
-                Map.Entry<IdRange, Long> range = all.get(first + j);
-                block.putLong(at, range.getKey().from()).putLong(at + 8, range.getKey().to())
-                        .putLong(at + 16, range.getValue());
-            }
-            io.write(chain.get(i), block);
-        }
+        List<byte[]> records = new ArrayList<>();
+        counts.forEach((range, count) -> records.add(ByteBuffer.allocate(RECORD_BYTES).putLong(range.from())
+                .putLong(range.to()).putLong(count).array()));
         dirty = false;
-        return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
+        return chain.rewrite(space, records);
     }
 }

@@ -19,57 +19,43 @@ final class SnapshotTable {
 
     static final int MAGIC = 0x534e5442; // "SNTB"
     static final int MAX_NAME_BYTES = 200;
-    /** Offset 24: the next block of the chain; the entries follow it. */
-    private static final int NEXT_OFFSET = MetaBlock.HEADER;
-
-    private final MetadataIo io;
     private final StoreLayout layout;
-    private final int entriesOffset;
+    private final BlockChain chain;
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
-    private final List<BlockRef> chain = new ArrayList<>();
     private long nextId;
     private boolean dirty;
 
     private SnapshotTable(MetadataIo io, StoreLayout layout, long nextId) {
-        this.io = io;
         this.layout = layout;
-        this.entriesOffset = NEXT_OFFSET + layout.refBytes();
+        this.chain = new BlockChain(io, layout, MAGIC, "snapshot table block");
         this.nextId = nextId;
     }
 
     static SnapshotTable load(MetadataIo io, StoreLayout layout, BlockRef head, long nextId, long chunkCount)
             throws IOException {
         SnapshotTable table = new SnapshotTable(io, layout, nextId);
-        for (BlockRef location = head; !location.isNone(); ) {
-            for (long chunk : location.chunks()) {
-                if (chunk < 0 || chunk >= chunkCount || table.chunks().contains(chunk)) {
-                    throw new StoreCorruptException("snapshot table chain points at chunk " + chunk);
-                }
-            }
-            ByteBuffer block = io.read(location, MAGIC, "snapshot table block");
-            table.chain.add(location);
-            int at = table.entriesOffset;
-            int count = block.getInt(MetaBlock.COUNT_OFFSET);
-            int fixed = table.entryFixedBytes();
-            for (int i = 0; i < count; i++) {
-                if (at + fixed > block.capacity() || at + fixed + (block.get(at + 17) & 0xff) > block.capacity()) {
-                    throw new StoreCorruptException("snapshot table block at chunk " + location.primary()
-                            + " lists more entries than it holds");
-                }
-                long id = block.getLong(at);
-                Instant created = Instant.ofEpochMilli(block.getLong(at + 8));
-                SnapshotState state = SnapshotState.of(block.get(at + 16));
-                int length = block.get(at + 17) & 0xff;
-                byte[] name = new byte[length];
-                block.get(at + 18, name);
-                long size = layout.snapshotSizes ? block.getLong(at + 18 + length) : 0;
-                table.byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created,
-                        size));
-                at += fixed + length;
-            }
-            location = layout.getRef(block, NEXT_OFFSET);
-        }
+        table.chain.load(head, chunkCount, table::readBlock);
         return table;
+    }
+
+    private void readBlock(ByteBuffer block, int count, int offset, BlockRef where) throws StoreCorruptException {
+        int at = offset;
+        int fixed = entryFixedBytes();
+        for (int i = 0; i < count; i++) {
+            if (at + fixed > block.capacity() || at + fixed + (block.get(at + 17) & 0xff) > block.capacity()) {
+                throw new StoreCorruptException("snapshot table block at chunk " + where.primary()
+                        + " lists more entries than it holds");
+            }
+            long id = block.getLong(at);
+            Instant created = Instant.ofEpochMilli(block.getLong(at + 8));
+            SnapshotState state = SnapshotState.of(block.get(at + 16));
+            int length = block.get(at + 17) & 0xff;
+            byte[] name = new byte[length];
+            block.get(at + 18, name);
+            long size = layout.snapshotSizes ? block.getLong(at + 18 + length) : 0;
+            byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created, size));
+            at += fixed + length;
+        }
     }
 
     long nextId() {
@@ -125,58 +111,25 @@ final class SnapshotTable {
 
     /** Every chunk of the table (copies too). */
     List<Long> chunks() {
-        List<Long> chunks = new ArrayList<>();
-        chain.forEach(ref -> chunks.addAll(ref.chunks()));
-        return chunks;
+        return chain.chunks();
     }
 
     /** The table's blocks, for check and scrub. */
     List<BlockRef> blocks() {
-        return List.copyOf(chain);
+        return chain.blocks();
     }
 
     /** Writes the table to fresh chunks if it changed; returns the chain head (none when empty). */
     BlockRef writeChanges(SpaceMap space) throws IOException {
         if (!dirty) {
-            return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
+            return chain.head();
         }
-        for (BlockRef old : chain) {
-            space.freeBlock(old);
-        }
-        chain.clear();
-        List<List<byte[]>> blocks = new ArrayList<>();
-        List<byte[]> current = new ArrayList<>();
-        int used = entriesOffset;
+        List<byte[]> records = new ArrayList<>();
         for (SnapshotInfo info : byId.values()) {
-            byte[] encoded = encode(info);
-            if (used + encoded.length > io.chunkSize()) {
-                blocks.add(current);
-                current = new ArrayList<>();
-                used = entriesOffset;
-            }
-            current.add(encoded);
-            used += encoded.length;
-        }
-        if (!current.isEmpty()) {
-            blocks.add(current);
-        }
-        for (int i = 0; i < blocks.size(); i++) {
-            chain.add(space.allocateBlock());
-        }
-        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
-        for (int i = 0; i < blocks.size(); i++) {
-            java.util.Arrays.fill(block.array(), (byte) 0);
-            MetaBlock.writeHeader(block, MAGIC, 0, blocks.get(i).size(), chain.get(i).primary());
-            layout.putRef(block, NEXT_OFFSET, i + 1 < chain.size() ? chain.get(i + 1) : BlockRef.NONE);
-            int at = entriesOffset;
-            for (byte[] encoded : blocks.get(i)) {
-                block.put(at, encoded);
-                at += encoded.length;
-            }
-            io.write(chain.get(i), block);
+            records.add(encode(info));
         }
         dirty = false;
-        return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
+        return chain.rewrite(space, records);
     }
 
     private byte[] encode(SnapshotInfo info) {

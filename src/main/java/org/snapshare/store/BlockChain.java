@@ -1,0 +1,109 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A chain of metadata blocks of one kind holding packed records (the
+ * snapshot table, the range counters): offset 24 names the next block
+ * (0 = last), the records follow the reference, the header counts them.
+ * Rewritten whole, to fresh chunks, when what it holds changed.
+ */
+final class BlockChain {
+
+    private static final int NEXT_OFFSET = MetaBlock.HEADER;
+
+    /** Reads the records of one block: {@code count} of them from {@code offset}. */
+    @FunctionalInterface
+    interface BlockReader {
+        void read(ByteBuffer block, int count, int offset, BlockRef where) throws IOException;
+    }
+
+    private final MetadataIo io;
+    private final StoreLayout layout;
+    private final int magic;
+    private final String what;
+    private final List<BlockRef> chain = new ArrayList<>();
+
+    BlockChain(MetadataIo io, StoreLayout layout, int magic, String what) {
+        this.io = io;
+        this.layout = layout;
+        this.magic = magic;
+        this.what = what;
+    }
+
+    /** Where records start in a block. */
+    int recordsOffset() {
+        return NEXT_OFFSET + layout.refBytes();
+    }
+
+    /** Follows the chain from {@code head}, handing each block to {@code reader}. */
+    void load(BlockRef head, long chunkCount, BlockReader reader) throws IOException {
+        for (BlockRef location = head; !location.isNone(); ) {
+            for (long chunk : location.chunks()) {
+                if (chunk <= 0 || chunk >= chunkCount || chunks().contains(chunk)) {
+                    throw new StoreCorruptException(what + " chain points at chunk " + chunk);
+                }
+            }
+            ByteBuffer block = io.read(location, magic, what);
+            chain.add(location);
+            int count = block.getInt(MetaBlock.COUNT_OFFSET);
+            if (count < 0) {
+                throw new StoreCorruptException(what + " at chunk " + location.primary() + " counts " + count);
+            }
+            reader.read(block, count, recordsOffset(), location);
+            location = layout.getRef(block, NEXT_OFFSET);
+        }
+    }
+
+    /** Frees the old blocks (at the commit) and writes {@code records}, packed, to fresh ones; the new head. */
+    BlockRef rewrite(SpaceMap space, List<byte[]> records) throws IOException {
+        for (BlockRef old : chain) {
+            space.freeBlock(old);
+        }
+        chain.clear();
+        List<List<byte[]>> blocks = new ArrayList<>();
+        int used = io.chunkSize();
+        for (byte[] record : records) {
+            if (used + record.length > io.chunkSize()) {
+                blocks.add(new ArrayList<>());
+                used = recordsOffset();
+            }
+            blocks.get(blocks.size() - 1).add(record);
+            used += record.length;
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            chain.add(space.allocateBlock());
+        }
+        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
+        for (int i = 0; i < blocks.size(); i++) {
+            java.util.Arrays.fill(block.array(), (byte) 0);
+            MetaBlock.writeHeader(block, magic, 0, blocks.get(i).size(), chain.get(i).primary());
+            layout.putRef(block, NEXT_OFFSET, i + 1 < chain.size() ? chain.get(i + 1) : BlockRef.NONE);
+            int at = recordsOffset();
+            for (byte[] record : blocks.get(i)) {
+                block.put(at, record);
+                at += record.length;
+            }
+            io.write(chain.get(i), block);
+        }
+        return head();
+    }
+
+    BlockRef head() {
+        return chain.isEmpty() ? BlockRef.NONE : chain.get(0);
+    }
+
+    /** Every chunk of the chain (copies too). */
+    List<Long> chunks() {
+        List<Long> chunks = new ArrayList<>();
+        chain.forEach(ref -> chunks.addAll(ref.chunks()));
+        return chunks;
+    }
+
+    List<BlockRef> blocks() {
+        return List.copyOf(chain);
+    }
+}
