@@ -5,11 +5,6 @@
 # range counters (ms) against a walk of every entry (ms). Prints a table.
 # Usage: bench/store-bench.sh [N ...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -B -q test-compile -DskipTests
-# To a file: on stdout Maven wraps the class path in colour escapes that break its first entry.
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/runtime-classpath.txt -Dmdep.includeScope=runtime
-cp=$(cat target/runtime-classpath.txt)
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
-exec java -Xmx512m -cp "target/classes:target/test-classes:$cp" org.snapshare.bench.StoreBench "${sizes[@]}"
+exec "$(dirname "$0")/run-java.sh" 512m org.snapshare.bench.StoreBench "${sizes[@]}"

@@ -5,9 +5,4 @@
 # time they took. Files in target/ (a real disk), one warm-up round, then the
 # median of ROUNDS (default 5). Usage: bench/store-growth-bench.sh [ROUNDS]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -B -q test-compile -DskipTests
-# To a file: on stdout Maven wraps the class path in colour escapes that break its first entry.
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/runtime-classpath.txt -Dmdep.includeScope=runtime
-cp=$(cat target/runtime-classpath.txt)
-exec java -Xmx1g -cp "target/classes:target/test-classes:$cp" org.snapshare.store.StoreGrowthBench "${1:-5}" target
+exec "$(dirname "$0")/run-java.sh" 1g org.snapshare.store.StoreGrowthBench "${1:-5}" target
