@@ -239,12 +239,12 @@ final class BTree {
     }
 
     private Node writable(Node node) throws StoreFullException {
-        if (space.isFresh(node.location)) {
+        BlockRef place = space.shadow(node.ref());
+        if (place.equals(node.ref())) {
             nodes.markDirty(node);
             return node;
         }
-        Node copy = node.copyTo(space.allocateBlock(), node.isLeaf() ? leafCapacity : internalCapacity);
-        space.freeBlock(node.ref());
+        Node copy = node.copyTo(place, node.isLeaf() ? leafCapacity : internalCapacity);
         nodes.forget(node.location);
         nodes.markDirty(copy);
         return copy;

@@ -186,6 +186,22 @@ final class SpaceMap {
         return allocate();
     }
 
+    /**
+     * The shadow-paging step (docs/FORMAT.md, crash consistency): where a
+     * metadata block changed in the open transaction goes. A block written
+     * in this transaction already is changed in place; any other moves to a
+     * fresh place, and its old chunks are freed at the commit, so the last
+     * committed version stays whole until then.
+     */
+    BlockRef shadow(BlockRef ref) throws StoreFullException {
+        if (fresh.contains(ref.primary())) {
+            return ref;
+        }
+        BlockRef moved = allocateBlock();
+        freeBlock(ref);
+        return moved;
+    }
+
     /** Gives back both chunks of a metadata block (see {@link #free}). */
     void freeBlock(BlockRef ref) {
         for (long chunk : ref.chunks()) {
@@ -248,22 +264,18 @@ final class SpaceMap {
         while (changed) {
             changed = applyPendingFrees();
             for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
-                if (!fresh.contains(bitmapLocation[b].primary())) {
-                    BlockRef old = bitmapLocation[b];
-                    bitmapLocation[b] = allocateBlock();
-                    freeBlock(old);
+                BlockRef old = bitmapLocation[b];
+                bitmapLocation[b] = shadow(old);
+                if (!bitmapLocation[b].equals(old)) {
                     indexDirty = true;
                     changed = true;
                 }
             }
             if (indexDirty) {
                 for (int i = 0; i < indexLocation.length; i++) {
-                    if (!fresh.contains(indexLocation[i].primary())) {
-                        BlockRef old = indexLocation[i];
-                        indexLocation[i] = allocateBlock();
-                        freeBlock(old);
-                        changed = true;
-                    }
+                    BlockRef old = indexLocation[i];
+                    indexLocation[i] = shadow(old);
+                    changed |= !indexLocation[i].equals(old);
                 }
             }
         }
