@@ -15,6 +15,7 @@ final class CommitBlock {
     static final int SIZE = 4096;
     static final int SLOTS = 8;
     static final long MAGIC = ByteBuffer.wrap("SNAPCMIT".getBytes(StandardCharsets.US_ASCII)).getLong();
+    static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 8;
     static final int NONCE_OFFSET = 16;
     static final int SEQUENCE_OFFSET = 24;
@@ -91,7 +92,7 @@ final class CommitBlock {
             throw new IllegalStateException("a format 1 store has no room for a cluster lock generation");
         }
         ByteBuffer block = ByteBuffer.allocate(SIZE);
-        block.putLong(0, MAGIC).putInt(VERSION_OFFSET, version).putLong(NONCE_OFFSET, store.nonce)
+        block.putLong(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, version).putLong(NONCE_OFFSET, store.nonce)
                 .putLong(SEQUENCE_OFFSET, sequence).putLong(TREE_ROOT_OFFSET, treeRoot.primary())
                 .putInt(TREE_HEIGHT_OFFSET, treeHeight).putLong(TABLE_OFFSET, snapshotTable.primary())
                 .putLong(NEXT_ID_OFFSET, nextSnapshotId).putLong(FREE_CHUNKS_OFFSET, freeChunks)
@@ -122,7 +123,7 @@ final class CommitBlock {
     static CommitBlock decode(ByteBuffer block, Superblock store) {
         int version = store.version;
         StoreLayout layout = StoreLayout.of(version);
-        if (block.getLong(0) != MAGIC || block.getInt(VERSION_OFFSET) != version
+        if (block.getLong(MAGIC_OFFSET) != MAGIC || block.getInt(VERSION_OFFSET) != version
                 || block.getLong(NONCE_OFFSET) != store.nonce
                 || block.getInt(CRC_OFFSET) != MetaBlock.crc(block, CRC_OFFSET)) {
             return null;

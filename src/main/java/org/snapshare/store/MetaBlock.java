@@ -13,6 +13,10 @@ final class MetaBlock {
 
     static final int HEADER = 24;
     static final short VERSION = 1;
+    static final int MAGIC_OFFSET = 0;
+    static final int VERSION_OFFSET = 4;
+    /** A u16 the block type uses: a tree node's level. */
+    static final int LEVEL_OFFSET = 6;
     static final int CRC_OFFSET = 8;
     static final int COUNT_OFFSET = 12;
     static final int SELF_OFFSET = 16;
@@ -21,7 +25,8 @@ final class MetaBlock {
     }
 
     static void writeHeader(ByteBuffer block, int magic, int small, int count, long self) {
-        block.putInt(0, magic).putShort(4, VERSION).putShort(6, (short) small).putInt(CRC_OFFSET, 0)
+        block.putInt(MAGIC_OFFSET, magic).putShort(VERSION_OFFSET, VERSION).putShort(LEVEL_OFFSET, (short) small)
+                .putInt(CRC_OFFSET, 0)
                 .putInt(COUNT_OFFSET, count).putLong(SELF_OFFSET, self);
     }
 
@@ -33,12 +38,13 @@ final class MetaBlock {
 
     /** Checks magic, version, self pointer and CRC; throws naming what was wrong. */
     static void verify(ByteBuffer block, int magic, long self, String what) throws StoreCorruptException {
-        if (block.getInt(0) != magic) {
+        if (block.getInt(MAGIC_OFFSET) != magic) {
             throw new StoreCorruptException(what + " at chunk " + self + ": bad magic 0x"
-                    + Integer.toHexString(block.getInt(0)));
+                    + Integer.toHexString(block.getInt(MAGIC_OFFSET)));
         }
-        if (block.getShort(4) != VERSION) {
-            throw new StoreCorruptException(what + " at chunk " + self + ": unknown version " + block.getShort(4));
+        if (block.getShort(VERSION_OFFSET) != VERSION) {
+            throw new StoreCorruptException(what + " at chunk " + self + ": unknown version "
+                    + block.getShort(VERSION_OFFSET));
         }
         if (block.getLong(SELF_OFFSET) != self) {
             throw new StoreCorruptException(what + " at chunk " + self + " claims to be chunk " + block.getLong(SELF_OFFSET));

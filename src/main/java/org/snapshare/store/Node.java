@@ -188,7 +188,7 @@ final class Node {
 
     /** The node in {@code block}, read (and checked) from {@code ref} by {@link MetadataIo}. */
     static Node decode(ByteBuffer block, BlockRef ref, StoreLayout layout) throws StoreCorruptException {
-        int level = block.getShort(6);
+        int level = block.getShort(MetaBlock.LEVEL_OFFSET);
         int count = block.getInt(MetaBlock.COUNT_OFFSET);
         int chunkSize = block.capacity();
         if (level < 0 || count < 0 || count > capacity(layout, chunkSize, level == 0)) {

@@ -16,6 +16,14 @@ final class Superblock {
     private static final Logger LOG = LoggerFactory.getLogger(Superblock.class);
 
     static final int SIZE = 4096;
+    static final int MAGIC_OFFSET = 0;
+    static final int VERSION_OFFSET = 8;
+    static final int CHUNK_SHIFT_OFFSET = 12;
+    static final int CHUNK_COUNT_OFFSET = 16;
+    static final int ORIGIN_CHUNKS_OFFSET = 24;
+    static final int NONCE_OFFSET = 32;
+    static final int SLOTS_OFFSET = 40;
+    static final int CRC_OFFSET = SIZE - 4;
     static final long MAGIC = ByteBuffer.wrap("SNAPSTOR".getBytes(StandardCharsets.US_ASCII)).getLong();
     /**
      * The version new stores get: 2 carries the cluster lock generation in
@@ -51,9 +59,10 @@ final class Superblock {
 
     ByteBuffer encode() {
         ByteBuffer block = ByteBuffer.allocate(SIZE);
-        block.putLong(0, MAGIC).putInt(8, version).putInt(12, chunkShift).putLong(16, chunkCount)
-                .putLong(24, originChunks).putLong(32, nonce).putInt(40, CommitBlock.SLOTS);
-        block.putInt(SIZE - 4, MetaBlock.crc(block, SIZE - 4));
+        block.putLong(MAGIC_OFFSET, MAGIC).putInt(VERSION_OFFSET, version).putInt(CHUNK_SHIFT_OFFSET, chunkShift)
+                .putLong(CHUNK_COUNT_OFFSET, chunkCount).putLong(ORIGIN_CHUNKS_OFFSET, originChunks)
+                .putLong(NONCE_OFFSET, nonce).putInt(SLOTS_OFFSET, CommitBlock.SLOTS);
+        block.putInt(CRC_OFFSET, MetaBlock.crc(block, CRC_OFFSET));
         return block;
     }
 
@@ -100,21 +109,22 @@ final class Superblock {
     }
 
     static Superblock decode(ByteBuffer block) throws StoreCorruptException {
-        if (block.getLong(0) != MAGIC) {
+        if (block.getLong(MAGIC_OFFSET) != MAGIC) {
             throw new StoreCorruptException("not a snapshare exception store (no superblock magic); format it first");
         }
-        if (block.getInt(SIZE - 4) != MetaBlock.crc(block, SIZE - 4)) {
+        if (block.getInt(CRC_OFFSET) != MetaBlock.crc(block, CRC_OFFSET)) {
             throw new StoreCorruptException("superblock checksum mismatch: the store's header is damaged");
         }
-        int version = block.getInt(8);
+        int version = block.getInt(VERSION_OFFSET);
         if (version < OLDEST_VERSION || version > VERSION) {
             throw new StoreCorruptException("store format version " + version + " is not supported (this build reads "
                     + OLDEST_VERSION + " to " + VERSION + "); use the snapshare release that made it");
         }
-        int shift = block.getInt(12);
-        if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT || block.getInt(40) != CommitBlock.SLOTS) {
+        int shift = block.getInt(CHUNK_SHIFT_OFFSET);
+        if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT || block.getInt(SLOTS_OFFSET) != CommitBlock.SLOTS) {
             throw new StoreCorruptException("superblock has impossible geometry (chunk shift " + shift + ")");
         }
-        return new Superblock(version, shift, block.getLong(16), block.getLong(24), block.getLong(32));
+        return new Superblock(version, shift, block.getLong(CHUNK_COUNT_OFFSET), block.getLong(ORIGIN_CHUNKS_OFFSET),
+                block.getLong(NONCE_OFFSET));
     }
 }
