@@ -391,7 +391,7 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     synchronized String createSnapshot(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
-        VolumeNames.check(name);
+        VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
         LogicalUnit unit = volume.snapshots().createSnapshot(name);
         String target = targetName(volumeName, name);

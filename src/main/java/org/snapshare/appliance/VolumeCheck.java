@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Properties;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.store.CheckReport;
+import org.snapshare.store.DeleteCursor;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -99,10 +100,10 @@ public final class VolumeCheck {
                     report.usedChunks(), report.chunkCount(), store.chunkSize());
             out.printf("  tree: %d nodes, %d exception entries%n", report.nodes(), report.entries());
             printSnapshots(store.snapshots(), out);
-            long[] cursor = store.deleteCursor();
-            if (cursor[0] != 0 || cursor[1] != 0) {
+            DeleteCursor cursor = store.deleteCursor();
+            if (!cursor.idle()) {
                 out.printf("  background delete paused at origin chunk %d; it resumes when the server starts%n",
-                        cursor[0]);
+                        cursor.originChunk());
             }
             checkRollbackJournal(dir.resolve(VolumeCatalog.ROLLBACK_JOURNAL), store.snapshots(), out, problems);
             report.notes().forEach(note -> out.println("  note: " + note));

@@ -335,11 +335,16 @@ final class Commands {
         return result.contains("nothing damaged") ? Main.OK : Main.FAILED;
     }
 
-    /** Volume and snapshot names from the command line, refused here if malformed. */
+    /** A volume name, then snapshot names, from the command line; refused here if malformed. */
     private static List<String> checkedNames(CommandLine line) throws UsageException {
         try {
-            for (String name : line.getArgs()) {
-                VolumeNames.check(name);
+            String[] names = line.getArgs();
+            for (int i = 0; i < names.length; i++) {
+                if (i == 0) {
+                    VolumeNames.check(names[i]);
+                } else {
+                    VolumeNames.checkSnapshot(names[i]);
+                }
             }
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());

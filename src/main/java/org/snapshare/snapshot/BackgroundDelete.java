@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.store.DeleteCursor;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -64,7 +65,7 @@ final class BackgroundDelete implements Runnable {
         if (!walking) {
             return busy() ? "reclaiming deleted snapshots: starting" : "idle";
         }
-        long chunk = data.store.deleteCursor()[0];
+        long chunk = data.store.deleteCursor().originChunk();
         return String.format("reclaiming deleted snapshots: %d%% (origin chunk %d of %d, %d chunks freed)",
                 Math.min(100, chunk * 100 / Math.max(1, data.originChunks())), chunk, data.originChunks(),
                 reclaimedChunks);
@@ -107,7 +108,7 @@ final class BackgroundDelete implements Runnable {
         }
         try (ClusterGate.Pass held = pass.get()) {
             Set<Long> pending = deleting();
-            boolean resuming = !isIdle(data.store.deleteCursor());
+            boolean resuming = !data.store.deleteCursor().idle();
             if (pending.isEmpty() && !resuming) {
                 return Optional.empty();
             }
@@ -169,9 +170,9 @@ final class BackgroundDelete implements Runnable {
 
     /** One step from the cursor; false when the walk reached the end of the tree. */
     private boolean step() throws IOException {
-        long[] cursor = data.store.deleteCursor();
+        DeleteCursor cursor = data.store.deleteCursor();
         List<ExceptionEntry> batch = new ArrayList<>();
-        data.store.scan(cursor[0], cursor[1], entry -> batch.add(entry) && batch.size() < STEP_ENTRIES);
+        data.store.scan(cursor.originChunk(), cursor.fromId(), entry -> batch.add(entry) && batch.size() < STEP_ENTRIES);
         if (batch.isEmpty()) {
             return false;
         }
@@ -216,7 +217,4 @@ final class BackgroundDelete implements Runnable {
         return ids;
     }
 
-    private static boolean isIdle(long[] cursor) {
-        return cursor[0] == 0 && cursor[1] == 0;
-    }
 }

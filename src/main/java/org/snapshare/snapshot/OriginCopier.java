@@ -9,7 +9,7 @@ import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
 
 /**
- * The copy-on-write step before an origin chunk changes (DESIGN.md, "Origin
+ * The copy-on-write step before an origin chunk changes (docs/SNAPSHOTS.md, "Origin
  * write"): the live snapshots lacking a copy are grouped into maximal id
  * ranges, the old chunk is read once and written to one store chunk per
  * range. The caller holds the chunk's lock and commits before it writes the

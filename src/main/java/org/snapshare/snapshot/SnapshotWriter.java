@@ -7,7 +7,7 @@ import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.StoreException;
 
 /**
- * A write to one chunk of snapshot s (DESIGN.md, "Snapshot write"): in place
+ * A write to one chunk of snapshot s (docs/SNAPSHOTS.md, "Snapshot write"): in place
  * when s owns its entry alone; otherwise s gets a fresh chunk, and a shared
  * entry is split so that at most one of its other sides needs a copy. The
  * caller holds the chunk's lock and commits when this returns true.

@@ -11,7 +11,7 @@ import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
 
 /**
- * The I/O rules of DESIGN.md for one volume: origin and snapshot reads and
+ * The I/O rules of docs/SNAPSHOTS.md for one volume: origin and snapshot reads and
  * writes, split at chunk boundaries, under the chunks' locks. Origin writes
  * also hold the point-in-time lock shared, so taking a snapshot (which holds
  * it exclusively) waits for in-flight origin writes and holds back new ones.

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Groups the live snapshot ids that lack an entry for an origin chunk into
- * maximal id ranges, one store chunk each (DESIGN.md, "Origin write"). A
+ * maximal id ranges, one store chunk each (docs/SNAPSHOTS.md, "Origin write"). A
  * range may run over ids of deleted or invalid snapshots, never over an id
  * that has an entry.
  */

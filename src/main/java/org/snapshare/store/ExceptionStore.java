@@ -144,7 +144,7 @@ public interface ExceptionStore extends Closeable {
     // -- background delete ---------------------------------------------
 
     /** Where background delete stopped: {origin chunk, from id}; {0, 0} when idle. */
-    long[] deleteCursor();
+    DeleteCursor deleteCursor();
 
     void setDeleteCursor(long originChunk, long fromId);
 

@@ -738,8 +738,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
-    public long[] deleteCursor() {
-        return reading(() -> new long[] {deleteCursorChunk, deleteCursorId});
+    public DeleteCursor deleteCursor() {
+        return reading(() -> new DeleteCursor(deleteCursorChunk, deleteCursorId));
     }
 
     @Override

@@ -47,6 +47,12 @@ class MainTest {
         assertTrue(stderr().contains("invalid size 'ten'"));
         assertEquals(2, run("volume", "create", "V_1", "--size", "1G"));
         assertTrue(stderr().contains("invalid volume name"));
+        assertEquals(2, run("snapshot", "create", "vol0", "Bad_Name"));
+        assertTrue(stderr().contains("invalid snapshot name 'Bad_Name'"), stderr());
+        assertEquals(2, run("scrub", "vol0", "--rate", "fast"));
+        assertTrue(stderr().contains("--rate: invalid size 'fast'"), stderr());
+        assertEquals(2, run("volume", "resize", "vol0"));
+        assertTrue(stderr().contains("needs --size"), stderr());
         assertEquals(2, run("serve", "--bogus"));
         assertTrue(stderr().contains("Unrecognized option: --bogus"));
         assertFalse(stderr().contains("Exception"), "no stack traces for user errors");
