@@ -386,9 +386,12 @@ public final class SharedExceptionStore implements ExceptionStore {
         superblockHeals++;
     }
 
-    /** Growth steps since the open and the nanoseconds they took: {count, nanos}. */
-    long[] growthStats() {
-        return new long[] {growths, growthNanos};
+    /** Times the store grew by itself since the open, and the time growing took. */
+    record GrowthStats(long steps, long nanos) {
+    }
+
+    GrowthStats growthStats() {
+        return new GrowthStats(growths, growthNanos);
     }
 
     /** Whether this node may write the store's metadata now (it holds a valid tenure). */
