@@ -10,18 +10,19 @@ import org.snapshare.snapshot.LogicalUnit;
  */
 public final class BlockCommandProcessor {
 
-    private final DeviceInfo device;
-    private final ReadWriteCommands readWrite;
-    private final InquiryCommand inquiry;
-    private final ModeSenseCommand modeSense;
-    private final ModeSelectCommand modeSelect;
-    private final VerifyCommands verify;
-    private final ProvisioningCommands provisioning;
-    private final OrWriteCommand orWrite;
+    // Package-private: the rows of OpcodeTable reach the command implementations through them.
+    final DeviceInfo device;
+    final ReadWriteCommands readWrite;
+    final InquiryCommand inquiry;
+    final ModeSenseCommand modeSense;
+    final ModeSelectCommand modeSelect;
+    final VerifyCommands verify;
+    final ProvisioningCommands provisioning;
+    final OrWriteCommand orWrite;
     private final ReportSupportedOperationCodes reportOperationCodes;
     private final Reservations reservations;
     private final UnitAttentions attentions = new UnitAttentions();
-    private final PersistentReserveCommands persistentReserve;
+    final PersistentReserveCommands persistentReserve;
     private final LogicalUnit unit;
     /**
      * Persistent reservations shared with the other nodes of a cluster: each
@@ -77,13 +78,13 @@ public final class BlockCommandProcessor {
      */
     public CommandPlan plan(String initiatorPort, byte[] cdb) {
         int opcode = Cdb.u8(cdb, 0);
-        if (opcode != 0x12 && opcode != 0xa0 && opcode != 0x03) { // INQUIRY, REPORT LUNS, REQUEST SENSE
+        if (OpcodeTable.unitAttentionFirst(opcode)) {
             SenseCode attention = attentions.take(initiatorPort);
             if (attention != null) {
                 return CommandPlan.finished(ScsiResult.checkCondition(attention));
             }
         }
-        CommandAccess access = CommandAccess.of(opcode);
+        CommandAccess access = OpcodeTable.access(opcode);
         if (shared && sharedStateDecides(access)) {
             return planInTenure(initiatorPort, cdb, access);
         }
@@ -201,91 +202,77 @@ public final class BlockCommandProcessor {
 
     private CommandPlan dispatch(String initiatorPort, byte[] cdb) throws ScsiException {
         int opcode = Cdb.u8(cdb, 0);
-        switch (opcode) {
-            case 0x00: // TEST UNIT READY
-            case 0x1b: // START STOP UNIT: nothing to spin
-                return CommandPlan.finished(ScsiResult.good());
-            case 0x03:
-                return CommandPlan.finished(requestSense(initiatorPort, cdb));
-            case 0x12:
-                return CommandPlan.finished(inquiry.execute(cdb));
-            case 0x1a:
-            case 0x5a:
-                return CommandPlan.finished(modeSense.execute(cdb));
-            case 0x15:
-            case 0x55:
-                return modeSelect.execute(initiatorPort, cdb);
-            case 0x25:
-                return CommandPlan.finished(CapacityCommands.readCapacity10(device));
-            case 0x9e:
-                return CommandPlan.finished(CapacityCommands.serviceActionIn16(device, provisioning, cdb));
-            case 0xa0:
-                return CommandPlan.finished(ReportLuns.execute(cdb));
-            case 0x08:
-            case 0x28:
-            case 0xa8:
-            case 0x88:
-                return CommandPlan.finished(readWrite.read(cdb));
-            case 0x0a:
-            case 0x2a:
-            case 0xaa:
-            case 0x8a:
-                return readWrite.write(cdb);
-            case 0x35:
-            case 0x91:
-                return CommandPlan.finished(readWrite.synchronizeCache(cdb));
-            case 0x2f:
-            case 0xaf:
-            case 0x8f:
-                return verify.verify(cdb);
-            case 0x2e:
-            case 0xae:
-            case 0x8e:
-                return verify.writeAndVerify(cdb);
-            case 0x41:
-            case 0x93:
-                return verify.writeSame(cdb);
-            case 0x89:
-                return verify.compareAndWrite(cdb);
-            case 0x8b:
-                return orWrite.execute(cdb);
-            case 0x34:
-            case 0x90:
-                return CommandPlan.finished(verify.preFetch(cdb));
-            case 0x42:
-                if (!device.thin) {
-                    throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
-                            "UNMAP: this logical unit is fully provisioned");
-                }
-                return provisioning.unmap(cdb);
-            case 0xa3:
-                if ((Cdb.u8(cdb, 1) & 0x1f) == ReportTargetPortGroups.SERVICE_ACTION && portGroups != null) {
-                    return CommandPlan.finished(portGroups.execute(cdb));
-                }
-                return CommandPlan.finished(reportOperationCodes.execute(cdb));
-            case 0x37:
-            case 0xb7:
-                return CommandPlan.finished(readDefectData(cdb));
-            case 0x5e:
-                return CommandPlan.finished(persistentReserve.in(cdb));
-            case 0x5f:
-                return persistentReserve.out(initiatorPort, cdb);
-            case 0x16:
-            case 0x56:
-                return CommandPlan.finished(persistentReserve.legacyReserve(initiatorPort, cdb));
-            case 0x17:
-            case 0x57:
-                return CommandPlan.finished(persistentReserve.legacyRelease(initiatorPort));
-            default:
-                throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
-                        String.format("opcode 0x%02x", opcode));
+        OpcodeTable.Opcode row = OpcodeTable.find(opcode).orElseThrow(() -> new ScsiException(
+                SenseCode.INVALID_COMMAND_OPERATION_CODE, String.format("opcode 0x%02x", opcode)));
+        return row.handler().run(this, initiatorPort, cdb);
+    }
+
+    // The handlers OpcodeTable's rows name: one per command family.
+
+    CommandPlan read(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(readWrite.read(cdb));
+    }
+
+    CommandPlan write(String initiatorPort, byte[] cdb) throws ScsiException {
+        return readWrite.write(cdb);
+    }
+
+    CommandPlan synchronizeCache(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(readWrite.synchronizeCache(cdb));
+    }
+
+    CommandPlan verify(String initiatorPort, byte[] cdb) throws ScsiException {
+        return verify.verify(cdb);
+    }
+
+    CommandPlan writeAndVerify(String initiatorPort, byte[] cdb) throws ScsiException {
+        return verify.writeAndVerify(cdb);
+    }
+
+    CommandPlan writeSame(String initiatorPort, byte[] cdb) throws ScsiException {
+        return verify.writeSame(cdb);
+    }
+
+    CommandPlan preFetch(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(verify.preFetch(cdb));
+    }
+
+    CommandPlan modeSense(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(modeSense.execute(cdb));
+    }
+
+    CommandPlan unmap(String initiatorPort, byte[] cdb) throws ScsiException {
+        if (!device.thin) {
+            throw new ScsiException(SenseCode.INVALID_COMMAND_OPERATION_CODE,
+                    "UNMAP: this logical unit is fully provisioned");
         }
+        return provisioning.unmap(cdb);
+    }
+
+    /** MAINTENANCE IN: REPORT TARGET PORT GROUPS on ALUA units, else REPORT SUPPORTED OPERATION CODES. */
+    CommandPlan maintenanceIn(String initiatorPort, byte[] cdb) throws ScsiException {
+        if ((Cdb.u8(cdb, 1) & 0x1f) == ReportTargetPortGroups.SERVICE_ACTION && portGroups != null) {
+            return CommandPlan.finished(portGroups.execute(cdb));
+        }
+        return CommandPlan.finished(reportOperationCodes.execute(cdb));
+    }
+
+    CommandPlan legacyReserve(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(persistentReserve.legacyReserve(initiatorPort, cdb));
+    }
+
+    CommandPlan legacyRelease(String initiatorPort, byte[] cdb) throws ScsiException {
+        return CommandPlan.finished(persistentReserve.legacyRelease(initiatorPort));
     }
 
     /**
      * READ DEFECT DATA (10)/(12) (SBC-3, 5.13/5.14): a file has no defects, so
      * both lists asked for are valid and empty, in the format asked for.
      */
+    CommandPlan readDefectData(String initiatorPort, byte[] cdb) {
+        return CommandPlan.finished(readDefectData(cdb));
+    }
+
     private static ScsiResult readDefectData(byte[] cdb) {
         boolean twelve = Cdb.u8(cdb, 0) == 0xb7;
         int listsAndFormat = Cdb.u8(cdb, twelve ? 1 : 2) & 0x1f; // PLISTV, GLISTV, list format
@@ -296,7 +283,7 @@ public final class BlockCommandProcessor {
     }
 
     /** Returns (and clears) a pending unit attention; other sense went out with its CHECK CONDITION. */
-    private ScsiResult requestSense(String initiatorPort, byte[] cdb) throws ScsiException {
+    ScsiResult requestSense(String initiatorPort, byte[] cdb) throws ScsiException {
         if ((Cdb.u8(cdb, 1) & 0x01) != 0) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "descriptor-format sense not supported");
         }
