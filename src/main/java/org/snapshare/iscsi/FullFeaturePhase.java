@@ -84,7 +84,7 @@ final class FullFeaturePhase {
             return null;
         }
         WriteTask task = pendingWrites.get(header.initiatorTaskTag());
-        return task == null ? null : task.placeFor(header.intAt(40), header.dataSegmentLength());
+        return task == null ? null : task.placeFor(header.bufferOffset(), header.dataSegmentLength());
     }
 
     /** Handles one command PDU; false when the connection must end. */
@@ -124,13 +124,13 @@ final class FullFeaturePhase {
         ByteBuffer ping = pdu.data();
         ping.limit(Math.min(ping.limit(), parameters.initiatorMaxRecvDataSegmentLength));
         Pdu reply = Pdu.response(Opcode.NOP_IN).longAt(8, pdu.lun())
-                .initiatorTaskTag(pdu.initiatorTaskTag()).intAt(20, Pdu.NO_TAG).data(ping);
+                .initiatorTaskTag(pdu.initiatorTaskTag()).targetTransferTag(Pdu.NO_TAG).data(ping);
         send(reply, true);
     }
 
     private void scsiCommand(Pdu pdu) throws IOException, ProtocolException {
         int itt = pdu.initiatorTaskTag();
-        long expectedLength = Integer.toUnsignedLong(pdu.intAt(20));
+        long expectedLength = Integer.toUnsignedLong(pdu.expectedDataTransferLength());
         byte[] cdb = pdu.cdb();
         CommandPlan decoded = lunNumber(pdu.lun()) == 0
                 ? session.target.commands.plan(session.initiatorPort, cdb)
@@ -162,17 +162,17 @@ final class FullFeaturePhase {
             LOG.debug("ignoring Data-Out for finished or unknown task 0x{}", Integer.toHexString(pdu.initiatorTaskTag()));
             return;
         }
-        if (!task.dataSnInOrder(pdu.intAt(36), pdu.intAt(20) != Pdu.NO_TAG)) {
+        if (!task.dataSnInOrder(pdu.dataSn(), pdu.targetTransferTag() != Pdu.NO_TAG)) {
             // The write is refused, not the connection: the rest of its Data-Out is ignored.
             LOG.warn("write 0x{} refused: Data-Out DataSN {} out of sequence", Integer.toHexString(task.itt),
-                    Integer.toUnsignedString(pdu.intAt(36)));
+                    Integer.toUnsignedString(pdu.dataSn()));
             pendingWrites.remove(task.itt);
             sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
             return;
         }
-        task.accept(pdu.intAt(40), pdu.data());
+        task.accept(pdu.bufferOffset(), pdu.data());
         if ((pdu.flags() & 0x80) != 0) {
-            task.endOfSequence(pdu.intAt(20) != Pdu.NO_TAG);
+            task.endOfSequence(pdu.targetTransferTag() != Pdu.NO_TAG);
         }
         progress(task);
     }
@@ -189,8 +189,8 @@ final class FullFeaturePhase {
             if (nextTargetTransferTag == Pdu.NO_TAG) {
                 nextTargetTransferTag = 1;
             }
-            Pdu r2t = Pdu.response(Opcode.R2T).longAt(8, task.lun).initiatorTaskTag(task.itt).intAt(20, ttt)
-                    .intAt(36, task.r2tCount() - 1).intAt(40, burst[0]).intAt(44, burst[1]);
+            Pdu r2t = Pdu.response(Opcode.R2T).longAt(8, task.lun).initiatorTaskTag(task.itt).targetTransferTag(ttt)
+                    .r2tSn(task.r2tCount() - 1).bufferOffset(burst[0]).desiredDataTransferLength(burst[1]);
             send(r2t, false);
         }
     }
@@ -219,10 +219,10 @@ final class FullFeaturePhase {
             boolean endOfBurst = last || (offset + length) % parameters.maxBurstLength == 0;
             Pdu dataIn = Pdu.response(Opcode.DATA_IN)
                     .flags((endOfBurst ? 0x80 : 0) | (last ? 0x01 | residualFlags : 0))
-                    .initiatorTaskTag(itt).intAt(20, Pdu.NO_TAG).intAt(36, dataSn++).intAt(40, offset)
+                    .initiatorTaskTag(itt).targetTransferTag(Pdu.NO_TAG).dataSn(dataSn++).bufferOffset(offset)
                     .data(data.slice(data.position() + offset, length));
             if (last) {
-                dataIn.byteAt(3, ScsiResult.GOOD).intAt(44, (int) residual);
+                dataIn.status(ScsiResult.GOOD).residualCount((int) residual);
             }
             send(dataIn, last);
         }
@@ -230,8 +230,8 @@ final class FullFeaturePhase {
 
     private void sendResponse(int itt, ScsiResult result, int residualFlags, long residual, int expDataSn)
             throws IOException {
-        Pdu response = Pdu.response(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags).byteAt(3, result.status)
-                .initiatorTaskTag(itt).intAt(36, expDataSn).intAt(44, (int) residual);
+        Pdu response = Pdu.response(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags).status(result.status)
+                .initiatorTaskTag(itt).expDataSn(expDataSn).residualCount((int) residual);
         if (result.sense != null) {
             ByteBuffer segment = ByteBuffer.allocate(2 + result.sense.length);
             segment.putShort((short) result.sense.length).put(result.sense).flip();
@@ -247,58 +247,63 @@ final class FullFeaturePhase {
 
     /** Task management (RFC 7143, 11.5); false when the connection must end (cold reset). */
     private boolean taskManagement(Pdu pdu) throws IOException {
-        int function = pdu.flags() & 0x7f;
-        int response;
+        TaskManagement.Function function = TaskManagement.Function.of(pdu.flags() & 0x7f);
+        TaskManagement.Response response;
         switch (function) {
-            case 1: // ABORT TASK: a write still waiting for data is dropped (no response for it)
-                if (pendingWrites.remove(pdu.intAt(20)) != null) {
-                    response = 0;
+            case ABORT_TASK: // a write still waiting for data is dropped (no response for it)
+                if (pendingWrites.remove(pdu.referencedTaskTag()) != null) {
+                    response = TaskManagement.Response.COMPLETE;
                 } else {
                     // Running or done: it sends (or sent) its own response, so for the TMF it no longer exists.
-                    executor.await(pdu.intAt(20));
-                    response = 1;
+                    executor.await(pdu.referencedTaskTag());
+                    response = TaskManagement.Response.TASK_DOES_NOT_EXIST;
                 }
                 break;
-            case 2: // ABORT TASK SET
-            case 4: // CLEAR TASK SET
-            case 5: // LOGICAL UNIT RESET
-            case 6: // TARGET WARM RESET
-            case 7: // TARGET COLD RESET
-                response = (function == 5 && lunNumber(pdu.lun()) != 0) ? 2 : 0;
-                if (response == 0) {
+            case ABORT_TASK_SET:
+            case CLEAR_TASK_SET:
+            case LOGICAL_UNIT_RESET:
+            case TARGET_WARM_RESET:
+            case TARGET_COLD_RESET:
+                boolean otherLun = function == TaskManagement.Function.LOGICAL_UNIT_RESET
+                        && lunNumber(pdu.lun()) != 0;
+                response = otherLun ? TaskManagement.Response.LUN_DOES_NOT_EXIST : TaskManagement.Response.COMPLETE;
+                if (!otherLun) {
                     pendingWrites.clear();
                     executor.awaitAll();
-                    if (function >= 5) {
-                        session.target.commands.reset(function != 5);
+                    if (function == TaskManagement.Function.LOGICAL_UNIT_RESET) {
+                        session.target.commands.reset(false);
+                    } else if (function != TaskManagement.Function.ABORT_TASK_SET
+                            && function != TaskManagement.Function.CLEAR_TASK_SET) {
+                        session.target.commands.reset(true);
                     }
                 }
                 break;
-            case 3: // CLEAR ACA: no ACA support
-                response = 5;
+            case CLEAR_ACA: // no ACA support
+                response = TaskManagement.Response.NOT_SUPPORTED;
                 break;
-            case 8: // TASK REASSIGN needs ErrorRecoveryLevel 2
-                response = 4;
+            case TASK_REASSIGN: // needs ErrorRecoveryLevel 2
+                response = TaskManagement.Response.TASK_REASSIGN_NOT_SUPPORTED;
                 break;
             default:
-                response = 255;
+                response = TaskManagement.Response.REJECTED;
         }
-        Pdu reply = Pdu.response(Opcode.TASK_MGMT_RESPONSE).byteAt(2, response)
+        Pdu reply = Pdu.response(Opcode.TASK_MGMT_RESPONSE).responseCode(response.code)
                 .initiatorTaskTag(pdu.initiatorTaskTag());
         send(reply, true);
-        return function != 7;
+        return function != TaskManagement.Function.TARGET_COLD_RESET;
     }
 
     private void logout(Pdu pdu) throws IOException {
         executor.awaitAll(); // every response goes out before the logout response
         int reason = pdu.flags() & 0x7f;
         int response = reason == 2 ? 2 : 0; // no connection recovery at ErrorRecoveryLevel 0
-        Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).byteAt(2, response).initiatorTaskTag(pdu.initiatorTaskTag());
+        Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).responseCode(response).initiatorTaskTag(pdu.initiatorTaskTag());
         send(reply, true);
     }
 
     private void reject(Pdu pdu, int reason) throws IOException {
         LOG.debug("rejecting {} with reason 0x{}", pdu, Integer.toHexString(reason));
-        Pdu reply = Pdu.response(Opcode.REJECT).byteAt(2, reason).initiatorTaskTag(Pdu.NO_TAG)
+        Pdu reply = Pdu.response(Opcode.REJECT).responseCode(reason).initiatorTaskTag(Pdu.NO_TAG)
                 .data(pdu.headerBytes());
         send(reply, true);
     }

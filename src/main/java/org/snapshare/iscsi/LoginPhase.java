@@ -68,7 +68,7 @@ final class LoginPhase {
                 throw new ProtocolException("expected a Login Request, got opcode 0x" + Integer.toHexString(request.opcode()));
             }
             if (numbers == null) {
-                numbers = new SequenceNumbers(request.cmdSn(), request.intAt(28));
+                numbers = new SequenceNumbers(request.cmdSn(), request.expStatSn());
                 isid = new byte[6];
                 request.headerBytes().get(8, isid);
             }
@@ -153,11 +153,11 @@ final class LoginPhase {
 
     /** First request: initiator and target names, session type, version, TSIH. */
     private void identify(Pdu request, Map<String, String> keys) throws LoginException {
-        if (request.byteAt(3) > 0) {
-            throw LoginException.unsupportedVersion("VersionMin " + request.byteAt(3) + " > 0");
+        if (request.versionMin() > 0) {
+            throw LoginException.unsupportedVersion("VersionMin " + request.versionMin() + " > 0");
         }
-        if (request.shortAt(14) != 0) {
-            throw LoginException.sessionDoesNotExist("TSIH " + request.shortAt(14)
+        if (request.tsih() != 0) {
+            throw LoginException.sessionDoesNotExist("TSIH " + request.tsih()
                     + ": adding connections to a session is not supported");
         }
         parameters.initiatorName = keys.get("InitiatorName");
@@ -190,8 +190,8 @@ final class LoginPhase {
         Pdu response = Pdu.response(Opcode.LOGIN_RESPONSE).flags(flags);
         response.headerBytes().put(8, isid);
         boolean success = statusClass == 0 && (flags & 0x83) == 0x83;
-        response.shortAt(14, success ? tsih : 0).initiatorTaskTag(request.initiatorTaskTag());
-        response.byteAt(36, statusClass).byteAt(37, detail);
+        response.tsih(success ? tsih : 0).initiatorTaskTag(request.initiatorTaskTag());
+        response.loginStatus(statusClass, detail);
         if (answers != null && !answers.isEmpty()) {
             response.data(TextParameters.encode(answers.entrySet()));
         }

@@ -110,6 +110,104 @@ final class Pdu {
         return header.getInt(24);
     }
 
+    // Named fields of the basic header segment (RFC 7143, 11.x): one offset serves several PDU types.
+
+    /** Byte 2 of a response PDU: the response code (Task Management, Logout, Reject reason). */
+    Pdu responseCode(int code) {
+        return byteAt(2, code);
+    }
+
+    /** Byte 3 of a SCSI Response or Data-In: the SCSI status. */
+    Pdu status(int scsiStatus) {
+        return byteAt(3, scsiStatus);
+    }
+
+    /** Bytes 20-23 of a SCSI Command: Expected Data Transfer Length. */
+    int expectedDataTransferLength() {
+        return intAt(20);
+    }
+
+    /** Bytes 20-23 of Data-Out, NOP, R2T, Data-In, Text: the Target Transfer Tag. */
+    int targetTransferTag() {
+        return intAt(20);
+    }
+
+    Pdu targetTransferTag(int ttt) {
+        return intAt(20, ttt);
+    }
+
+    /** Bytes 20-23 of a Task Management Function Request: the Referenced Task Tag. */
+    int referencedTaskTag() {
+        return intAt(20);
+    }
+
+    /** Bytes 24-27 of target PDUs: StatSN; 28-31 ExpCmdSN; 32-35 MaxCmdSN. */
+    Pdu sequenceNumbers(int statSn, int expCmdSn, int maxCmdSn) {
+        return intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn);
+    }
+
+    /** Bytes 28-31 of initiator PDUs: ExpStatSN. */
+    int expStatSn() {
+        return intAt(28);
+    }
+
+    /** Bytes 36-39 of Data-Out and Data-In: DataSN. */
+    int dataSn() {
+        return intAt(36);
+    }
+
+    Pdu dataSn(int dataSn) {
+        return intAt(36, dataSn);
+    }
+
+    /** Bytes 36-39 of an R2T: R2TSN. */
+    Pdu r2tSn(int r2tSn) {
+        return intAt(36, r2tSn);
+    }
+
+    /** Bytes 36-39 of a SCSI Response: ExpDataSN. */
+    Pdu expDataSn(int expDataSn) {
+        return intAt(36, expDataSn);
+    }
+
+    /** Bytes 40-43 of Data-Out, Data-In and R2T: the Buffer Offset. */
+    int bufferOffset() {
+        return intAt(40);
+    }
+
+    Pdu bufferOffset(int offset) {
+        return intAt(40, offset);
+    }
+
+    /** Bytes 44-47 of an R2T: the Desired Data Transfer Length. */
+    Pdu desiredDataTransferLength(int length) {
+        return intAt(44, length);
+    }
+
+    /** Bytes 44-47 of a SCSI Response or final Data-In: the Residual Count. */
+    Pdu residualCount(int residual) {
+        return intAt(44, residual);
+    }
+
+    /** Byte 3 of a Login Request: VersionMin. */
+    int versionMin() {
+        return byteAt(3);
+    }
+
+    /** Bytes 14-15 of Login PDUs: the TSIH. */
+    int tsih() {
+        return shortAt(14);
+    }
+
+    Pdu tsih(int value) {
+        return shortAt(14, value);
+    }
+
+    /** Bytes 36 and 37 of a Login Response: Status-Class and Status-Detail. */
+    Pdu loginStatus(int statusClass, int detail) {
+        return byteAt(36, statusClass).byteAt(37, detail);
+    }
+
     /** Copies the 16-byte CDB of a SCSI Command. */
     byte[] cdb() {
         byte[] cdb = new byte[16];

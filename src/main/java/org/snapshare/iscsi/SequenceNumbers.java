@@ -44,7 +44,7 @@ final class SequenceNumbers {
 
     /** Stamps StatSN, ExpCmdSN and MaxCmdSN; advances StatSN if {@code advance}. */
     synchronized void stamp(Pdu pdu, boolean advance) {
-        pdu.intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn());
+        pdu.sequenceNumbers(statSn, expCmdSn, maxCmdSn());
         if (advance) {
             statSn++;
         }

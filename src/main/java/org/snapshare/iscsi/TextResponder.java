@@ -27,7 +27,7 @@ final class TextResponder {
     }
 
     Pdu respond(Pdu request, SessionParameters parameters) throws ProtocolException {
-        int ttt = request.intAt(20);
+        int ttt = request.targetTransferTag();
         if (ttt == Pdu.NO_TAG || unsent == null || ttt != continuationTag) {
             unsent = answer(TextParameters.parse(request.data()), parameters);
         }
@@ -38,7 +38,7 @@ final class TextResponder {
         continuationTag = more ? continuationTag + 1 & 0x7fffffff : 0;
         return Pdu.response(Opcode.TEXT_RESPONSE).flags(more ? 0x40 : 0x80)
                 .longAt(8, request.lun()).initiatorTaskTag(request.initiatorTaskTag())
-                .intAt(20, more ? continuationTag : Pdu.NO_TAG).data(part);
+                .targetTransferTag(more ? continuationTag : Pdu.NO_TAG).data(part);
     }
 
     private ByteBuffer answer(Map<String, String> keys, SessionParameters parameters) {
