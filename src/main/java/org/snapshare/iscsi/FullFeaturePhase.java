@@ -184,13 +184,13 @@ final class FullFeaturePhase {
             executor.submit(task.itt, () -> finish(task.itt, task.plan.complete(task.data()), task.expectedLength,
                     task.r2tCount(), task.commandLength));
         } else if (task.needsR2t()) {
-            int[] burst = task.nextR2t(parameters.maxBurstLength);
+            WriteTask.Burst burst = task.nextR2t(parameters.maxBurstLength);
             int ttt = nextTargetTransferTag++;
             if (nextTargetTransferTag == Pdu.NO_TAG) {
                 nextTargetTransferTag = 1;
             }
             Pdu r2t = Pdu.response(Opcode.R2T).longAt(8, task.lun).initiatorTaskTag(task.itt).targetTransferTag(ttt)
-                    .r2tSn(task.r2tCount() - 1).bufferOffset(burst[0]).desiredDataTransferLength(burst[1]);
+                    .r2tSn(task.r2tCount() - 1).bufferOffset(burst.offset()).desiredDataTransferLength(burst.length());
             send(r2t, false);
         }
     }

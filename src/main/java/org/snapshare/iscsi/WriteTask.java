@@ -86,14 +86,18 @@ final class WriteTask {
         return !complete() && !unsolicitedOpen && (r2tEnd < 0 || received >= r2tEnd);
     }
 
-    /** Records an R2T for up to {@code maxBurst} bytes from what we have; returns {offset, length}. */
-    int[] nextR2t(int maxBurst) {
+    /** The data an R2T asks for: {@code length} bytes from buffer offset {@code offset}. */
+    record Burst(int offset, int length) {
+    }
+
+    /** Records an R2T for up to {@code maxBurst} bytes from what we have. */
+    Burst nextR2t(int maxBurst) {
         int offset = received;
         int length = Math.min(maxBurst, wanted - offset);
         r2tEnd = offset + length;
         r2tCount++;
         nextSolicitedDataSn = 0; // each R2T starts a new data sequence
-        return new int[] {offset, length};
+        return new Burst(offset, length);
     }
 
     int r2tCount() {

@@ -290,6 +290,7 @@ public final class SharedExceptionStore implements ExceptionStore {
      * hang on one copy until the ring comes round.
      */
     private void healCommitCopy() throws IOException {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         if (!superblock.layout().mirrored || !mayWrite()) {
             return;
         }
@@ -487,6 +488,7 @@ public final class SharedExceptionStore implements ExceptionStore {
      * so falling back counts only 5 points under it.
      */
     private void watchSpace() {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         StoreSpace now = currentSpace();
         int level = now.warningLevel();
         if (level > warnedLevel) {
@@ -601,6 +603,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** Marks every live snapshot INVALID (a change the next commit carries), saying why in the log; their names. */
     private List<String> invalidateLive(String why) throws StoreException {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         List<String> invalidated = new ArrayList<>();
         for (SnapshotInfo info : table.all()) {
             if (info.state() == SnapshotState.LIVE) {
@@ -660,6 +663,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** Keeps the range counters (format 3) in step with an entry that left ({@code old}) and one that came. */
     private void counted(ExceptionEntry old, ExceptionEntry added) {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         if (counts == null) {
             return;
         }
@@ -845,6 +849,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** Writes the transaction's nodes, table and space map (not flushed); returns its commit block. */
     private CommitBlock writeBlocks() throws IOException {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         nodes.writeDirty();
         CommitBlock commit = new CommitBlock();
         commit.snapshotTable = table.writeChanges(space);
@@ -872,6 +877,7 @@ public final class SharedExceptionStore implements ExceptionStore {
      * land on chunks the other node now uses.
      */
     private void checkNotFenced() throws IOException {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         long generation = grant == null ? 0 : grant.generation();
         if (generation == 0) {
             return; // single node: nobody else writes this store
@@ -999,6 +1005,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** A chunk for copied data, leaving the metadata reserve alone. */
     private long allocateData() throws StoreFullException {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         growIfLow();
         if (space.freeChunks() <= metadataReserve()) {
             throw new StoreFullException(chunkCount);
@@ -1017,6 +1024,7 @@ public final class SharedExceptionStore implements ExceptionStore {
      * and the old size: harmless.
      */
     private void growIfLow() {
+        assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         long lowWater = metadataReserve() + chunkCount / 16;
         if (!superblock.layout().mirrored || space.freeChunks() > lowWater) {
             return;
