@@ -159,7 +159,7 @@ public final class Appliance implements Closeable, Metrics.Source {
      * paths at once and the lock goes back and forth.
      */
     private void followActiveNode(Volume volume) throws IOException {
-        LockStatus lock = volume.snapshots().lockStatus();
+        LockStatus lock = volume.core().lockStatus();
         Optional<String> active = cluster.activeNode(volume.name);
         if (lock.held() && lock.heldFor().compareTo(ACTIVE_AFTER) >= 0
                 && !active.equals(Optional.of(cluster.nodeName()))) {
@@ -217,7 +217,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** Follows the volume's active node and serves exactly the snapshots its table (or the disk) lists. */
     private void syncSnapshots(Volume volume) throws IOException {
         followActiveNode(volume);
-        Map<String, LogicalUnit> served = volume.snapshots().servedSnapshots();
+        Map<String, LogicalUnit> served = volume.core().servedSnapshots();
         Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
         for (String snapshot : new ArrayList<>(exported)) {
             if (!served.containsKey(snapshot)) {
@@ -250,7 +250,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     private void export(Volume volume) throws IOException {
         volumes.put(volume.name, volume);
         exportTarget(volume.name, null, volume.unit());
-        for (Map.Entry<String, LogicalUnit> snapshot : volume.snapshots().servedSnapshots().entrySet()) {
+        for (Map.Entry<String, LogicalUnit> snapshot : volume.core().servedSnapshots().entrySet()) {
             exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
         }
     }
@@ -273,7 +273,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** The volume's ALUA port groups in a cluster; none for a single node. */
     private TargetPortGroups portGroups(String volume) {
         return cluster == null ? null
-                : new ClusterPortGroups(cluster, localPortGroup, volume, volumes.get(volume).snapshots());
+                : new ClusterPortGroups(cluster, localPortGroup, volume, volumes.get(volume).core());
     }
 
     private void withdrawTarget(String volume, String snapshot) {
@@ -301,7 +301,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     @Override
     public synchronized Map<String, SnapshotCore> volumes() {
         Map<String, SnapshotCore> cores = new TreeMap<>();
-        volumes.forEach((name, volume) -> cores.put(name, volume.snapshots()));
+        volumes.forEach((name, volume) -> cores.put(name, volume.core()));
         return cores;
     }
 
@@ -380,8 +380,8 @@ public final class Appliance implements Closeable, Metrics.Source {
                 "SESSIONS", "TARGET", "STORE", "STATE"));
         for (Volume volume : volumes.values()) {
             String target = targetName(volume.name);
-            StoreSpace space = volume.snapshots().storeSpace();
-            String state = volume.snapshots().damage().isPresent() ? "damaged"
+            StoreSpace space = volume.core().storeSpace();
+            String state = volume.core().damage().isPresent() ? "damaged"
                     : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
             out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes()),
                     targets.sessionCount(target), target, space.percentOfLimit(), state));
@@ -393,7 +393,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
-        LogicalUnit unit = volume.snapshots().createSnapshot(name);
+        LogicalUnit unit = volume.core().createSnapshot(name);
         String target = targetName(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // a deleted namesake's state
         exportTarget(volumeName, name, unit);
@@ -409,7 +409,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             throw new ConfigException("snapshot " + name + " has " + sessions + " active session(s); log them out"
                     + " first, or add --force to disconnect them");
         }
-        volume.snapshots().deleteSnapshot(name);
+        volume.core().deleteSnapshot(name);
         withdrawTarget(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
         return "deleted snapshot " + name + " of volume " + volumeName
@@ -418,14 +418,14 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     synchronized String rollback(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
-        volume(volumeName).snapshots().rollback(name);
+        volume(volumeName).core().rollback(name);
         return "rolling the origin of volume " + volumeName + " back to snapshot " + name
                 + " (online; other snapshots keep their content)\n";
     }
 
     /** "idle", or the rollback's progress. */
     synchronized String rollbackStatus(String volumeName) throws ConfigException {
-        return volume(volumeName).snapshots().rollbackStatus().orElse("idle") + "\n";
+        return volume(volumeName).core().rollbackStatus().orElse("idle") + "\n";
     }
 
     /**
@@ -441,7 +441,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                     + " cluster-zookeeper, resize it, then start the cluster again)");
         }
         long before = volume.sizeBytes();
-        volume.snapshots().resize(newSizeBytes);
+        volume.core().resize(newSizeBytes);
         catalog.recordSize(volumeName, newSizeBytes);
         targets.capacityChanged(targetName(volumeName));
         LOG.info("resized volume {} from {} to {}", volumeName, Sizes.format(before), Sizes.format(newSizeBytes));
@@ -452,26 +452,26 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     synchronized String growStore(String volumeName) throws ConfigException, IOException {
         Volume volume = volume(volumeName);
-        long added = volume.snapshots().growStore();
+        long added = volume.core().growStore();
         return "the exception store of volume " + volumeName + " grew by " + Sizes.format(added) + " to "
-                + Sizes.format(volume.snapshots().storeSpace().sizeBytes()) + "\n";
+                + Sizes.format(volume.core().storeSpace().sizeBytes()) + "\n";
     }
 
     synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
-        volume(volumeName).snapshots().startScrub(bytesPerSecond);
+        volume(volumeName).core().startScrub(bytesPerSecond);
         return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";
     }
 
     /** The running or last scrub's status, or "idle" when none ran since the server started. */
     synchronized String scrubStatus(String volumeName) throws ConfigException {
-        return volume(volumeName).snapshots().scrubStatus().orElse("idle") + "\n";
+        return volume(volumeName).core().scrubStatus().orElse("idle") + "\n";
     }
 
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {
         Volume volume = volume(volumeName);
         StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
                 "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
-        for (SnapshotStatus row : volume.snapshots().snapshots()) {
+        for (SnapshotStatus row : volume.core().snapshots()) {
             String target = targetName(volumeName, row.name());
             out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
@@ -509,7 +509,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     private String volumeStatus() throws IOException {
         StringBuilder out = new StringBuilder();
         for (Volume volume : volumes.values()) {
-            StoreSpace space = volume.snapshots().storeSpace();
+            StoreSpace space = volume.core().storeSpace();
             out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s (%s)%n", volume.name,
                     exportedSnapshots(volume).size(), Sizes.format(space.usedBytes()), Sizes.format(space.sizeBytes()),
                     space.canGrow() ? "grows up to " + Sizes.format(space.limitBytes()) : "cannot grow"));
@@ -518,9 +518,9 @@ public final class Appliance implements Closeable, Metrics.Source {
                         + " store-full-policy applies: delete snapshots or raise store-max-size%n",
                         space.percentOfLimit()));
             }
-            volume.snapshots().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
+            volume.core().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
                     .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
-            long heals = volume.snapshots().metadataHeals();
+            long heals = volume.core().metadataHeals();
             if (heals > 0) {
                 out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
                         + " returns damaged blocks: look at its health)%n", heals));
@@ -528,7 +528,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             if (cluster != null) {
                 out.append("  ").append(lockLine(volume)).append('\n');
             }
-            for (String work : volume.snapshots().backgroundWork()) {
+            for (String work : volume.core().backgroundWork()) {
                 out.append("  ").append(work).append('\n');
             }
         }
@@ -537,12 +537,12 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     /** Who holds the volume's cluster lock, its generation, this node's handovers, and the active node. */
     private String lockLine(Volume volume) throws IOException {
-        LockStatus lock = volume.snapshots().lockStatus();
+        LockStatus lock = volume.core().lockStatus();
         String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
                 : cluster.lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
         return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
                 + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(cluster, volume.name,
-                        volume.snapshots()).orElse("none yet");
+                        volume.core()).orElse("none yet");
     }
 
     /** Stops serving, flushes and closes every volume, releases the data directory. */

@@ -31,7 +31,8 @@ public final class Volume implements Closeable {
         return core.origin();
     }
 
-    public SnapshotCore snapshots() {
+    /** The snapshot core serving the volume: its snapshots, store, background work and cluster lock. */
+    public SnapshotCore core() {
         return core;
     }
 
