@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
@@ -22,9 +21,7 @@ import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
-import org.snapshare.snapshot.SnapshotStatus;
 import org.snapshare.store.SingleNodeLock;
-import org.snapshare.store.StoreSpace;
 import org.snapshare.store.ZooKeeperCluster;
 
 /**
@@ -58,6 +55,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     private Thread clusterSync;
     /** The Prometheus endpoint, or null when metrics-listen is empty. */
     private Metrics metrics;
+    private final ControlReports reports = new ControlReports(this);
 
     private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup)
             throws ConfigException {
@@ -310,11 +308,37 @@ public final class Appliance implements Closeable, Metrics.Source {
         return Optional.ofNullable(metrics).map(Metrics::port);
     }
 
-    private String targetName(String volume) {
+    // What ControlReports reads, under this appliance's lock.
+
+    java.util.Collection<Volume> volumesInOrder() {
+        return volumes.values();
+    }
+
+    TargetRegistry targets() {
+        return targets;
+    }
+
+    ApplianceConfig config() {
+        return config;
+    }
+
+    IscsiServer iscsi() {
+        return iscsi;
+    }
+
+    ZooKeeperCluster cluster() {
+        return cluster;
+    }
+
+    Instant started() {
+        return started;
+    }
+
+    String targetName(String volume) {
         return config.iqnPrefix() + ":" + volume;
     }
 
-    private String targetName(String volume, String snapshot) {
+    String targetName(String volume, String snapshot) {
         return targetName(volume) + "." + snapshot;
     }
 
@@ -326,7 +350,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         return volume;
     }
 
-    private Set<String> exportedSnapshots(Volume volume) {
+    Set<String> exportedSnapshots(Volume volume) {
         return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Set.of()));
     }
 
@@ -376,17 +400,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     synchronized String listVolumes() {
-        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %6s %s%n", "NAME", "SIZE",
-                "SESSIONS", "TARGET", "STORE", "STATE"));
-        for (Volume volume : volumes.values()) {
-            String target = targetName(volume.name);
-            StoreSpace space = volume.core().storeSpace();
-            String state = volume.core().damage().isPresent() ? "damaged"
-                    : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
-            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes()),
-                    targets.sessionCount(target), target, space.percentOfLimit(), state));
-        }
-        return out.toString();
+        return reports.listVolumes();
     }
 
     synchronized String createSnapshot(String volumeName, String name)
@@ -468,81 +482,11 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {
-        Volume volume = volume(volumeName);
-        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
-                "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
-        for (SnapshotStatus row : volume.core().snapshots()) {
-            String target = targetName(volumeName, row.name());
-            out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
-                    row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
-                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), targets.sessionCount(target),
-                    row.work().isEmpty() ? target : row.work()));
-        }
-        return out.toString();
+        return reports.listSnapshots(volume(volumeName));
     }
 
     synchronized String status() throws IOException {
-        Duration uptime = Duration.between(started, Instant.now()).withNanos(0);
-        return "snapshare " + Version.get() + "\n"
-                + "data dir:    " + config.dataDir().toAbsolutePath() + "\n"
-                + "portal:      " + iscsi.boundAddress().getAddress().getHostAddress() + ":"
-                + iscsi.boundAddress().getPort() + "\n"
-                + "uptime:      " + uptime.toString().substring(2).toLowerCase() + "\n"
-                + "volumes:     " + volumes.size() + "\n"
-                + "connections: " + iscsi.connectionCount() + "\n"
-                + clusterStatus()
-                + volumeStatus();
-    }
-
-    private String clusterStatus() throws IOException {
-        if (cluster == null) {
-            return "cluster:     none (single node)\n";
-        }
-        StringBuilder out = new StringBuilder("cluster:     node " + cluster.nodeName() + ", ZooKeeper "
-                + config.clusterZookeeper().orElseThrow() + "\n");
-        for (Map.Entry<String, String> member : cluster.members().entrySet()) {
-            out.append(String.format("  node %s at %s%n", member.getKey(), member.getValue()));
-        }
-        return out.toString();
-    }
-
-    private String volumeStatus() throws IOException {
-        StringBuilder out = new StringBuilder();
-        for (Volume volume : volumes.values()) {
-            StoreSpace space = volume.core().storeSpace();
-            out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s (%s)%n", volume.name,
-                    exportedSnapshots(volume).size(), Sizes.format(space.usedBytes()), Sizes.format(space.sizeBytes()),
-                    space.canGrow() ? "grows up to " + Sizes.format(space.limitBytes()) : "cannot grow"));
-            if (space.warningLevel() > 0) {
-                out.append(String.format("  WARNING: exception store %d%% full of its limit; at 100%% the"
-                        + " store-full-policy applies: delete snapshots or raise store-max-size%n",
-                        space.percentOfLimit()));
-            }
-            volume.core().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
-                    .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
-            long heals = volume.core().metadataHeals();
-            if (heals > 0) {
-                out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
-                        + " returns damaged blocks: look at its health)%n", heals));
-            }
-            if (cluster != null) {
-                out.append("  ").append(lockLine(volume)).append('\n');
-            }
-            for (String work : volume.core().backgroundWork()) {
-                out.append("  ").append(work).append('\n');
-            }
-        }
-        return out.toString();
-    }
-
-    /** Who holds the volume's cluster lock, its generation, this node's handovers, and the active node. */
-    private String lockLine(Volume volume) throws IOException {
-        LockStatus lock = volume.core().lockStatus();
-        String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
-                : cluster.lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
-        return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
-                + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(cluster, volume.name,
-                        volume.core()).orElse("none yet");
+        return reports.status();
     }
 
     /** Stops serving, flushes and closes every volume, releases the data directory. */

@@ -1,0 +1,117 @@
+package org.snapshare.appliance;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.snapshare.Version;
+import org.snapshare.snapshot.LockStatus;
+import org.snapshare.snapshot.SnapshotStatus;
+import org.snapshare.store.StoreSpace;
+
+/**
+ * The tables and reports the CLI prints for `volume list`, `snapshot list`
+ * and `status`, from the appliance's state; the appliance calls it under its
+ * lock.
+ */
+final class ControlReports {
+
+    private final Appliance appliance;
+
+    ControlReports(Appliance appliance) {
+        this.appliance = appliance;
+    }
+
+    String listVolumes() {
+        StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %6s %s%n", "NAME", "SIZE",
+                "SESSIONS", "TARGET", "STORE", "STATE"));
+        for (Volume volume : appliance.volumesInOrder()) {
+            String target = appliance.targetName(volume.name);
+            StoreSpace space = volume.core().storeSpace();
+            String state = volume.core().damage().isPresent() ? "damaged"
+                    : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
+            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes()),
+                    appliance.targets().sessionCount(target), target, space.percentOfLimit(), state));
+        }
+        return out.toString();
+    }
+
+    String listSnapshots(Volume volume) throws IOException {
+        String volumeName = volume.name;
+        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
+                "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
+        for (SnapshotStatus row : volume.core().snapshots()) {
+            String target = appliance.targetName(volumeName, row.name());
+            out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
+                    row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
+                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), appliance.targets().sessionCount(target),
+                    row.work().isEmpty() ? target : row.work()));
+        }
+        return out.toString();
+    }
+
+    String status() throws IOException {
+        Duration uptime = Duration.between(appliance.started(), Instant.now()).withNanos(0);
+        return "snapshare " + Version.get() + "\n"
+                + "data dir:    " + appliance.config().dataDir().toAbsolutePath() + "\n"
+                + "portal:      " + appliance.iscsi().boundAddress().getAddress().getHostAddress() + ":"
+                + appliance.iscsi().boundAddress().getPort() + "\n"
+                + "uptime:      " + uptime.toString().substring(2).toLowerCase() + "\n"
+                + "volumes:     " + appliance.volumesInOrder().size() + "\n"
+                + "connections: " + appliance.iscsi().connectionCount() + "\n"
+                + clusterStatus()
+                + volumeStatus();
+    }
+
+    private String clusterStatus() throws IOException {
+        if (appliance.cluster() == null) {
+            return "cluster:     none (single node)\n";
+        }
+        StringBuilder out = new StringBuilder("cluster:     node " + appliance.cluster().nodeName() + ", ZooKeeper "
+                + appliance.config().clusterZookeeper().orElseThrow() + "\n");
+        for (Map.Entry<String, String> member : appliance.cluster().members().entrySet()) {
+            out.append(String.format("  node %s at %s%n", member.getKey(), member.getValue()));
+        }
+        return out.toString();
+    }
+
+    private String volumeStatus() throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (Volume volume : appliance.volumesInOrder()) {
+            StoreSpace space = volume.core().storeSpace();
+            out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s (%s)%n", volume.name,
+                    appliance.exportedSnapshots(volume).size(), Sizes.format(space.usedBytes()), Sizes.format(space.sizeBytes()),
+                    space.canGrow() ? "grows up to " + Sizes.format(space.limitBytes()) : "cannot grow"));
+            if (space.warningLevel() > 0) {
+                out.append(String.format("  WARNING: exception store %d%% full of its limit; at 100%% the"
+                        + " store-full-policy applies: delete snapshots or raise store-max-size%n",
+                        space.percentOfLimit()));
+            }
+            volume.core().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
+                    .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
+            long heals = volume.core().metadataHeals();
+            if (heals > 0) {
+                out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
+                        + " returns damaged blocks: look at its health)%n", heals));
+            }
+            if (appliance.cluster() != null) {
+                out.append("  ").append(lockLine(volume)).append('\n');
+            }
+            for (String work : volume.core().backgroundWork()) {
+                out.append("  ").append(work).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** Who holds the volume's cluster lock, its generation, this node's handovers, and the active node. */
+    private String lockLine(Volume volume) throws IOException {
+        LockStatus lock = volume.core().lockStatus();
+        String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
+                : appliance.cluster().lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
+        return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
+                + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(appliance.cluster(), volume.name,
+                        volume.core()).orElse("none yet");
+    }
+}
