@@ -52,8 +52,10 @@ final class PersistentReserveCommands {
         this.saved = form();
     }
 
+    /** What the store keeps: the state, shared in a cluster; else only when APTPL asked for it. */
     private String form() {
-        return shared ? reservations.sharedForm() : reservations.persistentForm();
+        ReservationState state = reservations.state();
+        return shared || state.aptpl() ? ReservationForm.write(state) : "";
     }
 
     /** Reads the shared state back: another node may have changed it. */
@@ -68,7 +70,7 @@ final class PersistentReserveCommands {
     /** The reservations {@code store} kept, or none; a damaged state is an error naming what is wrong. */
     static Reservations restore(ReservationStore store) throws IOException {
         Optional<String> state = store.load();
-        return state.isEmpty() ? new Reservations() : Reservations.restore(state.get());
+        return state.isEmpty() ? new Reservations() : Reservations.from(ReservationForm.read(state.get()));
     }
 
     ScsiResult in(byte[] cdb) throws ScsiException {

@@ -12,8 +12,9 @@ import java.util.Map;
  * (SPC-4, 5.13: registered keys per I_T nexus and at most one reservation)
  * and the older RESERVE/RELEASE reservation (SPC-2). An I_T nexus is named
  * by its initiator port, "iqn...,i,0x&lt;ISID&gt;"; snapshare targets have one
- * target port each. State lives in memory; {@link #persistentForm()} and
- * {@link #restore} let it outlive the server when an initiator asks (APTPL).
+ * target port each. State lives in memory; {@link #state} and {@link #from}
+ * let it outlive the server when an initiator asks (APTPL), in the text form
+ * of {@link ReservationForm}.
  */
 final class Reservations {
 
@@ -24,9 +25,6 @@ final class Reservations {
     static final int EXCLUSIVE_ACCESS_REGISTRANTS_ONLY = 6;
     static final int WRITE_EXCLUSIVE_ALL_REGISTRANTS = 7;
     static final int EXCLUSIVE_ACCESS_ALL_REGISTRANTS = 8;
-
-    /** First line of {@link #persistentForm()}. */
-    private static final String FORMAT = "snapshare-reservations 1";
 
     /** Thrown when the rules say RESERVATION CONFLICT. */
     static final class ConflictException extends Exception {
@@ -253,64 +251,24 @@ final class Reservations {
         return persistThroughPowerLoss;
     }
 
-    /** The registrations and the reservation as text, for {@link ReservationStore}; "" when not kept (no APTPL). */
-    synchronized String persistentForm() {
-        return persistThroughPowerLoss ? sharedForm() : "";
+    /** The persistent state (what APTPL keeps and a cluster shares), whether or not APTPL asked for it. */
+    synchronized ReservationState state() {
+        return new ReservationState(persistThroughPowerLoss, generation, keys, type, holder);
     }
 
-    /**
-     * The same, whether or not APTPL asked for it, saying whether it did: the
-     * form the nodes of a cluster share the state in.
-     */
-    synchronized String sharedForm() {
-        StringBuilder out = new StringBuilder(FORMAT).append('\n');
-        out.append("aptpl ").append(persistThroughPowerLoss ? 1 : 0).append('\n');
-        out.append("generation ").append(generation).append('\n');
-        keys.forEach((port, key) -> out.append("key ").append(Long.toHexString(key)).append(' ').append(port)
-                .append('\n'));
-        if (type != 0) {
-            out.append("reservation ").append(type).append(' ').append(holder == null ? "-" : holder).append('\n');
-        }
-        return out.toString();
-    }
-
-    /** The state {@link #persistentForm()} wrote; a damaged one is refused, never half restored. */
-    static Reservations restore(String form) throws IOException {
-        Reservations restored = new Reservations();
-        String[] lines = form.split("\n");
-        if (!lines[0].equals(FORMAT)) {
-            throw new IOException("not a reservation state (first line '" + lines[0] + "')");
-        }
-        restored.persistThroughPowerLoss = true; // what a state kept for APTPL alone means
-        try {
-            for (int i = 1; i < lines.length; i++) {
-                String[] words = lines[i].split(" ", 3);
-                switch (words[0]) {
-                    case "aptpl":
-                        restored.persistThroughPowerLoss = words[1].equals("1");
-                        break;
-                    case "generation":
-                        restored.generation = Integer.parseInt(words[1]);
-                        break;
-                    case "key":
-                        restored.keys.put(words[2], Long.parseUnsignedLong(words[1], 16));
-                        break;
-                    case "reservation":
-                        restored.type = Integer.parseInt(words[1]);
-                        restored.holder = words[2].equals("-") ? null : words[2];
-                        break;
-                    default:
-                        throw new IOException("line " + (i + 1) + " is not understood: " + lines[i]);
-                }
-            }
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            throw new IOException("damaged reservation state: " + e.getMessage(), e);
-        }
-        if (restored.type != 0 && (!validType(restored.type)
-                || (!allRegistrants(restored.type) && !restored.keys.containsKey(restored.holder)))) {
-            throw new IOException("damaged reservation state: reservation of type " + restored.type
+    /** Reservations in {@code state}; one whose reservation is held by an unregistered port is refused. */
+    static Reservations from(ReservationState state) throws IOException {
+        if (state.type() != 0 && (!validType(state.type())
+                || (!allRegistrants(state.type()) && !state.keys().containsKey(state.holder())))) {
+            throw new IOException("damaged reservation state: reservation of type " + state.type()
                     + " held by an unregistered port");
         }
+        Reservations restored = new Reservations();
+        restored.persistThroughPowerLoss = state.aptpl();
+        restored.generation = state.generation();
+        restored.keys.putAll(state.keys());
+        restored.type = state.type();
+        restored.holder = state.holder();
         return restored;
     }
 
