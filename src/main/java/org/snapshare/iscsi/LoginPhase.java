@@ -69,8 +69,7 @@ final class LoginPhase {
             }
             if (numbers == null) {
                 numbers = new SequenceNumbers(request.cmdSn(), request.expStatSn());
-                isid = new byte[6];
-                request.headerBytes().get(8, isid);
+                isid = request.isid();
             }
             try {
                 if (step(collectText(request))) {
@@ -188,7 +187,7 @@ final class LoginPhase {
     private void sendResponse(Pdu request, int flags, Map<String, String> answers, int statusClass, int detail)
             throws IOException {
         Pdu response = Pdu.response(Opcode.LOGIN_RESPONSE).flags(flags);
-        response.headerBytes().put(8, isid);
+        response.isid(isid);
         boolean success = statusClass == 0 && (flags & 0x83) == 0x83;
         response.tsih(success ? tsih : 0).initiatorTaskTag(request.initiatorTaskTag());
         response.loginStatus(statusClass, detail);

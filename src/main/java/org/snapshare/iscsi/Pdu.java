@@ -194,6 +194,18 @@ final class Pdu {
         return byteAt(3);
     }
 
+    /** Bytes 8-13 of Login PDUs: the ISID, which names the initiator's session. */
+    byte[] isid() {
+        byte[] isid = new byte[6];
+        header.get(8, isid);
+        return isid;
+    }
+
+    Pdu isid(byte[] isid) {
+        header.put(8, isid);
+        return this;
+    }
+
     /** Bytes 14-15 of Login PDUs: the TSIH. */
     int tsih() {
         return shortAt(14);
