@@ -31,8 +31,9 @@ final class ControlReports {
             StoreSpace space = volume.core().storeSpace();
             String state = volume.core().damage().isPresent() ? "damaged"
                     : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
-            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name, Sizes.format(volume.sizeBytes()),
-                    appliance.targets().sessionCount(target), target, space.percentOfLimit(), state));
+            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name,
+                    Sizes.format(volume.sizeBytes()), appliance.targets().sessionCount(target), target,
+                    space.percentOfLimit(), state));
         }
         return out.toString();
     }
@@ -45,8 +46,8 @@ final class ControlReports {
             String target = appliance.targetName(volumeName, row.name());
             out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
-                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), appliance.targets().sessionCount(target),
-                    row.work().isEmpty() ? target : row.work()));
+                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()),
+                    appliance.targets().sessionCount(target), row.work().isEmpty() ? target : row.work()));
         }
         return out.toString();
     }
