@@ -42,7 +42,9 @@ class OwnedSpaceTest {
             core.servedSnapshots().get("a").unmap(0, 2L * CHUNK); // 2 of a's own freed: unmapped ranges own nothing
             assertEquals(2L * CHUNK, owned(core).get("a"));
             core.deleteSnapshot("b");
-            assertEquals(Map.of("a", 14L * CHUNK, "b", 0L), owned(core), "a alone reads what it shared with b");
+            Map<String, Long> afterDelete = owned(core); // background delete may have forgotten b already
+            assertEquals(14L * CHUNK, afterDelete.get("a"), "a alone reads what it shared with b");
+            assertEquals(0L, afterDelete.getOrDefault("b", 0L), "a deleted snapshot owns nothing");
         }
         try (SnapshotCore again = new SnapshotCore("o", 1, origin, SharedExceptionStore.open(store, 1 << 20),
                 dir.resolve("journal"))) {
