@@ -79,6 +79,16 @@ final class MetadataIo {
         boolean lost() {
             return good == null;
         }
+
+        /** What was wrong with every copy, as one error: the block is lost. */
+        StoreCorruptException lostError() {
+            return lostBlock(problems);
+        }
+    }
+
+    /** The error for a block none of whose copies is good, naming what was wrong with each. */
+    static StoreCorruptException lostBlock(List<String> problems) {
+        return new StoreCorruptException(String.join(", and its copy: ", problems));
     }
 
     /** Reads every copy of {@code ref} past the page cache (what the disk holds) and checks each. */
@@ -122,8 +132,7 @@ final class MetadataIo {
             try {
                 good = readCopy(ref.mirror(), magic, what);
             } catch (StoreCorruptException mirrorBad) {
-                throw new StoreCorruptException(primaryBad.getMessage() + ", and its copy: "
-                        + mirrorBad.getMessage());
+                throw lostBlock(List.of(primaryBad.getMessage(), mirrorBad.getMessage()));
             }
             rewrite(ref.primary(), good, primaryBad.getMessage());
             return good.putLong(MetaBlock.SELF_OFFSET, ref.primary());

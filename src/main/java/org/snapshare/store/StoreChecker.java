@@ -125,14 +125,11 @@ public final class StoreChecker {
             return;
         }
         MetadataIo io = store.metadataIo();
-        for (long offset : new long[] {0, StoreLayout.SUPERBLOCK_COPY_OFFSET}) {
-            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(Superblock.SIZE);
-            io.device().read(offset, copy);
-            try {
-                Superblock.decode(copy.clear());
-            } catch (StoreCorruptException e) {
-                problem("the superblock copy at byte " + offset + " is damaged (" + e.getMessage() + "); the other is"
-                        + " good: " + HEAL_ADVICE);
+        for (long offset : Superblock.Copy.OFFSETS) {
+            Superblock.Copy copy = Superblock.Copy.read(io.device(), offset);
+            if (!copy.good()) {
+                problem("the superblock copy at byte " + offset + " is damaged (" + copy.damage().getMessage()
+                        + "); the other is good: " + HEAL_ADVICE);
             }
         }
         if (CommitRing.read(io.device(), superblock).copyMissing()) {
@@ -161,7 +158,7 @@ public final class StoreChecker {
         }
         MetadataIo.Copies copies = store.metadataIo().readEveryCopy(ref, magic, what);
         if (copies.lost()) {
-            throw new StoreCorruptException(String.join(", and its copy: ", copies.problems()));
+            throw copies.lostError();
         }
         copies.problems().forEach(text -> problem(text + "; its other copy is good: " + HEAL_ADVICE));
         return copies.good();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.device.BlockDevice;
 
 /**
  * Reads every copy of every metadata block of a store as the disk holds it
@@ -155,27 +156,17 @@ public final class StoreScrub {
         if (!superblock.layout().mirrored) {
             return;
         }
-        MetadataIo io = store.metadataIo();
-        long[] offsets = {0, StoreLayout.SUPERBLOCK_COPY_OFFSET};
-        ByteBuffer[] copies = new ByteBuffer[2];
-        boolean[] good = new boolean[2];
+        BlockDevice device = store.metadataIo().device();
+        Superblock.Copy[] copies = new Superblock.Copy[2];
         for (int i = 0; i < 2; i++) {
-            copies[i] = ByteBuffer.allocate(Superblock.SIZE);
-            io.device().dropCache(offsets[i], Superblock.SIZE);
-            io.device().read(offsets[i], copies[i]);
-            try {
-                Superblock.decode(copies[i].clear());
-                good[i] = true;
-            } catch (StoreCorruptException e) {
-                good[i] = false;
-            }
+            device.dropCache(Superblock.Copy.OFFSETS[i], Superblock.SIZE);
+            copies[i] = Superblock.Copy.read(device, Superblock.Copy.OFFSETS[i]);
             blocksRead++;
             bytesRead += Superblock.SIZE;
         }
         for (int i = 0; i < 2; i++) {
-            if (!good[i] && good[1 - i] && store.mayWrite()) {
-                io.device().write(offsets[i], copies[1 - i].clear());
-                io.device().flush();
+            if (!copies[i].good() && copies[1 - i].good() && store.mayWrite()) {
+                copies[1 - i].writeOver(device, copies[i]);
                 store.superblockHealed();
                 healed++;
             }
@@ -190,8 +181,7 @@ public final class StoreScrub {
         bytesRead += (long) ref.chunks().size() * io.chunkSize();
         healed += io.heal(copies);
         if (copies.lost()) {
-            StoreCorruptException damaged = new StoreCorruptException(String.join(", and its copy: ",
-                    copies.problems()));
+            StoreCorruptException damaged = copies.lostError();
             unhealable.add(damaged.getMessage());
             store.reportDamage(damaged);
         }

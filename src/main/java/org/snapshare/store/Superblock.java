@@ -73,30 +73,47 @@ final class Superblock {
      * {@code healed} runs when it did.
      */
     static Superblock read(BlockDevice device, Runnable healed) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(SIZE);
-        device.read(0, header);
-        try {
-            return decode(header.clear());
-        } catch (StoreCorruptException damaged) {
-            ByteBuffer copy = ByteBuffer.allocate(SIZE);
-            if (device.size() < StoreLayout.SUPERBLOCK_COPY_OFFSET + SIZE) {
-                throw damaged;
-            }
-            device.read(StoreLayout.SUPERBLOCK_COPY_OFFSET, copy);
-            Superblock second;
+        Copy first = Copy.read(device, 0);
+        if (first.good()) {
+            return first.decoded();
+        }
+        if (device.size() < StoreLayout.SUPERBLOCK_COPY_OFFSET + SIZE) {
+            throw first.damage();
+        }
+        Copy second = Copy.read(device, StoreLayout.SUPERBLOCK_COPY_OFFSET);
+        if (!second.good() || !second.decoded().layout().mirrored) {
+            throw first.damage(); // older formats keep one copy: what is there is not one
+        }
+        LOG.warn("superblock of {} was damaged ({}); healed from its copy", device, first.damage().getMessage());
+        second.writeOver(device, first);
+        healed.run();
+        return second.decoded();
+    }
+
+    /** One copy of the superblock as the device holds it: decoded, or the reason it is damaged. */
+    record Copy(long offset, ByteBuffer bytes, Superblock decoded, StoreCorruptException damage) {
+
+        /** Both places of a format 3 store. */
+        static final long[] OFFSETS = {0, StoreLayout.SUPERBLOCK_COPY_OFFSET};
+
+        static Copy read(BlockDevice device, long offset) throws IOException {
+            ByteBuffer bytes = ByteBuffer.allocate(SIZE);
+            device.read(offset, bytes);
             try {
-                second = decode(copy.clear());
-            } catch (StoreCorruptException alsoDamaged) {
-                throw damaged;
+                return new Copy(offset, bytes, decode(bytes.clear()), null);
+            } catch (StoreCorruptException damaged) {
+                return new Copy(offset, bytes, null, damaged);
             }
-            if (!second.layout().mirrored) {
-                throw damaged; // older formats keep one copy: what is there is not one
-            }
-            LOG.warn("superblock of {} was damaged ({}); healed from its copy", device, damaged.getMessage());
-            device.write(0, copy.clear());
+        }
+
+        boolean good() {
+            return damage == null;
+        }
+
+        /** Writes this (good) copy's bytes over {@code bad}'s place and flushes: the superblock never changes. */
+        void writeOver(BlockDevice device, Copy bad) throws IOException {
+            device.write(bad.offset(), bytes.duplicate().clear());
             device.flush();
-            healed.run();
-            return second;
         }
     }
 
