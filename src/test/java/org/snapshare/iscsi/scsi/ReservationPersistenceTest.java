@@ -7,7 +7,6 @@ import static org.snapshare.iscsi.scsi.ScsiCommands.assertSense;
 import static org.snapshare.iscsi.scsi.ScsiCommands.cdb;
 
 import java.io.IOException;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.snapshare.testing.MemoryUnit;
 
@@ -18,25 +17,8 @@ class ReservationPersistenceTest {
     private static final String TWO = "iqn.2026-11.test:two,i,0x230000000002";
     private static final byte[] WRITE_10 = cdb(0x2a, 0, 0, 0, 0, 0, 0, 0, 1);
 
-    /** A store in memory that outlives the processors built on it, like a file outlives the server. */
-    private static final class MemoryStore implements ReservationStore {
-        String state = "";
-        int saves;
-
-        @Override
-        public Optional<String> load() {
-            return state.isEmpty() ? Optional.empty() : Optional.of(state);
-        }
-
-        @Override
-        public void save(String newState) {
-            state = newState;
-            saves++;
-        }
-    }
-
     private final MemoryUnit unit = new MemoryUnit(64 * 512);
-    private final MemoryStore store = new MemoryStore();
+    private final MemoryReservationStore store = new MemoryReservationStore();
 
     private static ScsiResult out(BlockCommandProcessor processor, String port, int serviceAction, int type, long key,
             long serviceActionKey, int flags) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,21 +40,6 @@ class SharedReservationsTest {
     private final SnapshotCore[] cores = new SnapshotCore[2];
     private final BlockCommandProcessor[] nodes = new BlockCommandProcessor[2];
 
-    /** The reservation file both nodes share, kept in memory. */
-    private static final class SharedStore implements ReservationStore {
-        private volatile String state = "";
-
-        @Override
-        public Optional<String> load() {
-            return state.isEmpty() ? Optional.empty() : Optional.of(state);
-        }
-
-        @Override
-        public void save(String newState) {
-            state = newState;
-        }
-    }
-
     /** Two port groups; which is optimized does not matter here. */
     private static TargetPortGroups groups(int local) {
         return new TargetPortGroups() {
@@ -78,7 +62,7 @@ class SharedReservationsTest {
         FaultInjectingDevice origin = new FaultInjectingDevice(SIZE);
         FaultInjectingDevice store = new FaultInjectingDevice(2 << 20);
         SharedExceptionStore.format(store, CHUNK, SIZE);
-        SharedStore reservations = new SharedStore();
+        MemoryReservationStore reservations = new MemoryReservationStore();
         for (int i = 0; i < 2; i++) {
             clusters[i] = ZooKeeperCluster.connect(zookeeper.getConnectString(), "node" + i, Duration.ofSeconds(4),
                     Duration.ofSeconds(10));
