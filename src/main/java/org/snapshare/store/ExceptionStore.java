@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Predicate;
 
 /**
@@ -54,13 +55,25 @@ public interface ExceptionStore extends Closeable {
 
     // -- snapshot table --------------------------------------------------
 
-    /** A new live snapshot with the next id; names are unique; {@code sizeBytes}: the volume's size now. */
-    SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException;
+    /**
+     * A new live snapshot with the next id; names are unique; {@code sizeBytes}:
+     * the volume's size now; {@code identity}: kept when {@link #keepsSnapshotIdentities()}
+     * (a received snapshot's is its source's), else derived from the id.
+     */
+    SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity) throws IOException;
+
+    /** A snapshot of a new identity. */
+    default SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException {
+        return createSnapshot(name, sizeBytes, UUID.randomUUID());
+    }
 
     /** A snapshot whose size is the volume's (for tests of the store alone). */
     default SnapshotInfo createSnapshot(String name) throws IOException {
         return createSnapshot(name, 0);
     }
+
+    /** Whether the snapshot table keeps identities given to {@link #createSnapshot} (format 4). */
+    boolean keepsSnapshotIdentities();
 
     /**
      * The origin grew to {@code chunks} chunks (volume resize; format 3 only):

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -113,7 +114,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             CommitBlock commit = newest.commit();
             SpaceMap space = SpaceMap.load(io, superblock.layout(), commit.chunkCount(superblock),
                     commit.spaceIndex);
-            SnapshotTable table = SnapshotTable.load(io, superblock.layout(), commit.snapshotTable,
+            SnapshotTable table = SnapshotTable.load(io, superblock, commit.snapshotTable,
                     commit.nextSnapshotId, commit.chunkCount(superblock));
             RangeCounts counts = superblock.layout().mirrored ? RangeCounts.load(io, superblock.layout(),
                     commit.rangeCounts, commit.chunkCount(superblock)) : null;
@@ -504,8 +505,13 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
-    public SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException {
-        return changing(() -> table.add(name, Instant.now(), sizeBytes));
+    public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity) throws IOException {
+        return changing(() -> table.add(name, Instant.now(), sizeBytes, identity));
+    }
+
+    @Override
+    public boolean keepsSnapshotIdentities() {
+        return superblock.layout().snapshotIdentities;
     }
 
     @Override
@@ -535,7 +541,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         MetadataIo peek = io.withoutHealing(); // another node may hold the store
         return readSettled(device, () -> {
             CommitBlock newest = newestCommit(device, superblock);
-            return SnapshotTable.load(peek, superblock.layout(), newest.snapshotTable, newest.nextSnapshotId,
+            return SnapshotTable.load(peek, superblock, newest.snapshotTable, newest.nextSnapshotId,
                     newest.chunkCount(superblock)).all();
         });
     }

@@ -9,31 +9,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Snapshot names, ids, states and creation times. Ids are assigned here,
  * 64-bit and increasing, never reused. On disk a chain of table blocks,
  * rewritten to fresh chunks when it changed (snapshot operations are rare).
+ * Format 4 keeps each snapshot's identity (a UUID a received snapshot
+ * shares with its source); before, the identity is derived from the store's
+ * nonce and the id.
  */
 final class SnapshotTable {
 
     static final int MAGIC = 0x534e5442; // "SNTB"
     static final int MAX_NAME_BYTES = 200;
     private final StoreLayout layout;
+    private final long storeNonce;
     private final BlockChain chain;
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
     private long nextId;
     private boolean dirty;
 
-    private SnapshotTable(MetadataIo io, StoreLayout layout, long nextId) {
-        this.layout = layout;
+    private SnapshotTable(MetadataIo io, Superblock superblock, long nextId) {
+        this.layout = superblock.layout();
+        this.storeNonce = superblock.nonce;
         this.chain = new BlockChain(io, layout, MAGIC, "snapshot table block");
         this.nextId = nextId;
     }
 
-    static SnapshotTable load(MetadataIo io, StoreLayout layout, BlockRef head, long nextId, long chunkCount)
+    static SnapshotTable load(MetadataIo io, Superblock superblock, BlockRef head, long nextId, long chunkCount)
             throws IOException {
-        SnapshotTable table = new SnapshotTable(io, layout, nextId);
+        SnapshotTable table = new SnapshotTable(io, superblock, nextId);
         table.chain.load(head, chunkCount, table::readBlock);
         return table;
     }
@@ -53,7 +59,11 @@ final class SnapshotTable {
             byte[] name = new byte[length];
             block.get(at + 18, name);
             long size = layout.snapshotSizes ? block.getLong(at + 18 + length) : 0;
-            byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created, size));
+            UUID identity = layout.snapshotIdentities
+                    ? new UUID(block.getLong(at + 26 + length), block.getLong(at + 34 + length))
+                    : derivedIdentity(id);
+            byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created, size,
+                    identity));
             at += fixed + length;
         }
     }
@@ -74,20 +84,36 @@ final class SnapshotTable {
         return Optional.ofNullable(byId.get(id));
     }
 
-    /** Bytes of an entry besides its name: id, time, state, name length; the volume's size in format 3. */
+    /**
+     * Bytes of an entry besides its name: id, time, state, name length; the
+     * volume's size from format 3, the identity from format 4.
+     */
     private int entryFixedBytes() {
-        return 18 + (layout.snapshotSizes ? 8 : 0);
+        return 18 + (layout.snapshotSizes ? 8 : 0) + (layout.snapshotIdentities ? 16 : 0);
     }
 
-    SnapshotInfo add(String name, Instant created, long sizeBytes) throws StoreException {
+    /** The identity of a snapshot in a store before format 4: unique while the store lives, never stored. */
+    private UUID derivedIdentity(long id) {
+        return new UUID(storeNonce, id);
+    }
+
+    /**
+     * A new live snapshot; {@code identity} is kept from format 4 on (a
+     * received snapshot's is its source's), and derived from the id before.
+     */
+    SnapshotInfo add(String name, Instant created, long sizeBytes, UUID identity) throws StoreException {
         if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             throw new StoreException("snapshot name must be 1 to " + MAX_NAME_BYTES + " bytes");
         }
         if (byName(name).isPresent()) {
             throw new StoreException("a snapshot named " + name + " already exists");
         }
-        SnapshotInfo info = new SnapshotInfo(nextId++, name, SnapshotState.LIVE, created,
-                layout.snapshotSizes ? sizeBytes : 0);
+        if (layout.snapshotIdentities && byId.values().stream().anyMatch(s -> s.identity().equals(identity))) {
+            throw new StoreException("a snapshot with identity " + identity + " already exists");
+        }
+        long id = nextId++;
+        SnapshotInfo info = new SnapshotInfo(id, name, SnapshotState.LIVE, created,
+                layout.snapshotSizes ? sizeBytes : 0, layout.snapshotIdentities ? identity : derivedIdentity(id));
         byId.put(info.id(), info);
         dirty = true;
         return info;
@@ -139,6 +165,9 @@ final class SnapshotTable {
                 .put((byte) name.length).put(name);
         if (layout.snapshotSizes) {
             entry.putLong(info.sizeBytes());
+        }
+        if (layout.snapshotIdentities) {
+            entry.putLong(info.identity().getMostSignificantBits()).putLong(info.identity().getLeastSignificantBits());
         }
         return entry.array();
     }

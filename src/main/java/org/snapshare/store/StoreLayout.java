@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
  * (docs/FORMAT.md): whether metadata is mirrored, how wide a block
  * reference and a tree entry are, where the fixed area puts its copies.
  * Version 3 keeps two copies of every metadata block, of the superblock and
- * of every commit block; versions 1 and 2 keep one.
+ * of every commit block; versions 1 and 2 keep one. Version 4 adds each
+ * snapshot's identity to the snapshot table.
  */
 final class StoreLayout {
 
@@ -27,6 +28,8 @@ final class StoreLayout {
     final boolean snapshotSizes;
     /** Leaf entries may name store chunk 0: an unmapped range that reads as zeros (format 3). */
     final boolean unmappedRanges;
+    /** Snapshot table entries carry the snapshot's identity, a UUID (format 4: received snapshots keep theirs). */
+    final boolean snapshotIdentities;
 
     private StoreLayout(int version) {
         this.version = version;
@@ -34,9 +37,11 @@ final class StoreLayout {
         this.dataChecksums = version >= 3;
         this.snapshotSizes = version >= 3;
         this.unmappedRanges = version >= 3;
+        this.snapshotIdentities = version >= 4;
     }
 
-    private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3)};
+    private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3),
+        new StoreLayout(4)};
 
     static StoreLayout of(int version) {
         return VERSIONS[version];

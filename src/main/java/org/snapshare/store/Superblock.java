@@ -27,9 +27,10 @@ final class Superblock {
     static final long MAGIC = ByteBuffer.wrap("SNAPSTOR".getBytes(StandardCharsets.US_ASCII)).getLong();
     /**
      * The version new stores get: 2 carries the cluster lock generation in
-     * every commit block, 3 keeps two copies of every metadata block.
+     * every commit block, 3 keeps two copies of every metadata block, 4
+     * keeps each snapshot's identity.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     /** Stores of versions 1 and 2 still mount and keep their format (version 1: single node only). */
     static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;

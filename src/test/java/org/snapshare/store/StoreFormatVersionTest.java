@@ -1,15 +1,19 @@
 package org.snapshare.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.snapshare.device.FaultInjectingDevice;
 
-/** Stores of format 1 (before the cluster lock generation) keep working on a single node. */
+/** New stores are format 4; older formats keep working in their format; newer ones are refused. */
 class StoreFormatVersionTest {
 
     private static final int CHUNK = 4096;
@@ -37,12 +41,64 @@ class StoreFormatVersionTest {
     }
 
     @Test
-    void newStoresAreFormatThree() throws Exception {
+    void newStoresAreFormatFour() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(3, store.superblock().version);
-        assertEquals(3, versionOfNewestSlot(device, store));
+        assertEquals(4, store.superblock().version);
+        assertEquals(4, versionOfNewestSlot(device, store));
+    }
+
+    @Test
+    void formatFourKeepsTheIdentityASnapshotWasGiven() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        UUID received = UUID.fromString("0b5e8c1e-6f3a-4d52-9a57-3c1f0e2d4b6a");
+        store.createSnapshot("received", 16L * CHUNK, received);
+        UUID local = store.createSnapshot("local", 16L * CHUNK).identity();
+        store.commit();
+        StoreException twice = assertThrows(StoreException.class,
+                () -> store.createSnapshot("again", 16L * CHUNK, received));
+        assertTrue(twice.getMessage().contains(received.toString()), twice.getMessage());
+
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertTrue(again.keepsSnapshotIdentities());
+        assertEquals(received, again.snapshot("received").orElseThrow().identity());
+        assertEquals(local, again.snapshot("local").orElseThrow().identity());
+        assertNotEquals(received, local);
+        assertTrue(StoreChecker.check(again, done -> { }).clean());
+    }
+
+    @Test
+    void formatThreeDerivesIdentitiesFromItsNonceAndTheId() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK, 3);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        assertFalse(store.keepsSnapshotIdentities());
+        SnapshotInfo info = store.createSnapshot("three", 16L * CHUNK, UUID.randomUUID());
+        store.commit();
+        assertEquals(new UUID(store.superblock().nonce, info.id()), info.identity(), "not kept: derived");
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(info.identity(), again.snapshot("three").orElseThrow().identity(), "stable across mounts");
+        assertEquals(3, versionOfNewestSlot(device, again));
+    }
+
+    @Test
+    void aStoreOfANewerFormatIsRefusedUntouched() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
+        device.read(0, header);
+        header.putInt(Superblock.VERSION_OFFSET, Superblock.VERSION + 1)
+                .putInt(Superblock.SIZE - 4, MetaBlock.crc(header, Superblock.SIZE - 4));
+        device.write(0, header.clear());
+        device.write(StoreLayout.SUPERBLOCK_COPY_OFFSET, header.clear());
+        long writes = device.writeCount();
+        IOException refused = assertThrows(IOException.class, () -> SharedExceptionStore.open(device, 1 << 20));
+        assertTrue(refused.getMessage().contains("version " + (Superblock.VERSION + 1) + " is not supported"),
+                refused.getMessage());
+        assertEquals(writes, device.writeCount(), "a refused mount writes nothing");
     }
 
     @Test
