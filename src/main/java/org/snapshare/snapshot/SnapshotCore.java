@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -229,13 +230,22 @@ public final class SnapshotCore implements Closeable {
     }
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
-    public synchronized LogicalUnit createSnapshot(String name) throws SnapshotException, IOException {
+    public LogicalUnit createSnapshot(String name) throws SnapshotException, IOException {
+        return createSnapshot(name, UUID.randomUUID());
+    }
+
+    /**
+     * A snapshot with a given identity: a received snapshot keeps its
+     * source's (docs/STREAM.md). Refused by stores before format 4, which
+     * cannot keep one.
+     */
+    public synchronized LogicalUnit createSnapshot(String name, UUID identity) throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
-            return createSnapshotHeld(name);
+            return createSnapshotHeld(name, identity);
         }
     }
 
-    private LogicalUnit createSnapshotHeld(String name) throws SnapshotException, IOException {
+    private LogicalUnit createSnapshotHeld(String name, UUID identity) throws SnapshotException, IOException {
         if (store().snapshot(name).isPresent()) {
             throw new SnapshotException("volume " + volume + " already has a snapshot named " + name);
         }
@@ -246,7 +256,7 @@ public final class SnapshotCore implements Closeable {
         io.pointInTime.writeLock().lock();
         try {
             io.data.origin.flush(); // what was written before the snapshot is durable with it
-            SnapshotInfo info = store().createSnapshot(name, sizeBytes);
+            SnapshotInfo info = store().createSnapshot(name, sizeBytes, identity);
             store().commit();
             LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
             return unitOf(info);
@@ -320,6 +330,50 @@ public final class SnapshotCore implements Closeable {
     /** True while a rollback is running (or stopped by an error, until a restart resumes it). */
     public boolean rollingBack() {
         return io.rollback != null;
+    }
+
+    /** A live snapshot, as the table has it (its id, identity, size and creation time). */
+    public SnapshotInfo liveSnapshot(String name) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            SnapshotInfo info = existing(name);
+            if (info.state() != SnapshotState.LIVE) {
+                throw new SnapshotException("snapshot " + name + " of volume " + volume + " is "
+                        + info.state().name().toLowerCase() + ", not live");
+            }
+            return info;
+        }
+    }
+
+    /** The snapshot with this identity, live or not, if the volume has one. */
+    public Optional<SnapshotInfo> snapshotWithIdentity(UUID identity) throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            return store().snapshots().stream().filter(info -> info.identity().equals(identity)).findFirst();
+        }
+    }
+
+    /** Whether snapshots can be given an identity (format 4): what receiving one needs. */
+    public boolean keepsSnapshotIdentities() {
+        return store().keepsSnapshotIdentities();
+    }
+
+    /** The live snapshot as a unit to read (an export reads through it, like an initiator). */
+    public LogicalUnit snapshotUnit(String name) throws SnapshotException, IOException {
+        return unitOf(liveSnapshot(name));
+    }
+
+    /**
+     * Where {@code to} (a snapshot; empty: the origin) differs from {@code from}
+     * (a snapshot; empty: from nothing, every byte), from the store's entries
+     * alone; the walk steps through the tree while I/O goes on.
+     */
+    public VolumeDiff diff(Optional<String> from, Optional<String> to) throws SnapshotException, IOException {
+        Optional<SnapshotInfo> fromInfo = from.isPresent() ? Optional.of(liveSnapshot(from.get())) : Optional.empty();
+        Optional<SnapshotInfo> toInfo = to.isPresent() ? Optional.of(liveSnapshot(to.get())) : Optional.empty();
+        if (to.isEmpty() && io.rollback != null) {
+            throw new SnapshotException("the origin of volume " + volume + " is being rolled back to snapshot "
+                    + io.rollback.snapshotName + "; compare with it when that has finished");
+        }
+        return new DiffScan(store(), gate, volume).run(fromInfo, toInfo, sizeBytes);
     }
 
     private SnapshotInfo existing(String name) throws SnapshotException {
