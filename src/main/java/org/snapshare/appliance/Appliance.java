@@ -2,6 +2,8 @@ package org.snapshare.appliance;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +23,11 @@ import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
+import org.snapshare.snapshot.VolumeDiff;
 import org.snapshare.store.SingleNodeLock;
+import org.snapshare.stream.ReceiveTarget;
+import org.snapshare.stream.SnapshotExport;
+import org.snapshare.stream.SnapshotReceive;
 import org.snapshare.store.ZooKeeperCluster;
 
 /**
@@ -56,6 +62,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** The Prometheus endpoint, or null when metrics-listen is empty. */
     private Metrics metrics;
     private final ControlReports reports = new ControlReports(this);
+    private final SnapshotReceive receiver;
 
     private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup)
             throws ConfigException {
@@ -67,7 +74,11 @@ public final class Appliance implements Closeable, Metrics.Source {
                 config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
+        this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget());
     }
+
+    /** Where imports stage their records until the stream is complete (docs/DATA-DIR.md). */
+    static final String RECEIVING_DIR = "receiving";
 
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
     public static Appliance start(ApplianceConfig config) throws ConfigException, IOException {
@@ -106,6 +117,9 @@ public final class Appliance implements Closeable, Metrics.Source {
                 appliance.metrics = Metrics.start(metricsListen.get(), appliance);
             }
             appliance.openVolumes(config);
+            if (cluster == null) {
+                appliance.receiver.completeInterrupted();
+            }
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
             if (cluster != null) {
@@ -479,6 +493,85 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** The running or last scrub's status, or "idle" when none ran since the server started. */
     synchronized String scrubStatus(String volumeName) throws ConfigException {
         return volume(volumeName).core().scrubStatus().orElse("idle") + "\n";
+    }
+
+    /** Where `snapshot diff` from {@code from} to {@code to} (a snapshot or "origin") changed; text or JSON. */
+    String diff(String volumeName, String from, String to, boolean json)
+            throws ConfigException, SnapshotException, IOException {
+        SnapshotCore core = core(volumeName);
+        VolumeDiff diff = core.diff(Optional.of(from), to.equals(DiffReport.ORIGIN) ? Optional.empty()
+                : Optional.of(to));
+        return json ? DiffReport.json(volumeName, from, to, diff) : DiffReport.text(volumeName, from, to, diff);
+    }
+
+    /** Writes a stream of the snapshot to {@code out} (docs/STREAM.md); I/O to the volume goes on meanwhile. */
+    void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
+            throws ConfigException, SnapshotException, IOException {
+        SnapshotCore core = core(volumeName);
+        SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out, (done, total) -> { });
+        LOG.info("volume {}: exported snapshot {}{}", volumeName, snapshot, base.map(b -> " since " + b).orElse(""));
+    }
+
+    /** Receives a stream into {@code volumeName} (a new volume for a full stream); the report. */
+    String importSnapshot(String volumeName, InputStream in, boolean force, boolean resume)
+            throws ConfigException, SnapshotException, IOException {
+        VolumeNames.check(volumeName);
+        if (cluster != null) {
+            throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
+                    + " serve the volume from the cluster");
+        }
+        return receiver.receive(volumeName, in, force, resume);
+    }
+
+    private synchronized SnapshotCore core(String volumeName) throws ConfigException {
+        return volume(volumeName).core();
+    }
+
+    /** What an import asks of this appliance (SnapshotReceive), each under its lock. */
+    private final class ImportTarget implements ReceiveTarget {
+
+        @Override
+        public Optional<SnapshotCore> volume(String name) {
+            synchronized (Appliance.this) {
+                return Optional.ofNullable(volumes.get(name)).map(Volume::core);
+            }
+        }
+
+        @Override
+        public void checkSnapshotName(String name) throws SnapshotException {
+            try {
+                VolumeNames.checkSnapshot(name);
+            } catch (ConfigException e) {
+                throw new SnapshotException("the stream's snapshot: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public SnapshotCore createVolume(String name, long sizeBytes) throws IOException {
+            synchronized (Appliance.this) {
+                try {
+                    Appliance.this.createVolume(new VolumeSpec(name, sizeBytes, 0, 0, null, null));
+                    return Appliance.this.volume(name).core();
+                } catch (ConfigException e) {
+                    throw new IOException("cannot create volume " + name + " for the stream: " + e.getMessage(), e);
+                }
+            }
+        }
+
+        @Override
+        public int originSessions(String name) {
+            synchronized (Appliance.this) {
+                return targets.sessionCount(targetName(name));
+            }
+        }
+
+        @Override
+        public void snapshotReceived(String volume, String snapshot, LogicalUnit unit) throws IOException {
+            synchronized (Appliance.this) {
+                FileReservationStore.of(catalog.volumeDir(volume), snapshot).save(""); // a deleted namesake's state
+                exportTarget(volume, snapshot, unit);
+            }
+        }
     }
 
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {

@@ -1,8 +1,11 @@
 package org.snapshare.appliance;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.control.ControlResponse;
@@ -19,7 +22,8 @@ final class ControlCommands {
         this.appliance = appliance;
     }
 
-    ControlResponse handle(List<String> request) {
+    ControlResponse handle(ControlExchange exchange) {
+        List<String> request = exchange.request;
         String command = String.join(" ", request.subList(0, Math.min(2, request.size())));
         try {
             switch (command) {
@@ -56,6 +60,21 @@ final class ControlCommands {
                 case "snapshot rollback-status":
                     expect(request, 3);
                     return ControlResponse.ok(appliance.rollbackStatus(request.get(2)));
+                case "snapshot diff":
+                    expect(request, 6);
+                    return ControlResponse.ok(appliance.diff(request.get(2), request.get(3), request.get(4),
+                            "json".equals(request.get(5))));
+                case "snapshot export":
+                    expect(request, 6);
+                    try (OutputStream out = new BufferedOutputStream(new StreamOnFirstWrite(exchange), 1 << 16)) {
+                        appliance.exportSnapshot(request.get(2), request.get(3), optional(request.get(4)),
+                                Long.parseLong(request.get(5)), out);
+                    }
+                    return ControlResponse.ok("");
+                case "snapshot import":
+                    expect(request, 5);
+                    return ControlResponse.ok(appliance.importSnapshot(request.get(2), exchange.body(),
+                            "force".equals(request.get(3)), "resume".equals(request.get(4))));
                 case "scrub start":
                     expect(request, 4);
                     return ControlResponse.ok(appliance.startScrub(request.get(2), Sizes.parse(request.get(3))));
@@ -73,6 +92,40 @@ final class ControlCommands {
             LOG.error("control request '{}' failed", command, e);
             return ControlResponse.error(command + " failed: " + e.getMessage() + " (details in the server log)");
         }
+    }
+
+    /**
+     * The export's output: the STREAM answer starts with its first byte, so
+     * a refusal before it (no such snapshot) is an ordinary error answer.
+     */
+    private static final class StreamOnFirstWrite extends OutputStream {
+
+        private final ControlExchange exchange;
+
+        StreamOnFirstWrite(ControlExchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            exchange.openStream().write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            exchange.openStream().write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (exchange.streaming()) {
+                exchange.openStream().flush();
+            }
+        }
+    }
+
+    private static Optional<String> optional(String value) {
+        return value.equals("-") ? Optional.empty() : Optional.of(value);
     }
 
     /** "-" stands for an option the user left out. */

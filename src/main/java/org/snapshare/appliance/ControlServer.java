@@ -1,24 +1,22 @@
 package org.snapshare.appliance;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.control.ChannelStreams;
 import org.snapshare.control.ControlProtocol;
 import org.snapshare.control.ControlResponse;
 
@@ -29,11 +27,11 @@ final class ControlServer implements Closeable {
 
     private final Path path;
     private final ServerSocketChannel channel;
-    private final Function<List<String>, ControlResponse> handler;
+    private final Function<ControlExchange, ControlResponse> handler;
     private final Thread acceptor;
 
     /** Binds the socket; a stale socket file from a crashed server is replaced (the data-dir lock is held). */
-    ControlServer(Path path, Function<List<String>, ControlResponse> handler) throws IOException {
+    ControlServer(Path path, Function<ControlExchange, ControlResponse> handler) throws IOException {
         this.path = path;
         this.handler = handler;
         Files.deleteIfExists(path);
@@ -65,16 +63,25 @@ final class ControlServer implements Closeable {
 
     private void serve(SocketChannel client) {
         try (client) {
-            BufferedReader in = new BufferedReader(
-                    new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
-            Writer out = new OutputStreamWriter(Channels.newOutputStream(client), StandardCharsets.UTF_8);
+            InputStream in = new BufferedInputStream(ChannelStreams.input(client), 1 << 16);
+            OutputStream out = new BufferedOutputStream(ChannelStreams.output(client), 1 << 16);
+            ControlExchange exchange = null;
             ControlResponse response;
             try {
-                response = handler.apply(ControlProtocol.readRequest(in));
+                exchange = new ControlExchange(ControlProtocol.readRequest(in), in, out);
+                response = handler.apply(exchange);
             } catch (IOException e) {
                 response = ControlResponse.error(e.getMessage());
             }
-            ControlProtocol.writeResponse(out, response);
+            if (exchange != null && exchange.streaming()) {
+                ControlProtocol.endStream(out, response);
+            } else {
+                ControlProtocol.writeResponse(out, response);
+            }
+            // The client reads the answer to a clean end, then stops sending what is left of a refused stream;
+            // closing before it stopped would reset the connection under the answer.
+            client.shutdownOutput();
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException | RuntimeException e) {
             LOG.warn("control request failed", e);
         }

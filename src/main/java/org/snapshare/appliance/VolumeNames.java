@@ -15,6 +15,10 @@ public final class VolumeNames {
     }
 
     public static String checkSnapshot(String name) throws ConfigException {
+        if (name.equals(DiffReport.ORIGIN)) {
+            throw new ConfigException("'" + name + "' cannot name a snapshot: it stands for the volume's origin in"
+                    + " `snapshot diff`");
+        }
         return check(name, "snapshot");
     }
 

@@ -1,9 +1,13 @@
 package org.snapshare.cli;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +54,13 @@ final class Commands {
             "  snapshot list VOLUME             list snapshots: created, state, space owned, background work",
             "  snapshot delete VOLUME NAME [--force]   delete a snapshot (space reclaimed in the background)",
             "  snapshot rollback VOLUME NAME [--no-wait]   make the origin the snapshot's content, online",
+            "  snapshot diff VOLUME FROM TO [--json]   the byte runs that differ (TO may be 'origin'),",
+            "                                   from metadata alone",
+            "  snapshot export VOLUME SNAPSHOT [--since BASE] [--output FILE] [--resume-from OFFSET]",
+            "                                   write the snapshot (or what changed since BASE) as a stream",
+            "  snapshot import VOLUME [--input FILE] [--force] [--resume]",
+            "                                   receive a stream: a full one creates VOLUME, an incremental",
+            "                                   one adds its snapshot to VOLUME (docs/STREAM.md)",
             "  status                           show volumes, store use and background work",
             "  scrub VOLUME [--rate SIZE] [--no-wait] [--status]   read every metadata copy and copied chunk",
             "                                   online, heal bad metadata copies, report what cannot be mended",
@@ -234,9 +245,12 @@ final class Commands {
 
     int snapshot(String[] args) throws UsageException, CommandFailedException {
         String usage = "usage: snapshare snapshot create VOLUME NAME | list VOLUME | delete VOLUME NAME [--force]"
-                + " | rollback VOLUME NAME [--no-wait]";
+                + " | rollback VOLUME NAME [--no-wait] | diff VOLUME FROM TO [--json]"
+                + " | export VOLUME SNAPSHOT [--since BASE] [--output FILE] [--resume-from OFFSET]"
+                + " | import VOLUME [--input FILE] [--force] [--resume]";
         if (args.length == 0) {
-            throw new UsageException("snapshot needs a subcommand: create, list, delete or rollback");
+            throw new UsageException("snapshot needs a subcommand: create, list, delete, rollback, diff, export or"
+                    + " import");
         }
         if (args[0].equals("--help") || args[0].equals("-h")) {
             out.println(usage);
@@ -252,9 +266,15 @@ final class Commands {
                 return snapshotDelete(rest);
             case "rollback":
                 return snapshotRollback(rest);
+            case "diff":
+                return snapshotDiff(rest);
+            case "export":
+                return snapshotExport(rest);
+            case "import":
+                return snapshotImport(rest);
             default:
                 throw new UsageException("unknown snapshot subcommand '" + args[0]
-                        + "' (use create, list, delete or rollback)");
+                        + "' (use create, list, delete, rollback, diff, export or import)");
         }
     }
 
@@ -300,6 +320,119 @@ final class Commands {
                 List.of("snapshot", "rollback-status", names.get(0))), "idle"::equals);
         out.println("rollback finished");
         return Main.OK;
+    }
+
+    private int snapshotDiff(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("json").desc("print the runs as JSON").build());
+        CommandLine line = parse("snapshot diff VOLUME FROM TO", options, args, 3);
+        if (line == null) {
+            return Main.OK;
+        }
+        String[] names = line.getArgs();
+        try {
+            VolumeNames.check(names[0]);
+            VolumeNames.checkSnapshot(names[1]);
+            if (!names[2].equals("origin")) {
+                VolumeNames.checkSnapshot(names[2]);
+            }
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return request(line, List.of("snapshot", "diff", names[0], names[1], names[2],
+                line.hasOption("json") ? "json" : "-"));
+    }
+
+    private int snapshotExport(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("since").hasArg().argName("BASE")
+                        .desc("only what changed since snapshot BASE (an incremental stream)").build())
+                .addOption(Option.builder().longOpt("output").hasArg().argName("FILE")
+                        .desc("write the stream to FILE (default: standard output, for a pipe)").build())
+                .addOption(Option.builder().longOpt("resume-from").hasArg().argName("OFFSET")
+                        .desc("continue an interrupted import: the offset its error named").build());
+        CommandLine line = parse("snapshot export VOLUME SNAPSHOT", options, args, 2);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> names = checkedNames(line);
+        String base = line.getOptionValue("since", "-");
+        long resumeFrom;
+        try {
+            if (!base.equals("-")) {
+                VolumeNames.checkSnapshot(base);
+            }
+            resumeFrom = Long.parseLong(line.getOptionValue("resume-from", "0"));
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--resume-from takes a byte offset, e.g. 1048576");
+        }
+        if (resumeFrom < 0) {
+            throw new UsageException("--resume-from takes a byte offset of 0 or more");
+        }
+        if (!line.hasOption("output") && System.console() != null) {
+            throw new UsageException("snapshot export writes a binary stream: give --output FILE, or pipe it"
+                    + " (| snapshare snapshot import ...)");
+        }
+        List<String> request = List.of("snapshot", "export", names.get(0), names.get(1), base,
+                Long.toString(resumeFrom));
+        TransferMeter meter = new TransferMeter(progressStream(), "exported");
+        Path output = line.hasOption("output") ? Path.of(line.getOptionValue("output")) : null;
+        boolean done = false;
+        try (OutputStream file = output != null ? Files.newOutputStream(output) : null) {
+            OutputStream sink = new BufferedOutputStream(meter.counting(file != null ? file : out), 1 << 16);
+            exchange(line, request, InputStream.nullInputStream(), sink);
+            sink.flush();
+            if (file == null && out.checkError()) {
+                throw new IOException("standard output was closed (the reading end of the pipe stopped)");
+            }
+            done = true;
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot write the stream: " + e.getMessage());
+        } finally {
+            if (!done && output != null) {
+                deleteQuietly(output); // half a stream is of no use, and could be mistaken for a whole one
+            }
+        }
+        meter.done();
+        return Main.OK;
+    }
+
+    private int snapshotImport(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options())
+                .addOption(Option.builder().longOpt("input").hasArg().argName("FILE")
+                        .desc("read the stream from FILE (default: standard input)").build())
+                .addOption(Option.builder().longOpt("force").desc("roll the origin back to the stream's base"
+                        + " first, losing what was written to it since").build())
+                .addOption(Option.builder().longOpt("resume")
+                        .desc("continue an interrupted import with a stream exported --resume-from its offset")
+                        .build());
+        CommandLine line = parse("snapshot import VOLUME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> request = List.of("snapshot", "import", checkedNames(line).get(0),
+                line.hasOption("force") ? "force" : "-", line.hasOption("resume") ? "resume" : "-");
+        TransferMeter meter = new TransferMeter(progressStream(), "imported");
+        try (InputStream file = line.hasOption("input") ? Files.newInputStream(Path.of(line.getOptionValue("input")))
+                : null) {
+            InputStream body = new BufferedInputStream(meter.counting(file != null ? file : System.in), 1 << 16);
+            String result = exchange(line, request, body, OutputStream.nullOutputStream());
+            meter.done();
+            out.print(result);
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot read the stream: " + e.getMessage());
+        }
+        return Main.OK;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            System.err.println("snapshare: could not remove the incomplete " + file + ": " + e.getMessage());
+        }
     }
 
     int scrub(String[] args) throws UsageException, CommandFailedException {
@@ -401,10 +534,16 @@ final class Commands {
 
     /** Sends one control request; its answer, or the server's error as a failure. */
     private String requestText(CommandLine line, List<String> request) throws CommandFailedException {
+        return exchange(line, request, InputStream.nullInputStream(), OutputStream.nullOutputStream());
+    }
+
+    /** A request that may send a stream ({@code body}) or receive one ({@code sink}). */
+    private String exchange(CommandLine line, List<String> request, InputStream body, OutputStream sink)
+            throws CommandFailedException {
         ControlResponse response;
         try {
             ApplianceConfig config = config(line);
-            response = new ControlClient(config.dataDir(), config.controlSocket()).send(request);
+            response = new ControlClient(config.dataDir(), config.controlSocket()).exchange(request, body, sink);
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
         }

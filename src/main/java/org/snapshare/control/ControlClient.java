@@ -1,15 +1,13 @@
 package org.snapshare.control;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,6 +25,63 @@ public final class ControlClient {
     }
 
     public ControlResponse send(List<String> arguments) throws IOException {
+        return exchange(arguments, InputStream.nullInputStream(), OutputStream.nullOutputStream());
+    }
+
+    /**
+     * Sends the body beside the reading of the response: a server that
+     * refuses a stream at its header answers at once, and the rest is not
+     * sent (the broken pipe that stops the sender is expected then).
+     */
+    private static final class BodySender extends Thread {
+
+        private final InputStream body;
+        private final OutputStream out;
+        private final SocketChannel channel;
+        private volatile IOException failure;
+
+        BodySender(InputStream body, OutputStream out, SocketChannel channel) {
+            super("control-body");
+            setDaemon(true);
+            this.body = body;
+            this.out = out;
+            this.channel = channel;
+        }
+
+        @Override
+        public void run() {
+            try {
+                body.transferTo(out);
+                out.flush();
+                channel.shutdownOutput();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        /** Waits for the body to be sent; a failure to send matters only when the server answered OK. */
+        void join(ControlResponse response) throws IOException {
+            try {
+                if (response.ok) {
+                    join();
+                } else {
+                    channel.shutdownOutput(); // the server refused: the rest of the body is of no use
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending", e);
+            }
+            if (response.ok && failure != null) {
+                throw new IOException("sending to the server failed: " + failure.getMessage(), failure);
+            }
+        }
+    }
+
+    /**
+     * Sends the request, then {@code body}'s bytes to its end (an import's
+     * stream); a STREAM response's bytes go to {@code sink} (an export's).
+     */
+    public ControlResponse exchange(List<String> arguments, InputStream body, OutputStream sink) throws IOException {
         String notRunning = "no snapshare server is running on data dir " + dataDir
                 + " (no control socket at " + socket + "); start one with: snapshare serve --data-dir " + dataDir;
         if (!Files.exists(socket)) {
@@ -38,12 +93,14 @@ public final class ControlClient {
             } catch (IOException e) {
                 throw new IOException(notRunning + " [" + e.getMessage() + "]", e);
             }
-            Writer out = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
+            OutputStream out = new BufferedOutputStream(ChannelStreams.output(channel), 1 << 16);
             ControlProtocol.writeRequest(out, arguments);
-            channel.shutdownOutput();
-            BufferedReader in = new BufferedReader(
-                    new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-            return ControlProtocol.readResponse(in);
+            BodySender sender = new BodySender(body, out, channel);
+            sender.start();
+            ControlResponse response = ControlProtocol.readResponse(
+                    new BufferedInputStream(ChannelStreams.input(channel), 1 << 16), sink);
+            sender.join(response);
+            return response;
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -231,21 +232,23 @@ public final class SnapshotCore implements Closeable {
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
     public LogicalUnit createSnapshot(String name) throws SnapshotException, IOException {
-        return createSnapshot(name, UUID.randomUUID());
+        return createSnapshot(name, UUID.randomUUID(), Instant.now());
     }
 
     /**
-     * A snapshot with a given identity: a received snapshot keeps its
-     * source's (docs/STREAM.md). Refused by stores before format 4, which
-     * cannot keep one.
+     * A snapshot with a given identity and creation time: a received
+     * snapshot keeps its source's (docs/STREAM.md). Stores before format 4
+     * cannot keep an identity and derive one (see keepsSnapshotIdentities).
      */
-    public synchronized LogicalUnit createSnapshot(String name, UUID identity) throws SnapshotException, IOException {
+    public synchronized LogicalUnit createSnapshot(String name, UUID identity, Instant created)
+            throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
-            return createSnapshotHeld(name, identity);
+            return createSnapshotHeld(name, identity, created);
         }
     }
 
-    private LogicalUnit createSnapshotHeld(String name, UUID identity) throws SnapshotException, IOException {
+    private LogicalUnit createSnapshotHeld(String name, UUID identity, Instant created)
+            throws SnapshotException, IOException {
         if (store().snapshot(name).isPresent()) {
             throw new SnapshotException("volume " + volume + " already has a snapshot named " + name);
         }
@@ -256,7 +259,7 @@ public final class SnapshotCore implements Closeable {
         io.pointInTime.writeLock().lock();
         try {
             io.data.origin.flush(); // what was written before the snapshot is durable with it
-            SnapshotInfo info = store().createSnapshot(name, sizeBytes, identity);
+            SnapshotInfo info = store().createSnapshot(name, sizeBytes, identity, created);
             store().commit();
             LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
             return unitOf(info);
@@ -349,6 +352,20 @@ public final class SnapshotCore implements Closeable {
         try (ClusterGate.Pass pass = gate.enter()) {
             return store().snapshots().stream().filter(info -> info.identity().equals(identity)).findFirst();
         }
+    }
+
+    /** Whether a snapshot of that name exists, in any state (names stay taken until background delete ends). */
+    public boolean hasSnapshot(String name) throws IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            return store().snapshot(name).isPresent();
+        }
+    }
+
+    /** Why the running rollback stopped, if an error stopped it (a restart resumes it). */
+    public Optional<String> rollbackFailure() {
+        Rollback rollback = io.rollback;
+        return rollback == null || rollback.failure() == null ? Optional.empty()
+                : Optional.of(rollback.failure().getMessage());
     }
 
     /** Whether snapshots can be given an identity (format 4): what receiving one needs. */

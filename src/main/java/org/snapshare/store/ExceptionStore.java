@@ -3,6 +3,7 @@ package org.snapshare.store;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -58,13 +59,14 @@ public interface ExceptionStore extends Closeable {
     /**
      * A new live snapshot with the next id; names are unique; {@code sizeBytes}:
      * the volume's size now; {@code identity}: kept when {@link #keepsSnapshotIdentities()}
-     * (a received snapshot's is its source's), else derived from the id.
+     * (a received snapshot's is its source's), else derived from the id;
+     * {@code created}: when the point in time was taken (a received snapshot's: at its source).
      */
-    SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity) throws IOException;
+    SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created) throws IOException;
 
-    /** A snapshot of a new identity. */
+    /** A snapshot of a new identity, taken now. */
     default SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException {
-        return createSnapshot(name, sizeBytes, UUID.randomUUID());
+        return createSnapshot(name, sizeBytes, UUID.randomUUID(), Instant.now());
     }
 
     /** A snapshot whose size is the volume's (for tests of the store alone). */

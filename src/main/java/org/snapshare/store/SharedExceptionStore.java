@@ -505,8 +505,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
-    public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity) throws IOException {
-        return changing(() -> table.add(name, Instant.now(), sizeBytes, identity));
+    public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created)
+            throws IOException {
+        return changing(() -> table.add(name, created, sizeBytes, identity));
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.util.zip.CRC32C;
 public final class StreamReader {
 
     private final InputStream in;
+    /** A staged log has no end record: it ends where the input does. */
+    private final boolean staged;
     private final CRC32C streamCrc = new CRC32C();
     private StreamHeader header;
     private long position;
@@ -23,7 +25,17 @@ public final class StreamReader {
     private boolean ended;
 
     public StreamReader(InputStream in) {
+        this(in, false);
+    }
+
+    private StreamReader(InputStream in, boolean staged) {
         this.in = in;
+        this.staged = staged;
+    }
+
+    /** A reader of a staged log: the header and the records received, each checked again, without an end record. */
+    static StreamReader ofStaged(InputStream in) {
+        return new StreamReader(in, true);
     }
 
     /** The header record, which must come first. */
@@ -48,6 +60,10 @@ public final class StreamReader {
         long at = position;
         int crcBefore = (int) streamCrc.getValue();
         StreamRecord record = read();
+        if (record == null && staged) {
+            ended = true;
+            return null;
+        }
         if (record == null) {
             throw new StreamTruncatedException("the stream ended at byte " + at + " before its end record: it was cut"
                     + " short (the sender stopped, or the pipe broke)");

@@ -96,7 +96,7 @@ class CrashConsistencyTest {
         Random random = new Random(42);
         for (int t = 0; t < TRANSACTIONS; t++) {
             if (t % 3 == 0) {
-                store.createSnapshot("snap" + t, 0, new java.util.UUID(42, t)); // the same in every run
+                store.createSnapshot("snap" + t, 0, new java.util.UUID(42, t), java.time.Instant.ofEpochMilli(t)); // the same in every run
             }
             for (int op = 0; op < 40; op++) {
                 long chunk = random.nextInt((int) ORIGIN_CHUNKS);

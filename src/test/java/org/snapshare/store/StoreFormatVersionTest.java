@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.snapshare.device.FaultInjectingDevice;
@@ -55,11 +56,11 @@ class StoreFormatVersionTest {
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
         UUID received = UUID.fromString("0b5e8c1e-6f3a-4d52-9a57-3c1f0e2d4b6a");
-        store.createSnapshot("received", 16L * CHUNK, received);
+        store.createSnapshot("received", 16L * CHUNK, received, Instant.EPOCH);
         UUID local = store.createSnapshot("local", 16L * CHUNK).identity();
         store.commit();
         StoreException twice = assertThrows(StoreException.class,
-                () -> store.createSnapshot("again", 16L * CHUNK, received));
+                () -> store.createSnapshot("again", 16L * CHUNK, received, Instant.EPOCH));
         assertTrue(twice.getMessage().contains(received.toString()), twice.getMessage());
 
         SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
@@ -76,7 +77,7 @@ class StoreFormatVersionTest {
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK, 3);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
         assertFalse(store.keepsSnapshotIdentities());
-        SnapshotInfo info = store.createSnapshot("three", 16L * CHUNK, UUID.randomUUID());
+        SnapshotInfo info = store.createSnapshot("three", 16L * CHUNK, UUID.randomUUID(), Instant.EPOCH);
         store.commit();
         assertEquals(new UUID(store.superblock().nonce, info.id()), info.identity(), "not kept: derived");
         SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
