@@ -5,6 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -97,8 +98,13 @@ public final class ControlClient {
             ControlProtocol.writeRequest(out, arguments);
             BodySender sender = new BodySender(body, out, channel);
             sender.start();
-            ControlResponse response = ControlProtocol.readResponse(
-                    new BufferedInputStream(ChannelStreams.input(channel), 1 << 16), sink);
+            ControlResponse response;
+            try {
+                response = ControlProtocol.readResponse(
+                        new BufferedInputStream(ChannelStreams.input(channel), 1 << 16), sink);
+            } catch (SocketException e) {
+                throw new IOException(ControlProtocol.NO_ANSWER + " [" + e.getMessage() + "]", e);
+            }
             sender.join(response);
             return response;
         }

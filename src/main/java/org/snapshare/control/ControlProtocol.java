@@ -27,6 +27,8 @@ public final class ControlProtocol {
     public static final String SOCKET_NAME = "control.sock";
     static final String STREAM = "STREAM";
     private static final int MAX_LINE = 64 << 10;
+    static final String NO_ANSWER = "the server closed the connection without an answer: it stopped or failed (see"
+            + " its log); an import it was receiving can be continued with --resume";
 
     private ControlProtocol() {
     }
@@ -130,6 +132,9 @@ public final class ControlProtocol {
      */
     public static ControlResponse readResponse(InputStream in, OutputStream sink) throws IOException {
         String status = readLine(in);
+        if (status == null) {
+            throw new IOException(NO_ANSWER);
+        }
         if (STREAM.equals(status)) {
             return readFrames(new DataInputStream(in), sink);
         }

@@ -53,6 +53,12 @@ class MainTest {
         assertTrue(stderr().contains("--rate: invalid size 'fast'"), stderr());
         assertEquals(2, run("volume", "resize", "vol0"));
         assertTrue(stderr().contains("needs --size"), stderr());
+        assertEquals(2, run("snapshot", "export", "vol0", "s1", "--resume-from", "half"));
+        assertTrue(stderr().contains("--resume-from takes a byte offset"), stderr());
+        assertEquals(2, run("snapshot", "diff", "vol0", "s1"));
+        assertTrue(stderr().contains("takes 3 argument(s)"), stderr());
+        assertEquals(2, run("snapshot", "create", "vol0", "origin"));
+        assertTrue(stderr().contains("stands for the volume's origin"), stderr());
         assertEquals(2, run("serve", "--bogus"));
         assertTrue(stderr().contains("Unrecognized option: --bogus"));
         assertFalse(stderr().contains("Exception"), "no stack traces for user errors");
