@@ -17,6 +17,8 @@ final class RecordCodec {
     static final int HEAD_BYTES = 32;
     /** The largest payload a record may carry: data records hold at most this many bytes. */
     static final int MAX_PAYLOAD = 1 << 20;
+    /** The end record: records, bytes covered, CRC32C of the stream before it. */
+    static final int END_PAYLOAD_BYTES = 8 + 8 + 4;
 
     private RecordCodec() {
     }

@@ -82,7 +82,7 @@ public final class StreamReader {
             }
             case END -> {
                 ByteBuffer end = record.payload();
-                if (end.remaining() != 20 || end.getLong() != records || end.getLong() != covered
+                if (end.remaining() != RecordCodec.END_PAYLOAD_BYTES || end.getLong() != records || end.getLong() != covered
                         || end.getInt() != crcBefore) {
                     throw damaged(at, "its end record does not match what came before it (records, bytes or the"
                             + " checksum of the whole stream)");

@@ -100,7 +100,7 @@ public final class StreamWriter {
     /** The end record; the stream is complete once it is written (and flushed). */
     public void finish() throws IOException {
         flushZeros();
-        ByteBuffer end = ByteBuffer.allocate(20).putLong(records).putLong(covered).putInt((int) streamCrc.getValue());
+        ByteBuffer end = ByteBuffer.allocate(RecordCodec.END_PAYLOAD_BYTES).putLong(records).putLong(covered).putInt((int) streamCrc.getValue());
         put(RecordCodec.encode(RecordType.END, 0, 0, end.flip()));
         out.flush();
     }

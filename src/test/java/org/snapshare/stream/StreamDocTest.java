@@ -1,0 +1,61 @@
+package org.snapshare.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** docs/STREAM.md's tables are held to what the code writes: change one without the other and this fails. */
+class StreamDocTest {
+
+    /** The rows "| offset | size | field |" under {@code heading}: offset -> size. */
+    private static Map<Integer, Integer> table(String heading) throws Exception {
+        List<String> doc = Files.readAllLines(Path.of("docs/STREAM.md"));
+        int start = doc.indexOf(heading);
+        assertTrue(start >= 0, "docs/STREAM.md has no heading " + heading);
+        Map<Integer, Integer> rows = new LinkedHashMap<>();
+        for (int i = start + 1; i < doc.size() && !doc.get(i).startsWith("#"); i++) {
+            String[] cells = doc.get(i).split("\\|");
+            if (cells.length >= 4 && cells[1].trim().matches("\\d+") && cells[2].trim().matches("\\d+")) {
+                rows.put(Integer.parseInt(cells[1].trim()), Integer.parseInt(cells[2].trim()));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void theRecordHeadTableMatchesTheCode() throws Exception {
+        Map<Integer, Integer> rows = table("### Record (32-byte head, then the payload)");
+        assertEquals(4, rows.get(RecordCodec.MAGIC_OFFSET));
+        assertEquals(1, rows.get(RecordCodec.TYPE_OFFSET));
+        assertEquals(8, rows.get(RecordCodec.OFFSET_OFFSET));
+        assertEquals(8, rows.get(RecordCodec.LENGTH_OFFSET));
+        assertEquals(4, rows.get(RecordCodec.PAYLOAD_LENGTH_OFFSET));
+        assertEquals(4, rows.get(RecordCodec.CRC_OFFSET));
+        assertEquals(RecordCodec.HEAD_BYTES, RecordCodec.CRC_OFFSET + rows.get(RecordCodec.CRC_OFFSET));
+    }
+
+    @Test
+    void theHeaderTableAddsUpToWhereTheNamesBegin() throws Exception {
+        Map<Integer, Integer> rows = table("### Header payload");
+        int at = 0;
+        for (Map.Entry<Integer, Integer> row : rows.entrySet()) {
+            assertEquals(at, row.getKey(), "the header table has a gap or overlap before offset " + row.getKey());
+            at += row.getValue();
+        }
+        StreamHeader unnamed = new StreamHeader("", 1, 1, "", java.util.UUID.randomUUID(), java.time.Instant.EPOCH,
+                java.util.Optional.empty(), 0, 0);
+        assertEquals(unnamed.encode().remaining() - 6, at, "names (2 + n bytes each) start after the fixed fields");
+    }
+
+    @Test
+    void theEndRecordTableMatchesTheCode() throws Exception {
+        Map<Integer, Integer> rows = table("### End payload");
+        assertEquals(RecordCodec.END_PAYLOAD_BYTES, rows.values().stream().mapToInt(Integer::intValue).sum());
+    }
+}
