@@ -199,7 +199,19 @@ class SendReceiveIT {
             pair.source.cli("snapshot", "export", "src", "s1", "--output", whole.toString()).assertSuccess("export");
             Path half = dir.resolve("half.stream");
             Files.write(half, java.util.Arrays.copyOf(Files.readAllBytes(whole), (int) (Files.size(whole) / 2)));
-            ExternalTools.Result stopped = pair.target.cli("snapshot", "import", "copy", "--input", half.toString());
+            // The sender stalls after half the stream, then goes away: `status` shows the import meanwhile.
+            Process importing = new ProcessBuilder("bash", "-c", "(cat " + half + "; sleep 3) | java -jar "
+                    + ServerProcess.jar() + " snapshot import copy --data-dir " + pair.target.dataDir)
+                    .redirectErrorStream(true).start();
+            String status = "";
+            for (int poll = 0; poll < 100 && !status.contains("import of snapshot s1 (full): receiving"); poll++) {
+                Thread.sleep(100);
+                status = pair.target.cli("status").assertSuccess("status").output;
+            }
+            assertTrue(status.contains("volume copy: import of snapshot s1 (full): receiving"), status);
+            assertTrue(importing.waitFor(60, TimeUnit.SECONDS), "the import ends with its input");
+            ExternalTools.Result stopped = new ExternalTools.Result(importing.exitValue(),
+                    new String(importing.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             assertEquals(1, stopped.exitCode, stopped.output);
             Matcher resume = Pattern.compile("--resume-from (\\d+)").matcher(stopped.output);
             assertTrue(resume.find(), stopped.output);

@@ -523,6 +523,11 @@ public final class Appliance implements Closeable, Metrics.Source {
         return receiver.receive(volumeName, in, force, resume);
     }
 
+    /** Imports under way, a line each, by volume (a full stream's volume may not exist yet). */
+    Map<String, String> importProgress() {
+        return receiver.progress();
+    }
+
     private synchronized SnapshotCore core(String volumeName) throws ConfigException {
         return volume(volumeName).core();
     }

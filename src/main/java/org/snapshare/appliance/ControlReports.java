@@ -103,6 +103,8 @@ final class ControlReports {
                 out.append("  ").append(work).append('\n');
             }
         }
+        appliance.importProgress().forEach((volume, line) -> out.append("volume ").append(volume).append(": ")
+                .append(line).append('\n'));
         return out.toString();
     }
 

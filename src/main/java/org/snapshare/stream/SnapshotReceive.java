@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.snapshot.LogicalUnit;
@@ -35,6 +38,31 @@ public final class SnapshotReceive {
 
     private final Path stagingRoot;
     private final ReceiveTarget target;
+    /** Imports under way, by volume: their staging directories are in use; `status` shows how far each is. */
+    private final Map<String, Progress> receiving = new ConcurrentHashMap<>();
+
+    /** How far one import is: written by its thread, read by `status`. */
+    private static final class Progress {
+        volatile StreamHeader header;
+        volatile String phase = "starting";
+        volatile long bytes;
+
+        @Override
+        public String toString() {
+            StreamHeader stream = header;
+            String of = stream == null ? "" : " of snapshot " + stream.snapshot()
+                    + stream.base().map(base -> " since " + base.name()).orElse(" (full)");
+            return "import" + of + ": " + phase + ", " + (bytes >> 20) + " MiB"
+                    + (stream == null ? "" : " of at most " + (stream.coveredBytes() >> 20) + " MiB");
+        }
+    }
+
+    /** A line per import under way, by volume. */
+    public Map<String, String> progress() {
+        Map<String, String> lines = new TreeMap<>();
+        receiving.forEach((volume, progress) -> lines.put(volume, progress.toString()));
+        return lines;
+    }
 
     /** Stages imports under {@code stagingRoot}, one directory per volume. */
     public SnapshotReceive(Path stagingRoot, ReceiveTarget target) {
@@ -45,8 +73,23 @@ public final class SnapshotReceive {
     /** Receives a stream for {@code volume} from {@code in} and applies it; the report for the user. */
     public String receive(String volume, InputStream in, boolean force, boolean resume)
             throws IOException, SnapshotException {
+        Progress progress = new Progress();
+        if (receiving.putIfAbsent(volume, progress) != null) {
+            throw new SnapshotException("an import into volume " + volume + " is under way already; one at a time");
+        }
+        try {
+            return receiveAlone(volume, in, force, resume, progress);
+        } finally {
+            receiving.remove(volume);
+        }
+    }
+
+    private String receiveAlone(String volume, InputStream in, boolean force, boolean resume, Progress progress)
+            throws IOException, SnapshotException {
         StreamReader reader = new StreamReader(in);
         StreamHeader header = reader.header();
+        progress.header = header;
+        progress.phase = "receiving";
         Path dir = stagingRoot.resolve(volume);
         Optional<ImportStaging> earlier = ImportStaging.open(dir);
         if (earlier.isPresent() && earlier.get().phase() != ImportStaging.Phase.RECEIVING) {
@@ -71,6 +114,7 @@ public final class SnapshotReceive {
             long sinceCheckpoint = 0;
             for (StreamRecord record = reader.next(); record != null; record = reader.next()) {
                 staging.append(record);
+                progress.bytes += record.length();
                 sinceCheckpoint += record.bytes().length;
                 if (sinceCheckpoint >= CHECKPOINT_BYTES) {
                     staging.checkpoint(reader.resumeOffset());
@@ -89,7 +133,9 @@ public final class SnapshotReceive {
         }
         staging.checkpoint(reader.resumeOffset());
         staging.phase(ImportStaging.Phase.VERIFIED);
-        return apply(volume, staging);
+        progress.phase = "applying";
+        progress.bytes = 0;
+        return apply(volume, staging, progress);
     }
 
     /** The header record as it travels, rebuilt from the header (the reader consumed the original). */
@@ -201,7 +247,7 @@ public final class SnapshotReceive {
                     if (staging.isPresent() && staging.get().phase() != ImportStaging.Phase.RECEIVING) {
                         LOG.info("volume {}: completing the import of snapshot {} that a restart interrupted", volume,
                                 staging.get().header().snapshot());
-                        LOG.info("volume {}: {}", volume, apply(volume, staging.get()).strip());
+                        LOG.info("volume {}: {}", volume, apply(volume, staging.get(), new Progress()).strip());
                     }
                 } catch (IOException | SnapshotException | RuntimeException e) {
                     LOG.error("volume {}: the interrupted import in {} could not be completed: {}", volume, dir,
@@ -214,7 +260,8 @@ public final class SnapshotReceive {
     }
 
     /** Writes a verified stream into the volume and takes its snapshot; the report. */
-    private String apply(String volume, ImportStaging staging) throws IOException, SnapshotException {
+    private String apply(String volume, ImportStaging staging, Progress progress)
+            throws IOException, SnapshotException {
         StreamHeader header = staging.header();
         SnapshotCore core;
         try {
@@ -229,6 +276,7 @@ public final class SnapshotReceive {
             staging.replay(record -> {
                 if (record.type() == RecordType.DATA) {
                     origin.write(record.offset(), record.payload());
+                    progress.bytes += record.length();
                     bytes[0] += record.length();
                 } else {
                     if (header.base().isPresent()) { // a new volume reads zeros already
