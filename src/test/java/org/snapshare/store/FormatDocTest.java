@@ -1,14 +1,12 @@
 package org.snapshare.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.snapshare.testing.DocTables;
 
 /**
  * docs/FORMAT.md's field tables are held to the offsets the code declares:
@@ -21,23 +19,8 @@ class FormatDocTest {
     private record Field(String name, int offset, int size) {
     }
 
-    /** The rows "| offset | size | field |" of the table under {@code heading}: offset -> size (per field). */
-    private static Map<Integer, Integer> table(List<String> doc, String heading) {
-        int start = doc.indexOf(heading);
-        assertTrue(start >= 0, "docs/FORMAT.md has no heading " + heading);
-        Map<Integer, Integer> rows = new LinkedHashMap<>();
-        for (int i = start + 1; i < doc.size() && !doc.get(i).startsWith("#"); i++) {
-            String[] cells = doc.get(i).split("\\|");
-            // A size "16 x K" is K fields of 16 bytes: its width per field is what the code declares.
-            if (cells.length >= 4 && cells[1].trim().matches("\\d+") && cells[2].trim().matches("\\d+( x K)?")) {
-                rows.put(Integer.parseInt(cells[1].trim()), Integer.parseInt(cells[2].trim().split(" ")[0]));
-            }
-        }
-        return rows;
-    }
-
     private static void assertTable(String heading, List<Field> fields) throws Exception {
-        Map<Integer, Integer> rows = table(Files.readAllLines(Path.of("docs/FORMAT.md")), heading);
+        Map<Integer, Integer> rows = DocTables.table(Path.of("docs/FORMAT.md"), heading);
         for (Field field : fields) {
             assertEquals(field.size(), rows.get(field.offset()), heading + ": " + field.name() + " at offset "
                     + field.offset() + " (rows: " + rows + ")");

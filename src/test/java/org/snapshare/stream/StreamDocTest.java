@@ -1,31 +1,17 @@
 package org.snapshare.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.snapshare.testing.DocTables;
 
 /** docs/STREAM.md's tables are held to what the code writes: change one without the other and this fails. */
 class StreamDocTest {
 
-    /** The rows "| offset | size | field |" under {@code heading}: offset -> size. */
     private static Map<Integer, Integer> table(String heading) throws Exception {
-        List<String> doc = Files.readAllLines(Path.of("docs/STREAM.md"));
-        int start = doc.indexOf(heading);
-        assertTrue(start >= 0, "docs/STREAM.md has no heading " + heading);
-        Map<Integer, Integer> rows = new LinkedHashMap<>();
-        for (int i = start + 1; i < doc.size() && !doc.get(i).startsWith("#"); i++) {
-            String[] cells = doc.get(i).split("\\|");
-            if (cells.length >= 4 && cells[1].trim().matches("\\d+") && cells[2].trim().matches("\\d+")) {
-                rows.put(Integer.parseInt(cells[1].trim()), Integer.parseInt(cells[2].trim()));
-            }
-        }
-        return rows;
+        return DocTables.table(Path.of("docs/STREAM.md"), heading);
     }
 
     @Test
