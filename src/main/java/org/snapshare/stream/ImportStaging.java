@@ -39,6 +39,8 @@ final class ImportStaging {
     private Phase phase;
     private long logBytes;
     private long resumeAt;
+    /** Where the last record appended ends in the volume. */
+    private long appendedEnd;
     private FileChannel log;
 
     private ImportStaging(Path dir, StreamHeader header, boolean force, Phase phase, long logBytes, long resumeAt) {
@@ -48,6 +50,7 @@ final class ImportStaging {
         this.phase = phase;
         this.logBytes = logBytes;
         this.resumeAt = resumeAt;
+        this.appendedEnd = resumeAt;
     }
 
     /** A new staging for a stream whose header record is {@code headerRecord}; an old one there is dropped. */
@@ -57,7 +60,7 @@ final class ImportStaging {
         Files.createDirectories(dir);
         ImportStaging staging = new ImportStaging(dir, header, force, Phase.RECEIVING, 0, 0);
         staging.append(headerRecord);
-        staging.checkpoint(0);
+        staging.checkpoint();
         return staging;
     }
 
@@ -109,28 +112,34 @@ final class ImportStaging {
         return dir;
     }
 
+    /** Adds a record to the log; a resume starts after it once a checkpoint has made it durable. */
     void append(StreamRecord record) throws IOException {
         if (log == null) {
             log = FileChannel.open(dir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
         ByteBuffer bytes = ByteBuffer.wrap(record.bytes());
+        long at = logBytes;
         while (bytes.hasRemaining()) {
-            logBytes += log.write(bytes, logBytes);
+            at += log.write(bytes, at);
+        }
+        logBytes = at; // only whole records count: a failed write leaves the good length as it was
+        if (record.type() != RecordType.HEADER) {
+            appendedEnd = record.end();
         }
     }
 
-    /** Makes the log durable, then records that it is good up to here and that a resume starts at {@code at}. */
-    void checkpoint(long at) throws IOException {
+    /** Makes the log durable, then records that it is good up to here, and that a resume starts after it. */
+    void checkpoint() throws IOException {
         if (log != null) {
             log.force(false);
         }
-        resumeAt = at;
+        resumeAt = appendedEnd;
         writeState();
     }
 
     void phase(Phase next) throws IOException {
         phase = next;
-        checkpoint(resumeAt);
+        writeState();
     }
 
     private void writeState() throws IOException {

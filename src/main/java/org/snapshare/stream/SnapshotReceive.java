@@ -5,18 +5,15 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.store.SnapshotInfo;
-import org.snapshare.store.SnapshotState;
 
 /**
  * Imports streams (docs/STREAM.md). The records are staged apart from the
@@ -32,30 +29,12 @@ public final class SnapshotReceive {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotReceive.class);
     /** Received bytes between checkpoints of the staging: what a kill -9 may make the sender send again. */
     private static final long CHECKPOINT_BYTES = 64L << 20;
-    /** Zero records are applied in pieces this large: each holds the chunks' locks while it runs. */
-    private static final long ZERO_PIECE = 16L << 20;
-    private static final Duration ROLLBACK_POLL = Duration.ofMillis(50);
 
     private final Path stagingRoot;
     private final ReceiveTarget target;
+    private final StagedApply applier;
     /** Imports under way, by volume: their staging directories are in use; `status` shows how far each is. */
-    private final Map<String, Progress> receiving = new ConcurrentHashMap<>();
-
-    /** How far one import is: written by its thread, read by `status`. */
-    private static final class Progress {
-        volatile StreamHeader header;
-        volatile String phase = "starting";
-        volatile long bytes;
-
-        @Override
-        public String toString() {
-            StreamHeader stream = header;
-            String of = stream == null ? "" : " of snapshot " + stream.snapshot()
-                    + stream.base().map(base -> " since " + base.name()).orElse(" (full)");
-            return "import" + of + ": " + phase + ", " + (bytes >> 20) + " MiB"
-                    + (stream == null ? "" : " of at most " + (stream.coveredBytes() >> 20) + " MiB");
-        }
-    }
+    private final Map<String, ImportProgress> receiving = new ConcurrentHashMap<>();
 
     /** A line per import under way, by volume. */
     public Map<String, String> progress() {
@@ -68,12 +47,13 @@ public final class SnapshotReceive {
     public SnapshotReceive(Path stagingRoot, ReceiveTarget target) {
         this.stagingRoot = stagingRoot;
         this.target = target;
+        this.applier = new StagedApply(target);
     }
 
     /** Receives a stream for {@code volume} from {@code in} and applies it; the report for the user. */
     public String receive(String volume, InputStream in, boolean force, boolean resume)
             throws IOException, SnapshotException {
-        Progress progress = new Progress();
+        ImportProgress progress = new ImportProgress();
         if (receiving.putIfAbsent(volume, progress) != null) {
             throw new SnapshotException("an import into volume " + volume + " is under way already; one at a time");
         }
@@ -84,10 +64,15 @@ public final class SnapshotReceive {
         }
     }
 
-    private String receiveAlone(String volume, InputStream in, boolean force, boolean resume, Progress progress)
+    private String receiveAlone(String volume, InputStream in, boolean force, boolean resume, ImportProgress progress)
             throws IOException, SnapshotException {
         StreamReader reader = new StreamReader(in);
-        StreamHeader header = reader.header();
+        StreamHeader header;
+        try {
+            header = reader.header();
+        } catch (StreamException e) {
+            throw new SnapshotException("nothing can be imported into volume " + volume + ": " + e.getMessage());
+        }
         progress.header = header;
         progress.phase = "receiving";
         Path dir = stagingRoot.resolve(volume);
@@ -117,25 +102,29 @@ public final class SnapshotReceive {
                 progress.bytes += record.length();
                 sinceCheckpoint += record.bytes().length;
                 if (sinceCheckpoint >= CHECKPOINT_BYTES) {
-                    staging.checkpoint(reader.resumeOffset());
+                    staging.checkpoint();
                     sinceCheckpoint = 0;
                 }
             }
-        } catch (StreamException e) {
-            staging.checkpoint(reader.resumeOffset());
-            staging.close();
-            throw new SnapshotException("the import of snapshot " + header.snapshot() + " into volume " + volume
-                    + " stopped: " + e.getMessage() + ". Nothing was changed. " + resumeHint(volume, staging));
         } catch (IOException e) {
-            staging.checkpoint(reader.resumeOffset());
-            staging.close();
-            throw e;
+            try {
+                staging.checkpoint(); // what arrived whole is kept for a resume
+                staging.close();
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            String stopped = "the import of snapshot " + header.snapshot() + " into volume " + volume + " stopped: "
+                    + e.getMessage() + ". Nothing was changed. " + resumeHint(volume, staging);
+            if (e instanceof StreamException) {
+                throw new SnapshotException(stopped);
+            }
+            throw new IOException(stopped, e); // the disk under the staging, most likely: full?
         }
-        staging.checkpoint(reader.resumeOffset());
+        staging.checkpoint();
         staging.phase(ImportStaging.Phase.VERIFIED);
         progress.phase = "applying";
         progress.bytes = 0;
-        return apply(volume, staging, progress);
+        return applier.apply(volume, staging, progress);
     }
 
     /** The header record as it travels, rebuilt from the header (the reader consumed the original). */
@@ -195,43 +184,29 @@ public final class SnapshotReceive {
         }
         if (volumeCore.sizeBytes() != header.sizeBytes()) {
             throw new SnapshotException("the stream is of a volume of " + header.sizeBytes() + " bytes but volume "
-                    + volume + " has " + volumeCore.sizeBytes() + "; it is not a copy of that volume");
+                    + volume + " has " + volumeCore.sizeBytes() + ": an incremental stream applies only to a volume of"
+                    + " its size (was one of them resized? then send a full stream)");
         }
-        SnapshotInfo local = baseOf(volume, volumeCore, base);
+        SnapshotInfo local = StagedApply.baseOf(volume, volumeCore, base);
         if (volumeCore.snapshotWithIdentity(header.identity()).isPresent()) {
             throw new SnapshotException("volume " + volume + " already holds snapshot " + header.snapshot()
                     + " (identity " + header.identity() + "): this stream was imported before");
         }
         if (volumeCore.hasSnapshot(header.snapshot())) {
             throw new SnapshotException("volume " + volume + " already has a snapshot named " + header.snapshot()
-                    + " (another point in time); rename or delete it first");
+                    + " (another point in time); delete it first (snapshare snapshot delete " + volume + " "
+                    + header.snapshot() + ")");
         }
         int sessions = target.originSessions(volume);
         if (sessions > 0) {
             throw new SnapshotException("volume " + volume + " has " + sessions + " initiator session(s) on its origin;"
                     + " a volume that receives streams is a replica: log them out first");
         }
-        if (!force && originChangedSince(volumeCore, local)) {
+        if (!force && StagedApply.originChangedSince(volumeCore, local)) {
             throw new SnapshotException("the origin of volume " + volume + " was written since snapshot "
                     + local.name() + "; add --force to roll it back to " + local.name() + " (those writes are lost)"
                     + " before the stream is applied");
         }
-    }
-
-    private static SnapshotInfo baseOf(String volume, SnapshotCore core, StreamHeader.Base base)
-            throws IOException, SnapshotException {
-        Optional<SnapshotInfo> local = core.snapshotWithIdentity(base.identity());
-        if (local.isEmpty() || local.get().state() != SnapshotState.LIVE) {
-            throw new SnapshotException("volume " + volume + " holds no live snapshot with the identity of the"
-                    + " stream's base " + base.name() + " (" + base.identity() + "): import the stream of "
-                    + base.name() + " first, or export --since a snapshot this volume has");
-        }
-        return local.get();
-    }
-
-    private static boolean originChangedSince(SnapshotCore core, SnapshotInfo base)
-            throws IOException, SnapshotException {
-        return !core.diff(Optional.of(base.name()), Optional.empty()).runs().isEmpty();
     }
 
     /** Applies verified staged imports that a restart interrupted; called once at start, before serving. */
@@ -247,7 +222,7 @@ public final class SnapshotReceive {
                     if (staging.isPresent() && staging.get().phase() != ImportStaging.Phase.RECEIVING) {
                         LOG.info("volume {}: completing the import of snapshot {} that a restart interrupted", volume,
                                 staging.get().header().snapshot());
-                        LOG.info("volume {}: {}", volume, apply(volume, staging.get(), new Progress()).strip());
+                        LOG.info("volume {}: {}", volume, applier.apply(volume, staging.get(), new ImportProgress()).strip());
                     }
                 } catch (IOException | SnapshotException | RuntimeException e) {
                     LOG.error("volume {}: the interrupted import in {} could not be completed: {}", volume, dir,
@@ -259,105 +234,4 @@ public final class SnapshotReceive {
         }
     }
 
-    /** Writes a verified stream into the volume and takes its snapshot; the report. */
-    private String apply(String volume, ImportStaging staging, Progress progress)
-            throws IOException, SnapshotException {
-        StreamHeader header = staging.header();
-        SnapshotCore core;
-        try {
-            core = prepare(volume, staging);
-        } catch (SnapshotException refused) {
-            staging.delete(); // nothing was applied; the user decides again
-            throw refused;
-        }
-        if (core.snapshotWithIdentity(header.identity()).isEmpty()) {
-            long[] bytes = {0, 0};
-            LogicalUnit origin = core.origin();
-            staging.replay(record -> {
-                if (record.type() == RecordType.DATA) {
-                    origin.write(record.offset(), record.payload());
-                    progress.bytes += record.length();
-                    bytes[0] += record.length();
-                } else {
-                    if (header.base().isPresent()) { // a new volume reads zeros already
-                        for (long at = record.offset(); at < record.end(); at += ZERO_PIECE) {
-                            origin.writeZeros(at, Math.min(ZERO_PIECE, record.end() - at));
-                        }
-                    }
-                    bytes[1] += record.length();
-                }
-            });
-            origin.flush();
-            LogicalUnit unit = core.createSnapshot(header.snapshot(), header.identity(), header.created());
-            target.snapshotReceived(volume, header.snapshot(), unit);
-            LOG.info("volume {}: received snapshot {} ({} bytes of data, {} of zeros)", volume, header.snapshot(),
-                    bytes[0], bytes[1]);
-            staging.delete();
-            return "received snapshot " + header.snapshot() + " into volume " + volume
-                    + header.base().map(base -> " (incremental since " + base.name() + ")").orElse(" (full)")
-                    + ": " + bytes[0] + " bytes of data, " + bytes[1] + " bytes of zeros\n";
-        }
-        staging.delete();
-        return "snapshot " + header.snapshot() + " of volume " + volume + " was already received\n";
-    }
-
-    /**
-     * The volume to write, made ready: a full stream's new volume (created
-     * here; one made meanwhile under the same name is refused), or the
-     * volume whose origin reads as the base. The phase becomes APPLYING
-     * first, so a restart finishes the job rather than judging its own writes.
-     */
-    private SnapshotCore prepare(String volume, ImportStaging staging) throws IOException, SnapshotException {
-        StreamHeader header = staging.header();
-        boolean started = staging.phase() == ImportStaging.Phase.APPLYING;
-        Optional<SnapshotCore> existing = target.volume(volume);
-        if (header.base().isEmpty()) {
-            if (existing.isPresent() && !started) {
-                throw new SnapshotException("volume " + volume + " was created while its full stream arrived; the"
-                        + " stream was not applied: import it under another name");
-            }
-            staging.phase(ImportStaging.Phase.APPLYING);
-            return existing.isPresent() ? existing.get() : target.createVolume(volume, header.sizeBytes());
-        }
-        SnapshotCore core = existing.orElseThrow(() -> new SnapshotException("volume " + volume
-                + " was deleted while its import was under way; nothing was applied"));
-        if (!started) {
-            resetToBase(volume, core, baseOf(volume, core, header.base().get()), staging.force());
-            staging.phase(ImportStaging.Phase.APPLYING);
-        }
-        return core;
-    }
-
-    /** The origin must read as the base before the stream applies: it does, or --force rolls it back. */
-    private static void resetToBase(String volume, SnapshotCore core, SnapshotInfo base, boolean force)
-            throws IOException, SnapshotException {
-        awaitRollback(core);
-        if (!originChangedSince(core, base)) {
-            return;
-        }
-        if (!force) {
-            throw new SnapshotException("the origin of volume " + volume + " was written since snapshot " + base.name()
-                    + " while the stream arrived; nothing was applied: import it again with --force to roll the"
-                    + " origin back to " + base.name());
-        }
-        LOG.info("volume {}: rolling the origin back to {} before applying the stream (--force)", volume, base.name());
-        core.rollback(base.name());
-        awaitRollback(core);
-    }
-
-    private static void awaitRollback(SnapshotCore core) throws IOException, SnapshotException {
-        try {
-            while (core.rollingBack()) {
-                Optional<String> failed = core.rollbackFailure();
-                if (failed.isPresent()) {
-                    throw new SnapshotException("rolling the origin back failed (" + failed.get() + "); nothing of the"
-                            + " stream was applied");
-                }
-                Thread.sleep(ROLLBACK_POLL.toMillis());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the origin was rolled back", e);
-        }
-    }
 }

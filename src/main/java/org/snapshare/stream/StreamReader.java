@@ -107,11 +107,6 @@ public final class StreamReader {
         return position;
     }
 
-    /** Where the last good record ended in the volume: a resume starts there. */
-    public long resumeOffset() {
-        return lastEnd;
-    }
-
     private StreamException damaged(long at, String what) {
         return new StreamException("the stream is damaged at byte " + at + ": " + what);
     }

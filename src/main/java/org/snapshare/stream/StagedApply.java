@@ -1,0 +1,153 @@
+package org.snapshare.stream;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.snapshot.SnapshotException;
+import org.snapshare.store.SnapshotInfo;
+import org.snapshare.store.SnapshotState;
+
+/**
+ * Applies a verified staged import (docs/STREAM.md, steps 1 to 5): makes the
+ * volume ready (a full stream's new volume; the base's content for an
+ * incremental one), writes the staged records to its origin, takes the
+ * snapshot with the source's identity and drops the staging. Run again after
+ * a restart, it ends the same way: the writes are absolute.
+ */
+final class StagedApply {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StagedApply.class);
+    /** Zero records are applied in pieces this large: each holds the chunks' locks while it runs. */
+    private static final long ZERO_PIECE = 16L << 20;
+    private static final Duration ROLLBACK_POLL = Duration.ofMillis(50);
+
+    private final ReceiveTarget target;
+
+    StagedApply(ReceiveTarget target) {
+        this.target = target;
+    }
+
+    /** The live snapshot of the volume with the base's identity; refused when there is none. */
+    static SnapshotInfo baseOf(String volume, SnapshotCore core, StreamHeader.Base base)
+            throws IOException, SnapshotException {
+        Optional<SnapshotInfo> local = core.snapshotWithIdentity(base.identity());
+        if (local.isEmpty() || local.get().state() != SnapshotState.LIVE) {
+            throw new SnapshotException("volume " + volume + " holds no live snapshot with the identity of the"
+                    + " stream's base " + base.name() + " (" + base.identity() + "): import the stream of "
+                    + base.name() + " first, or export --since a snapshot this volume has");
+        }
+        return local.get();
+    }
+
+    /** Whether the origin reads otherwise than the snapshot anywhere. */
+    static boolean originChangedSince(SnapshotCore core, SnapshotInfo base)
+            throws IOException, SnapshotException {
+        return !core.diff(Optional.of(base.name()), Optional.empty()).runs().isEmpty();
+    }
+
+    /** Writes a verified stream into the volume and takes its snapshot; the report. */
+    String apply(String volume, ImportStaging staging, ImportProgress progress)
+            throws IOException, SnapshotException {
+        StreamHeader header = staging.header();
+        SnapshotCore core;
+        try {
+            core = prepare(volume, staging);
+        } catch (SnapshotException refused) {
+            staging.delete(); // nothing was applied; the user decides again
+            throw refused;
+        }
+        if (core.snapshotWithIdentity(header.identity()).isEmpty()) {
+            long[] bytes = {0, 0};
+            LogicalUnit origin = core.origin();
+            staging.replay(record -> {
+                if (record.type() == RecordType.DATA) {
+                    origin.write(record.offset(), record.payload());
+                    progress.bytes += record.length();
+                    bytes[0] += record.length();
+                } else {
+                    if (header.base().isPresent()) { // a new volume reads zeros already
+                        for (long at = record.offset(); at < record.end(); at += ZERO_PIECE) {
+                            origin.writeZeros(at, Math.min(ZERO_PIECE, record.end() - at));
+                        }
+                    }
+                    bytes[1] += record.length();
+                }
+            });
+            origin.flush();
+            LogicalUnit unit = core.createSnapshot(header.snapshot(), header.identity(), header.created());
+            target.snapshotReceived(volume, header.snapshot(), unit);
+            LOG.info("volume {}: received snapshot {} ({} bytes of data, {} of zeros)", volume, header.snapshot(),
+                    bytes[0], bytes[1]);
+            staging.delete();
+            return "received snapshot " + header.snapshot() + " into volume " + volume
+                    + header.base().map(base -> " (incremental since " + base.name() + ")").orElse(" (full)")
+                    + ": " + bytes[0] + " bytes of data, " + bytes[1] + " bytes of zeros\n";
+        }
+        staging.delete();
+        return "snapshot " + header.snapshot() + " of volume " + volume + " was already received\n";
+    }
+
+    /**
+     * The volume to write, made ready: a full stream's new volume (created
+     * here; one made meanwhile under the same name is refused), or the
+     * volume whose origin reads as the base. The phase becomes APPLYING
+     * first, so a restart finishes the job rather than judging its own writes.
+     */
+    private SnapshotCore prepare(String volume, ImportStaging staging) throws IOException, SnapshotException {
+        StreamHeader header = staging.header();
+        boolean started = staging.phase() == ImportStaging.Phase.APPLYING;
+        Optional<SnapshotCore> existing = target.volume(volume);
+        if (header.base().isEmpty()) {
+            if (existing.isPresent() && !started) {
+                throw new SnapshotException("volume " + volume + " was created while its full stream arrived; the"
+                        + " stream was not applied: import it under another name");
+            }
+            staging.phase(ImportStaging.Phase.APPLYING);
+            return existing.isPresent() ? existing.get() : target.createVolume(volume, header.sizeBytes());
+        }
+        SnapshotCore core = existing.orElseThrow(() -> new SnapshotException("volume " + volume
+                + " was deleted while its import was under way; nothing was applied"));
+        if (!started) {
+            resetToBase(volume, core, baseOf(volume, core, header.base().get()), staging.force());
+            staging.phase(ImportStaging.Phase.APPLYING);
+        }
+        return core;
+    }
+
+    /** The origin must read as the base before the stream applies: it does, or --force rolls it back. */
+    private static void resetToBase(String volume, SnapshotCore core, SnapshotInfo base, boolean force)
+            throws IOException, SnapshotException {
+        awaitRollback(core);
+        if (!originChangedSince(core, base)) {
+            return;
+        }
+        if (!force) {
+            throw new SnapshotException("the origin of volume " + volume + " was written since snapshot " + base.name()
+                    + " while the stream arrived; nothing was applied: import it again with --force to roll the"
+                    + " origin back to " + base.name());
+        }
+        LOG.info("volume {}: rolling the origin back to {} before applying the stream (--force)", volume, base.name());
+        core.rollback(base.name());
+        awaitRollback(core);
+    }
+
+    private static void awaitRollback(SnapshotCore core) throws IOException, SnapshotException {
+        try {
+            while (core.rollingBack()) {
+                Optional<String> failed = core.rollbackFailure();
+                if (failed.isPresent()) {
+                    throw new SnapshotException("rolling the origin back failed (" + failed.get() + "); nothing of the"
+                            + " stream was applied");
+                }
+                Thread.sleep(ROLLBACK_POLL.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the origin was rolled back", e);
+        }
+    }
+}
