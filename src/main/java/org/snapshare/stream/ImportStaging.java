@@ -70,6 +70,10 @@ final class ImportStaging {
         if (!Files.exists(state)) {
             return Optional.empty();
         }
+        if (!Files.exists(dir.resolve(LOG))) { // never left by this code: the state goes first (see delete)
+            delete(dir);
+            return Optional.empty();
+        }
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(state, StandardCharsets.UTF_8)) {
             properties.load(reader);
@@ -193,7 +197,9 @@ final class ImportStaging {
         delete(dir);
     }
 
+    /** The state first: a crash part way leaves a directory without state, which is no staging at all. */
     private static void delete(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve(STATE));
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
