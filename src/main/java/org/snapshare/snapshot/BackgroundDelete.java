@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.store.DeleteCursor;
 import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.LiveIds;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
 
@@ -176,7 +177,7 @@ final class BackgroundDelete implements Runnable {
         if (batch.isEmpty()) {
             return false;
         }
-        LiveIds live = LiveIds.of(data.store);
+        LiveIds live = data.store.liveIds();
         for (ExceptionEntry entry : batch) {
             if (!live.anyIn(entry.fromId(), entry.toId())) {
                 reclaim(entry);

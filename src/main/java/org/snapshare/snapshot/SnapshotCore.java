@@ -20,6 +20,7 @@ import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.IdRange;
+import org.snapshare.store.LiveIds;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
@@ -406,7 +407,7 @@ public final class SnapshotCore implements Closeable {
     }
 
     private List<SnapshotStatus> snapshotsHeld() throws IOException {
-        Optional<Map<Long, Long>> ownedChunks = ownedChunks(LiveIds.of(store()));
+        Optional<Map<Long, Long>> ownedChunks = ownedChunks(store().liveIds());
         Rollback rollback = io.rollback;
         List<SnapshotStatus> rows = new ArrayList<>();
         for (SnapshotInfo info : store().snapshots()) {

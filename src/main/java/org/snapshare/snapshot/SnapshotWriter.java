@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.LiveIds;
 import org.snapshare.store.StoreException;
 
 /**
@@ -64,7 +65,7 @@ final class SnapshotWriter {
             content = found.isPresent() ? data.readStored(found.get()) : data.readOrigin(piece.chunk());
             content.position(piece.offsetInChunk()).put(src).clear();
         }
-        LiveIds live = LiveIds.of(data.store);
+        LiveIds live = data.store.liveIds();
         ExceptionEntry shared = found.orElse(null);
         boolean leftNeeded = shared != null && live.anyIn(shared.fromId(), snapshotId - 1);
         boolean rightNeeded = shared != null && live.anyIn(snapshotId + 1, shared.toId());
@@ -111,7 +112,7 @@ final class SnapshotWriter {
                 data.store.freeChunk(entry.storeChunk());
                 return true;
             }
-            LiveIds live = LiveIds.of(data.store);
+            LiveIds live = data.store.liveIds();
             boolean leftNeeded = live.anyIn(entry.fromId(), snapshotId - 1);
             boolean rightNeeded = live.anyIn(snapshotId + 1, entry.toId());
             long rightCopy = 0;

@@ -7,45 +7,24 @@ import java.util.List;
  * Groups the live snapshot ids that lack an entry for an origin chunk into
  * maximal id ranges, one store chunk each (docs/SNAPSHOTS.md, "Origin write"). A
  * range may run over ids of deleted or invalid snapshots, never over an id
- * that has an entry.
+ * that has an entry: so there is at most one per gap between entries, from
+ * the first live id in the gap to the last. Two binary searches a gap, so
+ * the cost follows the chunk's entries, not the number of snapshots.
  */
 final class CopyRanges {
 
     private CopyRanges() {
     }
 
-    /** {@code snapshots} in id order; {@code entries} of one chunk in from-id order. */
-    static List<IdRange> lacking(List<SnapshotInfo> snapshots, List<ExceptionEntry> entries) {
+    /** {@code entries} of one chunk in from-id order (they never overlap). */
+    static List<IdRange> lacking(LiveIds live, List<ExceptionEntry> entries) {
         List<IdRange> ranges = new ArrayList<>();
-        long start = -1;
-        long end = -1;
-        int next = 0; // the first entry that does not end before the id at hand
-        for (SnapshotInfo snapshot : snapshots) {
-            if (snapshot.state() != SnapshotState.LIVE) {
-                continue;
-            }
-            long id = snapshot.id();
-            while (next < entries.size() && entries.get(next).toId() < id) {
-                next++;
-            }
-            if (next < entries.size() && entries.get(next).fromId() <= id) {
-                continue; // this id has its copy
-            }
-            // The open range may grow to this id unless an entry lies between them.
-            boolean entryBetween = next > 0 && entries.get(next - 1).toId() > end;
-            if (start >= 0 && !entryBetween) {
-                end = id;
-                continue;
-            }
-            if (start >= 0) {
-                ranges.add(new IdRange(start, end));
-            }
-            start = id;
-            end = id;
+        long gapFrom = 1;
+        for (ExceptionEntry entry : entries) {
+            live.spanIn(gapFrom, entry.fromId() - 1).ifPresent(ranges::add);
+            gapFrom = entry.toId() + 1;
         }
-        if (start >= 0) {
-            ranges.add(new IdRange(start, end));
-        }
+        live.spanIn(gapFrom, Long.MAX_VALUE).ifPresent(ranges::add);
         return ranges;
     }
 }

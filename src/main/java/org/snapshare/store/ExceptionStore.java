@@ -85,6 +85,9 @@ public interface ExceptionStore extends Closeable {
 
     List<SnapshotInfo> snapshots();
 
+    /** The live snapshots' ids as of now: the same object until the table changes (no copy per call). */
+    LiveIds liveIds();
+
     /**
      * The snapshot table as the newest commit on the disk has it, read past
      * this node's caches: what a node that does not hold the cluster lock

@@ -1,45 +1,58 @@
-package org.snapshare.snapshot;
+package org.snapshare.store;
 
 import java.util.Arrays;
-import org.snapshare.store.ExceptionStore;
-import org.snapshare.store.SnapshotState;
+import java.util.Optional;
 
-/** The ids of the live snapshots at one moment, for "does this range still serve anyone". */
-final class LiveIds {
+/**
+ * The ids of the live snapshots at one moment, sorted, for "does this range
+ * still serve anyone". Immutable: the snapshot table hands out the same one
+ * until it changes, so asking costs nothing however many snapshots there are.
+ */
+public final class LiveIds {
 
     private final long[] ids;
 
-    private LiveIds(long[] ids) {
-        this.ids = ids;
+    LiveIds(long[] sortedIds) {
+        this.ids = sortedIds;
     }
 
-    static LiveIds of(ExceptionStore store) {
-        return new LiveIds(store.snapshots().stream().filter(s -> s.state() == SnapshotState.LIVE)
-                .mapToLong(s -> s.id()).sorted().toArray());
+    public boolean isEmpty() {
+        return ids.length == 0;
     }
 
     /** True when some live id lies in {@code from}..{@code to}. */
-    boolean anyIn(long from, long to) {
+    public boolean anyIn(long from, long to) {
         return countIn(from, to) > 0;
     }
 
-    int countIn(long from, long to) {
+    public int countIn(long from, long to) {
         if (from > to) {
             return 0;
         }
-        int low = Arrays.binarySearch(ids, from);
-        int high = Arrays.binarySearch(ids, to);
-        int start = low >= 0 ? low : -low - 1;
-        int end = high >= 0 ? high + 1 : -high - 1;
-        return Math.max(0, end - start);
+        return Math.max(0, endOf(to) - startOf(from));
     }
 
     /** The only live id in the range, or 0 when there are none or several. */
-    long soleIn(long from, long to) {
-        if (countIn(from, to) != 1) {
-            return 0;
-        }
+    public long soleIn(long from, long to) {
+        return countIn(from, to) == 1 ? ids[startOf(from)] : 0;
+    }
+
+    /** The first and the last live id in {@code from}..{@code to}, if any lies there. */
+    public Optional<IdRange> spanIn(long from, long to) {
+        int start = startOf(from);
+        int end = endOf(to);
+        return from <= to && start < end ? Optional.of(new IdRange(ids[start], ids[end - 1])) : Optional.empty();
+    }
+
+    /** The index of the first id at or above {@code from}. */
+    private int startOf(long from) {
         int at = Arrays.binarySearch(ids, from);
-        return ids[at >= 0 ? at : -at - 1];
+        return at >= 0 ? at : -at - 1;
+    }
+
+    /** The index after the last id at or below {@code to}. */
+    private int endOf(long to) {
+        int at = Arrays.binarySearch(ids, to);
+        return at >= 0 ? at + 1 : -at - 1;
     }
 }

@@ -537,6 +537,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public LiveIds liveIds() {
+        return reading(table::liveIds);
+    }
+
+    @Override
     public List<SnapshotInfo> snapshotsOnDisk() throws IOException {
         device.dropCache(0, device.size());
         MetadataIo peek = io.withoutHealing(); // another node may hold the store
@@ -588,8 +593,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public List<IdRange> rangesLackingCopy(long originChunk) throws IOException {
         return locked(() -> {
-            List<SnapshotInfo> snapshots = table.all();
-            if (snapshots.stream().noneMatch(s -> s.state() == SnapshotState.LIVE)) {
+            LiveIds live = table.liveIds();
+            if (live.isEmpty()) {
                 return List.of(); // no snapshot to copy for: skip the tree
             }
             List<ExceptionEntry> entries;
@@ -604,7 +609,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                         + " is damaged");
                 return List.of();
             }
-            return CopyRanges.lacking(snapshots, entries);
+            return CopyRanges.lacking(live, entries);
         });
     }
 

@@ -29,6 +29,8 @@ final class SnapshotTable {
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
     private long nextId;
     private boolean dirty;
+    /** The live ids, built when first asked for after a change. */
+    private LiveIds live;
 
     private SnapshotTable(MetadataIo io, Superblock superblock, long nextId) {
         this.layout = superblock.layout();
@@ -76,6 +78,20 @@ final class SnapshotTable {
         return new ArrayList<>(byId.values());
     }
 
+    LiveIds liveIds() {
+        if (live == null) {
+            live = new LiveIds(byId.values().stream().filter(s -> s.state() == SnapshotState.LIVE)
+                    .mapToLong(SnapshotInfo::id).toArray()); // byId is a TreeMap: in id order
+        }
+        return live;
+    }
+
+    /** The table changed: states, ids and names as the next commit writes them. */
+    private void changed() {
+        dirty = true;
+        live = null;
+    }
+
     Optional<SnapshotInfo> byName(String name) {
         return byId.values().stream().filter(s -> s.name().equals(name)).findFirst();
     }
@@ -115,7 +131,7 @@ final class SnapshotTable {
         SnapshotInfo info = new SnapshotInfo(id, name, SnapshotState.LIVE, created,
                 layout.snapshotSizes ? sizeBytes : 0, layout.snapshotIdentities ? identity : derivedIdentity(id));
         byId.put(info.id(), info);
-        dirty = true;
+        changed();
         return info;
     }
 
@@ -125,13 +141,13 @@ final class SnapshotTable {
             throw new StoreException("no snapshot with id " + id);
         }
         byId.put(id, info.withState(state));
-        dirty = true;
+        changed();
     }
 
     /** Forgets a snapshot whose chunks are all reclaimed; its id is never given out again. */
     void remove(long id) {
         if (byId.remove(id) != null) {
-            dirty = true;
+            changed();
         }
     }
 
