@@ -613,6 +613,13 @@ public final class SharedExceptionStore implements ExceptionStore {
         });
     }
 
+    /** Names for a log line: thousands of snapshots would make one line of a hundred kilobytes. */
+    static String fewOf(List<String> names) {
+        int shown = 20;
+        return names.size() <= shown ? names.toString()
+                : names.subList(0, shown).toString().replace("]", ", ... and " + (names.size() - shown) + " more]");
+    }
+
     /** Marks every live snapshot INVALID (a change the next commit carries), saying why in the log; their names. */
     private List<String> invalidateLive(String why) throws StoreException {
         assert lock.isHeldByCurrentThread() : "needs the metadata lock";
@@ -624,7 +631,7 @@ public final class SharedExceptionStore implements ExceptionStore {
             }
         }
         changeCount++;
-        LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, invalidated, why);
+        LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, fewOf(invalidated), why);
         return invalidated;
     }
 
@@ -724,7 +731,8 @@ public final class SharedExceptionStore implements ExceptionStore {
                 LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
                         + " they needed a copy of an origin chunk that was overwritten (store-full-policy"
                         + " invalidate-snapshots); delete them, and raise store-max-size or delete other snapshots"
-                        + " before the next ones fill it", device, chunkCount * superblock.chunkSize(), invalidated);
+                        + " before the next ones fill it", device, chunkCount * superblock.chunkSize(),
+                        fewOf(invalidated));
                 return Optional.empty();
             }
         });

@@ -25,6 +25,14 @@ class StoreBehaviourTest {
     }
 
     @Test
+    void logLinesNameAFewSnapshotsAndCountTheRest() {
+        assertEquals("[a, b]", SharedExceptionStore.fewOf(List.of("a", "b")));
+        List<String> many = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "s" + i).toList();
+        String line = SharedExceptionStore.fewOf(many);
+        assertTrue(line.startsWith("[s0, s1,") && line.endsWith(", s19, ... and 980 more]"), line);
+    }
+
+    @Test
     void aChunkFreedInATransactionIsNotReusedBeforeItCommits() throws Exception {
         SharedExceptionStore store = fresh(1 << 20, 16);
         long kept = store.allocateChunk();
