@@ -13,8 +13,9 @@ import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 
 /**
- * What the second copy of every metadata block (format 3) costs against one
- * copy (format 2), side by side in one run on real files: commits/s of
+ * One store format against another, side by side in one run on real files
+ * (default: format 3, two copies of every metadata block, against format 2,
+ * one copy; formats 5 against 4 show what one flush per commit gains): commits/s of
  * one-entry transactions, copy-on-write first writes (4 KiB, random, one copy
  * and commit each) and a first overwrite of a whole volume in 1 MiB writes;
  * then the scrub's read rate. One warm-up round, then the median of the
@@ -38,7 +39,8 @@ public final class MetadataCopyBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path dir = Files.createTempDirectory(Path.of(args.length > 1 ? args[1] : "target"), "metadata-copy-bench");
         List<List<Round>> byFormat = List.of(new ArrayList<>(), new ArrayList<>());
-        int[] formats = {2, 3};
+        int[] formats = args.length > 2 ? java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt)
+                .toArray() : new int[] {2, 3};
         for (int round = 0; round <= rounds; round++) {
             for (int f = 0; f < formats.length; f++) {
                 Round result = run(dir, formats[f]);
@@ -48,8 +50,8 @@ public final class MetadataCopyBench {
             }
         }
         Files.delete(dir);
-        System.out.printf("%-44s %12s %12s %8s%n", "figure (median of " + rounds + ")", "format 2", "format 3",
-                "3 / 2");
+        System.out.printf("%-44s %12s %12s %8s%n", "figure (median of " + rounds + ")", "format " + formats[0],
+                "format " + formats[1], formats[1] + " / " + formats[0]);
         row("commits/s, one entry each", byFormat, Round::commitsPerSecond);
         row("copy-on-write first writes/s (4 KiB random)", byFormat, Round::cowWritesPerSecond);
         row("first overwrite MiB/s (1 MiB writes)", byFormat, Round::overwriteMiBps);

@@ -38,8 +38,8 @@ class DamagedMetadataIT {
             ByteBuffer superblock = ByteBuffer.allocate(4096);
             file.read(superblock, 0);
             int version = superblock.getInt(8);
-            assertTrue(version == 3 || version == 4, "format version " + version
-                    + ": the layout read here is that of 3 and 4");
+            assertTrue(version >= 3 && version <= 5, "format version " + version
+                    + ": the layout read here is that of 3 to 5");
             long newest = -1;
             long root = 0;
             long mirror = 0;

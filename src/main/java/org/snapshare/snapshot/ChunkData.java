@@ -60,4 +60,9 @@ final class ChunkData {
     void writeStored(long storeChunk, ByteBuffer whole) throws IOException {
         store.writeChunk(storeChunk, 0, whole.duplicate().rewind());
     }
+
+    /** A copy-on-write copy of the origin: it never changes in place, so its commit can name it (one flush). */
+    void writeCopy(long storeChunk, ByteBuffer whole, long checksum) throws IOException {
+        store.writeCopy(storeChunk, whole.duplicate().rewind(), checksum);
+    }
 }

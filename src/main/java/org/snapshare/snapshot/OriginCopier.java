@@ -47,7 +47,7 @@ final class OriginCopier {
             // Empty when the store is full and the policy invalidated these snapshots instead.
             Optional<Long> copy = data.store.allocateCopy(range);
             if (copy.isPresent()) {
-                data.writeStored(copy.get(), old);
+                data.writeCopy(copy.get(), old, checksum);
                 data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get(), checksum));
                 copies.incrementAndGet();
             }

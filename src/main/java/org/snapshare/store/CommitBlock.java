@@ -2,12 +2,16 @@ package org.snapshare.store;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One slot of the commit ring (4 KiB each, right after the superblock): the
  * roots of everything a transaction left behind. Mount takes the valid slot
  * with the highest sequence number; a torn or stale slot fails its CRC or
  * nonce and is skipped. Format 3 writes every commit to a second ring too.
+ * Format 5 names the chunks its transaction wrote, with their checksums, so
+ * the commit block can go out with them under one flush (see CommitRing).
  * Layout in docs/FORMAT.md.
  */
 final class CommitBlock {
@@ -38,6 +42,13 @@ final class CommitBlock {
     /** Version 3: the first block of the range counters, and its copy. */
     static final int RANGE_COUNTS_OFFSET = 136;
     static final int RANGE_COUNTS_MIRROR_OFFSET = 144;
+    /**
+     * Version 5: how many chunks the transaction wrote, named from the end
+     * of the block backwards (chunk, CRC32C of its content; LISTED_BYTES
+     * each), so one flush commits it; 0: flushed before the commit block.
+     */
+    static final int LISTED_COUNT_OFFSET = 92;
+    static final int LISTED_BYTES = 12;
     static final int CRC_OFFSET = SIZE - 4;
 
     /** Where the space map index starts in a commit block of {@code version}. */
@@ -47,6 +58,19 @@ final class CommitBlock {
             case 2 -> 104;
             default -> 152;
         };
+    }
+
+    /** Version 5: how many written chunks fit beside {@code indexCount} space map index references. */
+    static int listCapacity(int version, int indexCount) {
+        if (!StoreLayout.of(version).listedCommits) {
+            return 0;
+        }
+        return (CRC_OFFSET - indexOffset(version) - indexCount * StoreLayout.of(version).refBytes()) / LISTED_BYTES;
+    }
+
+    /** Where written chunk {@code i} is named: from the end of the block backwards. */
+    private static int listedOffset(int i) {
+        return CRC_OFFSET - (i + 1) * LISTED_BYTES;
     }
 
     /** Space map index blocks a commit block of {@code version} can list. */
@@ -70,6 +94,8 @@ final class CommitBlock {
     long originChunks;
     /** Version 3: the chain of range counters (see {@link RangeCounts}). */
     BlockRef rangeCounts = BlockRef.NONE;
+    /** Version 5: the chunks the transaction wrote and their CRC32C; empty when it flushed them first. */
+    Map<Long, Integer> listed = Map.of();
 
     /** The store's size in chunks as of this commit. */
     long chunkCount(Superblock superblock) {
@@ -112,6 +138,17 @@ final class CommitBlock {
             layout.putRef(block, at, ref);
             at += layout.refBytes();
         }
+        if (listed.size() > listCapacity(version, spaceIndex.length)) {
+            throw new IllegalStateException(listed.size() + " written chunks do not fit in the commit block");
+        }
+        if (layout.listedCommits) {
+            block.putInt(LISTED_COUNT_OFFSET, listed.size());
+            int i = 0;
+            for (Map.Entry<Long, Integer> chunk : listed.entrySet()) {
+                block.putLong(listedOffset(i), chunk.getKey()).putInt(listedOffset(i) + 8, chunk.getValue());
+                i++;
+            }
+        }
         block.putInt(CRC_OFFSET, MetaBlock.crc(block, CRC_OFFSET));
         return block;
     }
@@ -153,6 +190,17 @@ final class CommitBlock {
         for (int i = 0; i < indexCount; i++) {
             commit.spaceIndex[i] = layout.getRef(block, at);
             at += layout.refBytes();
+        }
+        if (layout.listedCommits) {
+            int count = block.getInt(LISTED_COUNT_OFFSET);
+            if (count < 0 || count > listCapacity(version, indexCount)) {
+                return null;
+            }
+            Map<Long, Integer> listed = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                listed.put(block.getLong(listedOffset(i)), block.getInt(listedOffset(i) + 8));
+            }
+            commit.listed = listed;
         }
         return commit;
     }

@@ -154,7 +154,17 @@ public interface ExceptionStore extends Closeable {
 
     void readChunk(long storeChunk, int offset, ByteBuffer dst) throws IOException;
 
+    /** Writes data that may change in place later (a snapshot's own chunk). */
     void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException;
+
+    /**
+     * Writes a whole-chunk copy that stays as it is until its chunk is freed
+     * (copy-on-write of the origin: checksummed, so a snapshot drops the
+     * checksum in a commit before it writes there): format 5 names it in the
+     * commit block, which then commits it under one flush. {@code checksum}:
+     * its {@link DataChecksum}, which the caller has computed for the entry.
+     */
+    void writeCopy(long storeChunk, ByteBuffer wholeChunk, long checksum) throws IOException;
 
     /** Makes chunk data written so far durable; metadata changes still need {@link #commit()}. */
     void flush() throws IOException;

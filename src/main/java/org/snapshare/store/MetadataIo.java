@@ -28,22 +28,30 @@ final class MetadataIo {
     /** Reads that had to take the copy while healing was not allowed. */
     private final AtomicLong unhealed;
 
+    /** Blocks written are named in the open transaction (format 5); a fresh one when nobody commits them. */
+    private final TransactionWrites transaction;
+
     MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal) {
-        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong());
+        this(device, chunkSize, mayHeal, new TransactionWrites());
+    }
+
+    MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, TransactionWrites transaction) {
+        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong(), transaction);
     }
 
     private MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, AtomicLong heals,
-            AtomicLong unhealed) {
+            AtomicLong unhealed, TransactionWrites transaction) {
         this.device = device;
         this.chunkSize = chunkSize;
         this.mayHeal = mayHeal;
         this.heals = heals;
         this.unhealed = unhealed;
+        this.transaction = transaction;
     }
 
     /** The same device read-only: for peeks at a store another node may be writing. */
     MetadataIo withoutHealing() {
-        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed);
+        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, new TransactionWrites());
     }
 
     /** Whether a read took a copy without healing the bad one since the last call; resets. */
@@ -165,10 +173,12 @@ final class MetadataIo {
         block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
         MetaBlock.seal(block);
         device.write(ref.primary() * chunkSize, block.clear());
+        transaction.listed(ref.primary(), block);
         if (ref.mirrored()) {
             block.putLong(MetaBlock.SELF_OFFSET, ref.mirror());
             MetaBlock.seal(block);
             device.write(ref.mirror() * chunkSize, block.clear());
+            transaction.listed(ref.mirror(), block);
             block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
             MetaBlock.seal(block);
         }

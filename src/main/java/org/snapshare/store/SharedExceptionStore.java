@@ -7,10 +7,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -41,6 +45,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final BlockDevice device;
     private final Superblock superblock;
     private final MetadataIo io;
+    /** What the open transaction wrote, for a commit block that names it (format 5). */
+    private final TransactionWrites transaction = new TransactionWrites();
     /** Superblock copies healed since the store was opened. */
     private volatile long superblockHeals;
     // Replaced as a whole when another node changed the store (remount): see takeOver.
@@ -77,6 +83,20 @@ public final class SharedExceptionStore implements ExceptionStore {
     private long durableChangeCount;
     private boolean committing;
     private IOException failure;
+    /**
+     * Format 5: the newest commit went out under one flush and no commit has
+     * followed it yet. Until one does, a mount cannot tell a later bad block
+     * in it from a crash before its flush, so an empty commit follows soon.
+     */
+    private boolean unconfirmed;
+    /** Runs the empty commits that confirm one-flush commits when no other commit follows them. */
+    private static final ScheduledExecutorService CONFIRMER = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "store-confirm");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** How long a one-flush commit waits for a successor before an empty commit confirms it. */
+    static final long CONFIRM_DELAY_MILLIS = 50;
     private volatile long commits;
     private volatile long commitHeals;
     private volatile long commitNanos;
@@ -92,7 +112,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         this.superblock = superblock;
         this.superblockHeals = superblockHeals;
         // A bad copy is rewritten only under a valid tenure: any other time its chunk may be another node's now.
-        this.io = new MetadataIo(device, superblock.chunkSize(), this::mayWrite);
+        this.io = new MetadataIo(device, superblock.chunkSize(), this::mayWrite, transaction);
         this.nodes = new NodeCache(io, superblock.layout(), (int) Math.max(16, cacheBytes / superblock.chunkSize()));
         adopt(mount(io.withoutHealing(), superblock));
         if (chunkCount * superblock.chunkSize() > device.size()) {
@@ -110,7 +130,12 @@ public final class SharedExceptionStore implements ExceptionStore {
     private record Mount(CommitRing.Newest newest, SpaceMap space, SnapshotTable table, RangeCounts counts) {
 
         static Mount read(MetadataIo io, Superblock superblock) throws IOException {
-            CommitRing.Newest newest = CommitRing.read(io.device(), superblock);
+            CommitRing.Newest newest = CommitRing.read(io.device(), superblock, true);
+            if (newest.tornSequence() >= 0) {
+                LOG.warn("exception store on {}: commit {} was cut off by a crash before all of its blocks reached"
+                        + " the disk; the store stands at commit {}, as it did before it", io.device(),
+                        newest.tornSequence(), newest.commit().sequence);
+            }
             CommitBlock commit = newest.commit();
             SpaceMap space = SpaceMap.load(io, superblock.layout(), commit.chunkCount(superblock),
                     commit.spaceIndex);
@@ -295,12 +320,29 @@ public final class SharedExceptionStore implements ExceptionStore {
         if (!superblock.layout().mirrored || !mayWrite()) {
             return;
         }
-        CommitRing.Newest newest = CommitRing.read(device, superblock);
+        eraseTornCommit();
+        CommitRing.Newest newest = CommitRing.read(device, superblock, false);
         if (newest.copyMissing() && newest.commit().sequence == sequence) {
             CommitRing.write(device, superblock, newest.commit());
             device.flush();
             commitHeals++;
             LOG.warn("exception store on {}: healed a copy of commit block {} from the other", device, sequence);
+        }
+    }
+
+    /**
+     * Format 5: a commit cut off by a crash (mount stands at the one before)
+     * still sits in its slots; it is erased, so that a look at the ring that
+     * does not check blocks (the fencing check before every commit in a
+     * cluster) never takes it for another node's commit.
+     */
+    private void eraseTornCommit() throws IOException {
+        long torn = CommitRing.read(device, superblock, true).tornSequence();
+        if (torn > sequence) {
+            CommitRing.erase(device, torn);
+            device.flush();
+            LOG.warn("exception store on {}: erased commit {}, cut off by a crash; the store stands at commit {}",
+                    device, torn, sequence);
         }
     }
 
@@ -310,7 +352,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     static CommitBlock newestCommit(BlockDevice device, Superblock superblock) throws IOException {
-        return CommitRing.read(device, superblock).commit();
+        return CommitRing.read(device, superblock, false).commit();
     }
 
     /** Metadata copies healed since the store was opened: blocks, commit blocks and the superblock. */
@@ -756,7 +798,21 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException {
         checkChunkAccess(storeChunk, offset, src.remaining());
         checkTenure(); // the chunk may be another node's by now
+        transaction.unlisted(); // it may change again in place: the next commit flushes it first
         device.write(storeChunk * chunkSize() + offset, src);
+    }
+
+    @Override
+    public void writeCopy(long storeChunk, ByteBuffer wholeChunk, long checksum) throws IOException {
+        checkChunkAccess(storeChunk, 0, wholeChunk.remaining());
+        if (wholeChunk.remaining() != chunkSize()) {
+            throw new IllegalArgumentException("a copy is a whole chunk of " + chunkSize() + " bytes, not "
+                    + wholeChunk.remaining());
+        }
+        assert checksum == DataChecksum.of(wholeChunk.duplicate()) : "the checksum is not the copy's";
+        checkTenure();
+        device.write(storeChunk * chunkSize(), wholeChunk.duplicate());
+        transaction.listed(storeChunk, (int) checksum);
     }
 
     @Override
@@ -835,13 +891,17 @@ public final class SharedExceptionStore implements ExceptionStore {
             try {
                 checkNotFenced(); // before any block is written: a fenced node's blocks could land on the holder's
                 commit = writeBlocks();
+                commit.listed = listedWrites(commit);
                 space.sealed();
             } finally {
                 operations.writeLock().unlock();
             }
+            boolean oneFlush = !commit.listed.isEmpty();
             lock.unlock();
             try {
-                device.flush();
+                if (!oneFlush) {
+                    device.flush(); // the blocks first: the commit block cannot vouch for them
+                }
                 checkTenure();
                 CommitRing.write(device, superblock, commit);
                 device.flush();
@@ -851,6 +911,11 @@ public final class SharedExceptionStore implements ExceptionStore {
             sequence = commit.sequence;
             space.durable();
             durableChangeCount = covered;
+            unconfirmed = oneFlush;
+            if (oneFlush && grant != null) { // a served store; tools and tests confirm when they close
+                long confirming = sequence;
+                CONFIRMER.schedule(() -> confirmQuietly(confirming), CONFIRM_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
             commits++;
             commitNanos += System.nanoTime() - started;
         } catch (IOException | RuntimeException e) {
@@ -865,6 +930,25 @@ public final class SharedExceptionStore implements ExceptionStore {
         if (error != null) {
             throw error;
         }
+    }
+
+    /**
+     * Format 5: the chunks this transaction wrote and still holds, with
+     * their checksums, for the commit block to name, so it can go out with
+     * them under one flush; empty (two flushes) when something was written
+     * in place, when they do not fit, or before format 5. A chunk freed in
+     * the transaction is left out: the next one may reuse it once this one
+     * is durable, and would then fail this commit's check at mount.
+     */
+    private Map<Long, Integer> listedWrites(CommitBlock commit) {
+        Optional<TransactionWrites.Listed> taken = transaction.take();
+        if (!superblock.layout().listedCommits || taken.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, Integer> held = new LinkedHashMap<>(taken.get().crcs());
+        held.keySet().removeIf(chunk -> !space.isFresh(chunk));
+        boolean fits = held.size() <= CommitBlock.listCapacity(superblock.version, commit.spaceIndex.length);
+        return fits ? held : Map.of();
     }
 
     /** Writes the transaction's nodes, table and space map (not flushed); returns its commit block. */
@@ -1125,9 +1209,44 @@ public final class SharedExceptionStore implements ExceptionStore {
         try {
             if (failure == null) {
                 commit();
+                confirm();
             }
         } finally {
             device.close();
+        }
+    }
+
+    /**
+     * Follows a one-flush commit that nothing followed with an empty commit
+     * (two flushes, no blocks): from then on the one-flush commit is known to
+     * be whole, and mount never takes a later bad block in it for a crash.
+     */
+    void confirm() throws IOException {
+        lock.lock();
+        try {
+            if (!unconfirmed || failure != null || (grant != null && !grant.valid())) {
+                return; // nothing to confirm, or another node may hold the store now (its commits confirm)
+            }
+            changeCount++; // nothing changed: the commit writes only its commit block
+        } finally {
+            lock.unlock();
+        }
+        commit(); // not under the lock: a commit lets go of it while it waits for atomic work
+    }
+
+    private void confirmQuietly(long confirming) {
+        try {
+            lock.lock();
+            try {
+                if (sequence != confirming) {
+                    return; // a later commit confirmed it
+                }
+            } finally {
+                lock.unlock();
+            }
+            confirm();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("exception store on {}: confirming commit {} failed: {}", device, confirming, e.getMessage());
         }
     }
 }

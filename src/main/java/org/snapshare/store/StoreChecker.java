@@ -132,7 +132,7 @@ public final class StoreChecker {
                         + "); the other is good: " + HEAL_ADVICE);
             }
         }
-        if (CommitRing.read(io.device(), superblock).copyMissing()) {
+        if (CommitRing.read(io.device(), superblock, true).copyMissing()) {
             // What a crash while the commit was written leaves too; the server writes both again when it starts.
             notes.add("one copy of the newest commit block is damaged or missing (a crash during its write leaves"
                     + " that too); the other is good, and the server writes both again when it starts");

@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
  * reference and a tree entry are, where the fixed area puts its copies.
  * Version 3 keeps two copies of every metadata block, of the superblock and
  * of every commit block; versions 1 and 2 keep one. Version 4 adds each
- * snapshot's identity to the snapshot table.
+ * snapshot's identity to the snapshot table; version 5 names a transaction's
+ * written chunks in its commit block, which then needs one flush, not two.
  */
 final class StoreLayout {
 
@@ -30,6 +31,8 @@ final class StoreLayout {
     final boolean unmappedRanges;
     /** Snapshot table entries carry the snapshot's identity, a UUID (format 4: received snapshots keep theirs). */
     final boolean snapshotIdentities;
+    /** Commit blocks name the chunks their transaction wrote, with checksums: one flush per commit (format 5). */
+    final boolean listedCommits;
 
     private StoreLayout(int version) {
         this.version = version;
@@ -38,10 +41,11 @@ final class StoreLayout {
         this.snapshotSizes = version >= 3;
         this.unmappedRanges = version >= 3;
         this.snapshotIdentities = version >= 4;
+        this.listedCommits = version >= 5;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3),
-        new StoreLayout(4)};
+        new StoreLayout(4), new StoreLayout(5)};
 
     static StoreLayout of(int version) {
         return VERSIONS[version];

@@ -28,9 +28,9 @@ final class Superblock {
     /**
      * The version new stores get: 2 carries the cluster lock generation in
      * every commit block, 3 keeps two copies of every metadata block, 4
-     * keeps each snapshot's identity.
+     * keeps each snapshot's identity, 5 commits with one flush.
      */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     /** Stores of versions 1 and 2 still mount and keep their format (version 1: single node only). */
     static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;

@@ -55,6 +55,7 @@ class FormatDocTest {
                 new Field("delete cursor chunk", CommitBlock.DELETE_CHUNK_OFFSET, 8),
                 new Field("delete cursor id", CommitBlock.DELETE_ID_OFFSET, 8),
                 new Field("index count", CommitBlock.INDEX_COUNT_OFFSET, 4),
+                new Field("listed count", CommitBlock.LISTED_COUNT_OFFSET, 4),
                 new Field("generation", CommitBlock.GENERATION_OFFSET, 8),
                 new Field("tree root copy", CommitBlock.TREE_ROOT_MIRROR_OFFSET, 8),
                 new Field("table copy", CommitBlock.TABLE_MIRROR_OFFSET, 8),
@@ -64,6 +65,7 @@ class FormatDocTest {
                 new Field("index", CommitBlock.indexOffset(Superblock.VERSION), 16),
                 new Field("crc", CommitBlock.CRC_OFFSET, 4)));
         assertEquals(CommitBlock.RANGE_COUNTS_OFFSET + 8, CommitBlock.RANGE_COUNTS_MIRROR_OFFSET);
+        assertEquals(12, CommitBlock.LISTED_BYTES, "docs/FORMAT.md: chunk (8) and CRC32C (4)");
     }
 
     @Test

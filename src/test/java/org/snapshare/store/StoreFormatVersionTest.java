@@ -42,16 +42,16 @@ class StoreFormatVersionTest {
     }
 
     @Test
-    void newStoresAreFormatFour() throws Exception {
+    void newStoresAreFormatFive() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(4, store.superblock().version);
-        assertEquals(4, versionOfNewestSlot(device, store));
+        assertEquals(5, store.superblock().version);
+        assertEquals(5, versionOfNewestSlot(device, store));
     }
 
     @Test
-    void formatFourKeepsTheIdentityASnapshotWasGiven() throws Exception {
+    void formatFourAndLaterKeepTheIdentityASnapshotWasGiven() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
