@@ -48,17 +48,33 @@ class OneFlushCommitTest {
         assertEquals(2, flushesOfOneCopyOnWrite(4));
     }
 
+    /** A store whose newest commit (one flush, not yet confirmed) made a copy of origin chunk 5 for snapshot s. */
+    private record CopyCommitted(FaultInjectingDevice device, SharedExceptionStore store, long id, long whole,
+            long copy) {
+
+        /** Without a grant: no confirmation comes by itself. */
+        static CopyCommitted make() throws Exception {
+            FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+            SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+            SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+            long id = store.createSnapshot("s").id();
+            store.commit();
+            store.confirm();
+            long whole = store.sequence();
+            long copy = copyOnWrite(store, 5, id);
+            store.commit();
+            return new CopyCommitted(device, store, id, whole, copy);
+        }
+    }
+
     @Test
     void aCommitWhoseBlocksDidNotAllLandFallsBackButAConfirmedOneKeepsItsEntries() throws Exception {
-        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
-        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
-        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        long id = store.createSnapshot("s").id();
-        store.commit();
-        store.confirm();
-        long whole = store.sequence();
-        long copy = copyOnWrite(store, 5, id);
-        store.commit();
+        CopyCommitted committed = CopyCommitted.make();
+        FaultInjectingDevice device = committed.device();
+        SharedExceptionStore store = committed.store();
+        long id = committed.id();
+        long whole = committed.whole();
+        long copy = committed.copy();
 
         // As if the power went before the flush the commit shared with its blocks, and the copy was lost.
         byte[] lost = device.contents().clone();
@@ -80,16 +96,10 @@ class OneFlushCommitTest {
 
     @Test
     void aNodeTakingOverAfterACutOffCommitErasesItAndCommitsUnfenced() throws Exception {
-        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
-        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
-        SharedExceptionStore crashed = SharedExceptionStore.open(device, 1 << 20); // no grant: no confirmer
-        long id = crashed.createSnapshot("s").id();
-        crashed.commit();
-        crashed.confirm();
-        long whole = crashed.sequence();
-        long copy = copyOnWrite(crashed, 5, id);
-        crashed.commit();
-        device.write(copy * CHUNK, ByteBuffer.allocate(CHUNK)); // the node died before its flush: the copy is lost
+        CopyCommitted crashed = CopyCommitted.make();
+        FaultInjectingDevice device = crashed.device();
+        long whole = crashed.whole();
+        device.write(crashed.copy() * CHUNK, ByteBuffer.allocate(CHUNK)); // it died before its flush: copy lost
 
         SharedExceptionStore other = SharedExceptionStore.open(device, 1 << 20);
         other.takeOver(new HandGrant(2, true));
