@@ -25,10 +25,10 @@ import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.VolumeDiff;
 import org.snapshare.store.SingleNodeLock;
+import org.snapshare.store.ZooKeeperCluster;
 import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.stream.SnapshotExport;
 import org.snapshare.stream.SnapshotReceive;
-import org.snapshare.store.ZooKeeperCluster;
 
 /**
  * The running server: holds the data directory, opens its volumes, serves
@@ -423,9 +423,14 @@ public final class Appliance implements Closeable, Metrics.Source {
         Volume volume = volume(volumeName);
         LogicalUnit unit = volume.core().createSnapshot(name);
         String target = targetName(volumeName, name);
-        FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // a deleted namesake's state
-        exportTarget(volumeName, name, unit);
+        serveNewSnapshot(volumeName, name, unit);
         return "created snapshot " + name + " of volume " + volumeName + ", served as " + target + " LUN 0\n";
+    }
+
+    /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
+    private void serveNewSnapshot(String volumeName, String name, LogicalUnit unit) throws IOException {
+        FileReservationStore.of(catalog.volumeDir(volumeName), name).save("");
+        exportTarget(volumeName, name, unit);
     }
 
     synchronized String deleteSnapshot(String volumeName, String name, boolean force)
@@ -508,7 +513,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
             throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = core(volumeName);
-        SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out, (done, total) -> { });
+        SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out);
         LOG.info("volume {}: exported snapshot {}{}", volumeName, snapshot, base.map(b -> " since " + b).orElse(""));
     }
 
@@ -573,8 +578,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         @Override
         public void snapshotReceived(String volume, String snapshot, LogicalUnit unit) throws IOException {
             synchronized (Appliance.this) {
-                FileReservationStore.of(catalog.volumeDir(volume), snapshot).save(""); // a deleted namesake's state
-                exportTarget(volume, snapshot, unit);
+                serveNewSnapshot(volume, snapshot, unit);
             }
         }
     }

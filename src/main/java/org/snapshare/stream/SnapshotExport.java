@@ -22,12 +22,6 @@ public final class SnapshotExport {
     /** Data is read and sent in pieces of this many bytes at most, aligned to the volume. */
     static final int PIECE = 1 << 20;
 
-    /** Told how many of the bytes to cover are done, now and then. */
-    @FunctionalInterface
-    public interface Progress {
-        void covered(long done, long total);
-    }
-
     private SnapshotExport() {
     }
 
@@ -37,7 +31,7 @@ public final class SnapshotExport {
      * {@code resumeFrom} on (0: all), to continue an interrupted import.
      */
     public static void run(String volume, SnapshotCore core, String snapshot, Optional<String> base, long resumeFrom,
-            OutputStream out, Progress progress) throws IOException, SnapshotException {
+            OutputStream out) throws IOException, SnapshotException {
         SnapshotInfo info = core.liveSnapshot(snapshot);
         Optional<StreamHeader.Base> baseOf = Optional.empty();
         if (base.isPresent()) {
@@ -61,7 +55,6 @@ public final class SnapshotExport {
                 info.created(), baseOf, resumeFrom, total));
         LogicalUnit unit = core.snapshotUnit(snapshot);
         ByteBuffer buffer = ByteBuffer.allocateDirect(PIECE);
-        long done = 0;
         for (ChangedRun run : diff.runs()) {
             long from = Math.max(run.offset(), resumeFrom);
             if (from >= run.end()) {
@@ -69,7 +62,6 @@ public final class SnapshotExport {
             }
             if (run.zeros()) {
                 writer.zeros(from, run.end() - from);
-                done += run.end() - from;
                 continue;
             }
             for (long at = from; at < run.end(); ) {
@@ -78,12 +70,9 @@ public final class SnapshotExport {
                 unit.read(at, buffer);
                 writer.extent(at, buffer.flip());
                 at += length;
-                done += length;
-                progress.covered(done, total);
             }
         }
         core.liveSnapshot(snapshot); // deleted meanwhile: its reads may have failed or not; say so either way
         writer.finish();
-        progress.covered(total, total);
     }
 }
