@@ -17,7 +17,7 @@ rounds=${2:-3}
 command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
 work=$(mktemp -d -p target)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; true' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; true' EXIT
 
 declare -A port=([64K]=${SNAPSHARE_BENCH_PORT:-3296} [4K]=$((${SNAPSHARE_BENCH_PORT:-3296} + 1)))
 for chunk in 64K 4K; do

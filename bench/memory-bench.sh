@@ -18,7 +18,7 @@ port=${SNAPSHARE_BENCH_PORT:-3273}
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 command -v jcmd >/dev/null || { echo "jcmd missing: it comes with the JDK" >&2; exit 1; }
 work=$(mktemp -d -p target)
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"; true' EXIT
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$work"; true' EXIT
 java -Xmx256m -jar target/snapshare.jar serve --data-dir "$work/data" --portal "127.0.0.1:$port" \
     >"$work/server.log" 2>&1 &
 server=$!

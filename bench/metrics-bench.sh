@@ -12,7 +12,7 @@ command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 work=$(mktemp -d)
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 serve() { # name port [serve options]
     local name=$1 port=$2
     shift 2

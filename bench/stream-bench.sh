@@ -16,7 +16,7 @@ port=${SNAPSHARE_BENCH_PORT:-3298}
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
 data=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"; true' EXIT
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"; true' EXIT
 java -jar target/snapshare.jar serve --data-dir "$data/d" --portal "127.0.0.1:$port" >"$data/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do [ -S "$data/d/control.sock" ] && break; sleep 0.1; done
