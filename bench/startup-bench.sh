@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Issue 14, goal 5: the first minute after `serve`. For snapshare started
+# plainly, snapshare started with an application class-data-sharing archive
+# (made here by a training run: -XX:ArchiveClassesAtExit), and tgtd, in one
+# run: seconds until the portal answers, then the first COUNT 4 KiB QD32
+# writes (cold) and the same again (warm), as IOPS; plus the CLI's round
+# trip (`snapshare status`, median of 5). Needs root (tgtd), qemu-utils,
+# qemu-block-extra and tgt. Usage: bench/startup-bench.sh [COUNT] (default 20000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-20000}
+port=${SNAPSHARE_BENCH_PORT:-3281}
+tgt_port=${TGT_BENCH_PORT:-3282}
+for tool in qemu-img tgtd tgtadm; do
+    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra tgt" >&2; exit 1; }
+done
+[ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
+work=$(mktemp -d)
+server=""
+cleanup() {
+    set +e
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    if [ -n "${tgt:-}" ]; then   # tgtd ignores SIGTERM while it has targets
+        tgtadm -C 8 --op delete --mode system >/dev/null 2>&1
+        sleep 0.5
+        kill -9 "$tgt" 2>/dev/null
+        wait "$tgt" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+iops() { # url -> IOPS of COUNT 4 KiB QD32 writes
+    local seconds
+    seconds=$(qemu-img bench -f raw -t none -w -s 4k -d 32 -c "$count" "$1" 2>&1 \
+        | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
+    awk -v n="$count" -v t="$seconds" 'BEGIN { printf "%.0f", n / t }'
+}
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The data dir and its volume exist before each timed start, as after a reboot.
+java -jar target/snapshare.jar serve --data-dir "$work/data" --portal "127.0.0.1:$port" >/dev/null 2>&1 &
+server=$!
+until answers "$port"; do sleep 0.05; done
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+# Training run for the archive: start, serve some I/O, stop (the archive is written at exit).
+java -XX:ArchiveClassesAtExit="$work/snapshare.jsa" -jar target/snapshare.jar serve --data-dir "$work/data" \
+    --portal "127.0.0.1:$port" >"$work/train.log" 2>&1 &
+server=$!
+until answers "$port"; do sleep 0.05; done
+qemu-img bench -f raw -t none -w -s 4k -d 32 -c 2000 "iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:vol0/0" >/dev/null
+java -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+printf '%-28s %12s %12s %12s\n' server "ready s" "cold IOPS" "warm IOPS"
+for variant in plain cds; do
+    opts=()
+    [ "$variant" = cds ] && opts=(-XX:SharedArchiveFile="$work/snapshare.jsa")
+    start=$(now)
+    java "${opts[@]}" -jar target/snapshare.jar serve --data-dir "$work/data" --portal "127.0.0.1:$port" \
+        >"$work/$variant.log" 2>&1 &
+    server=$!
+    until answers "$port"; do sleep 0.02; done
+    ready=$(since "$start")
+    url="iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:vol0/0"
+    cold=$(iops "$url")
+    warm=$(iops "$url")
+    printf '%-28s %12s %12s %12s\n' "snapshare ($variant)" "$ready" "$cold" "$warm"
+    if [ "$variant" = cds ]; then
+        for _ in 1 2 3 4 5; do
+            s=$(now); java "${opts[@]}" -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
+            since "$s" >>"$work/cli.cds"; echo >>"$work/cli.cds"
+        done
+    else
+        for _ in 1 2 3 4 5; do
+            s=$(now); java -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
+            since "$s" >>"$work/cli.plain"; echo >>"$work/cli.plain"
+        done
+    fi
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
+done
+
+truncate -s 1G "$work/tgt.img"
+start=$(now)
+tgtd -f -C 8 --iscsi "portal=127.0.0.1:$tgt_port" >"$work/tgtd.log" 2>&1 &
+tgt=$!
+until answers "$tgt_port"; do sleep 0.02; done
+tgtadm -C 8 --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.bench:tgt
+tgtadm -C 8 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tgt.img"
+tgtadm -C 8 --lld iscsi --op bind --mode target --tid 1 -I ALL
+ready=$(since "$start")
+url="iscsi://127.0.0.1:$tgt_port/iqn.2026-11.org.bench:tgt/1"
+printf '%-28s %12s %12s %12s\n' "tgtd (target set up)" "$ready" "$(iops "$url")" "$(iops "$url")"
+median() { grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+printf '\nCLI round trip (snapshare status, median of 5): %s s plain, %s s with the archive\n' \
+    "$(median <"$work/cli.plain")" "$(median <"$work/cli.cds")"
