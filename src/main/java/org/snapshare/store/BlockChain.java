@@ -26,6 +26,8 @@ final class BlockChain {
     private final int magic;
     private final String what;
     private final List<BlockRef> chain = new ArrayList<>();
+    /** What the chain holds changed since it was written or read. */
+    private boolean changed;
 
     BlockChain(MetadataIo io, StoreLayout layout, int magic, String what) {
         this.io = io;
@@ -59,7 +61,21 @@ final class BlockChain {
     }
 
     /** Frees the old blocks (at the commit) and writes {@code records}, packed, to fresh ones; the new head. */
-    BlockRef rewrite(SpaceMap space, List<byte[]> records) throws IOException {
+    /** What the chain holds changed: the next {@link #writeChanges} rewrites it. */
+    void changed() {
+        changed = true;
+    }
+
+    /** Rewrites the chain with {@code records} if it changed; returns its head (none when empty). */
+    BlockRef writeChanges(SpaceMap space, java.util.function.Supplier<List<byte[]>> records) throws IOException {
+        if (!changed) {
+            return head();
+        }
+        changed = false;
+        return rewrite(space, records.get());
+    }
+
+    private BlockRef rewrite(SpaceMap space, List<byte[]> records) throws IOException {
         for (BlockRef old : chain) {
             space.freeBlock(old);
         }

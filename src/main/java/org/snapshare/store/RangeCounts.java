@@ -2,7 +2,6 @@ package org.snapshare.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +22,6 @@ final class RangeCounts {
     private final BlockChain chain;
     private final TreeMap<IdRange, Long> counts = new TreeMap<>(
             (a, b) -> a.from() != b.from() ? Long.compare(a.from(), b.from()) : Long.compare(a.to(), b.to()));
-    private boolean dirty;
 
     private RangeCounts(MetadataIo io, StoreLayout layout) {
         this.chain = new BlockChain(io, layout, MAGIC, "range counter block");
@@ -52,7 +50,7 @@ final class RangeCounts {
     void added(ExceptionEntry entry) {
         if (!entry.zeros()) {
             counts.merge(new IdRange(entry.fromId(), entry.toId()), 1L, Long::sum);
-            dirty = true;
+            chain.changed();
         }
     }
 
@@ -69,7 +67,7 @@ final class RangeCounts {
             } else {
                 counts.put(range, left);
             }
-            dirty = true;
+            chain.changed();
         }
     }
 
@@ -89,13 +87,8 @@ final class RangeCounts {
 
     /** Writes the counters to fresh chunks if they changed; returns the chain head (none when empty). */
     BlockRef writeChanges(SpaceMap space) throws IOException {
-        if (!dirty) {
-            return chain.head();
-        }
-        List<byte[]> records = new ArrayList<>();
-        counts.forEach((range, count) -> records.add(ByteBuffer.allocate(RECORD_BYTES).putLong(range.from())
-                .putLong(range.to()).putLong(count).array()));
-        dirty = false;
-        return chain.rewrite(space, records);
+        return chain.writeChanges(space, () -> counts.entrySet().stream().map(count -> ByteBuffer
+                .allocate(RECORD_BYTES).putLong(count.getKey().from()).putLong(count.getKey().to())
+                .putLong(count.getValue()).array()).toList());
     }
 }

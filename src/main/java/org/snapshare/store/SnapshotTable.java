@@ -28,7 +28,6 @@ final class SnapshotTable {
     private final BlockChain chain;
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
     private long nextId;
-    private boolean dirty;
     /** The live ids, built when first asked for after a change. */
     private LiveIds live;
 
@@ -88,7 +87,7 @@ final class SnapshotTable {
 
     /** The table changed: states, ids and names as the next commit writes them. */
     private void changed() {
-        dirty = true;
+        chain.changed();
         live = null;
     }
 
@@ -163,15 +162,7 @@ final class SnapshotTable {
 
     /** Writes the table to fresh chunks if it changed; returns the chain head (none when empty). */
     BlockRef writeChanges(SpaceMap space) throws IOException {
-        if (!dirty) {
-            return chain.head();
-        }
-        List<byte[]> records = new ArrayList<>();
-        for (SnapshotInfo info : byId.values()) {
-            records.add(encode(info));
-        }
-        dirty = false;
-        return chain.rewrite(space, records);
+        return chain.writeChanges(space, () -> byId.values().stream().map(this::encode).toList());
     }
 
     private byte[] encode(SnapshotInfo info) {
