@@ -89,6 +89,8 @@ public final class SharedExceptionStore implements ExceptionStore {
      * in it from a crash before its flush, so an empty commit follows soon.
      */
     private boolean unconfirmed;
+    /** A newer commit than the one mounted, found cut off by a crash at mount (format 5), or -1. */
+    private long tornSequence = -1;
     /** Runs the empty commits that confirm one-flush commits when no other commit follows them. */
     private static final ScheduledExecutorService CONFIRMER = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "store-confirm");
@@ -149,6 +151,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     private void adopt(Mount mount) {
         CommitBlock commit = mount.newest().commit();
+        this.tornSequence = mount.newest().tornSequence();
         this.chunkCount = commit.chunkCount(superblock);
         this.originChunks = commit.originChunks(superblock);
         this.space = mount.space();
@@ -337,13 +340,13 @@ public final class SharedExceptionStore implements ExceptionStore {
      * cluster) never takes it for another node's commit.
      */
     private void eraseTornCommit() throws IOException {
-        long torn = CommitRing.read(device, superblock, true).tornSequence();
-        if (torn > sequence) {
-            CommitRing.erase(device, torn);
+        if (tornSequence > sequence) { // what the last mount found: no second read of the named chunks
+            CommitRing.erase(device, tornSequence);
             device.flush();
             LOG.warn("exception store on {}: erased commit {}, cut off by a crash; the store stands at commit {}",
-                    device, torn, sequence);
+                    device, tornSequence, sequence);
         }
+        tornSequence = -1;
     }
 
     @Override
