@@ -17,10 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.ExceptionStore;
-import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.StoreScrub;
 
 /**
@@ -30,14 +28,13 @@ import org.snapshare.store.StoreScrub;
  */
 class CopiedDataChecksumTest {
 
-    private static final int CHUNK = 4096;
-    private static final int CHUNKS = 64;
+    private static final int CHUNK = SmallVolume.CHUNK;
+    private static final int CHUNKS = SmallVolume.CHUNKS;
 
     @TempDir
     Path dir;
 
-    private final FaultInjectingDevice storeDevice = new FaultInjectingDevice(2 << 20);
-    private final FaultInjectingDevice origin = new FaultInjectingDevice(CHUNKS * CHUNK);
+    private final SmallVolume volume = new SmallVolume();
 
     private static byte[] pattern(long seed, int length) {
         byte[] bytes = new byte[length];
@@ -47,9 +44,7 @@ class CopiedDataChecksumTest {
 
     /** Snapshot s1 of a patterned origin, then the whole origin overwritten: every chunk copied once. */
     private SnapshotCore volumeWithCopies() throws IOException, SnapshotException {
-        SharedExceptionStore.format(storeDevice, CHUNK, (long) CHUNKS * CHUNK);
-        SnapshotCore core = new SnapshotCore("vol", 1, origin, SharedExceptionStore.open(storeDevice, 1 << 20),
-                dir.resolve("journal"));
+        SnapshotCore core = volume.formatted().open(dir.resolve("journal"));
         core.origin().write(0, ByteBuffer.wrap(pattern(1, CHUNKS * CHUNK)));
         core.createSnapshot("s1");
         core.origin().write(0, ByteBuffer.wrap(pattern(2, CHUNKS * CHUNK)));
@@ -68,9 +63,9 @@ class CopiedDataChecksumTest {
     private void flipBit(ExceptionEntry entry, Random random) throws IOException {
         long at = entry.storeChunk() * CHUNK + random.nextInt(CHUNK);
         ByteBuffer one = ByteBuffer.allocate(1);
-        storeDevice.read(at, one);
+        volume.storeDevice.read(at, one);
         one.put(0, (byte) (one.get(0) ^ (1 << random.nextInt(8))));
-        storeDevice.write(at, one.flip());
+        volume.storeDevice.write(at, one.flip());
     }
 
     @Test

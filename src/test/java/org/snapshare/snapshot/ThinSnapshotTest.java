@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.store.ExceptionStore;
-import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.StoreChecker;
 
 /**
@@ -22,14 +20,13 @@ import org.snapshare.store.StoreChecker;
  */
 class ThinSnapshotTest {
 
-    private static final int CHUNK = 4096;
-    private static final int CHUNKS = 64;
+    private static final int CHUNK = SmallVolume.CHUNK;
+    private static final int CHUNKS = SmallVolume.CHUNKS;
 
     @TempDir
     Path dir;
 
-    private final FaultInjectingDevice storeDevice = new FaultInjectingDevice(2 << 20);
-    private final FaultInjectingDevice origin = new FaultInjectingDevice(CHUNKS * CHUNK);
+    private final SmallVolume volume = new SmallVolume();
 
     private static byte[] filled(int value, int length) {
         byte[] bytes = new byte[length];
@@ -38,8 +35,7 @@ class ThinSnapshotTest {
     }
 
     private SnapshotCore open() throws Exception {
-        return new SnapshotCore("thin", 3, origin, SharedExceptionStore.open(storeDevice, 1 << 20),
-                dir.resolve("journal"));
+        return volume.open(dir.resolve("journal"));
     }
 
     private static byte[] read(LogicalUnit unit, long offset, int length) throws Exception {
@@ -54,7 +50,7 @@ class ThinSnapshotTest {
 
     @Test
     void unmapFreesASnapshotsOwnCopiesAndKeepsWhatOthersShare() throws Exception {
-        SharedExceptionStore.format(storeDevice, CHUNK, (long) CHUNKS * CHUNK);
+        volume.formatted();
         try (SnapshotCore core = open()) {
             core.origin().write(0, ByteBuffer.wrap(filled(0x11, CHUNKS * CHUNK)));
             core.createSnapshot("a");
@@ -92,12 +88,12 @@ class ThinSnapshotTest {
             assertArrayEquals(new byte[CHUNK], read(a, 0, CHUNK), "unmapped ranges are committed");
             assertArrayEquals(filled(0x11, CHUNK), read(again.servedSnapshots().get("b"), 18L * CHUNK, CHUNK));
         }
-        assertTrue(StoreChecker.check(SharedExceptionStore.open(storeDevice, 1 << 20), done -> { }).clean());
+        assertTrue(StoreChecker.check(volume.store(), done -> { }).clean());
     }
 
     @Test
     void anUnmappedRangeOfTheOriginsDataNeedsNoCopyLater() throws Exception {
-        SharedExceptionStore.format(storeDevice, CHUNK, (long) CHUNKS * CHUNK);
+        volume.formatted();
         try (SnapshotCore core = open()) {
             core.origin().write(0, ByteBuffer.wrap(filled(0x11, CHUNKS * CHUNK)));
             core.createSnapshot("s");
