@@ -36,9 +36,19 @@ final class ChunkData {
     }
 
     ByteBuffer readOrigin(long chunk) throws IOException {
-        ByteBuffer data = ByteBuffer.allocate(chunkSize);
-        origin.read(chunk * chunkSize, data.limit(validBytes(chunk)));
-        return data.clear();
+        return readOrigin(chunk, chunk, ByteBuffer.allocate(chunkSize));
+    }
+
+    /** Origin chunks {@code first..last} into {@code into} (from its start) with one read; its first bytes, flipped. */
+    ByteBuffer readOrigin(long first, long last, ByteBuffer into) throws IOException {
+        int wanted = Math.toIntExact((last - first + 1) * chunkSize);
+        int real = Math.toIntExact((last - first) * chunkSize + validBytes(last));
+        origin.read(first * chunkSize, into.clear().limit(real));
+        into.limit(wanted);
+        while (into.hasRemaining()) {
+            into.put((byte) 0); // past the end of a short last chunk
+        }
+        return into.flip();
     }
 
     void writeOrigin(long chunk, ByteBuffer whole) throws IOException {

@@ -2,33 +2,62 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.snapshare.store.DataChecksum;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
 
 /**
- * The copy-on-write step before an origin chunk changes (docs/SNAPSHOTS.md, "Origin
- * write"): the live snapshots lacking a copy are grouped into maximal id
- * ranges, the old chunk is read once and written to one store chunk per
- * range. The caller holds the chunk's lock and commits before it writes the
- * origin.
+ * The copy-on-write step before origin chunks change (docs/SNAPSHOTS.md, "Origin
+ * write"): the live snapshots lacking a copy of a chunk are grouped into
+ * maximal id ranges, and the old chunk is written to one store chunk per
+ * range. The chunks of one write are copied in batches of up to
+ * {@link #BATCH_BYTES}: one origin read per batch, and copies placed in
+ * ascending store chunks so that neighbours go out in one write. The caller
+ * holds the chunks' locks and commits before it writes the origin.
  */
 final class OriginCopier {
 
+    /** Most origin bytes one batch reads and holds, unless one chunk is larger (a 1 MiB write of 64 KiB chunks is one batch). */
+    static final int BATCH_BYTES = 1 << 20;
+
+    /**
+     * Each thread's batch buffer, direct: reads and writes from it skip the
+     * JDK's copy through a temporary direct buffer. One per thread that
+     * copies, like the JDK's own cache of temporary buffers for heap I/O.
+     */
+    private static final ThreadLocal<ByteBuffer> BATCH = new ThreadLocal<>();
+
+    /** One copy a batch needs: origin chunk {@code chunk} for the snapshot ids {@code ids}. */
+    private record Need(long chunk, IdRange ids) {
+    }
+
     private final ChunkData data;
+    private final int batchChunks;
     /** Chunks copied for snapshots since the volume was opened (metrics). */
-    final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong copies = new AtomicLong();
 
     OriginCopier(ChunkData data) {
         this.data = data;
+        this.batchChunks = Math.max(1, BATCH_BYTES / data.chunkSize);
     }
 
     /** Copies the chunk for the snapshots that still share it; true when the store changed. */
     boolean preserve(long chunk) throws IOException {
-        // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
-        return data.store.atomically(() -> copy(chunk));
+        return preserve(chunk, chunk);
+    }
+
+    /** Copies chunks {@code first..last} for the snapshots that still share them; true when the store changed. */
+    boolean preserve(long first, long last) throws IOException {
+        boolean changed = false;
+        for (long from = first; from <= last; from += batchChunks) {
+            changed |= preserveBatch(from, Math.min(last, from + batchChunks - 1));
+        }
+        return changed;
     }
 
     /** True when a live snapshot still reads this chunk from the origin. */
@@ -36,22 +65,84 @@ final class OriginCopier {
         return !data.store.rangesLackingCopy(chunk).isEmpty();
     }
 
-    private boolean copy(long chunk) throws IOException {
-        List<IdRange> ranges = data.store.rangesLackingCopy(chunk);
-        if (ranges.isEmpty()) {
-            return false;
-        }
-        ByteBuffer old = data.readOrigin(chunk);
-        long checksum = DataChecksum.of(old);
-        for (IdRange range : ranges) {
-            // Empty when the store is full and the policy invalidated these snapshots instead.
-            Optional<Long> copy = data.store.allocateCopy(range);
-            if (copy.isPresent()) {
-                data.writeCopy(copy.get(), old, checksum);
-                data.store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), copy.get(), checksum));
-                copies.incrementAndGet();
+    private boolean preserveBatch(long first, long last) throws IOException {
+        // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
+        return data.store.atomically(() -> copy(first, last));
+    }
+
+    private boolean copy(long first, long last) throws IOException {
+        List<Need> needs = new ArrayList<>();
+        for (long chunk = first; chunk <= last; chunk++) {
+            for (IdRange ids : data.store.rangesLackingCopy(chunk)) {
+                needs.add(new Need(chunk, ids));
             }
         }
+        if (needs.isEmpty()) {
+            return false;
+        }
+        long firstNeeded = needs.get(0).chunk();
+        ByteBuffer old = data.readOrigin(firstNeeded, needs.get(needs.size() - 1).chunk(), batchBuffer());
+        List<Need> placed = new ArrayList<>(needs.size());
+        long[] stored = allocate(needs, placed);
+        long[] checksums = new long[placed.size()];
+        for (int i = 0; i < placed.size(); i++) {
+            checksums[i] = DataChecksum.of(chunkOf(old, placed.get(i).chunk() - firstNeeded, 1));
+        }
+        for (int start = 0, end; start < placed.size(); start = end) {
+            end = start + 1;
+            while (end < placed.size() && stored[end] == stored[end - 1] + 1
+                    && placed.get(end).chunk() == placed.get(end - 1).chunk() + 1) {
+                end++;
+            }
+            data.store.writeCopies(stored[start], chunkOf(old, placed.get(start).chunk() - firstNeeded, end - start),
+                    Arrays.copyOfRange(checksums, start, end));
+        }
+        for (int i = 0; i < placed.size(); i++) {
+            Need need = placed.get(i);
+            data.store.addEntry(new ExceptionEntry(need.chunk(), need.ids().from(), need.ids().to(), stored[i],
+                    checksums[i]));
+            copies.incrementAndGet();
+        }
         return true;
+    }
+
+    /**
+     * A store chunk for each need, ascending in the order of the needs (the
+     * store hands chunks out top-down), so that neighbouring chunks are
+     * neighbours in the store too. A need left without a chunk (the store is
+     * full and its policy invalidated those snapshots) is not in
+     * {@code placed}. On a failure the chunks taken so far are given back.
+     */
+    private long[] allocate(List<Need> needs, List<Need> placed) throws IOException {
+        List<Long> taken = new ArrayList<>(needs.size());
+        try {
+            for (Need need : needs) {
+                Optional<Long> copy = data.store.allocateCopy(need.ids());
+                if (copy.isPresent()) {
+                    taken.add(copy.get());
+                    placed.add(need);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (long chunk : taken) {
+                data.store.freeChunk(chunk);
+            }
+            throw e;
+        }
+        return taken.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    private ByteBuffer batchBuffer() {
+        ByteBuffer buffer = BATCH.get();
+        if (buffer == null || buffer.capacity() < batchChunks * data.chunkSize) {
+            buffer = ByteBuffer.allocateDirect(batchChunks * data.chunkSize);
+            BATCH.set(buffer);
+        }
+        return buffer;
+    }
+
+    /** {@code count} whole chunks of a batch buffer from chunk {@code index}. */
+    private ByteBuffer chunkOf(ByteBuffer batch, long index, int count) {
+        return batch.slice(Math.toIntExact(index * data.chunkSize), count * data.chunkSize);
     }
 }

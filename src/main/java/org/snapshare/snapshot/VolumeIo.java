@@ -92,14 +92,12 @@ final class VolumeIo {
         pointInTime.readLock().lock();
         try (ChunkLocks.Held held = lock(pieces, true)) {
             Rollback running = rollback;
-            boolean storeChanged = false;
-            for (ChunkPiece piece : pieces) {
-                if (running != null) {
+            if (running != null) {
+                for (ChunkPiece piece : pieces) {
                     running.ensureRolled(piece.chunk());
                 }
-                storeChanged |= copier.preserve(piece.chunk());
             }
-            if (storeChanged) {
+            if (copier.preserve(pieces.get(0).chunk(), pieces.get(pieces.size() - 1).chunk())) {
                 data.store.commit(); // copies durable before the origin changes
             }
             change.apply();

@@ -164,7 +164,16 @@ public interface ExceptionStore extends Closeable {
      * commit block, which then commits it under one flush. {@code checksum}:
      * its {@link DataChecksum}, which the caller has computed for the entry.
      */
-    void writeCopy(long storeChunk, ByteBuffer wholeChunk, long checksum) throws IOException;
+    default void writeCopy(long storeChunk, ByteBuffer wholeChunk, long checksum) throws IOException {
+        writeCopies(storeChunk, wholeChunk, new long[] {checksum});
+    }
+
+    /**
+     * {@link #writeCopy} of {@code checksums.length} consecutive store chunks
+     * from {@code firstStoreChunk} with one write: {@code wholeChunks} holds
+     * them one after the other.
+     */
+    void writeCopies(long firstStoreChunk, ByteBuffer wholeChunks, long[] checksums) throws IOException;
 
     /** Makes chunk data written so far durable; metadata changes still need {@link #commit()}. */
     void flush() throws IOException;

@@ -806,16 +806,30 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
-    public void writeCopy(long storeChunk, ByteBuffer wholeChunk, long checksum) throws IOException {
-        checkChunkAccess(storeChunk, 0, wholeChunk.remaining());
-        if (wholeChunk.remaining() != chunkSize()) {
-            throw new IllegalArgumentException("a copy is a whole chunk of " + chunkSize() + " bytes, not "
-                    + wholeChunk.remaining());
+    public void writeCopies(long firstStoreChunk, ByteBuffer wholeChunks, long[] checksums) throws IOException {
+        int count = checksums.length;
+        checkChunkAccess(firstStoreChunk, 0, 0);
+        checkChunkAccess(firstStoreChunk + count - 1, 0, 0);
+        if (wholeChunks.remaining() != (long) count * chunkSize()) {
+            throw new IllegalArgumentException(count + " copies are " + count + " whole chunks of " + chunkSize()
+                    + " bytes, not " + wholeChunks.remaining() + " bytes");
         }
-        assert checksum == DataChecksum.of(wholeChunk.duplicate()) : "the checksum is not the copy's";
+        assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
         checkTenure();
-        device.write(storeChunk * chunkSize(), wholeChunk.duplicate());
-        transaction.listed(storeChunk, (int) checksum);
+        device.write(firstStoreChunk * chunkSize(), wholeChunks.duplicate());
+        for (int i = 0; i < count; i++) {
+            transaction.listed(firstStoreChunk + i, (int) checksums[i]);
+        }
+    }
+
+    private boolean checksumsMatch(ByteBuffer wholeChunks, long[] checksums) {
+        int size = chunkSize();
+        for (int i = 0; i < checksums.length; i++) {
+            if (DataChecksum.of(wholeChunks.slice(wholeChunks.position() + i * size, size)) != checksums[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
