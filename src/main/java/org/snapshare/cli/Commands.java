@@ -382,7 +382,7 @@ final class Commands {
         boolean done = false;
         try (OutputStream file = output != null ? Files.newOutputStream(output) : null) {
             OutputStream sink = new BufferedOutputStream(meter.counting(file != null ? file : out), 1 << 16);
-            exchange(line, request, InputStream.nullInputStream(), sink);
+            exchange(line, request, null, sink);
             sink.flush();
             if (file == null && out.checkError()) {
                 throw new IOException("standard output was closed (the reading end of the pipe stopped)");
@@ -534,10 +534,10 @@ final class Commands {
 
     /** Sends one control request; its answer, or the server's error as a failure. */
     private String requestText(CommandLine line, List<String> request) throws CommandFailedException {
-        return exchange(line, request, InputStream.nullInputStream(), OutputStream.nullOutputStream());
+        return exchange(line, request, null, OutputStream.nullOutputStream());
     }
 
-    /** A request that may send a stream ({@code body}) or receive one ({@code sink}). */
+    /** A request that may send a stream ({@code body}, null for none) or receive one ({@code sink}). */
     private String exchange(CommandLine line, List<String> request, InputStream body, OutputStream sink)
             throws CommandFailedException {
         ControlResponse response;

@@ -26,7 +26,7 @@ public final class ControlClient {
     }
 
     public ControlResponse send(List<String> arguments) throws IOException {
-        return exchange(arguments, InputStream.nullInputStream(), OutputStream.nullOutputStream());
+        return exchange(arguments, null, OutputStream.nullOutputStream());
     }
 
     /**
@@ -80,7 +80,8 @@ public final class ControlClient {
 
     /**
      * Sends the request, then {@code body}'s bytes to its end (an import's
-     * stream); a STREAM response's bytes go to {@code sink} (an export's).
+     * stream; null when the request has none, and no thread is started to
+     * send it); a STREAM response's bytes go to {@code sink} (an export's).
      */
     public ControlResponse exchange(List<String> arguments, InputStream body, OutputStream sink) throws IOException {
         String notRunning = "no snapshare server is running on data dir " + dataDir
@@ -96,8 +97,14 @@ public final class ControlClient {
             }
             OutputStream out = new BufferedOutputStream(ChannelStreams.output(channel), 1 << 16);
             ControlProtocol.writeRequest(out, arguments);
-            BodySender sender = new BodySender(body, out, channel);
-            sender.start();
+            BodySender sender = null;
+            if (body == null) {
+                out.flush();
+                channel.shutdownOutput();
+            } else {
+                sender = new BodySender(body, out, channel);
+                sender.start();
+            }
             ControlResponse response;
             try {
                 response = ControlProtocol.readResponse(
@@ -105,7 +112,9 @@ public final class ControlClient {
             } catch (SocketException e) {
                 throw new IOException(ControlProtocol.NO_ANSWER + " [" + e.getMessage() + "]", e);
             }
-            sender.join(response);
+            if (sender != null) {
+                sender.join(response);
+            }
             return response;
         }
     }
