@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Issue 14, goal 5: the first minute after `serve`. For snapshare started
 # plainly, snapshare started with an application class-data-sharing archive
-# (made here by a training run: -XX:ArchiveClassesAtExit), and tgtd, in one
-# run: seconds until the portal answers, then the first COUNT 4 KiB QD32
-# writes (cold) and the same again (warm), as IOPS; plus the CLI's round
+# (made here by a training run: -XX:ArchiveClassesAtExit), snapshare with the
+# C1 compiler only (-XX:TieredStopAtLevel=1), and tgtd, in one run: seconds
+# until the portal answers, then the first COUNT 4 KiB QD32 writes (cold), the
+# same again (warm), and the IOPS of the first minute after the start (runs of
+# COUNT writes back to back until 60 s have passed); plus the CLI's round
 # trip (`snapshare status`, median of 5). Needs root (tgtd), qemu-utils,
 # qemu-block-extra and tgt. Usage: bench/startup-bench.sh [COUNT] (default 20000)
 set -euo pipefail
@@ -37,6 +39,15 @@ iops() { # url -> IOPS of COUNT 4 KiB QD32 writes
         | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
     awk -v n="$count" -v t="$seconds" 'BEGIN { printf "%.0f", n / t }'
 }
+minute() { # url start -> IOPS from the start (ready time included) to the end of the COUNT-write run that passes 60 s
+    local ops=$((2 * count)) seconds
+    while awk -v a="$2" -v b="$(now)" 'BEGIN { exit !(b - a < 60) }'; do
+        seconds=$(qemu-img bench -f raw -t none -w -s 4k -d 32 -c "$count" "$1" 2>&1 \
+            | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
+        ops=$((ops + count))
+    done
+    awk -v n="$ops" -v t="$(since "$2")" 'BEGIN { printf "%.0f", n / t }'
+}
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # The data dir and its volume exist before each timed start, as after a reboot.
@@ -53,10 +64,11 @@ qemu-img bench -f raw -t none -w -s 4k -d 32 -c 2000 "iscsi://127.0.0.1:$port/iq
 java -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
 kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
-printf '%-28s %12s %12s %12s\n' server "ready s" "cold IOPS" "warm IOPS"
-for variant in plain cds; do
+printf '%-28s %8s %10s %10s %12s\n' server "ready s" "cold IOPS" "warm IOPS" "minute IOPS"
+for variant in plain cds c1; do
     opts=()
     [ "$variant" = cds ] && opts=(-XX:SharedArchiveFile="$work/snapshare.jsa")
+    [ "$variant" = c1 ] && opts=(-XX:TieredStopAtLevel=1)   # no C2 compiler threads: faster at first, slower later
     start=$(now)
     java "${opts[@]}" -jar target/snapshare.jar serve --data-dir "$work/data" --portal "127.0.0.1:$port" \
         >"$work/$variant.log" 2>&1 &
@@ -66,18 +78,11 @@ for variant in plain cds; do
     url="iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:vol0/0"
     cold=$(iops "$url")
     warm=$(iops "$url")
-    printf '%-28s %12s %12s %12s\n' "snapshare ($variant)" "$ready" "$cold" "$warm"
-    if [ "$variant" = cds ]; then
-        for _ in 1 2 3 4 5; do
-            s=$(now); java "${opts[@]}" -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
-            since "$s" >>"$work/cli.cds"; echo >>"$work/cli.cds"
-        done
-    else
-        for _ in 1 2 3 4 5; do
-            s=$(now); java -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
-            since "$s" >>"$work/cli.plain"; echo >>"$work/cli.plain"
-        done
-    fi
+    printf '%-28s %8s %10s %10s %12s\n' "snapshare ($variant)" "$ready" "$cold" "$warm" "$(minute "$url" "$start")"
+    for _ in 1 2 3 4 5; do
+        s=$(now); java "${opts[@]}" -jar target/snapshare.jar status --data-dir "$work/data" >/dev/null
+        since "$s" >>"$work/cli.$variant"; echo >>"$work/cli.$variant"
+    done
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
 done
 
@@ -91,7 +96,9 @@ tgtadm -C 8 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tg
 tgtadm -C 8 --lld iscsi --op bind --mode target --tid 1 -I ALL
 ready=$(since "$start")
 url="iscsi://127.0.0.1:$tgt_port/iqn.2026-11.org.bench:tgt/1"
-printf '%-28s %12s %12s %12s\n' "tgtd (target set up)" "$ready" "$(iops "$url")" "$(iops "$url")"
+cold=$(iops "$url")
+warm=$(iops "$url")
+printf '%-28s %8s %10s %10s %12s\n' "tgtd (target set up)" "$ready" "$cold" "$warm" "$(minute "$url" "$start")"
 median() { grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-printf '\nCLI round trip (snapshare status, median of 5): %s s plain, %s s with the archive\n' \
-    "$(median <"$work/cli.plain")" "$(median <"$work/cli.cds")"
+printf '\nCLI round trip (snapshare status, median of 5): %s s plain, %s s with the archive, %s s C1 only\n' \
+    "$(median <"$work/cli.plain")" "$(median <"$work/cli.cds")" "$(median <"$work/cli.c1")"
