@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.snapshare.snapshot.SnapshotCoreModelTest.read;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.StoreChecker;
 import org.snapshare.store.StoreFullPolicy;
+import org.snapshare.testing.Filled;
 
 /**
  * The copies of one origin write are made in batches: one origin read, store
@@ -32,18 +34,6 @@ class BatchedCopyTest {
     @TempDir
     Path dir;
 
-    private static byte[] filled(int value, int length) {
-        byte[] bytes = new byte[length];
-        Arrays.fill(bytes, (byte) value);
-        return bytes;
-    }
-
-    private static byte[] read(LogicalUnit unit, long offset, int length) throws IOException {
-        byte[] bytes = new byte[length];
-        unit.read(offset, ByteBuffer.wrap(bytes));
-        return bytes;
-    }
-
     private static CheckReport check(FaultInjectingDevice storeDevice) throws IOException {
         return StoreChecker.check(SharedExceptionStore.open(storeDevice, 1 << 20), chunk -> { });
     }
@@ -52,9 +42,9 @@ class BatchedCopyTest {
     void theCopiesOfOneWriteLieSideBySideInTheOrderOfTheOrigin() throws Exception {
         SmallVolume volume = new SmallVolume().formatted();
         try (SnapshotCore core = volume.open(dir.resolve("journal"))) {
-            core.origin().write(0, ByteBuffer.wrap(filled(0x11, SmallVolume.CHUNKS * CHUNK)));
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x11, SmallVolume.CHUNKS * CHUNK)));
             core.createSnapshot("a");
-            core.origin().write(8L * CHUNK, ByteBuffer.wrap(filled(0x22, 32 * CHUNK)));
+            core.origin().write(8L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x22, 32 * CHUNK)));
 
             ExceptionStore store = core.store();
             long first = store.entries(8).get(0).storeChunk();
@@ -63,7 +53,7 @@ class BatchedCopyTest {
                 assertEquals(1, entries.size(), "one copy of chunk " + (8 + i));
                 assertEquals(first + i, entries.get(0).storeChunk(), "chunk " + (8 + i) + " lies next to the one before");
             }
-            assertArrayEquals(filled(0x11, SmallVolume.CHUNKS * CHUNK),
+            assertArrayEquals(Filled.bytes(0x11, SmallVolume.CHUNKS * CHUNK),
                     read(core.servedSnapshots().get("a"), 0, SmallVolume.CHUNKS * CHUNK));
         }
         assertTrue(check(volume.storeDevice).clean());
@@ -84,9 +74,9 @@ class BatchedCopyTest {
             core.createSnapshot("b");
             core.createSnapshot("c");
             LogicalUnit b = core.servedSnapshots().get("b");
-            b.write(5L * CHUNK, ByteBuffer.wrap(filled(0x55, CHUNK))); // b's own chunk 5: a and c need two copies
+            b.write(5L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x55, CHUNK))); // b's own chunk 5: a and c need two copies
 
-            core.origin().write(0, ByteBuffer.wrap(filled(0x66, originBytes)));
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x66, originBytes)));
 
             assertEquals(3, core.store().entries(5).size(), "chunk 5: a's copy, b's own, c's copy");
             assertArrayEquals(old, read(core.servedSnapshots().get("a"), 0, originBytes));
@@ -94,7 +84,7 @@ class BatchedCopyTest {
             byte[] expectedB = old.clone();
             Arrays.fill(expectedB, 5 * CHUNK, 6 * CHUNK, (byte) 0x55);
             assertArrayEquals(expectedB, read(b, 0, originBytes));
-            assertArrayEquals(filled(0x66, originBytes), read(core.origin(), 0, originBytes));
+            assertArrayEquals(Filled.bytes(0x66, originBytes), read(core.origin(), 0, originBytes));
         }
         assertTrue(check(storeDevice).clean());
     }
@@ -104,14 +94,14 @@ class BatchedCopyTest {
         SmallVolume volume = new SmallVolume();
         FaultInjectingDevice storeDevice = new FaultInjectingDevice(48 * CHUNK); // room for fewer copies than 64
         SharedExceptionStore.format(storeDevice, CHUNK, (long) SmallVolume.CHUNKS * CHUNK);
-        byte[] old = filled(0x11, SmallVolume.CHUNKS * CHUNK);
+        byte[] old = Filled.bytes(0x11, SmallVolume.CHUNKS * CHUNK);
         try (SnapshotCore core = new SnapshotCore("vol", 1, volume.origin,
                 SharedExceptionStore.open(storeDevice, 1 << 20, StoreFullPolicy.FAIL_WRITES), dir.resolve("journal"))) {
             core.origin().write(0, ByteBuffer.wrap(old));
             core.createSnapshot("a");
             long free = core.store().freeChunks();
 
-            assertThrows(IOException.class, () -> core.origin().write(0, ByteBuffer.wrap(filled(0x22, old.length))));
+            assertThrows(IOException.class, () -> core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x22, old.length))));
 
             assertEquals(free, core.store().freeChunks(), "the chunks the batch took are given back");
             assertArrayEquals(old, read(core.origin(), 0, old.length), "the origin is unchanged");

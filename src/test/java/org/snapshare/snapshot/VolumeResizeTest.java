@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.StoreChecker;
+import org.snapshare.testing.Filled;
 
 /** A volume grows online; its snapshots keep the size they were taken with; it never shrinks. */
 class VolumeResizeTest {
@@ -22,12 +22,6 @@ class VolumeResizeTest {
 
     @TempDir
     Path dir;
-
-    private static byte[] filled(int value, int length) {
-        byte[] bytes = new byte[length];
-        Arrays.fill(bytes, (byte) value);
-        return bytes;
-    }
 
     private SnapshotCore open() throws Exception {
         return new SnapshotCore("v", 9, FileBlockDevice.open(dir.resolve("origin")),
@@ -46,14 +40,14 @@ class VolumeResizeTest {
     @Test
     void theOriginGrowsAndItsSnapshotsKeepTheirSize() throws Exception {
         try (SnapshotCore core = create()) {
-            core.origin().write(0, ByteBuffer.wrap(filled(0x11, (int) SIZE)));
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x11, (int) SIZE)));
             core.createSnapshot("before");
             core.resize(3 * SIZE);
             assertEquals(3 * SIZE, core.origin().sizeBytes());
             assertEquals(SIZE, core.servedSnapshots().get("before").sizeBytes());
-            core.origin().write(SIZE - 4096, ByteBuffer.wrap(filled(0x22, 2 * (int) SIZE))); // across the old end
+            core.origin().write(SIZE - 4096, ByteBuffer.wrap(Filled.bytes(0x22, 2 * (int) SIZE))); // across the old end
             core.createSnapshot("after");
-            core.origin().write(2 * SIZE, ByteBuffer.wrap(filled(0x33, 4096))); // a copy for "after" past the old end
+            core.origin().write(2 * SIZE, ByteBuffer.wrap(Filled.bytes(0x33, 4096))); // a copy for "after" past the old end
             assertEquals(3 * SIZE, core.servedSnapshots().get("after").sizeBytes());
         }
         try (SnapshotCore core = open()) {
@@ -62,12 +56,12 @@ class VolumeResizeTest {
             assertEquals(SIZE, before.sizeBytes(), "a snapshot keeps its size across restarts");
             byte[] back = new byte[(int) SIZE];
             before.read(0, ByteBuffer.wrap(back));
-            assertArrayEquals(filled(0x11, (int) SIZE), back);
+            assertArrayEquals(Filled.bytes(0x11, (int) SIZE), back);
             byte[] after = new byte[4096];
             core.servedSnapshots().get("after").read(2 * SIZE, ByteBuffer.wrap(after));
-            assertArrayEquals(filled(0x22, 4096), after);
+            assertArrayEquals(Filled.bytes(0x22, 4096), after);
             core.origin().read(2 * SIZE, ByteBuffer.wrap(after));
-            assertArrayEquals(filled(0x33, 4096), after);
+            assertArrayEquals(Filled.bytes(0x33, 4096), after);
 
             SnapshotException shrink = assertThrows(SnapshotException.class, () -> core.resize(SIZE));
             assertTrue(shrink.getMessage().contains("refused"), shrink.getMessage());
@@ -87,10 +81,10 @@ class VolumeResizeTest {
         try (SnapshotCore core = open()) {
             assertEquals(2 * SIZE, core.origin().sizeBytes());
             core.createSnapshot("s");
-            core.origin().write(2 * SIZE - 4096, ByteBuffer.wrap(filled(0x44, 4096))); // needs the store to know
+            core.origin().write(2 * SIZE - 4096, ByteBuffer.wrap(Filled.bytes(0x44, 4096))); // needs the store to know
             byte[] back = new byte[4096];
             core.origin().read(2 * SIZE - 4096, ByteBuffer.wrap(back));
-            assertArrayEquals(filled(0x44, 4096), back);
+            assertArrayEquals(Filled.bytes(0x44, 4096), back);
         }
     }
 }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.testing.Filled;
 
 /**
  * A bad sector in the B+-tree root (issue 18's example): the store notices at
@@ -38,18 +39,12 @@ class DamagedMetadataTest {
         SharedExceptionStore.format(storeDevice, CHUNK, (long) ORIGIN_CHUNKS * CHUNK);
         try (SnapshotCore core = new SnapshotCore("vol", 1, origin, SharedExceptionStore.open(storeDevice, 1 << 20),
                 dir.resolve("journal"))) {
-            core.origin().write(0, ByteBuffer.wrap(filled(0x11, ORIGIN_CHUNKS * CHUNK)));
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x11, ORIGIN_CHUNKS * CHUNK)));
             core.createSnapshot("s1");
-            core.origin().write(0, ByteBuffer.wrap(filled(0x22, 32 * CHUNK)));
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x22, 32 * CHUNK)));
         }
         BlockRef root = SharedExceptionStore.newestCommit(storeDevice, MetadataDamage.superblock(storeDevice)).treeRoot;
         MetadataDamage.flipEveryCopy(storeDevice, CHUNK, root, 100);
-    }
-
-    private static byte[] filled(int value, int length) {
-        byte[] bytes = new byte[length];
-        Arrays.fill(bytes, (byte) value);
-        return bytes;
     }
 
     /** As the server opens a volume: the tree root probed at once. */
@@ -70,22 +65,22 @@ class DamagedMetadataTest {
         try (SnapshotCore core = open(DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS)) {
             assertTrue(core.damage().isPresent(), "damage in the tree root is found at mount");
             assertTrue(core.damage().get().contains("checksum"), core.damage().get());
-            core.origin().write(40L * CHUNK, ByteBuffer.wrap(filled(0x33, CHUNK)));
+            core.origin().write(40L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x33, CHUNK)));
             byte[] back = new byte[CHUNK];
             core.origin().read(40L * CHUNK, ByteBuffer.wrap(back));
-            assertArrayEquals(filled(0x33, CHUNK), back);
+            assertArrayEquals(Filled.bytes(0x33, CHUNK), back);
             assertEquals(SnapshotState.INVALID, state(core));
             LogicalUnit s1 = core.servedSnapshots().get("s1");
             assertThrows(IOException.class, () -> s1.read(0, ByteBuffer.allocate(CHUNK)),
                     "an invalid snapshot must not be read");
-            core.origin().write(41L * CHUNK, ByteBuffer.wrap(filled(0x44, CHUNK))); // no snapshot left to copy for
+            core.origin().write(41L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x44, CHUNK))); // no snapshot left to copy for
         }
         try (SnapshotCore again = open(DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS)) {
             assertEquals(SnapshotState.INVALID, state(again), "the invalidation was committed");
             byte[] back = new byte[2 * CHUNK];
             again.origin().read(40L * CHUNK, ByteBuffer.wrap(back));
-            assertArrayEquals(filled(0x33, CHUNK), Arrays.copyOf(back, CHUNK));
-            assertArrayEquals(filled(0x44, CHUNK), Arrays.copyOfRange(back, CHUNK, 2 * CHUNK));
+            assertArrayEquals(Filled.bytes(0x33, CHUNK), Arrays.copyOf(back, CHUNK));
+            assertArrayEquals(Filled.bytes(0x44, CHUNK), Arrays.copyOfRange(back, CHUNK, 2 * CHUNK));
         }
     }
 
@@ -94,11 +89,11 @@ class DamagedMetadataTest {
         damagedVolume();
         try (SnapshotCore core = open(DamagedMetadataPolicy.FAIL_WRITES)) {
             IOException refused = assertThrows(IOException.class,
-                    () -> core.origin().write(40L * CHUNK, ByteBuffer.wrap(filled(0x33, CHUNK))));
+                    () -> core.origin().write(40L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x33, CHUNK))));
             assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
             byte[] back = new byte[CHUNK];
             core.origin().read(40L * CHUNK, ByteBuffer.wrap(back));
-            assertArrayEquals(filled(0x11, CHUNK), back, "the failed write changed the origin");
+            assertArrayEquals(Filled.bytes(0x11, CHUNK), back, "the failed write changed the origin");
             assertEquals(List.of("s1"), List.copyOf(core.servedSnapshots().keySet()));
         }
     }
