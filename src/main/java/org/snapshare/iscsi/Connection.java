@@ -1,11 +1,10 @@
 package org.snapshare.iscsi;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,18 +12,17 @@ import org.slf4j.LoggerFactory;
 final class Connection implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-    private static final int STREAM_BUFFER = 256 << 10;
     /** Our MaxRecvDataSegmentLength: the largest data segment we accept. */
     static final int MAX_RECV_DATA_SEGMENT_LENGTH = 256 << 10;
     /** Before login negotiates it, RFC 7143 caps segments at 8 KiB. */
     private static final int LOGIN_SEGMENT_LIMIT = 8192;
 
-    private final Socket socket;
+    private final SocketChannel socket;
     private final TargetRegistry registry;
     private final int tsih;
     private final Runnable onClose;
 
-    Connection(Socket socket, TargetRegistry registry, int tsih, Runnable onClose) {
+    Connection(SocketChannel socket, TargetRegistry registry, int tsih, Runnable onClose) {
         this.socket = socket;
         this.registry = registry;
         this.tsih = tsih;
@@ -33,13 +31,12 @@ final class Connection implements Runnable {
 
     @Override
     public void run() {
-        String peer = String.valueOf(socket.getRemoteSocketAddress());
+        String peer = peer(socket);
         LoginPhase.Result session = null;
         try {
-            socket.setTcpNoDelay(true);
-            PduReader reader = new PduReader(new BufferedInputStream(socket.getInputStream(), STREAM_BUFFER),
-                    LOGIN_SEGMENT_LIMIT);
-            PduWriter writer = new PduWriter(new BufferedOutputStream(socket.getOutputStream(), STREAM_BUFFER));
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            PduReader reader = new PduReader(socket, LOGIN_SEGMENT_LIMIT);
+            PduWriter writer = new PduWriter(socket);
             Pdu first = reader.read();
             if (first == null) {
                 return;
@@ -60,7 +57,7 @@ final class Connection implements Runnable {
                     session.target == null ? "discovery" : session.target.name,
                     session.parameters.headerDigest ? ", header digest CRC32C" : "",
                     session.parameters.dataDigest ? ", data digest CRC32C" : "");
-            InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
+            InetSocketAddress local = (InetSocketAddress) socket.getLocalAddress();
             new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), this::close).run();
         } catch (ProtocolException e) {
             LOG.warn("closing connection from {}: protocol error: {}", peer, e.getMessage());
@@ -76,6 +73,15 @@ final class Connection implements Runnable {
             }
             close();
             onClose.run();
+        }
+    }
+
+    /** The initiator's address, or what went wrong asking for it. */
+    static String peer(SocketChannel socket) {
+        try {
+            return String.valueOf(socket.getRemoteAddress());
+        } catch (IOException e) {
+            return "an unknown peer (" + e.getMessage() + ")";
         }
     }
 

@@ -181,8 +181,11 @@ final class FullFeaturePhase {
     private void progress(WriteTask task) throws IOException {
         if (task.complete()) {
             pendingWrites.remove(task.itt);
-            executor.submit(task.itt, () -> finish(task.itt, task.plan.complete(task.data()), task.expectedLength,
-                    task.r2tCount(), task.commandLength));
+            executor.submit(task.itt, () -> {
+                ScsiResult result = task.plan.complete(task.data());
+                task.release(); // the command's data is on the unit, or refused, by now
+                finish(task.itt, result, task.expectedLength, task.r2tCount(), task.commandLength);
+            });
         } else if (task.needsR2t()) {
             WriteTask.Burst burst = task.nextR2t(parameters.maxBurstLength);
             int ttt = nextTargetTransferTag++;

@@ -3,8 +3,9 @@ package org.snapshare.iscsi;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,7 @@ public final class IscsiServer implements Closeable {
     private static final int MAX_CONNECTIONS = 256;
 
     private final TargetRegistry registry;
-    private final ServerSocket listener;
+    private final ServerSocketChannel listener;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sessionHandles = new AtomicInteger();
     private final Thread acceptor;
@@ -29,8 +30,8 @@ public final class IscsiServer implements Closeable {
     /** Binds the portal; connections are accepted once {@link #start()} is called. */
     public IscsiServer(InetSocketAddress portal, TargetRegistry registry) throws IOException {
         this.registry = registry;
-        this.listener = new ServerSocket();
-        listener.setReuseAddress(true);
+        this.listener = ServerSocketChannel.open();
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         try {
             listener.bind(portal, 64);
         } catch (IOException e) {
@@ -46,7 +47,11 @@ public final class IscsiServer implements Closeable {
     }
 
     public InetSocketAddress boundAddress() {
-        return (InetSocketAddress) listener.getLocalSocketAddress();
+        try {
+            return (InetSocketAddress) listener.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("the portal is closed", e);
+        }
     }
 
     public int connectionCount() {
@@ -54,18 +59,18 @@ public final class IscsiServer implements Closeable {
     }
 
     private void acceptLoop() {
-        while (!listener.isClosed()) {
-            Socket socket;
+        while (listener.isOpen()) {
+            SocketChannel socket;
             try {
                 socket = listener.accept();
             } catch (IOException e) {
-                if (!listener.isClosed()) {
+                if (listener.isOpen()) {
                     LOG.error("accept failed", e);
                 }
                 continue;
             }
             if (connections.size() >= MAX_CONNECTIONS) {
-                LOG.warn("refusing connection from {}: {} connections open", socket.getRemoteSocketAddress(),
+                LOG.warn("refusing connection from {}: {} connections open", Connection.peer(socket),
                         MAX_CONNECTIONS);
                 closeQuietly(socket);
                 continue;
@@ -74,13 +79,13 @@ public final class IscsiServer implements Closeable {
         }
     }
 
-    private void serve(Socket socket) {
+    private void serve(SocketChannel socket) {
         int tsih = sessionHandles.updateAndGet(h -> (h % 0xffff) + 1); // never 0
         Connection[] self = new Connection[1];
         Connection connection = new Connection(socket, registry, tsih, () -> connections.remove(self[0]));
         self[0] = connection;
         connections.add(connection);
-        Thread thread = new Thread(connection, "iscsi-conn-" + socket.getRemoteSocketAddress());
+        Thread thread = new Thread(connection, "iscsi-conn-" + Connection.peer(socket));
         thread.setDaemon(true);
         thread.start();
     }
@@ -97,7 +102,7 @@ public final class IscsiServer implements Closeable {
         }
     }
 
-    private static void closeQuietly(Socket socket) {
+    private static void closeQuietly(SocketChannel socket) {
         try {
             socket.close();
         } catch (IOException e) {

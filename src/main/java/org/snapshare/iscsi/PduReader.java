@@ -1,22 +1,29 @@
 package org.snapshare.iscsi;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 
 /** Reads whole PDUs from a connection, enforcing the negotiated segment limit. */
 final class PduReader {
 
-    private final DataInputStream in;
+    private static final int READ_AHEAD = 64 << 10;
+
+    private final ChannelInput in;
     private volatile int maxDataSegmentLength;
     private volatile boolean headerDigest;
     private volatile boolean dataDigest;
 
-    PduReader(InputStream in, int maxDataSegmentLength) {
-        this.in = new DataInputStream(in);
+    PduReader(ReadableByteChannel in, int maxDataSegmentLength) {
+        this.in = new ChannelInput(in, READ_AHEAD);
         this.maxDataSegmentLength = maxDataSegmentLength;
+    }
+
+    PduReader(InputStream in, int maxDataSegmentLength) {
+        this(Channels.newChannel(in), maxDataSegmentLength);
     }
 
     /** The largest data segment accepted from now on (our MaxRecvDataSegmentLength). */
@@ -30,7 +37,7 @@ final class PduReader {
         this.dataDigest = data;
     }
 
-    /** Where a PDU's data segment should land: an array-backed buffer of its exact length, or null. */
+    /** Where a PDU's data segment should land: a buffer of its exact length, or null. */
     @FunctionalInterface
     interface DataPlacement {
         ByteBuffer placeFor(Pdu header);
@@ -47,33 +54,25 @@ final class PduReader {
     /** Like {@link #read()}, with the data segment read straight into where {@code placement} says (no copy). */
     Pdu read(DataPlacement placement) throws IOException, ProtocolException {
         byte[] header = new byte[Pdu.BHS_LENGTH];
-        int first = in.read(header, 0, 1);
-        if (first < 0) {
+        if (!in.readFirst(ByteBuffer.wrap(header))) {
             return null;
         }
-        in.readFully(header, 1, Pdu.BHS_LENGTH - 1);
         Pdu pdu = new Pdu(ByteBuffer.wrap(header), ByteBuffer.allocate(0));
         int length = pdu.dataSegmentLength();
         if (length > maxDataSegmentLength) {
             throw new ProtocolException("data segment of " + length + " bytes exceeds MaxRecvDataSegmentLength "
                     + maxDataSegmentLength);
         }
-        skipFully(pdu.totalAhsWords() * 4L);
+        in.skip(pdu.totalAhsWords() * 4L);
         if (headerDigest) {
             // AHS is never sent to us; the digest covers the basic header segment.
             Crc32cDigest.check(in.readInt(), ByteBuffer.wrap(header), "header");
         }
         ByteBuffer placed = length > 0 ? placement.placeFor(pdu) : null;
-        ByteBuffer data;
-        if (placed != null && placed.hasArray() && placed.remaining() == length) {
-            in.readFully(placed.array(), placed.arrayOffset() + placed.position(), length);
-            data = placed;
-        } else {
-            data = ByteBuffer.wrap(new byte[length]);
-            in.readFully(data.array());
-        }
+        ByteBuffer data = placed != null && placed.remaining() == length ? placed : ByteBuffer.allocate(length);
+        in.readFully(data.duplicate());
         byte[] pad = new byte[padding(length)];
-        in.readFully(pad);
+        in.readFully(ByteBuffer.wrap(pad));
         if (dataDigest && length > 0) {
             Crc32cDigest.check(in.readInt(), data.duplicate(), pad, "data");
         }
@@ -83,19 +82,5 @@ final class PduReader {
 
     static int padding(int length) {
         return (4 - (length & 3)) & 3;
-    }
-
-    private void skipFully(long count) throws IOException {
-        long left = count;
-        while (left > 0) {
-            long skipped = in.skip(left);
-            if (skipped <= 0) {
-                if (in.read() < 0) {
-                    throw new EOFException("connection closed inside a PDU");
-                }
-                skipped = 1;
-            }
-            left -= skipped;
-        }
     }
 }

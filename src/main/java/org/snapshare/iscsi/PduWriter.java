@@ -3,17 +3,29 @@ package org.snapshare.iscsi;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.WritableByteChannel;
 
-/** Writes PDUs to a connection; one PDU at a time so concurrent senders never interleave. */
+/**
+ * Writes PDUs to a connection; one PDU at a time so concurrent senders never
+ * interleave. A PDU's parts (header, digests, data, padding) go out with one
+ * gathering write where the channel takes one: the data straight from its
+ * buffer, without a copy when that is direct.
+ */
 final class PduWriter {
 
-    private static final byte[] PAD = new byte[4];
-    private final OutputStream out;
+    private static final ByteBuffer PAD = ByteBuffer.allocate(4);
+    private final WritableByteChannel out;
     private volatile boolean headerDigest;
     private volatile boolean dataDigest;
 
-    PduWriter(OutputStream out) {
+    PduWriter(WritableByteChannel out) {
         this.out = out;
+    }
+
+    PduWriter(OutputStream out) {
+        this(Channels.newChannel(out));
     }
 
     /** CRC32C digests from the next PDU on (after the login response that ends the login). */
@@ -23,28 +35,39 @@ final class PduWriter {
     }
 
     synchronized void write(Pdu pdu) throws IOException {
-        ByteBuffer header = pdu.headerBytes();
-        out.write(header.array(), header.arrayOffset(), Pdu.BHS_LENGTH);
-        if (headerDigest) {
-            writeDigest(Crc32cDigest.of(header.duplicate().position(0).limit(Pdu.BHS_LENGTH)));
-        }
-        ByteBuffer data = pdu.data();
+        ByteBuffer header = pdu.headerBytes().duplicate().position(0).limit(Pdu.BHS_LENGTH);
+        ByteBuffer data = pdu.data().duplicate();
         int length = data.remaining();
-        if (data.hasArray()) {
-            out.write(data.array(), data.arrayOffset() + data.position(), length);
-        } else {
-            byte[] copy = new byte[length];
-            data.get(copy);
-            out.write(copy);
-        }
-        out.write(PAD, 0, PduReader.padding(length));
-        if (dataDigest && length > 0) {
-            writeDigest(Crc32cDigest.of(pdu.data(), ByteBuffer.wrap(PAD, 0, PduReader.padding(length))));
-        }
-        out.flush();
+        ByteBuffer pad = PAD.duplicate().limit(PduReader.padding(length));
+        ByteBuffer[] parts = {
+            header,
+            headerDigest ? digest(header) : PAD.duplicate().limit(0),
+            data,
+            pad,
+            dataDigest && length > 0 ? digest(data, pad) : PAD.duplicate().limit(0),
+        };
+        writeAll(parts);
     }
 
-    private void writeDigest(int crc) throws IOException {
-        out.write(Crc32cDigest.wire(crc));
+    private static ByteBuffer digest(ByteBuffer... covered) {
+        return ByteBuffer.wrap(Crc32cDigest.wire(Crc32cDigest.of(covered)));
+    }
+
+    private void writeAll(ByteBuffer[] parts) throws IOException {
+        if (out instanceof GatheringByteChannel gathering) {
+            long left = 0;
+            for (ByteBuffer part : parts) {
+                left += part.remaining();
+            }
+            while (left > 0) {
+                left -= gathering.write(parts);
+            }
+            return;
+        }
+        for (ByteBuffer part : parts) {
+            while (part.hasRemaining()) {
+                out.write(part);
+            }
+        }
     }
 }

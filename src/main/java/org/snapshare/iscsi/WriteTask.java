@@ -18,7 +18,11 @@ final class WriteTask {
     final long expectedLength;
     /** Bytes we take: the command's data, at most what the initiator will send. */
     final int wanted;
+    private final DataBuffers.Lease lease;
     private final ByteBuffer buffer;
+    /** Where the last {@link #placeFor} let a Data-Out be read straight into the buffer; -1 when nowhere. */
+    private int placedOffset = -1;
+    private int placedLength;
     private int received;
     private boolean unsolicitedOpen;
     private int r2tEnd = -1;
@@ -35,7 +39,8 @@ final class WriteTask {
         this.plan = plan;
         this.expectedLength = expectedLength;
         this.wanted = plan.dataOutLength();
-        this.buffer = ByteBuffer.allocate(wanted);
+        this.lease = DataBuffers.SHARED.take(wanted);
+        this.buffer = lease.data();
         this.unsolicitedOpen = unsolicitedFollows;
     }
 
@@ -44,6 +49,8 @@ final class WriteTask {
         if (offset < 0 || length <= 0 || offset + (long) length > wanted) {
             return null;
         }
+        placedOffset = offset;
+        placedLength = length;
         return buffer.slice(offset, length);
     }
 
@@ -55,7 +62,8 @@ final class WriteTask {
                     + " bytes runs past ExpectedDataTransferLength " + expectedLength);
         }
         int usable = Math.max(0, Math.min(length, wanted - offset));
-        boolean inPlace = data.hasArray() && data.array() == buffer.array(); // read there by placeFor
+        boolean inPlace = offset == placedOffset && length == placedLength; // read there by placeFor
+        placedOffset = -1;
         if (usable > 0 && !inPlace) {
             buffer.put(offset, data, data.position(), usable);
         }
@@ -106,5 +114,10 @@ final class WriteTask {
 
     ByteBuffer data() {
         return buffer.duplicate().clear();
+    }
+
+    /** Gives the data buffer back once the command is done with it ({@link #data()} must not be used after). */
+    void release() {
+        DataBuffers.SHARED.release(lease);
     }
 }
