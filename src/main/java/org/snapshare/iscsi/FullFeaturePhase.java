@@ -201,9 +201,19 @@ final class FullFeaturePhase {
     /**
      * Sends data-in (with status in the last PDU when GOOD) or a SCSI Response.
      * Residuals compare the initiator's expected length with the bytes the
-     * command moves: its data-out, or else the data-in it produced.
+     * command moves: its data-out, or else the data-in it produced. The
+     * result's pooled buffer is given back afterwards.
      */
     private void finish(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength)
+            throws IOException {
+        try {
+            sendResult(itt, result, expectedLength, r2tCount, dataOutLength);
+        } finally {
+            result.release(); // sent, or the connection is gone
+        }
+    }
+
+    private void sendResult(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength)
             throws IOException {
         ByteBuffer data = result.dataIn();
         long moved = dataOutLength > 0 ? dataOutLength : data.remaining();

@@ -2,6 +2,7 @@ package org.snapshare.iscsi;
 
 import java.nio.ByteBuffer;
 import org.snapshare.iscsi.scsi.CommandPlan;
+import org.snapshare.iscsi.scsi.DataBuffers;
 
 /**
  * A write command collecting its data-out: immediate data, an unsolicited
@@ -118,6 +119,6 @@ final class WriteTask {
 
     /** Gives the data buffer back once the command is done with it ({@link #data()} must not be used after). */
     void release() {
-        DataBuffers.SHARED.release(lease);
+        lease.release();
     }
 }

@@ -23,14 +23,18 @@ final class ReadWriteCommands {
         BlockRange range = BlockRange.ofReadWrite(cdb);
         rejectProtectionInformation(cdb);
         check(range);
-        ByteBuffer data = ByteBuffer.allocate(range.byteLength(device.blockSize));
+        DataBuffers.Lease data = DataBuffers.SHARED.take(range.byteLength(device.blockSize));
         try {
-            unit.read(range.lba * device.blockSize, data);
+            unit.read(range.lba * device.blockSize, data.data().duplicate());
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
         } catch (IOException e) {
+            data.release();
             LOG.error("read of {} blocks at LBA {} failed", range.blocks, range.lba, e);
             throw new ScsiException(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR), e.getMessage());
         }
-        return ScsiResult.good(data.flip());
+        return ScsiResult.good(data);
     }
 
     CommandPlan write(byte[] cdb) throws ScsiException {

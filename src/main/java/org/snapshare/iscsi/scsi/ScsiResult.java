@@ -14,11 +14,18 @@ public final class ScsiResult {
     public final int status;
     public final byte[] sense;
     private final ByteBuffer dataIn;
+    /** The pooled buffer that holds the data-in, given back by {@link #release()}; null when none. */
+    private final DataBuffers.Lease lease;
 
     private ScsiResult(int status, byte[] sense, ByteBuffer dataIn) {
+        this(status, sense, dataIn, null);
+    }
+
+    private ScsiResult(int status, byte[] sense, ByteBuffer dataIn, DataBuffers.Lease lease) {
         this.status = status;
         this.sense = sense;
         this.dataIn = dataIn;
+        this.lease = lease;
     }
 
     public static ScsiResult good() {
@@ -27,6 +34,11 @@ public final class ScsiResult {
 
     public static ScsiResult good(ByteBuffer dataIn) {
         return new ScsiResult(GOOD, null, dataIn);
+    }
+
+    /** Data-in in a pooled buffer: the whole of the lease's data; {@link #release()} once it is sent. */
+    static ScsiResult good(DataBuffers.Lease dataIn) {
+        return new ScsiResult(GOOD, null, dataIn.data().duplicate().clear(), dataIn);
     }
 
     /** Data-in cut to the initiator's allocation length, as SPC requires. */
@@ -53,5 +65,12 @@ public final class ScsiResult {
 
     public ByteBuffer dataIn() {
         return dataIn.duplicate();
+    }
+
+    /** Gives a pooled data-in buffer back once the data is sent: {@link #dataIn()} must not be used after. */
+    public void release() {
+        if (lease != null) {
+            lease.release();
+        }
     }
 }

@@ -1,27 +1,58 @@
-package org.snapshare.iscsi;
+package org.snapshare.iscsi.scsi;
 
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Direct buffers for the data of write commands, reused: data read from the
- * socket into one and written to a file from it is never copied by the JVM
- * (a heap buffer costs a copy on each side and its zeroing when allocated).
+ * Direct buffers for the data of reads and writes, reused: data read from
+ * the socket (or the unit) into one and written to the unit (or the socket)
+ * from it is never copied by the JVM (a heap buffer costs a copy on each side
+ * and its zeroing when allocated).
  * Each buffer holds {@link #SLOT} bytes; larger commands, and any command
  * while the direct bytes of all buffers alive would pass the limit, get a
  * heap buffer. A buffer never given back (an aborted command, a dropped
  * connection) leaves the limit when the garbage collector frees it.
  */
-final class DataBuffers {
+public final class DataBuffers {
 
     /** The size of each direct buffer: the largest data a command gets one for. */
     static final int SLOT = 1 << 20;
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** A command's data buffer, and the pooled buffer it is part of (null when not pooled). */
-    record Lease(ByteBuffer data, ByteBuffer slot) {
+    public static final class Lease {
+        private final ByteBuffer data;
+        private final ByteBuffer slot;
+        private final DataBuffers pool;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Lease(ByteBuffer data, ByteBuffer slot, DataBuffers pool) {
+            this.data = data;
+            this.slot = slot;
+            this.pool = pool;
+        }
+
+        /** The buffer, exactly as long as asked for. */
+        public ByteBuffer data() {
+            return data;
+        }
+
+        ByteBuffer slot() {
+            return slot;
+        }
+
+        /**
+         * Gives the buffer back for reuse; nothing may use its data afterwards.
+         * Only the first call counts: twice would hand one buffer to two commands.
+         */
+        public void release() {
+            if (slot != null && released.compareAndSet(false, true)) {
+                pool.free.offer(slot);
+            }
+        }
     }
 
     private final long limitBytes;
@@ -33,28 +64,21 @@ final class DataBuffers {
     }
 
     /** Shared by every connection: an eighth of the heap's limit, at most 64 MiB (docs/ISCSI.md, "Buffers"). */
-    static final DataBuffers SHARED = new DataBuffers(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+    public static final DataBuffers SHARED = new DataBuffers(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
 
     /** A buffer of exactly {@code length} bytes, from position 0. */
-    Lease take(int length) {
+    public Lease take(int length) {
         if (length > SLOT) {
-            return new Lease(ByteBuffer.allocate(length), null);
+            return new Lease(ByteBuffer.allocate(length), null, this);
         }
         ByteBuffer slot = free.poll();
         if (slot == null) {
             slot = allocate();
             if (slot == null) {
-                return new Lease(ByteBuffer.allocate(length), null);
+                return new Lease(ByteBuffer.allocate(length), null, this);
             }
         }
-        return new Lease(slot.slice(0, length), slot);
-    }
-
-    /** Gives the lease's buffer back for reuse; nothing may use its data afterwards. */
-    void release(Lease lease) {
-        if (lease.slot() != null) {
-            free.offer(lease.slot());
-        }
+        return new Lease(slot.slice(0, length), slot, this);
     }
 
     private ByteBuffer allocate() {
