@@ -53,7 +53,14 @@ final class FullFeaturePhase {
             serve();
         } finally {
             executor.shutdown();
+            dropPendingWrites();
         }
+    }
+
+    /** Writes still waiting for data that will not come: their buffers go back (only this thread fills them). */
+    private void dropPendingWrites() {
+        pendingWrites.values().forEach(WriteTask::release);
+        pendingWrites.clear();
     }
 
     private void serve() throws IOException, ProtocolException {
@@ -152,7 +159,10 @@ final class FullFeaturePhase {
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
         WriteTask task = new WriteTask(itt, pdu.lun(), plan, commandLength, expectedLength, unsolicitedFollows);
         task.accept(0, pdu.data());
-        pendingWrites.put(itt, task);
+        WriteTask replaced = pendingWrites.put(itt, task);
+        if (replaced != null) {
+            replaced.release(); // its tag was reused: its data will not come
+        }
         progress(task);
     }
 
@@ -167,6 +177,7 @@ final class FullFeaturePhase {
             LOG.warn("write 0x{} refused: Data-Out DataSN {} out of sequence", Integer.toHexString(task.itt),
                     Integer.toUnsignedString(pdu.dataSn()));
             pendingWrites.remove(task.itt);
+            task.release();
             sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
             return;
         }
@@ -264,7 +275,9 @@ final class FullFeaturePhase {
         TaskManagement.Response response;
         switch (function) {
             case ABORT_TASK: // a write still waiting for data is dropped (no response for it)
-                if (pendingWrites.remove(pdu.referencedTaskTag()) != null) {
+                WriteTask dropped = pendingWrites.remove(pdu.referencedTaskTag());
+                if (dropped != null) {
+                    dropped.release();
                     response = TaskManagement.Response.COMPLETE;
                 } else {
                     // Running or done: it sends (or sent) its own response, so for the TMF it no longer exists.
@@ -281,7 +294,7 @@ final class FullFeaturePhase {
                         && lunNumber(pdu.lun()) != 0;
                 response = otherLun ? TaskManagement.Response.LUN_DOES_NOT_EXIST : TaskManagement.Response.COMPLETE;
                 if (!otherLun) {
-                    pendingWrites.clear();
+                    dropPendingWrites();
                     executor.awaitAll();
                     if (function == TaskManagement.Function.LOGICAL_UNIT_RESET) {
                         session.target.commands.reset(false);
