@@ -79,12 +79,14 @@ echo "1. origin, no snapshots ($size volume; higher is better; median of 3, the 
 printf '%-14s %12s %12s %8s %12s %8s %6s\n' workload snapshare tgtd ratio raw "/ raw" unit
 for w in "${workloads[@]}"; do
     IFS='|' read -r name opts ops unit <<<"$w"
-    ours=(); theirs=(); raw=()
+    ours_times=(); tgt_times=(); raw_times=()   # not "ours": that holds the server's pid for the clean-up
     for _ in 1 2 3; do
         # shellcheck disable=SC2086
-        ours+=("$(run "$(ours_url plain)" $opts)"); theirs+=("$(run "$tgt_url" $opts)"); raw+=("$(run "$work/raw.img" $opts)")
+        ours_times+=("$(run "$(ours_url plain)" $opts)"); tgt_times+=("$(run "$tgt_url" $opts)")
+        # shellcheck disable=SC2086
+        raw_times+=("$(run "$work/raw.img" $opts)")
     done
-    a=$(median3 "${ours[@]}"); b=$(median3 "${theirs[@]}"); r=$(median3 "${raw[@]}")
+    a=$(median3 "${ours_times[@]}"); b=$(median3 "${tgt_times[@]}"); r=$(median3 "${raw_times[@]}")
     plain[$name]=$a
     awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" -v o="$ops" -v u="$unit" \
         'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %12.0f %7.2fx %6s\n", n, o / a, o / b, b / a, o / r, r / a, u }'
@@ -115,14 +117,17 @@ declare -A first
 # disk as the copy-on-write case does for its copies (otherwise the plain write may never leave the page cache).
 # "reused": the copies land in store space that an earlier, deleted snapshot used (the steady state of rotating
 # snapshots); the other cases copy into store space written for the first time, which the file system allocates.
-# The cases take turns within each round, so a machine that slows down over the run weighs on all alike.
+# The cases take turns, in an order that shifts by two each round, so that what the one before left behind
+# (dirty pages, freed memory) and a machine that slows down over the run weigh on all alike.
+cases=(0 0-durable 1 1-reused 17)
 declare -A times
-for try in 1 2 3; do
-    for n in 0 0-durable 1 1-reused 17; do
+for try in 0 1 2; do
+    for k in 0 1 2 3 4; do
+        n=${cases[$(((k + 2 * try) % 5))]}
         snapshots=${n%-*}
         flush=()
         [ "$n" = 0-durable ] && flush=(--flush-interval="$cow_chunks")
-        vol="cow$n-$try"
+        vol="cow$n-$try"   # a fresh volume per case and round
         cli volume create "$vol" --size "$cow_size"
         url=$(ours_url "$vol")
         run "$url" -w -s 1M -S 1M -d 8 -c "$cow_chunks" >/dev/null   # allocate the origin file
@@ -140,7 +145,7 @@ for try in 1 2 3; do
         cli volume delete "$vol"
     done
 done
-for n in 0 0-durable 1 1-reused 17; do
+for n in "${cases[@]}"; do
     # shellcheck disable=SC2086
     first[$n]=$(median3 ${times[$n]})
 done
