@@ -86,7 +86,9 @@ final class OriginCopier {
         long[] stored = allocate(needs, placed);
         long[] checksums = new long[placed.size()];
         for (int i = 0; i < placed.size(); i++) {
-            checksums[i] = DataChecksum.of(chunkOf(old, placed.get(i).chunk() - firstNeeded, 1));
+            long chunk = placed.get(i).chunk();
+            boolean sameChunk = i > 0 && placed.get(i - 1).chunk() == chunk; // a second range's copy
+            checksums[i] = sameChunk ? checksums[i - 1] : DataChecksum.of(chunkOf(old, chunk - firstNeeded, 1));
         }
         for (int start = 0, end; start < placed.size(); start = end) {
             end = start + 1;
