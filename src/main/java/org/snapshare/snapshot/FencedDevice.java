@@ -53,6 +53,11 @@ final class FencedDevice implements BlockDevice {
     }
 
     @Override
+    public void startWriteBack(long offset, long length) throws IOException {
+        device.startWriteBack(offset, length);
+    }
+
+    @Override
     public boolean grow(long newSize) throws IOException {
         checkHeld();
         return device.grow(newSize);

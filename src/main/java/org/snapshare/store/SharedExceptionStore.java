@@ -817,6 +817,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
         checkTenure();
         device.write(firstStoreChunk * chunkSize(), wholeChunks.duplicate());
+        // The commit's flush must wait for these bytes anyway; on their way now, they go out beside other work.
+        device.startWriteBack(firstStoreChunk * chunkSize(), (long) count * chunkSize());
         for (int i = 0; i < count; i++) {
             transaction.listed(firstStoreChunk + i, (int) checksums[i]);
         }

@@ -3,14 +3,20 @@ package org.snapshare.device;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.snapshare.testing.DirtyPages;
 
-/** Holes on a real file: deallocated ranges read zeros, free their blocks and show up as holes. */
+/**
+ * Holes on a real file: deallocated ranges read zeros, free their blocks and
+ * show up as holes. Early write-back: the range's pages leave the dirty state
+ * before any flush.
+ */
 class FileBlockDeviceTest {
 
     private static final int MIB = 1 << 20;
@@ -49,6 +55,29 @@ class FileBlockDeviceTest {
             assertEquals(new Extent(true, 2 * MIB), device.extentAt(0));
             assertEquals(new Extent(false, 6 * MIB), device.extentAt(3 * MIB));
             assertEquals(new Extent(true, 8 * MIB), device.extentAt(6 * MIB));
+        }
+    }
+
+    @Test
+    void startedWriteBackHandsTheRangesDirtyPagesToTheDiskBeforeAnyFlush(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("store");
+        try (FileBlockDevice device = FileBlockDevice.createSparse(file, 8 * MIB)) {
+            assumeTrue(DirtyPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
+            byte[] ones = new byte[4 * MIB];
+            Arrays.fill(ones, (byte) 1);
+            // The kernel's own flusher may take the pages first on a busy machine: then write them again.
+            for (int attempt = 0; attempt < 5 && DirtyPages.of(file, 0, 4 * MIB) < 4 * MIB / 4096; attempt++) {
+                device.write(0, ByteBuffer.wrap(ones));
+            }
+            assertEquals(4 * MIB / 4096, DirtyPages.of(file, 0, 4 * MIB), "written and not yet on their way");
+
+            device.startWriteBack(0, 2 * MIB);
+
+            assertEquals(0, DirtyPages.of(file, 0, 2 * MIB), "the range is under write-back or written");
+            assertTrue(DirtyPages.of(file, 2 * MIB, 2 * MIB) > 0, "the rest is left to the flush");
+            ByteBuffer back = ByteBuffer.allocate(4 * MIB);
+            device.read(0, back);
+            assertArrayEquals(ones, back.array());
         }
     }
 }

@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.FaultInjectingDevice;
+import org.snapshare.device.FileBlockDevice;
+import org.snapshare.testing.DirtyPages;
+import org.snapshare.testing.Filled;
 
 class StoreBehaviourTest {
 
@@ -133,6 +139,28 @@ class StoreBehaviourTest {
         SharedExceptionStore reopened = SharedExceptionStore.open(device.powerCutDroppingAll(), 1 << 20);
         assertEquals(commits, StoreModelTest.scanAll(reopened).size(), "every committed entry is durable");
         System.out.printf("group commit: %d commit calls, %d flushes%n", commits, flushes);
+    }
+
+    @Test
+    void copiesAreOnTheirWayToTheDiskBeforeTheCommitFlushes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("store.img");
+        int chunk = 64 << 10;
+        try (FileBlockDevice device = FileBlockDevice.createSparse(file, 16L << 20)) {
+            assumeTrue(DirtyPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
+            SharedExceptionStore.format(device, chunk, 8L << 20);
+            SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+            long first = store.allocateChunk();
+            long second = store.allocateChunk(); // handed out top-down: the one below
+            assertEquals(first - 1, second);
+            byte[] copies = Filled.bytes(0x5a, 2 * chunk);
+            long[] checksums = {DataChecksum.of(ByteBuffer.wrap(copies, 0, chunk).slice()),
+                DataChecksum.of(ByteBuffer.wrap(copies, chunk, chunk).slice())};
+
+            store.writeCopies(second, ByteBuffer.wrap(copies), checksums);
+
+            assertEquals(0, DirtyPages.of(file, second * chunk, 2L * chunk),
+                    "the commit's flush should find the copies under write-back already");
+        }
     }
 
     @Test
