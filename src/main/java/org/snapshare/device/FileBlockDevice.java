@@ -19,12 +19,14 @@ public final class FileBlockDevice implements BlockDevice {
     /** Grows with {@link #grow}, or when an access past it finds the device larger now (lvextend, another node). */
     private volatile long size;
     private final SparseFile sparse; // null when native calls are unavailable
+    private final DirectWriter direct;
 
     private FileBlockDevice(Path path, FileChannel channel, long size) throws IOException {
         this.path = path;
         this.channel = channel;
         this.size = size;
         this.sparse = SparseFile.open(path);
+        this.direct = new DirectWriter(path);
     }
 
     /** Opens an existing device read-write. */
@@ -75,6 +77,15 @@ public final class FileBlockDevice implements BlockDevice {
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
+        }
+    }
+
+    /** O_DIRECT where the buffer, the file system and the device allow; else through the cache (see the interface). */
+    @Override
+    public void writeUncached(long offset, ByteBuffer src) throws IOException {
+        checkRange(offset, src.remaining());
+        if (!direct.write(offset, src)) {
+            BlockDevice.super.writeUncached(offset, src);
         }
     }
 
@@ -137,6 +148,7 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void close() throws IOException {
         try {
+            direct.close();
             if (sparse != null) {
                 sparse.close();
             }

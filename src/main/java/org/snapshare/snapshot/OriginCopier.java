@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.snapshare.device.BlockDevice;
 import org.snapshare.store.DataChecksum;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
@@ -26,8 +27,9 @@ final class OriginCopier {
     static final int BATCH_BYTES = 1 << 20;
 
     /**
-     * Each thread's batch buffer, direct: reads and writes from it skip the
-     * JDK's copy through a temporary direct buffer. One per thread that
+     * Each thread's batch buffer, direct and aligned: reads and writes from it
+     * skip the JDK's copy through a temporary direct buffer, and the copies
+     * can go to the store past the page cache. One per thread that
      * copies, like the JDK's own cache of temporary buffers for heap I/O.
      */
     private static final ThreadLocal<ByteBuffer> BATCH = new ThreadLocal<>();
@@ -137,7 +139,8 @@ final class OriginCopier {
     private ByteBuffer batchBuffer() {
         ByteBuffer buffer = BATCH.get();
         if (buffer == null || buffer.capacity() < batchChunks * data.chunkSize) {
-            buffer = ByteBuffer.allocateDirect(batchChunks * data.chunkSize);
+            int alignment = BlockDevice.DIRECT_ALIGNMENT; // so the copies can be written past the page cache
+            buffer = ByteBuffer.allocateDirect(batchChunks * data.chunkSize + alignment).alignedSlice(alignment);
             BATCH.set(buffer);
         }
         return buffer;

@@ -816,9 +816,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         }
         assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
         checkTenure();
-        device.write(firstStoreChunk * chunkSize(), wholeChunks.duplicate());
-        // The commit's flush must wait for these bytes anyway; on their way now, they go out beside other work.
-        device.startWriteBack(firstStoreChunk * chunkSize(), (long) count * chunkSize());
+        // Seldom read again, and the commit's flush must wait for them: past the cache, or on their way at once.
+        device.writeUncached(firstStoreChunk * chunkSize(), wholeChunks.duplicate());
         for (int i = 0; i < count; i++) {
             transaction.listed(firstStoreChunk + i, (int) checksums[i]);
         }

@@ -10,12 +10,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snapshare.testing.DirtyPages;
+import org.snapshare.testing.CachedPages;
 
 /**
  * Holes on a real file: deallocated ranges read zeros, free their blocks and
  * show up as holes. Early write-back: the range's pages leave the dirty state
- * before any flush.
+ * before any flush. Uncached writes: past the page cache from an aligned
+ * direct buffer, else through it with the write-back started.
  */
 class FileBlockDeviceTest {
 
@@ -58,26 +59,60 @@ class FileBlockDeviceTest {
         }
     }
 
+    private static byte[] ones(int length) {
+        byte[] ones = new byte[length];
+        Arrays.fill(ones, (byte) 1);
+        return ones;
+    }
+
+    private static void assertHolds(FileBlockDevice device, long offset, byte[] expected) throws Exception {
+        ByteBuffer back = ByteBuffer.allocate(expected.length);
+        device.read(offset, back);
+        assertArrayEquals(expected, back.array());
+    }
+
     @Test
     void startedWriteBackHandsTheRangesDirtyPagesToTheDiskBeforeAnyFlush(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("store");
         try (FileBlockDevice device = FileBlockDevice.createSparse(file, 8 * MIB)) {
-            assumeTrue(DirtyPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
-            byte[] ones = new byte[4 * MIB];
-            Arrays.fill(ones, (byte) 1);
+            assumeTrue(CachedPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
+            byte[] ones = ones(4 * MIB);
             // The kernel's own flusher may take the pages first on a busy machine: then write them again.
-            for (int attempt = 0; attempt < 5 && DirtyPages.of(file, 0, 4 * MIB) < 4 * MIB / 4096; attempt++) {
+            for (int attempt = 0; attempt < 5 && CachedPages.of(file, 0, 4 * MIB).dirty() < 4 * MIB / 4096; attempt++) {
                 device.write(0, ByteBuffer.wrap(ones));
             }
-            assertEquals(4 * MIB / 4096, DirtyPages.of(file, 0, 4 * MIB), "written and not yet on their way");
+            assertEquals(4 * MIB / 4096, CachedPages.of(file, 0, 4 * MIB).dirty(), "written and not yet on their way");
 
             device.startWriteBack(0, 2 * MIB);
 
-            assertEquals(0, DirtyPages.of(file, 0, 2 * MIB), "the range is under write-back or written");
-            assertTrue(DirtyPages.of(file, 2 * MIB, 2 * MIB) > 0, "the rest is left to the flush");
-            ByteBuffer back = ByteBuffer.allocate(4 * MIB);
-            device.read(0, back);
-            assertArrayEquals(ones, back.array());
+            assertEquals(0, CachedPages.of(file, 0, 2 * MIB).dirty(), "the range is under write-back or written");
+            assertTrue(CachedPages.of(file, 2 * MIB, 2 * MIB).dirty() > 0, "the rest is left to the flush");
+            assertHolds(device, 0, ones);
+        }
+    }
+
+    @Test
+    void uncachedWritesBypassThePageCacheFromAnAlignedDirectBufferAndStartWriteBackOtherwise(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("store");
+        try (FileBlockDevice device = FileBlockDevice.createSparse(file, 8 * MIB)) {
+            assumeTrue(CachedPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
+            byte[] ones = ones(2 * MIB);
+            ByteBuffer aligned = ByteBuffer.allocateDirect(2 * MIB + BlockDevice.DIRECT_ALIGNMENT)
+                    .alignedSlice(BlockDevice.DIRECT_ALIGNMENT);
+            aligned.put(ones).flip();
+
+            device.writeUncached(0, aligned);
+            assertEquals(0, aligned.remaining(), "written whole");
+            assertEquals(new CachedPages(0, 0), CachedPages.of(file, 0, 2 * MIB), "nothing of it in the cache");
+
+            device.writeUncached(2 * MIB, ByteBuffer.wrap(ones)); // a heap buffer cannot bypass the cache
+            device.writeUncached(4 * MIB, aligned.clear().position(512).slice()); // nor a misaligned one
+            assertEquals(0, CachedPages.of(file, 2 * MIB, 4 * MIB).dirty(), "through the cache, write-back started");
+
+            assertHolds(device, 0, ones);
+            assertHolds(device, 2 * MIB, ones);
+            assertHolds(device, 4 * MIB, Arrays.copyOf(ones, 2 * MIB - 512));
         }
     }
 }

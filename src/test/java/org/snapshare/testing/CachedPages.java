@@ -7,16 +7,19 @@ import com.sun.jna.Native;
 import java.nio.file.Path;
 
 /**
- * How many of a file's cached pages in a range are dirty (written, not yet
- * handed to write-back), from cachestat(2) (Linux 6.5 and later), for tests of
- * early write-back.
+ * What the page cache holds of a range of a file, from cachestat(2) (Linux
+ * 6.5 and later): pages cached, and of those dirty (written, not yet handed
+ * to write-back). For tests of writes that bypass the cache or start their
+ * write-back early.
  */
-public final class DirtyPages {
+public record CachedPages(long cached, long dirty) {
 
     private static final long SYS_CACHESTAT = 451; // the same number on every architecture
     private static final int O_RDONLY = 0;
     private static final int ENOSYS = 38;
-    private static final long DIRTY_OFFSET = 8; // struct cachestat: nr_cache, nr_dirty, nr_writeback, ...
+    // struct cachestat: nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted (u64 each)
+    private static final long CACHED_OFFSET = 0;
+    private static final long DIRTY_OFFSET = 8;
 
     private interface LibC extends Library {
         int open(String path, int flags) throws LastErrorException;
@@ -27,9 +30,6 @@ public final class DirtyPages {
     }
 
     private static final LibC LIBC = Native.load("c", LibC.class);
-
-    private DirtyPages() {
-    }
 
     /** Whether this kernel has cachestat(2). */
     public static boolean supported(Path anyFile) {
@@ -44,14 +44,14 @@ public final class DirtyPages {
         }
     }
 
-    /** Dirty pages of {@code file} in {@code length} bytes from {@code offset}. */
-    public static long of(Path file, long offset, long length) {
+    /** The pages of {@code file} in {@code length} bytes from {@code offset}. */
+    public static CachedPages of(Path file, long offset, long length) {
         int fd = LIBC.open(file.toString(), O_RDONLY);
         try (Memory range = new Memory(16); Memory stat = new Memory(40)) {
             range.setLong(0, offset);
             range.setLong(8, length);
             LIBC.syscall(SYS_CACHESTAT, fd, range, stat, 0);
-            return stat.getLong(DIRTY_OFFSET);
+            return new CachedPages(stat.getLong(CACHED_OFFSET), stat.getLong(DIRTY_OFFSET));
         } finally {
             LIBC.close(fd);
         }
