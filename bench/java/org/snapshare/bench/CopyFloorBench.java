@@ -1,6 +1,7 @@
 package org.snapshare.bench;
 
 import java.io.IOException;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * overwrite of an allocated file against copy-on-write I/O (read the old
  * MiB, write it to a store file, flush the store every {@code FLUSH_EVERY}
  * MiB as group commits do, overwrite the MiB), once into a store file written
- * for the first time and once into one written before. Median of 3 rounds
+ * for the first time and once into one written before, with the copies
+ * written through the page cache and past it (O_DIRECT). Median of 3 rounds
  * after a warm-up. Run with bench/copy-floor-bench.sh.
  */
 public final class CopyFloorBench {
@@ -30,16 +32,24 @@ public final class CopyFloorBench {
     private static final int THREADS = 4;
     private static final int FLUSH_EVERY = 2;
     private static final int ROUNDS = 3;
+    private static final int ALIGNMENT = 4096;
 
     private enum Case {
-        PLAIN("plain overwrite"),
-        NEW_SPACE("copy-on-write I/O, new store space"),
-        REUSED_SPACE("copy-on-write I/O, reused store space");
+        PLAIN("plain overwrite", false, false),
+        NEW_SPACE("copy-on-write I/O, new store space", false, false),
+        REUSED_SPACE("copy-on-write I/O, reused store space", true, false),
+        NEW_SPACE_DIRECT("the same, copies with O_DIRECT, new space", false, true),
+        REUSED_SPACE_DIRECT("the same, copies with O_DIRECT, reused space", true, true);
 
         final String label;
+        final boolean reused;
+        /** Copies written past the page cache, as the server writes them (BlockDevice.writeUncached). */
+        final boolean direct;
 
-        Case(String label) {
+        Case(String label, boolean reused, boolean direct) {
             this.label = label;
+            this.reused = reused;
+            this.direct = direct;
         }
     }
 
@@ -62,10 +72,10 @@ public final class CopyFloorBench {
             double plain = median(seconds[Case.PLAIN.ordinal()]);
             System.out.printf("%d MiB in 1 MiB units, %d threads, store flushed every %d MiB (median of %d)%n",
                     bytes >> 20, THREADS, FLUSH_EVERY, ROUNDS);
-            System.out.printf("%-40s %8s %8s%n", "case", "seconds", "/ plain");
+            System.out.printf("%-46s %8s %8s%n", "case", "seconds", "/ plain");
             for (Case c : Case.values()) {
                 double s = median(seconds[c.ordinal()]);
-                System.out.printf("%-40s %8.3f %7.2fx%n", c.label, s, s / plain);
+                System.out.printf("%-46s %8.3f %7.2fx%n", c.label, s, s / plain);
             }
         } finally {
             Files.deleteIfExists(store);
@@ -88,11 +98,14 @@ public final class CopyFloorBench {
 
     private static double run(Case c, FileChannel origin, Path storePath, long bytes) throws Exception {
         Files.deleteIfExists(storePath);
-        try (FileChannel store = open(storePath)) {
-            store.write(ByteBuffer.allocate(1), bytes - 1); // sparse, as a store file grows
-            if (c == Case.REUSED_SPACE) {
-                writeWhole(store, bytes);
+        try (FileChannel created = open(storePath)) {
+            created.write(ByteBuffer.allocate(1), bytes - 1); // sparse, as a store file grows
+            if (c.reused) {
+                writeWhole(created, bytes);
             }
+        }
+        try (FileChannel store = c.direct ? FileChannel.open(storePath, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT) : open(storePath)) {
             AtomicLong next = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             long start = System.nanoTime();
@@ -113,7 +126,7 @@ public final class CopyFloorBench {
 
     private static Void work(Case c, FileChannel origin, FileChannel store, AtomicLong next, long units)
             throws IOException {
-        ByteBuffer old = ByteBuffer.allocateDirect(UNIT);
+        ByteBuffer old = ByteBuffer.allocateDirect(UNIT + ALIGNMENT).alignedSlice(ALIGNMENT); // O_DIRECT needs it
         ByteBuffer data = ByteBuffer.allocateDirect(UNIT);
         for (long unit = next.getAndIncrement(); unit < units; unit = next.getAndIncrement()) {
             long at = unit * UNIT;
