@@ -30,8 +30,9 @@ public interface BlockDevice extends Closeable {
      * this node will seldom read again (copy-on-write copies): where the device
      * can, past the page cache, straight from a direct buffer aligned to
      * {@link #DIRECT_ALIGNMENT}, so the write takes no cache memory and leaves
-     * the next {@link #flush()} nothing to write. This default writes through
-     * the cache and starts the write-back at once.
+     * no dirty pages for the next {@link #flush()} (which still makes it
+     * durable). This default writes through the cache and starts the
+     * write-back at once.
      */
     default void writeUncached(long offset, ByteBuffer src) throws IOException {
         int length = src.remaining();

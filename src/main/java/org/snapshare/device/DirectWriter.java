@@ -21,7 +21,7 @@ final class DirectWriter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(DirectWriter.class);
 
     private final Path path;
-    private FileChannel channel;
+    private volatile FileChannel channel;
     private volatile boolean off;
 
     DirectWriter(Path path) {
@@ -62,7 +62,12 @@ final class DirectWriter implements Closeable {
                 && src.alignmentOffset(src.position(), unit) == 0;
     }
 
-    private synchronized FileChannel channel() {
+    private FileChannel channel() {
+        FileChannel opened = channel;
+        return opened != null ? opened : open();
+    }
+
+    private synchronized FileChannel open() {
         if (channel == null && !off) {
             try {
                 channel = FileChannel.open(path, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
@@ -75,7 +80,7 @@ final class DirectWriter implements Closeable {
 
     private void turnOff(String why) {
         off = true;
-        LOG.warn("{}: {}; copies are written through the page cache from now on", path, why);
+        LOG.warn("{}: {}; uncached writes (copy-on-write copies) go through the page cache from now on", path, why);
     }
 
     @Override
