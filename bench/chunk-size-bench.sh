@@ -11,10 +11,11 @@
 # Usage: bench/chunk-size-bench.sh [SIZE] [ROUNDS]   (defaults 1G, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-1G}
 rounds=${2:-3}
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
-command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
+need_tools qemu-img
 work=$(mktemp -d -p target)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; true' EXIT

@@ -11,12 +11,11 @@
 # Usage: bench/cluster-bench.sh [VOLUME_SIZE [ROUNDS]]   (default 256M 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-256M}
 rounds=${2:-5}
 base=${SNAPSHARE_BENCH_PORT:-3281}
-for tool in qemu-img qemu-io; do
-    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
-done
+need_tools qemu-img qemu-io
 mvn -B -q package -DskipTests
 mvn -B -q test-compile
 # To a file: on stdout Maven wraps the class path in colour escapes that break its first entry.
@@ -68,7 +67,7 @@ viaB=$(url $((base + 2)))
 for _ in $(seq 100); do iscsi-ls "iscsi://127.0.0.1:$((base + 2))" 2>/dev/null | grep -q ':v ' && break; sleep 0.1; done
 
 bytes=$(numfmt --from=iec "$size")
-run() { qemu-img bench -f raw -t none "$@" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'; }
+run() { bench_seconds "$@"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 workloads=("4k-qd32-write|-w -s 4k -d 32 -c 40000|40000|iops"
            "4k-qd32-read|-s 4k -d 32 -c 40000|40000|iops"

@@ -11,12 +11,11 @@
 # qemu-block-extra and tgt. Usage: bench/iscsi-bench.sh [SIZE] (default 256M)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-256M}
 ours_port=${SNAPSHARE_BENCH_PORT:-3271}
 tgt_port=${TGT_BENCH_PORT:-3272}
-for tool in qemu-img tgtd tgtadm; do
-    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra tgt" >&2; exit 1; }
-done
+need_tools qemu-img tgtd tgtadm
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 
 work=$(mktemp -d)
@@ -26,12 +25,7 @@ cleanup() {
         kill "$ours" 2>/dev/null
         wait "$ours" 2>/dev/null
     fi
-    if [ -n "${tgt:-}" ]; then   # tgtd ignores SIGTERM while it has targets
-        tgtadm -C 9 --op delete --mode system >/dev/null 2>&1
-        sleep 0.5
-        kill -9 "$tgt" 2>/dev/null
-        wait "$tgt" 2>/dev/null
-    fi
+    stop_tgtd 9
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,25 +34,22 @@ java ${SNAPSHARE_JAVA_OPTS:-} -jar target/snapshare.jar serve --data-dir "$work/
     --portal "127.0.0.1:$ours_port" >"$work/snapshare.log" 2>&1 &
 ours=$!
 truncate -s "$size" "$work/tgt.img"
-tgtd -f -C 9 --iscsi "portal=127.0.0.1:$tgt_port" >"$work/tgtd.log" 2>&1 &
-tgt=$!
+start_tgtd 9 "$tgt_port" "$work/tgtd.log"
 for _ in $(seq 150); do [ -S "$work/data/control.sock" ] && break; sleep 0.1; done
 sleep 0.5
-tgtadm -C 9 --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.bench:tgt
-tgtadm -C 9 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tgt.img"
-tgtadm -C 9 --lld iscsi --op bind --mode target --tid 1 -I ALL
+export_tgt_image 9 "$work/tgt.img"
 truncate -s "$size" "$work/raw.img"
 
 cli() { java -jar target/snapshare.jar "$@" --data-dir "$work/data" >/dev/null; }
 ours_url() { echo "iscsi://127.0.0.1:$ours_port/iqn.2026-11.org.snapshare:$1/0"; }
-tgt_url="iscsi://127.0.0.1:$tgt_port/iqn.2026-11.org.bench:tgt/1"
+tgt_url="iscsi://127.0.0.1:$tgt_port/$TGT_IQN/1"
 
 bytes=$(numfmt --from=iec "$size")
 # seconds for: target, then qemu-img bench options
 run() {
     local target=$1
     shift
-    qemu-img bench -f raw -t none "$@" "$target" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'
+    bench_seconds "$@" "$target"
 }
 fill() { run "$1" -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)) >/dev/null; }
 

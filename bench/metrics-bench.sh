@@ -5,10 +5,11 @@
 # Usage: bench/metrics-bench.sh [VOLUME_SIZE [ROUNDS]]   (default 256M 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-256M}
 rounds=${2:-5}
 base=${SNAPSHARE_BENCH_PORT:-3291}
-command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
+need_tools qemu-img
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 work=$(mktemp -d)
 pids=()
@@ -27,7 +28,7 @@ for name in off on; do
     java -jar target/snapshare.jar volume create m --size "$size" --data-dir "$work/$name" >/dev/null
 done
 url() { echo "iscsi://127.0.0.1:$1/iqn.2026-11.org.snapshare:m/0"; }
-run() { qemu-img bench -f raw -t none "$@" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'; }
+run() { bench_seconds "$@"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bytes=$(numfmt --from=iec "$size")
 for port in "$base" $((base + 1)); do

@@ -6,12 +6,11 @@
 # table. Usage: bench/snapshot-bench.sh [VOLUME_SIZE]   (default 1G)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-1G}
 port=${SNAPSHARE_BENCH_PORT:-3299}
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
-for tool in qemu-img; do
-    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
-done
+need_tools qemu-img
 data=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"; true' EXIT
 java -jar target/snapshare.jar serve --data-dir "$data/d" --portal "127.0.0.1:$port" >"$data/server.log" 2>&1 &

@@ -10,24 +10,18 @@
 # qemu-block-extra and tgt. Usage: bench/startup-bench.sh [COUNT] (default 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 count=${1:-20000}
 port=${SNAPSHARE_BENCH_PORT:-3281}
 tgt_port=${TGT_BENCH_PORT:-3282}
-for tool in qemu-img tgtd tgtadm; do
-    command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install qemu-utils qemu-block-extra tgt" >&2; exit 1; }
-done
+need_tools qemu-img tgtd tgtadm
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
 work=$(mktemp -d)
 server=""
 cleanup() {
     set +e
     [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    if [ -n "${tgt:-}" ]; then   # tgtd ignores SIGTERM while it has targets
-        tgtadm -C 8 --op delete --mode system >/dev/null 2>&1
-        sleep 0.5
-        kill -9 "$tgt" 2>/dev/null
-        wait "$tgt" 2>/dev/null
-    fi
+    stop_tgtd 8
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,15 +29,13 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 iops() { # url -> IOPS of COUNT 4 KiB QD32 writes
     local seconds
-    seconds=$(qemu-img bench -f raw -t none -w -s 4k -d 32 -c "$count" "$1" 2>&1 \
-        | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
+    seconds=$(bench_seconds -w -s 4k -d 32 -c "$count" "$1")
     awk -v n="$count" -v t="$seconds" 'BEGIN { printf "%.0f", n / t }'
 }
 minute() { # url start -> IOPS from the start (ready time included) to the end of the COUNT-write run that passes 60 s
     local ops=$((2 * count)) seconds
     while awk -v a="$2" -v b="$(now)" 'BEGIN { exit !(b - a < 60) }'; do
-        seconds=$(qemu-img bench -f raw -t none -w -s 4k -d 32 -c "$count" "$1" 2>&1 \
-            | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
+        seconds=$(bench_seconds -w -s 4k -d 32 -c "$count" "$1")
         ops=$((ops + count))
     done
     awk -v n="$ops" -v t="$(since "$2")" 'BEGIN { printf "%.0f", n / t }'
@@ -88,14 +80,11 @@ done
 
 truncate -s 1G "$work/tgt.img"
 start=$(now)
-tgtd -f -C 8 --iscsi "portal=127.0.0.1:$tgt_port" >"$work/tgtd.log" 2>&1 &
-tgt=$!
+start_tgtd 8 "$tgt_port" "$work/tgtd.log"
 until answers "$tgt_port"; do sleep 0.02; done
-tgtadm -C 8 --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.bench:tgt
-tgtadm -C 8 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/tgt.img"
-tgtadm -C 8 --lld iscsi --op bind --mode target --tid 1 -I ALL
+export_tgt_image 8 "$work/tgt.img"
 ready=$(since "$start")
-url="iscsi://127.0.0.1:$tgt_port/iqn.2026-11.org.bench:tgt/1"
+url="iscsi://127.0.0.1:$tgt_port/$TGT_IQN/1"
 cold=$(iops "$url")
 warm=$(iops "$url")
 printf '%-28s %8s %10s %10s %12s\n' "tgtd (target set up)" "$ready" "$cold" "$warm" "$(minute "$url" "$start")"

@@ -10,11 +10,12 @@
 # Usage: bench/stream-bench.sh [VOLUME_SIZE] [ROUNDS]   (defaults 4G, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 size=${1:-4G}
 rounds=${2:-3}
 port=${SNAPSHARE_BENCH_PORT:-3298}
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
-command -v qemu-img >/dev/null || { echo "qemu-img missing: apt-get install qemu-utils qemu-block-extra" >&2; exit 1; }
+need_tools qemu-img
 data=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"; true' EXIT
 java -jar target/snapshare.jar serve --data-dir "$data/d" --portal "127.0.0.1:$port" >"$data/server.log" 2>&1 &

@@ -1,0 +1,45 @@
+# Shared by the bench scripts that drive qemu-img against iSCSI targets and
+# Debian's tgtd: sourced, not run (they cd to the project root first).
+
+# Exits naming the Debian packages to install when one of the tools is missing.
+need_tools() {
+    local tool packages
+    for tool in "$@"; do
+        case "$tool" in
+            qemu-img | qemu-io) packages="qemu-utils qemu-block-extra" ;; # the iSCSI driver is in qemu-block-extra
+            tgtd | tgtadm) packages=tgt ;;
+            *) packages=$tool ;;
+        esac
+        command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install $packages" >&2; exit 1; }
+    done
+}
+
+# The seconds a qemu-img bench run took; the arguments go to qemu-img bench (no cache: O_DIRECT on files).
+bench_seconds() {
+    qemu-img bench -f raw -t none "$@" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'
+}
+
+TGT_IQN=iqn.2026-11.org.bench:tgt
+
+# Starts tgtd (control port CONTROL, portal 127.0.0.1:PORT) in the background; its pid goes to $tgt.
+start_tgtd() { # CONTROL PORT LOG
+    tgtd -f -C "$1" --iscsi "portal=127.0.0.1:$2" >"$3" 2>&1 &
+    tgt=$!
+}
+
+# Exports IMAGE as LUN 1 of target $TGT_IQN on the tgtd with control port CONTROL, to every initiator.
+export_tgt_image() { # CONTROL IMAGE
+    tgtadm -C "$1" --lld iscsi --op new --mode target --tid 1 -T "$TGT_IQN"
+    tgtadm -C "$1" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$2"
+    tgtadm -C "$1" --lld iscsi --op bind --mode target --tid 1 -I ALL
+}
+
+# Stops the tgtd in $tgt, if any: it ignores SIGTERM while it has targets, so they go first.
+stop_tgtd() { # CONTROL
+    if [ -n "${tgt:-}" ]; then
+        tgtadm -C "$1" --op delete --mode system >/dev/null 2>&1
+        sleep 0.5
+        kill -9 "$tgt" 2>/dev/null
+        wait "$tgt" 2>/dev/null
+    fi
+}
