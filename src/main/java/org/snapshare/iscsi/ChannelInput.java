@@ -40,11 +40,11 @@ final class ChannelInput {
         while (dst.hasRemaining()) {
             if (dst.remaining() >= DIRECT_READ_FROM) {
                 if (channel.read(dst) < 0) {
-                    throw new EOFException("connection closed inside a PDU");
+                    throw closedInsidePdu();
                 }
             } else {
                 if (!refill()) {
-                    throw new EOFException("connection closed inside a PDU");
+                    throw closedInsidePdu();
                 }
                 take(dst);
             }
@@ -60,12 +60,16 @@ final class ChannelInput {
     void skip(long count) throws IOException {
         for (long left = count; left > 0; ) {
             if (!ahead.hasRemaining() && !refill()) {
-                throw new EOFException("connection closed inside a PDU");
+                throw closedInsidePdu();
             }
             int n = (int) Math.min(left, ahead.remaining());
             ahead.position(ahead.position() + n);
             left -= n;
         }
+    }
+
+    private static EOFException closedInsidePdu() {
+        return new EOFException("connection closed inside a PDU");
     }
 
     private void take(ByteBuffer dst) {
