@@ -1,7 +1,7 @@
 package org.snapshare.bench;
 
-import java.io.IOException;
 import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -16,6 +16,7 @@ public record CachedPages(long cached, long dirty) {
 
     private static final long SYS_CACHESTAT = 451; // the same number on every architecture
     private static final int O_RDONLY = 0;
+    private static final int EPERM = 1; // a seccomp filter that does not know the call yet
     private static final int ENOSYS = 38;
     // struct cachestat: nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted (u64 each)
     private static final long CACHED_OFFSET = 0;
@@ -31,13 +32,13 @@ public record CachedPages(long cached, long dirty) {
 
     private static final LibC LIBC = Native.load("c", LibC.class);
 
-    /** Whether this kernel has cachestat(2). */
+    /** Whether this kernel has cachestat(2) and lets this process use it. */
     public static boolean supported(Path anyFile) {
         try {
             of(anyFile, 0, 4096);
             return true;
         } catch (LastErrorException e) {
-            if (e.getErrorCode() == ENOSYS) {
+            if (e.getErrorCode() == ENOSYS || e.getErrorCode() == EPERM) {
                 return false;
             }
             throw e;
