@@ -33,6 +33,7 @@ final class FullFeaturePhase {
     private final TextResponder text;
     private final Map<Integer, WriteTask> pendingWrites = new HashMap<>();
     private final CommandExecutor executor;
+    private final WriteTask.UnsolicitedRules unsolicitedRules;
     private int nextTargetTransferTag = 1;
 
     /** {@code closeConnection}: ends the connection when a worker cannot send a response. */
@@ -44,6 +45,8 @@ final class FullFeaturePhase {
         this.numbers = session.numbers;
         this.parameters = session.parameters;
         this.text = text;
+        this.unsolicitedRules = new WriteTask.UnsolicitedRules(parameters.immediateData, parameters.initialR2T,
+                parameters.firstBurstLength);
         this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
     }
 
@@ -91,7 +94,8 @@ final class FullFeaturePhase {
             return null;
         }
         WriteTask task = pendingWrites.get(header.initiatorTaskTag());
-        return task == null ? null : task.placeFor(header.bufferOffset(), header.dataSegmentLength());
+        return task == null ? null
+                : task.placeFor(header.targetTransferTag(), header.bufferOffset(), header.dataSegmentLength());
     }
 
     /** Handles one command PDU; false when the connection must end. */
@@ -157,12 +161,18 @@ final class FullFeaturePhase {
             return;
         }
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
-        WriteTask task = new WriteTask(itt, pdu.lun(), plan, commandLength, expectedLength, unsolicitedFollows);
-        task.accept(0, pdu.data());
+        WriteTask task = new WriteTask(itt, pdu.lun(), plan, commandLength, expectedLength, unsolicitedFollows,
+                unsolicitedRules);
         WriteTask replaced = pendingWrites.put(itt, task);
         if (replaced != null) {
             replaced.release(); // its tag was reused: its data will not come
         }
+        String refusal = task.immediateRefusal(pdu.dataSegmentLength());
+        if (refusal != null) {
+            refuseWrite(task, refusal);
+            return;
+        }
+        task.accept(pdu.data());
         progress(task);
     }
 
@@ -172,20 +182,30 @@ final class FullFeaturePhase {
             LOG.debug("ignoring Data-Out for finished or unknown task 0x{}", Integer.toHexString(pdu.initiatorTaskTag()));
             return;
         }
-        if (!task.dataSnInOrder(pdu.dataSn(), pdu.targetTransferTag() != Pdu.NO_TAG)) {
-            // The write is refused, not the connection: the rest of its Data-Out is ignored.
-            LOG.warn("write 0x{} refused: Data-Out DataSN {} out of sequence", Integer.toHexString(task.itt),
-                    Integer.toUnsignedString(pdu.dataSn()));
-            pendingWrites.remove(task.itt);
-            task.release();
-            sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
+        boolean solicited = pdu.targetTransferTag() != Pdu.NO_TAG;
+        String refusal = task.dataSnInOrder(pdu.dataSn(), solicited)
+                ? task.dataOutRefusal(pdu.targetTransferTag(), pdu.bufferOffset(), pdu.dataSegmentLength())
+                : "Data-Out DataSN " + Integer.toUnsignedString(pdu.dataSn()) + " out of sequence";
+        if (refusal != null) {
+            refuseWrite(task, refusal);
             return;
         }
-        task.accept(pdu.bufferOffset(), pdu.data());
+        task.accept(pdu.data());
         if ((pdu.flags() & 0x80) != 0) {
             task.endOfSequence(pdu.targetTransferTag() != Pdu.NO_TAG);
         }
         progress(task);
+    }
+
+    /**
+     * Ends a write whose data breaks the rules: CHECK CONDITION, nothing written, and the rest of
+     * its Data-Out ignored. The write is refused, not the connection.
+     */
+    private void refuseWrite(WriteTask task, String why) throws IOException {
+        LOG.warn("write 0x{} from {} refused: {}", Integer.toHexString(task.itt), parameters.initiatorName, why);
+        pendingWrites.remove(task.itt, task);
+        task.release();
+        sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
     }
 
     /** Completes the write if all data is in, otherwise asks for the next burst when due. */
@@ -198,11 +218,11 @@ final class FullFeaturePhase {
                 finish(task.itt, result, task.expectedLength, task.r2tCount(), task.commandLength);
             });
         } else if (task.needsR2t()) {
-            WriteTask.Burst burst = task.nextR2t(parameters.maxBurstLength);
             int ttt = nextTargetTransferTag++;
             if (nextTargetTransferTag == Pdu.NO_TAG) {
                 nextTargetTransferTag = 1;
             }
+            WriteTask.Burst burst = task.nextR2t(ttt, parameters.maxBurstLength);
             Pdu r2t = Pdu.response(Opcode.R2T).longAt(8, task.lun).initiatorTaskTag(task.itt).targetTransferTag(ttt)
                     .r2tSn(task.r2tCount() - 1).bufferOffset(burst.offset()).desiredDataTransferLength(burst.length());
             send(r2t, false);
