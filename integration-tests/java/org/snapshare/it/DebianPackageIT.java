@@ -72,6 +72,8 @@ class DebianPackageIT {
             assertTrue(ExternalTools.run(30, "snapshare", "--version").assertSuccess("snapshare --version")
                     .output.startsWith("snapshare "));
             assertEquals("snapshare", ExternalTools.run(10, "stat", "-c", "%U", "/var/lib/snapshare").output.trim());
+            assertEquals("640 root:snapshare", ExternalTools.run(10, "stat", "-c", "%a %U:%G",
+                    "/etc/snapshare/snapshare.conf").output.trim(), "the config holds CHAP secrets");
             assertTrue(Files.isRegularFile(Path.of("/lib/systemd/system/snapshare.service")));
             assertTrue(Files.isRegularFile(Path.of("/usr/share/snapshare/grafana-dashboard.json")));
             checkServiceUnit();

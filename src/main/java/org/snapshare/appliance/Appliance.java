@@ -125,7 +125,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             if (cluster != null) {
                 appliance.targets.portalGroupTag(portGroup);
             }
-            appliance.iscsi = new IscsiServer(portal, appliance.targets);
+            appliance.iscsi = new IscsiServer(portal, appliance.targets, config.connectionLimits());
             appliance.control = new ControlServer(config.controlSocket(), new ControlCommands(appliance)::handle);
             appliance.iscsi.start();
             appliance.control.start();

@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import org.snapshare.iscsi.ConnectionLimits;
 import org.snapshare.store.DamagedMetadataPolicy;
 import org.snapshare.store.StoreFullPolicy;
 
@@ -25,7 +27,9 @@ public final class ApplianceConfig {
                     "store-full-policy", "damaged-metadata-policy", "chap-user", "chap-secret", "mutual-chap-user", "mutual-chap-secret",
                     "discovery-chap-user", "discovery-chap-secret", "allowed-initiators",
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
-                    "advertised-portal", "metrics-listen", "store-max-size");
+                    "advertised-portal", "metrics-listen", "store-max-size", "max-connections", "max-pending-logins",
+                    "max-pending-logins-per-address", "login-timeout", "nop-in-interval", "nop-in-timeout",
+                    "queue-depth", "buffer-memory");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -182,18 +186,59 @@ public final class ApplianceConfig {
 
     /** How long ZooKeeper waits for a silent node before its locks pass to another: 2s to 60s. */
     public java.time.Duration clusterSessionTimeout() throws ConfigException {
-        String text = optional("cluster-session-timeout").orElse("6s");
-        java.time.Duration timeout;
+        return duration("cluster-session-timeout", "6s", 2000, 60000);
+    }
+
+    /**
+     * What the iSCSI portal grants its peers (docs/SECURITY.md); every key has its default in the
+     * embedded config, but for buffer-memory, whose default (empty) is a quarter of the heap's limit.
+     */
+    public ConnectionLimits connectionLimits() throws ConfigException {
+        Optional<String> memory = optional("buffer-memory");
+        long bufferMemory = memory.isEmpty() ? ConnectionLimits.defaultBufferMemory() : Sizes.parse(memory.get());
+        if (bufferMemory < ConnectionLimits.LARGEST_COMMAND || bufferMemory >= Runtime.getRuntime().maxMemory()) {
+            throw new ConfigException("buffer-memory " + memory.orElse("") + " must be at least 4M and below the"
+                    + " heap's limit (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; -Xmx)");
+        }
+        return new ConnectionLimits(count("max-connections", 1, 65536), count("max-pending-logins", 1, 65536),
+                count("max-pending-logins-per-address", 1, 65536), duration("login-timeout", "15s", 1000, 600_000),
+                duration("nop-in-interval", "15s", 1000, 3_600_000), duration("nop-in-timeout", "30s", 1000, 600_000),
+                count("queue-depth", 1, 65536), bufferMemory);
+    }
+
+    private int count(String key, int min, int max) throws ConfigException {
+        String text = get(key);
         try {
-            timeout = text.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(text.substring(0,
+            int value = Integer.parseInt(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(key + " '" + text + "' must be a whole number from " + min + " to " + max);
+    }
+
+    /** A key in seconds (6s) or milliseconds (6000ms), from {@code minMillis} to {@code maxMillis}. */
+    private java.time.Duration duration(String key, String fallback, long minMillis, long maxMillis)
+            throws ConfigException {
+        String text = optional(key).orElse(fallback);
+        java.time.Duration value;
+        try {
+            value = text.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(text.substring(0,
                     text.length() - 2))) : java.time.Duration.ofSeconds(Long.parseLong(text.replaceAll("s$", "")));
         } catch (NumberFormatException e) {
-            throw new ConfigException("cluster-session-timeout '" + text + "' must be seconds (6s) or ms (6000ms)");
+            throw new ConfigException(key + " '" + text + "' must be seconds (6s) or ms (6000ms)");
         }
-        if (timeout.toMillis() < 2000 || timeout.toMillis() > 60000) {
-            throw new ConfigException("cluster-session-timeout " + text + " must lie from 2s to 60s");
+        if (value.toMillis() < minMillis || value.toMillis() > maxMillis) {
+            throw new ConfigException(key + " " + text + " must lie from " + describe(minMillis) + " to "
+                    + describe(maxMillis));
         }
-        return timeout;
+        return value;
+    }
+
+    private static String describe(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
     /** The control socket of this server: one per node in a cluster, the data dir being shared. */

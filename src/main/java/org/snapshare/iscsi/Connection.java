@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +23,23 @@ final class Connection implements Runnable {
     private final SocketChannel socket;
     private final TargetRegistry registry;
     private final int tsih;
+    private final ConnectionLimits limits;
+    private final ScheduledExecutorService timers;
+    private final Runnable onLoginEnded;
     private final Runnable onClose;
 
-    Connection(SocketChannel socket, TargetRegistry registry, int tsih, Runnable onClose) {
+    /**
+     * {@code onLoginEnded} runs once, when the login succeeded or the connection ended before it did;
+     * {@code onClose} when the connection is gone.
+     */
+    Connection(SocketChannel socket, TargetRegistry registry, int tsih, ConnectionLimits limits,
+            ScheduledExecutorService timers, Runnable onLoginEnded, Runnable onClose) {
         this.socket = socket;
         this.registry = registry;
         this.tsih = tsih;
+        this.limits = limits;
+        this.timers = timers;
+        this.onLoginEnded = onLoginEnded;
         this.onClose = onClose;
     }
 
@@ -33,18 +47,28 @@ final class Connection implements Runnable {
     public void run() {
         String peer = peer(socket);
         LoginPhase.Result session = null;
+        ScheduledFuture<?> loginDeadline = timers.schedule(() -> {
+            LOG.info("closing connection from {}: no login within {} s", peer, limits.loginTimeout().toSeconds());
+            close();
+        }, limits.loginTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        boolean loginEnded = false;
         try {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             PduReader reader = new PduReader(socket, LOGIN_SEGMENT_LIMIT);
             PduWriter writer = new PduWriter(socket);
             Pdu first = reader.read();
             if (first == null) {
                 return;
             }
-            session = new LoginPhase(reader, writer, registry, tsih, MAX_RECV_DATA_SEGMENT_LENGTH).run(first);
+            session = new LoginPhase(reader, writer, registry, tsih, MAX_RECV_DATA_SEGMENT_LENGTH,
+                    limits.queueDepth()).run(first);
             if (session == null) {
                 return;
             }
+            loginDeadline.cancel(false);
+            loginEnded = true;
+            onLoginEnded.run();
             reader.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             writer.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             if (session.target != null) {
@@ -58,7 +82,8 @@ final class Connection implements Runnable {
                     session.parameters.headerDigest ? ", header digest CRC32C" : "",
                     session.parameters.dataDigest ? ", data digest CRC32C" : "");
             InetSocketAddress local = (InetSocketAddress) socket.getLocalAddress();
-            new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), this::close).run();
+            new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), limits, timers,
+                    this::close).run();
         } catch (ProtocolException e) {
             LOG.warn("closing connection from {}: protocol error: {}", peer, e.getMessage());
         } catch (EOFException e) {
@@ -68,6 +93,10 @@ final class Connection implements Runnable {
         } catch (RuntimeException e) {
             LOG.error("closing connection from {} after an internal error", peer, e);
         } finally {
+            loginDeadline.cancel(false);
+            if (!loginEnded) {
+                onLoginEnded.run();
+            }
             if (session != null && session.target != null) {
                 session.target.detach(session.initiatorPort, this);
             }

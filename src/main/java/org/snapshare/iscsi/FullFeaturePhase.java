@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.iscsi.scsi.BlockCommandProcessor;
 import org.snapshare.iscsi.scsi.CommandPlan;
+import org.snapshare.iscsi.scsi.DataBuffers;
 import org.snapshare.iscsi.scsi.ScsiResult;
 import org.snapshare.iscsi.scsi.SenseCode;
 
@@ -24,6 +26,8 @@ final class FullFeaturePhase {
     private static final int REJECT_SNACK = 0x03;
     private static final int REJECT_PROTOCOL_ERROR = 0x04;
     private static final int REJECT_COMMAND_NOT_SUPPORTED = 0x05;
+    /** The target transfer tag of our pings; the initiator echoes it in a NOP-Out we need not match. */
+    private static final int PING_TAG = 0x70696e67;
 
     private final PduReader reader;
     private final PduWriter writer;
@@ -34,11 +38,15 @@ final class FullFeaturePhase {
     private final Map<Integer, WriteTask> pendingWrites = new HashMap<>();
     private final CommandExecutor executor;
     private final WriteTask.UnsolicitedRules unsolicitedRules;
+    private final IdleWatch idle;
     private int nextTargetTransferTag = 1;
 
-    /** {@code closeConnection}: ends the connection when a worker cannot send a response. */
+    /**
+     * {@code closeConnection}: ends the connection when a worker cannot send a response or the
+     * initiator stops answering pings; {@code timers} runs those pings.
+     */
     FullFeaturePhase(PduReader reader, PduWriter writer, LoginPhase.Result session, TextResponder text,
-            Runnable closeConnection) {
+            ConnectionLimits limits, ScheduledExecutorService timers, Runnable closeConnection) {
         this.reader = reader;
         this.writer = writer;
         this.session = session;
@@ -48,6 +56,11 @@ final class FullFeaturePhase {
         this.unsolicitedRules = new WriteTask.UnsolicitedRules(parameters.immediateData, parameters.initialR2T,
                 parameters.firstBurstLength);
         this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
+        this.idle = new IdleWatch(timers, limits.nopInInterval(), limits.nopInTimeout(), this::ping, () -> {
+            LOG.info("closing the session of {}: no answer to a NOP-In ping for {} s", parameters.initiatorName,
+                    limits.nopInTimeout().toSeconds());
+            closeConnection.run();
+        });
     }
 
     /** Serves PDUs until logout or end of stream; commands still running finish first. */
@@ -55,6 +68,7 @@ final class FullFeaturePhase {
         try {
             serve();
         } finally {
+            idle.close();
             executor.shutdown();
             dropPendingWrites();
         }
@@ -70,6 +84,7 @@ final class FullFeaturePhase {
         reader.maxDataSegmentLength(parameters.targetMaxRecvDataSegmentLength);
         Pdu pdu;
         while ((pdu = reader.read(this::placeDataOut)) != null) {
+            idle.heard();
             if (pdu.opcode() == Opcode.DATA_OUT) {
                 dataOut(pdu);
                 continue;
@@ -78,13 +93,35 @@ final class FullFeaturePhase {
                 reject(pdu, REJECT_SNACK); // ErrorRecoveryLevel is 0
                 continue;
             }
-            if (!numbers.acceptCommand(pdu.cmdSn(), pdu.immediate())) {
+            if (!pdu.immediate() && !numbers.admit(pdu.cmdSn())) {
                 LOG.debug("dropping {} with CmdSN {} outside the window", pdu, pdu.cmdSn());
                 continue;
+            }
+            if (pdu.opcode() == Opcode.SCSI_COMMAND) {
+                admitScsiCommand(pdu);
+                continue;
+            }
+            if (!pdu.immediate()) {
+                numbers.completed(); // answered on this thread, right now
             }
             if (!dispatch(pdu)) {
                 return;
             }
+        }
+    }
+
+    /** A SCSI command takes a place in the session's queue until it completes; immediate ones may find none. */
+    private void admitScsiCommand(Pdu pdu) throws IOException {
+        if (pdu.immediate() && !numbers.admitImmediate()) {
+            sendResponse(pdu.initiatorTaskTag(), ScsiResult.taskSetFull(), 0, 0, 0);
+            return;
+        }
+        CommandSlot slot = new CommandSlot(numbers);
+        if (session.target == null) {
+            slot.release();
+            reject(pdu, REJECT_PROTOCOL_ERROR); // discovery sessions carry no SCSI
+        } else {
+            scsiCommand(pdu, slot);
         }
     }
 
@@ -104,13 +141,6 @@ final class FullFeaturePhase {
             case Opcode.NOP_OUT:
                 nopOut(pdu);
                 return true;
-            case Opcode.SCSI_COMMAND:
-                if (session.target == null) {
-                    reject(pdu, REJECT_PROTOCOL_ERROR); // discovery sessions carry no SCSI
-                } else {
-                    scsiCommand(pdu);
-                }
-                return true;
             case Opcode.TEXT_REQUEST:
                 textRequest(pdu);
                 return true;
@@ -128,6 +158,11 @@ final class FullFeaturePhase {
         }
     }
 
+    /** A NOP-In that asks for an answer (RFC 7143, 11.19): any PDU from the initiator counts as one. */
+    private void ping() throws IOException {
+        send(Pdu.response(Opcode.NOP_IN).initiatorTaskTag(Pdu.NO_TAG).targetTransferTag(PING_TAG), false);
+    }
+
     private void nopOut(Pdu pdu) throws IOException {
         if (pdu.initiatorTaskTag() == Pdu.NO_TAG) {
             return; // an answer to a ping of ours
@@ -139,7 +174,7 @@ final class FullFeaturePhase {
         send(reply, true);
     }
 
-    private void scsiCommand(Pdu pdu) throws IOException, ProtocolException {
+    private void scsiCommand(Pdu pdu, CommandSlot slot) throws IOException {
         int itt = pdu.initiatorTaskTag();
         long expectedLength = Integer.toUnsignedLong(pdu.expectedDataTransferLength());
         byte[] cdb = pdu.cdb();
@@ -156,13 +191,22 @@ final class FullFeaturePhase {
         }
         if (plan.dataOutLength() == 0) {
             CommandPlan reading = plan;
-            executor.submit(itt, () -> finish(itt, reading.complete(ByteBuffer.allocate(0)), expectedLength, 0,
-                    commandLength));
+            executor.submit(itt, () -> {
+                ScsiResult result = reading.complete(ByteBuffer.allocate(0));
+                slot.release();
+                finish(itt, result, expectedLength, 0, commandLength);
+            });
+            return;
+        }
+        DataBuffers.Lease buffer = DataBuffers.SHARED.tryTake(plan.dataOutLength());
+        if (buffer == null) { // the buffer memory is spent: the initiator retries later
+            slot.release();
+            sendResponse(itt, ScsiResult.taskSetFull(), 0, 0, 0);
             return;
         }
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
         WriteTask task = new WriteTask(itt, pdu.lun(), plan, commandLength, expectedLength, unsolicitedFollows,
-                unsolicitedRules);
+                unsolicitedRules, buffer, slot);
         WriteTask replaced = pendingWrites.put(itt, task);
         if (replaced != null) {
             replaced.release(); // its tag was reused: its data will not come
@@ -176,7 +220,7 @@ final class FullFeaturePhase {
         progress(task);
     }
 
-    private void dataOut(Pdu pdu) throws IOException, ProtocolException {
+    private void dataOut(Pdu pdu) throws IOException {
         WriteTask task = pendingWrites.get(pdu.initiatorTaskTag());
         if (task == null) {
             LOG.debug("ignoring Data-Out for finished or unknown task 0x{}", Integer.toHexString(pdu.initiatorTaskTag()));

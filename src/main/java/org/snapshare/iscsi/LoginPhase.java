@@ -20,6 +20,8 @@ final class LoginPhase {
     private static final int SECURITY = 0;
     private static final int OPERATIONAL = 1;
     private static final int FULL_FEATURE = 3;
+    /** The most login text one request may carry over its continued PDUs; real logins need a few hundred bytes. */
+    static final int MAX_TEXT = 64 << 10;
 
     /** What a successful login yields. */
     static final class Result {
@@ -42,6 +44,7 @@ final class LoginPhase {
     private final int tsih;
     private final SessionParameters parameters;
     private final OperationalNegotiator negotiator;
+    private final int queueDepth;
 
     private SequenceNumbers numbers;
     private ExportedTarget target;
@@ -51,7 +54,9 @@ final class LoginPhase {
     private boolean portalGroupTagSent;
     private ChapAuthenticator security;
 
-    LoginPhase(PduReader reader, PduWriter writer, TargetRegistry registry, int tsih, int maxRecvDataSegmentLength) {
+    LoginPhase(PduReader reader, PduWriter writer, TargetRegistry registry, int tsih, int maxRecvDataSegmentLength,
+            int queueDepth) {
+        this.queueDepth = queueDepth;
         this.reader = reader;
         this.writer = writer;
         this.registry = registry;
@@ -68,7 +73,7 @@ final class LoginPhase {
                 throw new ProtocolException("expected a Login Request, got opcode 0x" + Integer.toHexString(request.opcode()));
             }
             if (numbers == null) {
-                numbers = new SequenceNumbers(request.cmdSn(), request.expStatSn());
+                numbers = new SequenceNumbers(request.cmdSn(), request.expStatSn(), queueDepth);
                 isid = request.isid();
             }
             try {
@@ -84,16 +89,16 @@ final class LoginPhase {
         }
     }
 
-    /** Joins text continued over several PDUs (C bit), acknowledging each part. */
-    private Map<String, String> collectText(Pdu request) throws IOException, ProtocolException {
+    /** Joins text continued over several PDUs (C bit), acknowledging each part; at most {@link #MAX_TEXT} bytes. */
+    private Map<String, String> collectText(Pdu request) throws IOException, ProtocolException, LoginException {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         Pdu part = request;
         while ((part.flags() & 0x40) != 0) {
-            text.writeBytes(bytes(part.data()));
+            append(text, part);
             sendResponse(part, 0, null, 0, 0);
             part = nextRequest();
         }
-        text.writeBytes(bytes(part.data()));
+        append(text, part);
         current = part;
         return TextParameters.parse(ByteBuffer.wrap(text.toByteArray()));
     }
@@ -212,6 +217,13 @@ final class LoginPhase {
             port.append(String.format("%02x", b));
         }
         return port.toString();
+    }
+
+    private static void append(ByteArrayOutputStream text, Pdu part) throws LoginException {
+        if (text.size() + (long) part.dataSegmentLength() > MAX_TEXT) {
+            throw LoginException.initiatorError("login text continued past " + MAX_TEXT + " bytes");
+        }
+        text.writeBytes(bytes(part.data()));
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -4,17 +4,27 @@ package org.snapshare.iscsi;
  * The session's command window and the connection's status numbering
  * (RFC 7143, 4.2.2), with serial-number arithmetic. One connection per
  * session, so both live together.
+ * <p>
+ * The window bounds what the session has outstanding: MaxCmdSN moves on as
+ * commands complete, not as they arrive, so at most {@code queueDepth}
+ * commands of the window are in the target at once. Immediate commands take
+ * no CmdSN and skip the window; they count against the same depth (one that
+ * finds it reached is refused with TASK SET FULL) and narrow the window while
+ * they run, so a session mixing both holds at most twice the depth.
  */
 final class SequenceNumbers {
 
-    /** How many commands the initiator may have queued ahead of us. */
-    static final int COMMAND_WINDOW = 32;
-
+    private final int queueDepth;
     private int expCmdSn;
+    private int maxCmdSn;
     private int statSn;
+    /** Commands accepted and not yet completed, immediate ones included. */
+    private int outstanding;
 
-    SequenceNumbers(int firstCmdSn, int firstStatSn) {
+    SequenceNumbers(int firstCmdSn, int firstStatSn, int queueDepth) {
+        this.queueDepth = queueDepth;
         this.expCmdSn = firstCmdSn;
+        this.maxCmdSn = firstCmdSn + queueDepth - 1;
         this.statSn = firstStatSn;
     }
 
@@ -23,28 +33,43 @@ final class SequenceNumbers {
     }
 
     synchronized int maxCmdSn() {
-        return expCmdSn + COMMAND_WINDOW - 1;
+        return maxCmdSn;
     }
 
     /**
-     * Accounts for a command's CmdSN. Immediate commands do not consume one.
-     * Returns false for a non-immediate CmdSN outside the window, which must be dropped.
+     * Accounts for a non-immediate command's CmdSN; false for one outside the window, which must be
+     * dropped (RFC 7143, 4.2.2.1). An accepted command must be {@link #completed} once.
      */
-    synchronized boolean acceptCommand(int cmdSn, boolean immediate) {
-        if (immediate) {
-            return true;
-        }
-        int ahead = cmdSn - expCmdSn;
-        if (ahead < 0 || ahead >= COMMAND_WINDOW) {
+    synchronized boolean admit(int cmdSn) {
+        if (cmdSn - expCmdSn < 0 || maxCmdSn - cmdSn < 0) {
             return false;
         }
         expCmdSn = cmdSn + 1;
+        outstanding++;
         return true;
+    }
+
+    /** Takes a place for an immediate SCSI command; false when the queue depth is reached (TASK SET FULL). */
+    synchronized boolean admitImmediate() {
+        if (outstanding >= queueDepth) {
+            return false;
+        }
+        outstanding++;
+        return true;
+    }
+
+    /** An accepted command is done (its response is about to go out, or it never will): the window moves on. */
+    synchronized void completed() {
+        outstanding--;
+        int widest = expCmdSn - 1 + queueDepth - outstanding;
+        if (widest - maxCmdSn > 0) { // MaxCmdSN never moves back (RFC 7143, 4.2.2.1)
+            maxCmdSn = widest;
+        }
     }
 
     /** Stamps StatSN, ExpCmdSN and MaxCmdSN; advances StatSN if {@code advance}. */
     synchronized void stamp(Pdu pdu, boolean advance) {
-        pdu.sequenceNumbers(statSn, expCmdSn, maxCmdSn());
+        pdu.sequenceNumbers(statSn, expCmdSn, maxCmdSn);
         if (advance) {
             statSn++;
         }

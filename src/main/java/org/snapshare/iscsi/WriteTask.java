@@ -49,8 +49,11 @@ final class WriteTask {
     private int nextUnsolicitedDataSn;
     private int nextSolicitedDataSn;
 
+    private final CommandSlot slot;
+
+    /** {@code lease}: the buffer for the plan's data-out, exactly its length; it and the slot go back on {@link #release}. */
     WriteTask(int itt, long lun, CommandPlan plan, int commandLength, long expectedLength,
-            boolean unsolicitedFollows, UnsolicitedRules rules) {
+            boolean unsolicitedFollows, UnsolicitedRules rules, DataBuffers.Lease lease, CommandSlot slot) {
         this.itt = itt;
         this.commandLength = commandLength;
         this.lun = lun;
@@ -60,8 +63,9 @@ final class WriteTask {
         this.rules = rules;
         this.unsolicitedEnd = Math.min(rules.firstBurstLength(), expectedLength);
         this.unsolicitedOpen = unsolicitedFollows && !rules.initialR2T();
-        this.lease = DataBuffers.SHARED.take(wanted);
+        this.lease = lease;
         this.buffer = lease.data();
+        this.slot = slot;
     }
 
     /** Why the command's immediate data of {@code length} bytes is not allowed; null when it is. */
@@ -177,8 +181,12 @@ final class WriteTask {
         return buffer.duplicate().clear();
     }
 
-    /** Gives the data buffer back once the command is done with it ({@link #data()} must not be used after). */
+    /**
+     * Gives the data buffer and the command's queue slot back once the command is done with them
+     * ({@link #data()} must not be used after).
+     */
     void release() {
         lease.release();
+        slot.release();
     }
 }

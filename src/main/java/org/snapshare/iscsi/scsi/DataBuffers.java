@@ -15,6 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * while the direct bytes of all buffers alive would pass the limit, get a
  * heap buffer. A buffer never given back (an aborted command, a dropped
  * connection) leaves the limit when the garbage collector frees it.
+ * <p>
+ * Every lease, direct or heap, counts against one budget of bytes in use
+ * (config key {@code buffer-memory}): a command that would pass it gets no
+ * buffer, and its initiator TASK SET FULL, so commands from the network can
+ * never take the heap (docs/SECURITY.md).
  */
 public final class DataBuffers {
 
@@ -49,14 +54,19 @@ public final class DataBuffers {
          * Only the first call counts: twice would hand one buffer to two commands.
          */
         public void release() {
-            if (slot != null && released.compareAndSet(false, true)) {
-                pool.free.offer(slot);
+            if (released.compareAndSet(false, true)) {
+                pool.inUseBytes.addAndGet(-data.capacity());
+                if (slot != null) {
+                    pool.free.offer(slot);
+                }
             }
         }
     }
 
     private final long limitBytes;
     private final AtomicLong aliveBytes = new AtomicLong();
+    private final AtomicLong inUseBytes = new AtomicLong();
+    private volatile long budgetBytes = Long.MAX_VALUE;
     private final ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
 
     DataBuffers(long limitBytes) {
@@ -66,8 +76,17 @@ public final class DataBuffers {
     /** Shared by every connection: an eighth of the heap's limit, at most 64 MiB (docs/ISCSI.md, "Buffers"). */
     public static final DataBuffers SHARED = new DataBuffers(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
 
-    /** A buffer of exactly {@code length} bytes, from position 0. */
-    public Lease take(int length) {
+    /** Sets the budget: the bytes all leases not yet released may hold together. */
+    public void budget(long bytes) {
+        budgetBytes = bytes;
+    }
+
+    /** A buffer of exactly {@code length} bytes, from position 0; null when it would pass the budget. */
+    public Lease tryTake(int length) {
+        if (inUseBytes.addAndGet(length) > budgetBytes) {
+            inUseBytes.addAndGet(-length);
+            return null;
+        }
         if (length > SLOT) {
             return new Lease(ByteBuffer.allocate(length), null, this);
         }
@@ -89,6 +108,11 @@ public final class DataBuffers {
         ByteBuffer slot = ByteBuffer.allocateDirect(SLOT);
         CLEANER.register(slot, () -> aliveBytes.addAndGet(-SLOT));
         return slot;
+    }
+
+    /** Bytes the leases not yet released hold, counted against the budget. */
+    public long inUseBytes() {
+        return inUseBytes.get();
     }
 
     /** Direct bytes of the buffers alive now (in use or free). */

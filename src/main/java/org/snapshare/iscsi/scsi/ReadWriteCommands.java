@@ -23,7 +23,10 @@ final class ReadWriteCommands {
         BlockRange range = BlockRange.ofReadWrite(cdb);
         rejectProtectionInformation(cdb);
         check(range);
-        DataBuffers.Lease data = DataBuffers.SHARED.take(range.byteLength(device.blockSize));
+        DataBuffers.Lease data = DataBuffers.SHARED.tryTake(range.byteLength(device.blockSize));
+        if (data == null) {
+            return ScsiResult.taskSetFull();
+        }
         try {
             unit.read(range.lba * device.blockSize, data.data().duplicate());
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ public final class ScsiResult {
     public static final int GOOD = 0x00;
     public static final int CHECK_CONDITION = 0x02;
     public static final int RESERVATION_CONFLICT = 0x18;
+    public static final int TASK_SET_FULL = 0x28;
 
     private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
 
@@ -44,6 +45,11 @@ public final class ScsiResult {
     /** Data-in cut to the initiator's allocation length, as SPC requires. */
     public static ScsiResult good(byte[] dataIn, int allocationLength) {
         return good(ByteBuffer.wrap(dataIn, 0, Math.min(dataIn.length, allocationLength)));
+    }
+
+    /** The target has no room for the command now: the initiator retries it later (SAM-5, 5.3.1). */
+    public static ScsiResult taskSetFull() {
+        return new ScsiResult(TASK_SET_FULL, null, NO_DATA);
     }
 
     public static ScsiResult reservationConflict() {

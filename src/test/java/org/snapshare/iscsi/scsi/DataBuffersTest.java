@@ -15,14 +15,14 @@ class DataBuffersTest {
     @Test
     void aBufferHasTheLengthAskedForAndIsReusedOnceGivenBack() {
         DataBuffers buffers = new DataBuffers(4L * DataBuffers.SLOT);
-        DataBuffers.Lease first = buffers.take(4096);
+        DataBuffers.Lease first = buffers.tryTake(4096);
         assertTrue(first.data().isDirect());
         assertEquals(0, first.data().position());
         assertEquals(4096, first.data().remaining());
         assertEquals(4096, first.data().capacity(), "nothing past the length is reachable");
         first.release();
 
-        DataBuffers.Lease second = buffers.take(DataBuffers.SLOT);
+        DataBuffers.Lease second = buffers.tryTake(DataBuffers.SLOT);
         assertSame(first.slot(), second.slot(), "the buffer given back is used again");
         assertEquals(DataBuffers.SLOT, second.data().remaining());
         assertEquals(DataBuffers.SLOT, buffers.aliveBytes());
@@ -31,34 +31,52 @@ class DataBuffersTest {
     @Test
     void largerCommandsAndCommandsPastTheLimitGetHeapBuffers() {
         DataBuffers buffers = new DataBuffers(2L * DataBuffers.SLOT);
-        DataBuffers.Lease large = buffers.take(DataBuffers.SLOT + 512);
+        DataBuffers.Lease large = buffers.tryTake(DataBuffers.SLOT + 512);
         assertFalse(large.data().isDirect());
         assertNull(large.slot());
         assertEquals(DataBuffers.SLOT + 512, large.data().remaining());
 
-        DataBuffers.Lease a = buffers.take(512);
-        DataBuffers.Lease b = buffers.take(512);
-        DataBuffers.Lease c = buffers.take(512);
+        DataBuffers.Lease a = buffers.tryTake(512);
+        DataBuffers.Lease b = buffers.tryTake(512);
+        DataBuffers.Lease c = buffers.tryTake(512);
         assertTrue(a.data().isDirect() && b.data().isDirect());
         assertFalse(c.data().isDirect(), "a third direct buffer would pass the limit of two");
         assertEquals(2L * DataBuffers.SLOT, buffers.aliveBytes());
         c.release(); // a heap buffer: nothing to give back, and no error
         a.release();
-        assertTrue(buffers.take(512).data().isDirect(), "a buffer given back serves the next command");
+        assertTrue(buffers.tryTake(512).data().isDirect(), "a buffer given back serves the next command");
+    }
+
+    @Test
+    void noLeasePassesTheBudgetAndReleasesGiveItBack() {
+        DataBuffers buffers = new DataBuffers(4L * DataBuffers.SLOT);
+        buffers.budget(3L * DataBuffers.SLOT);
+        DataBuffers.Lease direct = buffers.tryTake(DataBuffers.SLOT);
+        DataBuffers.Lease heap = buffers.tryTake(2 * DataBuffers.SLOT);
+        assertEquals(3L * DataBuffers.SLOT, buffers.inUseBytes());
+        assertNull(buffers.tryTake(512), "the budget is spent");
+        heap.release();
+        heap.release();
+        assertEquals(DataBuffers.SLOT, buffers.inUseBytes(), "a lease gives its bytes back once");
+        DataBuffers.Lease next = buffers.tryTake(2 * DataBuffers.SLOT);
+        assertTrue(next != null, "bytes given back serve the next command");
+        direct.release();
+        next.release();
+        assertEquals(0, buffers.inUseBytes());
     }
 
     @Test
     void aBufferGoesBackOnceHoweverOftenItIsReleased() {
         DataBuffers buffers = new DataBuffers(4L * DataBuffers.SLOT);
-        DataBuffers.Lease lease = buffers.take(8192);
+        DataBuffers.Lease lease = buffers.tryTake(8192);
         ScsiResult result = ScsiResult.good(lease);
         assertEquals(8192, result.dataIn().remaining());
         result.release();
         result.release();
         lease.release();
 
-        DataBuffers.Lease next = buffers.take(8192);
-        DataBuffers.Lease after = buffers.take(8192);
+        DataBuffers.Lease next = buffers.tryTake(8192);
+        DataBuffers.Lease after = buffers.tryTake(8192);
         assertSame(lease.slot(), next.slot());
         assertNotSame(next.slot(), after.slot(), "one buffer is never handed to two commands");
     }
