@@ -10,19 +10,19 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs real clients (libiscsi tools, qemu-io, qemu-img) with a time limit. */
-final class ExternalTools {
+public final class ExternalTools {
 
     /** What a finished command printed and returned. */
-    static final class Result {
-        final int exitCode;
-        final String output;
+    public static final class Result {
+        public final int exitCode;
+        public final String output;
 
         Result(int exitCode, String output) {
             this.exitCode = exitCode;
             this.output = output;
         }
 
-        Result assertSuccess(String what) {
+        public Result assertSuccess(String what) {
             if (exitCode != 0) {
                 fail(what + " exited " + exitCode + ":\n" + output);
             }
@@ -45,7 +45,7 @@ final class ExternalTools {
         }
     }
 
-    static Result run(long timeoutSeconds, String... command) throws IOException, InterruptedException {
+    public static Result run(long timeoutSeconds, String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[][] output = new byte[1][];
         Thread reader = new Thread(() -> {

@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
  * (`java -jar target/snapshare.jar serve ...`), or another launcher such as
  * the installed /usr/bin/snapshare; always on 127.0.0.1.
  */
-class ServerProcess implements Closeable {
+public class ServerProcess implements Closeable {
 
-    static final String IQN = "iqn.2026-11.org.snapshare:";
+    public static final String IQN = "iqn.2026-11.org.snapshare:";
 
     final Path dataDir;
-    final int port;
+    public final int port;
     private final List<String> launcher;
     private final Path log;
     /** The node's config file in a cluster, else null. */
@@ -37,7 +37,7 @@ class ServerProcess implements Closeable {
         this(dataDir, List.of("java", "-jar", jar()));
     }
 
-    ServerProcess(Path dataDir, List<String> launcher) throws IOException {
+    public ServerProcess(Path dataDir, List<String> launcher) throws IOException {
         this.dataDir = dataDir;
         this.launcher = launcher;
         this.port = freePort();
@@ -62,7 +62,7 @@ class ServerProcess implements Closeable {
         return config == null ? List.of() : List.of("--config", config.toString());
     }
 
-    static String jar() {
+    public static String jar() {
         String jar = System.getProperty("snapshare.jar");
         assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "snapshare.jar not built: run mvn verify");
         return jar;
@@ -83,7 +83,7 @@ class ServerProcess implements Closeable {
     }
 
     /** Starts the server with extra serve arguments and waits until the portal and control socket answer. */
-    ServerProcess start(String... extraArgs) throws Exception {
+    public ServerProcess start(String... extraArgs) throws Exception {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--portal", "127.0.0.1:" + port));
         command.addAll(configArgs());
@@ -111,6 +111,11 @@ class ServerProcess implements Closeable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** True while the server process runs. */
+    public boolean alive() {
+        return process != null && process.isAlive();
     }
 
     /** SIGTERM, as systemd stops it; returns the exit code. */
@@ -141,7 +146,7 @@ class ServerProcess implements Closeable {
     }
 
     /** Runs the CLI against this server's data dir. */
-    ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
+    public ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(args));
         command.addAll(List.of("--data-dir", dataDir.toString()));
@@ -149,7 +154,7 @@ class ServerProcess implements Closeable {
         return ExternalTools.run(60, command.toArray(new String[0]));
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {

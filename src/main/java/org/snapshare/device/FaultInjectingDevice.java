@@ -174,7 +174,7 @@ public final class FaultInjectingDevice implements BlockDevice {
     }
 
     private void check(long offset, int length) throws IOException {
-        if (offset < 0 || offset + length > size) {
+        if (offset < 0 || length < 0 || length > size - offset) { // offset + length could overflow
             throw new IOException("access of " + length + " bytes at " + offset + " outside a "
                     + size + "-byte device");
         }

@@ -157,11 +157,12 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
+    /** Subtract-compare: offset + length could overflow and pass. */
     private void checkRange(long offset, long length) throws IOException {
-        if (offset >= 0 && offset + length > size) {
+        if (offset >= 0 && length >= 0 && length > size - offset) {
             size = Math.max(size, channel.size()); // grown by another node or by its owner's tools meanwhile?
         }
-        if (offset < 0 || offset + length > size) {
+        if (offset < 0 || length < 0 || length > size - offset) {
             throw new IOException(path + ": access of " + length + " bytes at " + offset
                     + " is outside the device (" + size + " bytes)");
         }

@@ -39,6 +39,11 @@ final class FullFeaturePhase {
     private final CommandExecutor executor;
     private final WriteTask.UnsolicitedRules unsolicitedRules;
     private final IdleWatch idle;
+    /**
+     * The most buffer memory this session's writes may hold while they wait for their data: an eighth of
+     * the budget (at least one command's), so a few sessions that never send data cannot starve the rest.
+     */
+    private final long pendingWriteLimit;
     private int nextTargetTransferTag = 1;
 
     /**
@@ -56,6 +61,7 @@ final class FullFeaturePhase {
         this.unsolicitedRules = new WriteTask.UnsolicitedRules(parameters.immediateData, parameters.initialR2T,
                 parameters.firstBurstLength);
         this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
+        this.pendingWriteLimit = Math.max(ConnectionLimits.LARGEST_COMMAND, limits.bufferMemory() / 8);
         this.idle = new IdleWatch(timers, limits.nopInInterval(), limits.nopInTimeout(), this::ping, () -> {
             LOG.info("closing the session of {}: no answer to a NOP-In ping for {} s", parameters.initiatorName,
                     limits.nopInTimeout().toSeconds());
@@ -123,6 +129,15 @@ final class FullFeaturePhase {
         } else {
             scsiCommand(pdu, slot);
         }
+    }
+
+    /** Buffer bytes held by this session's writes that wait for data. */
+    private long pendingWriteBytes() {
+        long bytes = 0;
+        for (WriteTask task : pendingWrites.values()) {
+            bytes += task.wanted;
+        }
+        return bytes;
     }
 
     /** A Data-Out's payload goes straight into its write's buffer. */
@@ -198,8 +213,9 @@ final class FullFeaturePhase {
             });
             return;
         }
-        DataBuffers.Lease buffer = DataBuffers.SHARED.tryTake(plan.dataOutLength());
-        if (buffer == null) { // the buffer memory is spent: the initiator retries later
+        DataBuffers.Lease buffer = pendingWriteBytes() + plan.dataOutLength() > pendingWriteLimit ? null
+                : DataBuffers.SHARED.tryTake(plan.dataOutLength());
+        if (buffer == null) { // this session's share, or all the buffer memory, is spent: the initiator retries later
             slot.release();
             sendResponse(itt, ScsiResult.taskSetFull(), 0, 0, 0);
             return;
@@ -337,6 +353,10 @@ final class FullFeaturePhase {
     private boolean taskManagement(Pdu pdu) throws IOException {
         TaskManagement.Function function = TaskManagement.Function.of(pdu.flags() & 0x7f);
         TaskManagement.Response response;
+        if (session.target == null) { // a discovery session has no tasks and no unit to reset
+            sendTaskManagementResponse(pdu, TaskManagement.Response.REJECTED);
+            return true;
+        }
         switch (function) {
             case ABORT_TASK: // a write still waiting for data is dropped (no response for it)
                 WriteTask dropped = pendingWrites.remove(pdu.referencedTaskTag());
@@ -377,10 +397,13 @@ final class FullFeaturePhase {
             default:
                 response = TaskManagement.Response.REJECTED;
         }
-        Pdu reply = Pdu.response(Opcode.TASK_MGMT_RESPONSE).responseCode(response.code)
-                .initiatorTaskTag(pdu.initiatorTaskTag());
-        send(reply, true);
+        sendTaskManagementResponse(pdu, response);
         return function != TaskManagement.Function.TARGET_COLD_RESET;
+    }
+
+    private void sendTaskManagementResponse(Pdu request, TaskManagement.Response response) throws IOException {
+        send(Pdu.response(Opcode.TASK_MGMT_RESPONSE).responseCode(response.code)
+                .initiatorTaskTag(request.initiatorTaskTag()), true);
     }
 
     private void logout(Pdu pdu) throws IOException {

@@ -22,6 +22,7 @@ final class LoginPhase {
     private static final int FULL_FEATURE = 3;
     /** The most login text one request may carry over its continued PDUs; real logins need a few hundred bytes. */
     static final int MAX_TEXT = 64 << 10;
+    private static final int MAX_NAME_BYTES = 223;
 
     /** What a successful login yields. */
     static final class Result {
@@ -168,6 +169,7 @@ final class LoginPhase {
         if (parameters.initiatorName == null) {
             throw LoginException.missingParameter("InitiatorName missing from the first login request");
         }
+        checkNameLength("InitiatorName", parameters.initiatorName);
         String sessionType = keys.getOrDefault("SessionType", "Normal");
         parameters.discovery = "Discovery".equals(sessionType);
         if (!parameters.discovery && !"Normal".equals(sessionType)) {
@@ -180,13 +182,23 @@ final class LoginPhase {
         if (targetName == null) {
             throw LoginException.missingParameter("TargetName missing from a normal session's login");
         }
+        checkNameLength("TargetName", targetName);
+        // One answer for "no such target" and "not allowed": a peer that has not authenticated must not
+        // learn which targets exist or which initiator names they allow (the log keeps the difference).
         target = registry.lookup(targetName)
                 .orElseThrow(() -> LoginException.notFound("no target named " + targetName));
         if (!registry.policy().allows(targetName, parameters.initiatorName)) {
-            throw LoginException.authorizationFailed("initiator " + parameters.initiatorName
-                    + " is not in the allowed-initiators of " + targetName);
+            throw LoginException.notFound("initiator " + parameters.initiatorName
+                    + " is not in the allowed-initiators of " + targetName + " (answered as not found)");
         }
         parameters.targetName = targetName;
+    }
+
+    /** iSCSI names are at most 223 bytes (RFC 7143, 4.2.7.1); TransportIDs and logs rely on it. */
+    private static void checkNameLength(String key, String name) throws LoginException {
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw LoginException.initiatorError(key + " is longer than " + MAX_NAME_BYTES + " bytes");
+        }
     }
 
     private void sendResponse(Pdu request, int flags, Map<String, String> answers, int statusClass, int detail)

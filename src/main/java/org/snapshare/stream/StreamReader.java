@@ -70,10 +70,12 @@ public final class StreamReader {
         }
         switch (record.type()) {
             case DATA, ZEROS -> {
-                if (record.offset() < lastEnd || record.end() > header.sizeBytes() || record.length() <= 0) {
-                    throw damaged(at, "its " + record.type().name().toLowerCase() + " record for bytes "
-                            + record.offset() + ".." + record.end() + " is out of order or past the volume's "
-                            + header.sizeBytes() + " bytes");
+                // offset >= lastEnd >= 0, so size - offset cannot overflow where offset + length could
+                if (record.offset() < lastEnd || record.length() <= 0
+                        || record.length() > header.sizeBytes() - record.offset()) {
+                    throw damaged(at, "its " + record.type().name().toLowerCase() + " record of "
+                            + record.length() + " bytes at byte " + record.offset() + " is out of order, empty or"
+                            + " past the volume's " + header.sizeBytes() + " bytes");
                 }
                 lastEnd = record.end();
                 records++;

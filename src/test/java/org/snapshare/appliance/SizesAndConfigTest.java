@@ -52,6 +52,27 @@ class SizesAndConfigTest {
     }
 
     @Test
+    void connectionLimitsComeFromTheConfigAndEachIsDocumented() throws Exception {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        assertEquals(org.snapshare.iscsi.ConnectionLimits.defaults(), defaults.connectionLimits(),
+                "the shipped config and the built-in defaults agree");
+        assertEquals(32L << 20, defaults.with("buffer-memory", "32M").connectionLimits().bufferMemory());
+        assertEquals(1500, defaults.with("login-timeout", "1500ms").connectionLimits().loginTimeout().toMillis());
+        String[][] bad = {{"queue-depth", "0"}, {"max-connections", "many"}, {"login-timeout", "0s"},
+            {"nop-in-timeout", "2h"}, {"buffer-memory", "1M"}, {"max-pending-logins-per-address", "-1"}};
+        for (String[] setting : bad) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> defaults.with(setting[0], setting[1]).connectionLimits(), setting[0]);
+            assertTrue(e.getMessage().startsWith(setting[0]), e.getMessage());
+        }
+        String security = Files.readString(Path.of("docs/SECURITY.md"));
+        for (String key : new String[] {"max-connections", "max-pending-logins", "max-pending-logins-per-address",
+            "login-timeout", "nop-in-interval", "nop-in-timeout", "queue-depth", "buffer-memory"}) {
+            assertTrue(security.contains("`" + key + "`"), key + " missing from docs/SECURITY.md");
+        }
+    }
+
+    @Test
     void embeddedDefaultsMatchTheShippedConfig() throws ConfigException {
         ApplianceConfig defaults = ApplianceConfig.defaults();
         assertEquals(Path.of("./snapshare-data"), defaults.dataDir());

@@ -133,25 +133,39 @@ class ResourceExhaustionTest {
     }
 
     @Test
-    void writesWaitingForDataCannotExhaustTheHeap() throws Exception {
-        start(limits(8, Duration.ofSeconds(15), Duration.ofSeconds(15), 128, 16 * MIB));
-        try (TestInitiator hoarder = new TestInitiator(server.boundAddress())) {
-            hoarder.loginNormal(TARGET, "InitialR2T", "Yes");
-            int full = 0;
-            for (int i = 0; i < 49; i++) { // WRITE(16) of 4 MiB each, data never sent
-                hoarder.send(hoarder.command(0xa0, 4 * MIB, 0x8a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0));
-                Pdu answer = hoarder.receive();
-                if (answer.opcode() == Opcode.SCSI_RESPONSE) {
-                    assertEquals(ScsiResult.TASK_SET_FULL, answer.byteAt(3));
-                    full++;
-                } else {
-                    assertEquals(Opcode.R2T, answer.opcode());
+    void writesWaitingForDataCannotExhaustTheHeapNorStarveOtherSessions() throws Exception {
+        start(limits(8, Duration.ofSeconds(15), Duration.ofSeconds(15), 128, 64 * MIB));
+        List<TestInitiator> hoarders = new ArrayList<>();
+        try {
+            int[] given = new int[10];
+            for (int session = 0; session < given.length; session++) {
+                TestInitiator hoarder = new TestInitiator(server.boundAddress());
+                hoarders.add(hoarder);
+                hoarder.loginNormal(TARGET, "InitialR2T", "Yes");
+                for (int i = 0; i < (session == 0 ? 49 : 3); i++) { // WRITE(16) of 4 MiB each, data never sent
+                    hoarder.send(hoarder.command(0xa0, 4 * MIB, 0x8a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0,
+                            0));
+                    Pdu answer = hoarder.receive();
+                    if (answer.opcode() == Opcode.R2T) {
+                        given[session]++;
+                    } else {
+                        assertEquals(ScsiResult.TASK_SET_FULL, answer.byteAt(3));
+                    }
+                }
+                assertTrue(given[session] <= 2, "a session holds at most an eighth of the budget: " + given[session]);
+                if (session == 0) {
+                    assertEquals(2, given[0], "an eighth of 64 MiB holds two writes of 4 MiB");
+                    assertServes(); // the hoarder holds its share only
                 }
             }
-            assertEquals(45, full, "16 MiB of buffers hold four such writes; the rest find the task set full");
-            assertTrue(DataBuffers.SHARED.inUseBytes() <= 16 * MIB);
+            assertEquals(16, java.util.Arrays.stream(given).sum(), "the budget holds 16 writes of 4 MiB, no more");
+            assertTrue(DataBuffers.SHARED.inUseBytes() <= 64 * MIB);
+        } finally {
+            for (TestInitiator hoarder : hoarders) {
+                hoarder.close();
+            }
         }
-        waitFor(() -> DataBuffers.SHARED.inUseBytes() == 0); // the hoarder left: its buffers are back
+        waitFor(() -> DataBuffers.SHARED.inUseBytes() == 0); // the hoarders left: their buffers are back
         assertServes();
     }
 

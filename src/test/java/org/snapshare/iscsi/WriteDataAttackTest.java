@@ -163,18 +163,19 @@ class WriteDataAttackTest {
             for (int round = 0; round < 4; round++) {
                 Pdu write = initiator.command(0x20, MIB, 0x2a, 0, 0, 0, 0, 0, 0, 0x08, 0, 0);
                 initiator.send(write);
-                writeOnR2ts(initiator, write);
+                writeOnR2ts(initiator, write, MARKER);
                 initiator.send(initiator.command(0xc0, MIB, 0x28, 0, 0, 0, 0, 0, 0, 0x08, 0, 0));
                 assertEquals(MIB, initiator.readData(MIB).position());
             }
         }
     }
 
-    private static void writeOnR2ts(TestInitiator initiator, Pdu write) throws Exception {
+    /** Answers the write's R2Ts with {@code fill} until its response, which must be GOOD. */
+    static void writeOnR2ts(TestInitiator initiator, Pdu write, int fill) throws Exception {
         while (true) {
             Pdu pdu = initiator.receive();
             if (pdu.opcode() == Opcode.SCSI_RESPONSE) {
-                assertEquals(0, pdu.byteAt(3), "the victim's write");
+                assertEquals(0, pdu.byteAt(3), "a write answering every R2T");
                 return;
             }
             assertEquals(Opcode.R2T, pdu.opcode());
@@ -184,7 +185,7 @@ class WriteDataAttackTest {
             for (int done = 0; done < length; done += 65536) {
                 int piece = Math.min(65536, length - done);
                 initiator.send(dataOut(write, pdu.targetTransferTag(), dataSn++, offset + done,
-                        TestInitiator.bytes(piece, MARKER)).flags(done + piece == length ? 0x80 : 0));
+                        TestInitiator.bytes(piece, fill)).flags(done + piece == length ? 0x80 : 0));
             }
         }
     }
@@ -195,7 +196,7 @@ class WriteDataAttackTest {
     }
 
     /** The write's answer, past any R2T the target sent meanwhile. */
-    private static Pdu answerSkippingR2ts(TestInitiator initiator) throws Exception {
+    static Pdu answerSkippingR2ts(TestInitiator initiator) throws Exception {
         while (true) {
             Pdu pdu = initiator.receive();
             if (pdu.opcode() != Opcode.R2T) {
@@ -204,7 +205,7 @@ class WriteDataAttackTest {
         }
     }
 
-    private static void assertRefused(Pdu answer) {
+    static void assertRefused(Pdu answer) {
         assertEquals(Opcode.SCSI_RESPONSE, answer.opcode(), "the write is answered, not left hanging");
         assertEquals(2, answer.byteAt(3), "CHECK CONDITION, not GOOD");
     }

@@ -121,4 +121,23 @@ class StreamCodecTest {
         StreamException refused = assertThrows(StreamException.class, () -> apply(head));
         assertTrue(refused.getMessage().contains("version " + (StreamHeader.VERSION + 1)), refused.getMessage());
     }
+
+    /** Issue 25, attack 5: offset + length past Long.MAX_VALUE wrapped to a negative end and passed the range check. */
+    @Test
+    void recordsWhoseEndOverflowsAreRefused() throws IOException {
+        long nearTheTop = Long.MAX_VALUE - 4095;
+        byte[][] crafted = {
+            RecordCodec.encode(RecordType.ZEROS, 4096, Long.MAX_VALUE - 100, ByteBuffer.allocate(0)),
+            RecordCodec.encode(RecordType.DATA, nearTheTop, 8192, ByteBuffer.allocate(8192)),
+            RecordCodec.encode(RecordType.ZEROS, nearTheTop, 1 << 20, ByteBuffer.allocate(0)),
+        };
+        for (byte[] record : crafted) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new StreamWriter(out).header(HEADER);
+            out.write(record);
+            StreamReader reader = new StreamReader(new ByteArrayInputStream(out.toByteArray()));
+            StreamException refused = assertThrows(StreamException.class, reader::next);
+            assertTrue(refused.getMessage().contains("past the volume's " + SIZE + " bytes"), refused.getMessage());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.snapshare.iscsi.scsi;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Set;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
@@ -11,6 +12,9 @@ import org.snapshare.snapshot.LogicalUnit;
 public final class BlockCommandProcessor {
 
     // Package-private: the rows of OpcodeTable reach the command implementations through them.
+    /** MODE SELECT (6)/(10), RESERVE (6)/(10), PERSISTENT RESERVE OUT: refused on read-only units. */
+    private static final Set<Integer> CHANGE_SETTINGS_OR_RESERVE = Set.of(0x15, 0x55, 0x16, 0x56, 0x5f);
+
     final DeviceInfo device;
     final ReadWriteCommands readWrite;
     final InquiryCommand inquiry;
@@ -83,6 +87,10 @@ public final class BlockCommandProcessor {
             if (attention != null) {
                 return CommandPlan.finished(ScsiResult.checkCondition(attention));
             }
+        }
+        if (device.readOnly && CHANGE_SETTINGS_OR_RESERVE.contains(opcode)) {
+            // A read-only target is shared by everyone who reads it: nobody may change its cache or lock it.
+            return CommandPlan.finished(ScsiResult.checkCondition(SenseCode.WRITE_PROTECTED));
         }
         CommandAccess access = OpcodeTable.access(opcode);
         if (shared && sharedStateDecides(access)) {

@@ -219,6 +219,11 @@ final class PersistentReserveCommands {
             switch (serviceAction) {
                 case REGISTER:
                 case REGISTER_AND_IGNORE_EXISTING_KEY:
+                    if (reservations.full(port, serviceActionKey)) {
+                        LOG.warn("{}: PERSISTENT RESERVE OUT REGISTER refused: {} registrations already", port,
+                                Reservations.MAX_REGISTRATIONS);
+                        return ScsiResult.checkCondition(SenseCode.INSUFFICIENT_REGISTRATION_RESOURCES);
+                    }
                     reservations.register(port, key, serviceActionKey, serviceAction != REGISTER, aptpl);
                     return ScsiResult.good();
                 case RESERVE:

@@ -48,6 +48,12 @@ final class Reservations {
         }
     }
 
+    /**
+     * Registrations one unit keeps: each initiator port (name and ISID) may register, so an initiator
+     * could otherwise grow the table, and the APTPL file, without bound. Clusters need a handful.
+     */
+    static final int MAX_REGISTRATIONS = 256;
+
     private final Map<String, Long> keys = new LinkedHashMap<>();
     private int generation;
     // Volatile so that commands may check "nothing reserved" without the lock (nearly always the case).
@@ -100,6 +106,11 @@ final class Reservations {
     }
 
     // ---- PERSISTENT RESERVE OUT service actions ----
+
+    /** True when registering {@code newKey} for {@code port} would add a registration past {@link #MAX_REGISTRATIONS}. */
+    synchronized boolean full(String port, long newKey) {
+        return newKey != 0 && !keys.containsKey(port) && keys.size() >= MAX_REGISTRATIONS;
+    }
 
     /**
      * REGISTER, or with {@code ignoreExisting} REGISTER AND IGNORE EXISTING

@@ -153,4 +153,32 @@ class ReservationsTest {
         outGood(TWO, 2, 6, 2, 0);
         assertSense(processor.plan(ONE, READ_10).complete(null), SenseCode.RESERVATIONS_RELEASED);
     }
+
+    /** Issue 25: every initiator port may register, so the table is bounded (and so is the APTPL file). */
+    @Test
+    void registrationsAreBoundedAndAPlaceFreesWhenOneUnregisters() {
+        for (int i = 0; i < Reservations.MAX_REGISTRATIONS; i++) {
+            outGood(port(i), 6, 0, 0, 0x1000 + i);
+        }
+        ScsiResult refused = out(port(-1), 6, 0, 0, 0x9999, 0);
+        assertSense(refused, SenseCode.INSUFFICIENT_REGISTRATION_RESOURCES);
+        outGood(port(0), 6, 0, 0, 0x2000);         // a registered port may change its key
+        outGood(port(0), 0, 0, 0x2000, 0);          // and unregister
+        outGood(port(-1), 6, 0, 0, 0x9999);         // which frees a place
+    }
+
+    /** Issue 25: a read-only target is shared by all its readers, so nobody may reserve it or change its cache. */
+    @Test
+    void aReadOnlyUnitRefusesReservationsAndModeSelect() {
+        BlockCommandProcessor readOnly = new BlockCommandProcessor(new MemoryUnit(64 * 512, 7, true));
+        assertSense(ScsiCommands.reserveOut(readOnly, ONE, 6, 0, 0, 0xaaaa, 0), SenseCode.WRITE_PROTECTED);
+        assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x16, 0, 0, 0, 0, 0), new byte[0]), SenseCode.WRITE_PROTECTED);
+        assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x15, 0x10, 0, 0, 0, 0), new byte[0]),
+                SenseCode.WRITE_PROTECTED);
+        assertEquals(ScsiResult.GOOD, ScsiCommands.run(readOnly, TWO, READ_10, new byte[0]).status);
+    }
+
+    private static String port(int i) {
+        return "iqn.2026-11.test:many,i,0x23" + String.format("%010x", i & 0xffffffffL);
+    }
 }
