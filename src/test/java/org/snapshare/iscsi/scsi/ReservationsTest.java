@@ -171,9 +171,11 @@ class ReservationsTest {
     @Test
     void aReadOnlyUnitRefusesReservationsAndModeSelect() {
         BlockCommandProcessor readOnly = new BlockCommandProcessor(new MemoryUnit(64 * 512, 7, true));
-        assertSense(ScsiCommands.reserveOut(readOnly, ONE, 6, 0, 0, 0xaaaa, 0), SenseCode.WRITE_PROTECTED);
+        // refused before its data-out is asked for, as writes to the unit are
+        assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x5f, 6, 0, 0, 0, 0, 0, 0, 24), new byte[0]),
+                SenseCode.WRITE_PROTECTED);
         assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x16, 0, 0, 0, 0, 0), new byte[0]), SenseCode.WRITE_PROTECTED);
-        assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x15, 0x10, 0, 0, 0, 0), new byte[0]),
+        assertSense(ScsiCommands.run(readOnly, ONE, cdb(0x15, 0x10, 0, 0, 12, 0), new byte[0]),
                 SenseCode.WRITE_PROTECTED);
         assertEquals(ScsiResult.GOOD, ScsiCommands.run(readOnly, TWO, READ_10, new byte[0]).status);
     }
