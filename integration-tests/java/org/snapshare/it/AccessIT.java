@@ -86,13 +86,40 @@ class AccessIT {
             assertTrue(server.log().contains("initiator " + STRANGER + " is not in the allowed-initiators"),
                     server.log());
 
-            ExternalTools.Result strangerSees = ExternalTools.run(30, "iscsi-ls", "-i", STRANGER,
-                    server.portalUrl()).assertSuccess("discovery");
+            // every target needs CHAP, so discovery does too (the plain chap-user/secret, docs/ACCESS.md)
+            assertNotEquals(0, ExternalTools.run(30, "iscsi-ls", "-i", FRIEND, server.portalUrl()).exitCode,
+                    "discovery without CHAP");
+            String discovery = server.portalUrl().replace("iscsi://", "iscsi://alice%" + SECRET + "@");
+            ExternalTools.Result strangerSees = ExternalTools.run(30, "iscsi-ls", "-i", STRANGER, discovery)
+                    .assertSuccess("discovery");
             assertFalse(strangerSees.output.contains(ServerProcess.IQN + "locked"), strangerSees.output);
             assertTrue(strangerSees.output.contains(ServerProcess.IQN + "vol0"), strangerSees.output);
-            ExternalTools.Result friendSees = ExternalTools.run(30, "iscsi-ls", "-i", FRIEND,
-                    server.portalUrl()).assertSuccess("discovery");
+            ExternalTools.Result friendSees = ExternalTools.run(30, "iscsi-ls", "-i", FRIEND, discovery)
+                    .assertSuccess("discovery");
             assertTrue(friendSees.output.contains(ServerProcess.IQN + "locked"), friendSees.output);
+        }
+    }
+
+    /** A node entry ties an initiator name to its own CHAP: the shared secret no longer lets anyone claim it. */
+    @Test
+    void anInitiatorWithANodeEntryCannotBeImpersonatedWithTheSharedSecret(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("nodes.conf");
+        Files.writeString(config, String.join("\n",
+                "chap-user = alice",
+                "chap-secret = " + SECRET,
+                "node.friend.name = " + FRIEND,
+                "node.friend.chap-user = friend",
+                "node.friend.chap-secret = friend-secret-789",
+                "allowed-initiators.locked = " + FRIEND,
+                ""));
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--config", config.toString())) {
+            server.cli("volume", "create", "locked", "--size", "8M").assertSuccess("create");
+            assertNotEquals(0, ExternalTools.run(30, "iscsi-inq", "-i", FRIEND, chapUrl(server, "locked", SECRET, ""))
+                    .exitCode, "the shared secret claimed the friend's name");
+            String own = server.url("locked").replace("iscsi://", "iscsi://friend%friend-secret-789@");
+            ExternalTools.run(30, "iscsi-inq", "-i", FRIEND, own).assertSuccess("the friend with its own CHAP");
+            ExternalTools.run(30, "iscsi-inq", "-i", STRANGER, chapUrl(server, "vol0", SECRET, ""))
+                    .assertSuccess("others keep the shared secret");
         }
     }
 

@@ -29,7 +29,7 @@ public final class ApplianceConfig {
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
                     "advertised-portal", "metrics-listen", "store-max-size", "max-connections", "max-pending-logins",
                     "max-pending-logins-per-address", "login-timeout", "nop-in-interval", "nop-in-timeout",
-                    "queue-depth", "buffer-memory");
+                    "queue-depth", "buffer-memory", "discovery-auth");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -289,7 +289,8 @@ public final class ApplianceConfig {
     }
 
     private static boolean known(String key) {
-        return KEYS.contains(key) || PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + "."));
+        return KEYS.contains(key) || key.startsWith(ConfigAccessPolicy.NODE_PREFIX)
+                || PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + "."));
     }
 
     private String get(String key) {

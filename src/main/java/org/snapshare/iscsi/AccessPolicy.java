@@ -12,7 +12,7 @@ public interface AccessPolicy {
     /** No authentication, everyone allowed. */
     AccessPolicy OPEN = new AccessPolicy() {
         @Override
-        public Optional<ChapSecret> initiatorSecret(String target) {
+        public Optional<ChapSecret> initiatorSecret(String target, String initiatorName) {
             return Optional.empty();
         }
 
@@ -27,8 +27,11 @@ public interface AccessPolicy {
         }
     };
 
-    /** The CHAP name and secret an initiator must prove for {@code target}; empty when none is required. */
-    Optional<ChapSecret> initiatorSecret(String target);
+    /**
+     * The CHAP name and secret the initiator that calls itself {@code initiatorName} must prove for
+     * {@code target}; empty when none is required.
+     */
+    Optional<ChapSecret> initiatorSecret(String target, String initiatorName);
 
     /** What the target answers with when the initiator asks it to authenticate itself (mutual CHAP). */
     Optional<ChapSecret> targetSecret();

@@ -114,7 +114,8 @@ final class LoginPhase {
         if (!identified) {
             identify(request, keys);
             AccessPolicy policy = registry.policy();
-            security = new ChapAuthenticator(policy.initiatorSecret(parameters.discovery ? null : parameters.targetName),
+            String target = parameters.discovery ? null : parameters.targetName;
+            security = new ChapAuthenticator(policy.initiatorSecret(target, parameters.initiatorName),
                     policy.targetSecret());
             identified = true;
         }

@@ -26,7 +26,7 @@ class LoginAccessTest {
         registry.export(TARGET, new MemoryUnit(1 << 20));
         registry.policy(new AccessPolicy() {
             @Override
-            public Optional<ChapSecret> initiatorSecret(String target) {
+            public Optional<ChapSecret> initiatorSecret(String target, String initiatorName) {
                 return Optional.empty();
             }
 
