@@ -107,7 +107,18 @@ final class StagedApply {
                         + " stream was not applied: import it under another name");
             }
             staging.phase(ImportStaging.Phase.APPLYING);
-            return existing.isPresent() ? existing.get() : target.createVolume(volume, header.sizeBytes());
+            if (existing.isPresent()) {
+                return existing.get(); // created by the start of this apply, before a restart
+            }
+            try {
+                return target.createVolume(volume, header.sizeBytes());
+            } catch (IOException e) {
+                // No volume, nothing applied: drop the staging rather than fail the same way at every start.
+                staging.delete();
+                throw new SnapshotException("volume " + volume + " could not be created for the stream ("
+                        + e.getMessage() + "); nothing was applied: free the space or fix the cause and import"
+                        + " the stream again");
+            }
         }
         SnapshotCore core = existing.orElseThrow(() -> new SnapshotException("volume " + volume
                 + " was deleted while its import was under way; nothing was applied"));

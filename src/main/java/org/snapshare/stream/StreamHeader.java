@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.snapshare.snapshot.LogicalUnit;
 
 /**
  * What a stream is of (docs/STREAM.md, header record): the source volume and
@@ -93,9 +94,10 @@ public record StreamHeader(String volume, long sizeBytes, int chunkSize, String 
             String snapshot = name(payload);
             String baseName = name(payload);
             if ((kind != FULL && kind != INCREMENTAL) || sizeBytes <= 0 || resumeFrom < 0 || resumeFrom > sizeBytes
+                    || sizeBytes % LogicalUnit.BLOCK_SIZE != 0 || baseSize < 0 || baseSize % LogicalUnit.BLOCK_SIZE != 0
                     || payload.hasRemaining()) {
                 throw new StreamException("the stream's header record is malformed (kind " + kind + ", size "
-                        + sizeBytes + ", resume offset " + resumeFrom + ")");
+                        + sizeBytes + ", base size " + baseSize + ", resume offset " + resumeFrom + ")");
             }
             Optional<Base> base = kind == INCREMENTAL ? Optional.of(new Base(baseName, baseIdentity, baseSize))
                     : Optional.empty();
