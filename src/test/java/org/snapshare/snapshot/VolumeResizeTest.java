@@ -87,4 +87,20 @@ class VolumeResizeTest {
             assertArrayEquals(Filled.bytes(0x44, 4096), back);
         }
     }
+
+    /** Issue 25: offset + length past Long.MAX_VALUE wraps negative; the units check by subtract-compare. */
+    @Test
+    void rangesPastTheUnitAreRefusedEvenWhenTheirEndOverflows() throws Exception {
+        try (SnapshotCore core = create()) {
+            LogicalUnit origin = core.origin();
+            long nearTheTop = Long.MAX_VALUE - 100;
+            assertThrows(java.io.IOException.class, () -> origin.write(nearTheTop, ByteBuffer.allocate(512)));
+            assertThrows(java.io.IOException.class, () -> origin.writeZeros(4096, Long.MAX_VALUE - 10));
+            assertThrows(java.io.IOException.class, () -> origin.unmap(SIZE - 4096, 8192));
+            assertThrows(java.io.IOException.class, () -> origin.read(-512, ByteBuffer.allocate(512)));
+            origin.write(SIZE - 512, ByteBuffer.wrap(Filled.bytes(0x42, 512))); // the last block is inside
+            LogicalUnit snapshot = core.createSnapshot("s");
+            assertThrows(java.io.IOException.class, () -> snapshot.read(nearTheTop, ByteBuffer.allocate(512)));
+        }
+    }
 }
