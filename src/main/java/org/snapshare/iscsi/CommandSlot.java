@@ -12,9 +12,15 @@ final class CommandSlot {
         this.numbers = numbers;
     }
 
+    /** Gives the slot back now, unless that was done already. */
     void release() {
-        if (released.compareAndSet(false, true)) {
+        if (take()) {
             numbers.completed();
         }
+    }
+
+    /** True once, for the caller that gives the slot back itself (stamping the command's response). */
+    boolean take() {
+        return released.compareAndSet(false, true);
     }
 }

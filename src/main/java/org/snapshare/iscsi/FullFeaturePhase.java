@@ -119,7 +119,7 @@ final class FullFeaturePhase {
     /** A SCSI command takes a place in the session's queue until it completes; immediate ones may find none. */
     private void admitScsiCommand(Pdu pdu) throws IOException {
         if (pdu.immediate() && !numbers.admitImmediate()) {
-            sendResponse(pdu.initiatorTaskTag(), ScsiResult.taskSetFull(), 0, 0, 0);
+            sendResponse(pdu.initiatorTaskTag(), ScsiResult.taskSetFull(), 0, 0, 0, null);
             return;
         }
         CommandSlot slot = new CommandSlot(numbers);
@@ -207,17 +207,14 @@ final class FullFeaturePhase {
         if (plan.dataOutLength() == 0) {
             CommandPlan reading = plan;
             executor.submit(itt, () -> {
-                ScsiResult result = reading.complete(ByteBuffer.allocate(0));
-                slot.release();
-                finish(itt, result, expectedLength, 0, commandLength);
+                finish(itt, reading.complete(ByteBuffer.allocate(0)), expectedLength, 0, commandLength, slot);
             });
             return;
         }
         DataBuffers.Lease buffer = pendingWriteBytes() + plan.dataOutLength() > pendingWriteLimit ? null
                 : DataBuffers.SHARED.tryTake(plan.dataOutLength());
         if (buffer == null) { // this session's share, or all the buffer memory, is spent: the initiator retries later
-            slot.release();
-            sendResponse(itt, ScsiResult.taskSetFull(), 0, 0, 0);
+            sendResponse(itt, ScsiResult.taskSetFull(), 0, 0, 0, slot);
             return;
         }
         boolean unsolicitedFollows = (pdu.flags() & 0x80) == 0;
@@ -264,8 +261,8 @@ final class FullFeaturePhase {
     private void refuseWrite(WriteTask task, String why) throws IOException {
         LOG.warn("write 0x{} from {} refused: {}", Integer.toHexString(task.itt), parameters.initiatorName, why);
         pendingWrites.remove(task.itt, task);
-        task.release();
-        sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount());
+        task.releaseBuffer();
+        sendResponse(task.itt, ScsiResult.checkCondition(SenseCode.DATA_PHASE_ERROR), 0, 0, task.r2tCount(), task.slot);
     }
 
     /** Completes the write if all data is in, otherwise asks for the next burst when due. */
@@ -274,8 +271,8 @@ final class FullFeaturePhase {
             pendingWrites.remove(task.itt);
             executor.submit(task.itt, () -> {
                 ScsiResult result = task.plan.complete(task.data());
-                task.release(); // the command's data is on the unit, or refused, by now
-                finish(task.itt, result, task.expectedLength, task.r2tCount(), task.commandLength);
+                task.releaseBuffer(); // the command's data is on the unit, or refused, by now
+                finish(task.itt, result, task.expectedLength, task.r2tCount(), task.commandLength, task.slot);
             });
         } else if (task.needsR2t()) {
             int ttt = nextTargetTransferTag++;
@@ -295,24 +292,24 @@ final class FullFeaturePhase {
      * command moves: its data-out, or else the data-in it produced. The
      * result's pooled buffer is given back afterwards.
      */
-    private void finish(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength)
-            throws IOException {
+    private void finish(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength,
+            CommandSlot slot) throws IOException {
         try {
-            sendResult(itt, result, expectedLength, r2tCount, dataOutLength);
+            sendResult(itt, result, expectedLength, r2tCount, dataOutLength, slot);
         } finally {
             result.release(); // sent, or the connection is gone
         }
     }
 
-    private void sendResult(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength)
-            throws IOException {
+    private void sendResult(int itt, ScsiResult result, long expectedLength, int r2tCount, int dataOutLength,
+            CommandSlot slot) throws IOException {
         ByteBuffer data = result.dataIn();
         long moved = dataOutLength > 0 ? dataOutLength : data.remaining();
         int residualFlags = moved > expectedLength ? 0x04 : moved < expectedLength ? 0x02 : 0;
         long residual = Math.abs(expectedLength - moved);
         int toSend = (int) Math.min(data.remaining(), expectedLength);
         if (result.status != ScsiResult.GOOD || toSend == 0) {
-            sendResponse(itt, result, residualFlags, residual, r2tCount);
+            sendResponse(itt, result, residualFlags, residual, r2tCount, slot);
             return;
         }
         int segment = parameters.initiatorMaxRecvDataSegmentLength;
@@ -328,12 +325,13 @@ final class FullFeaturePhase {
             if (last) {
                 dataIn.status(ScsiResult.GOOD).residualCount((int) residual);
             }
-            send(dataIn, last);
+            send(dataIn, last, last ? slot : null);
         }
     }
 
-    private void sendResponse(int itt, ScsiResult result, int residualFlags, long residual, int expDataSn)
-            throws IOException {
+    /** A SCSI Response; {@code slot}, when not null, is the command's place in the queue, given back with it. */
+    private void sendResponse(int itt, ScsiResult result, int residualFlags, long residual, int expDataSn,
+            CommandSlot slot) throws IOException {
         Pdu response = Pdu.response(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags).status(result.status)
                 .initiatorTaskTag(itt).expDataSn(expDataSn).residualCount((int) residual);
         if (result.sense != null) {
@@ -341,7 +339,7 @@ final class FullFeaturePhase {
             segment.putShort((short) result.sense.length).put(result.sense).flip();
             response.data(segment);
         }
-        send(response, true);
+        send(response, true, slot);
     }
 
     private void textRequest(Pdu pdu) throws IOException, ProtocolException {
@@ -423,8 +421,17 @@ final class FullFeaturePhase {
 
     /** Numbers and sends one PDU; workers send concurrently, so StatSN order and wire order agree. */
     private void send(Pdu pdu, boolean advanceStatSn) throws IOException {
+        send(pdu, advanceStatSn, null);
+    }
+
+    /**
+     * Like {@link #send(Pdu, boolean)}; the PDU that answers a command also gives back its queue
+     * slot ({@code completing}, when not null), under the same lock that stamps it: the response
+     * carries the window its completion opened.
+     */
+    private void send(Pdu pdu, boolean advanceStatSn, CommandSlot completing) throws IOException {
         synchronized (writer) {
-            numbers.stamp(pdu, advanceStatSn);
+            numbers.stamp(pdu, advanceStatSn, completing != null && completing.take());
             writer.write(pdu);
         }
     }

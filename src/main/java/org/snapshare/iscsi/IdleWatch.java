@@ -25,9 +25,13 @@ final class IdleWatch implements AutoCloseable {
     private final long timeoutNanos;
     private final Pinger pinger;
     private final Runnable close;
-    private volatile long lastHeard = System.nanoTime();
+    /** PDUs heard: written by the connection's reading thread only, so a plain volatile increment is safe. */
+    private volatile long heard;
+    // The rest is the timer thread's alone: the reading thread pays one volatile write per PDU, no clock.
+    private long heardAtLastCheck;
+    private long lastHeard = System.nanoTime();
     /** When the unanswered ping went out; 0 while none is. */
-    private volatile long pingSent;
+    private long pingSent;
     private final ScheduledFuture<?> checks;
 
     IdleWatch(ScheduledExecutorService timers, Duration interval, Duration timeout, Pinger pinger, Runnable close) {
@@ -41,15 +45,20 @@ final class IdleWatch implements AutoCloseable {
 
     /** A PDU arrived: the peer is alive. */
     void heard() {
-        lastHeard = System.nanoTime();
-        pingSent = 0;
+        heard = heard + 1;
     }
 
     private void check() {
         long now = System.nanoTime();
-        long sent = pingSent;
-        if (sent != 0) {
-            if (now - sent >= timeoutNanos && now - lastHeard >= timeoutNanos) {
+        long count = heard;
+        if (count != heardAtLastCheck) {
+            heardAtLastCheck = count;
+            lastHeard = now;
+            pingSent = 0;
+            return;
+        }
+        if (pingSent != 0) {
+            if (now - pingSent >= timeoutNanos) {
                 close.run();
             }
         } else if (now - lastHeard >= intervalNanos) {

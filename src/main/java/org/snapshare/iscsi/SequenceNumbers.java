@@ -58,8 +58,12 @@ final class SequenceNumbers {
         return true;
     }
 
-    /** An accepted command is done (its response is about to go out, or it never will): the window moves on. */
+    /** An accepted command is done without a response of its own (dropped, aborted): the window moves on. */
     synchronized void completed() {
+        completeOne();
+    }
+
+    private void completeOne() {
         outstanding--;
         int widest = expCmdSn - 1 + queueDepth - outstanding;
         if (widest - maxCmdSn > 0) { // MaxCmdSN never moves back (RFC 7143, 4.2.2.1)
@@ -68,7 +72,15 @@ final class SequenceNumbers {
     }
 
     /** Stamps StatSN, ExpCmdSN and MaxCmdSN; advances StatSN if {@code advance}. */
-    synchronized void stamp(Pdu pdu, boolean advance) {
+    void stamp(Pdu pdu, boolean advance) {
+        stamp(pdu, advance, false);
+    }
+
+    /** Like {@link #stamp(Pdu, boolean)}, first completing a command when {@code completing}: one lock for both. */
+    synchronized void stamp(Pdu pdu, boolean advance, boolean completing) {
+        if (completing) {
+            completeOne();
+        }
         pdu.sequenceNumbers(statSn, expCmdSn, maxCmdSn);
         if (advance) {
             statSn++;

@@ -49,7 +49,8 @@ final class WriteTask {
     private int nextUnsolicitedDataSn;
     private int nextSolicitedDataSn;
 
-    private final CommandSlot slot;
+    /** The command's place in its session's queue: given back with its response, or by {@link #release}. */
+    final CommandSlot slot;
 
     /** {@code lease}: the buffer for the plan's data-out, exactly its length; it and the slot go back on {@link #release}. */
     WriteTask(int itt, long lun, CommandPlan plan, int commandLength, long expectedLength,
@@ -181,10 +182,12 @@ final class WriteTask {
         return buffer.duplicate().clear();
     }
 
-    /**
-     * Gives the data buffer and the command's queue slot back once the command is done with them
-     * ({@link #data()} must not be used after).
-     */
+    /** Gives the data buffer back once the command is done with it ({@link #data()} must not be used after). */
+    void releaseBuffer() {
+        lease.release();
+    }
+
+    /** A write that will get no response of its own (dropped, aborted): its buffer and its slot go back. */
     void release() {
         lease.release();
         slot.release();
