@@ -49,9 +49,14 @@ final class MetadataIo {
         this.transaction = transaction;
     }
 
-    /** The same device read-only: for peeks at a store another node may be writing. */
+    /**
+     * The same device without healing: for peeks at a store another node may be writing, and for
+     * mounting. Its writes belong to the same transaction: the store mounts through this view and its
+     * space map, snapshot table and range counters keep writing through it, so a view with a
+     * transaction of its own would hide their blocks from the commit that must name them (issue 26).
+     */
     MetadataIo withoutHealing() {
-        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, new TransactionWrites());
+        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction);
     }
 
     /** Whether a read took a copy without healing the bad one since the last call; resets. */
