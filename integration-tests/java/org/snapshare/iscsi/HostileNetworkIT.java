@@ -17,7 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.snapshare.it.ExternalTools;
 import org.snapshare.it.ServerProcess;
+import org.snapshare.stream.CraftedStreams;
 
 /**
  * The attacks of issue 25 against the packaged server in the packaged heap
@@ -188,5 +190,17 @@ class HostileNetworkIT {
                 hoarder.close();
             }
         }
+    }
+
+    @Test
+    void attack5AStreamWhoseRecordOverflowsChangesNothing() throws Exception {
+        Path crafted = Files.createTempFile("crafted", ".stream");
+        Files.write(crafted, CraftedStreams.overflowingFullStream());
+        ExternalTools.Result refused = server.cli("snapshot", "import", "crafted", "--input", crafted.toString());
+        assertEquals(1, refused.exitCode, refused.output);
+        assertTrue(refused.output.contains("past the volume's"), refused.output);
+        String volumes = server.cli("volume", "list").assertSuccess("volume list").output;
+        assertFalse(volumes.contains("crafted"), "the refused stream created its volume:\n" + volumes);
+        assertFalse(server.cli("status").assertSuccess("status").output.contains("APPLYING"));
     }
 }

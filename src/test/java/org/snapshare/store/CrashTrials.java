@@ -1,0 +1,189 @@
+package org.snapshare.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.snapshare.device.FaultInjectingDevice;
+
+/**
+ * Crash trials on the exception store, shared by {@link CrashConsistencyTest} (fixed cut points, in
+ * CI) and the crash soak (bench/crash-soak.sh, many seeds): a workload of transactions is cut short
+ * after a chosen device write; the device then keeps or drops each unflushed write at random, and
+ * may tear a kept one sector by sector (a volatile disk cache loses and reorders unflushed writes).
+ * The remounted store must pass check and hold exactly the state of the last completed commit or of
+ * the commit that was in flight.
+ */
+public final class CrashTrials {
+
+    static final int CHUNK = 4096;
+    /** What a growing store's device may reach. */
+    static final int GROWN = 8 << 20;
+    static final long ORIGIN_CHUNKS = 64;
+    static final int TRANSACTIONS = 24;
+
+    private final int version;
+    private final int deviceBytes;
+    private final int operations;
+    private final long workloadSeed;
+    /** The state after each commit of an uncut run. */
+    private final List<State> committed = new ArrayList<>();
+    /** Device writes of a whole uncut run after the format: the cut points there are. */
+    private final int writes;
+
+    /** The logical state a mount must show: entries, the data they point at, snapshot states (and identities). */
+    private record State(List<ExceptionEntry> entries, List<Integer> dataHashes, TreeMap<Long, String> snapshots) {
+    }
+
+    /** What one trial found: its failure (null when it recovered), and whether a commit was torn. */
+    public record Outcome(String failure, boolean torn) {
+    }
+
+    /**
+     * Trials of format {@code version} on a device of {@code deviceBytes} (which the workload may make
+     * grow), transactions of {@code operations} operations, drawn from {@code workloadSeed}.
+     */
+    public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed) throws IOException {
+        this.version = version;
+        this.deviceBytes = deviceBytes;
+        this.operations = operations;
+        this.workloadSeed = workloadSeed;
+        FaultInjectingDevice dry = formatted();
+        long before = dry.writeCount();
+        SharedExceptionStore store = open(dry);
+        committed.add(state(store));
+        runWorkload(store, committed);
+        this.writes = (int) (dry.writeCount() - before);
+    }
+
+    /** Device writes of an uncut run: cut points are 0 to this. */
+    public int writes() {
+        return writes;
+    }
+
+    /** Whether the uncut run grew the store past its device's first size. */
+    boolean grew() throws IOException {
+        FaultInjectingDevice dry = formatted();
+        SharedExceptionStore store = open(dry);
+        runWorkload(store, new ArrayList<>());
+        return store.chunkCount() * CHUNK > deviceBytes;
+    }
+
+    /**
+     * Cuts the run after write {@code cut}, then loses unflushed writes in {@code draws} ways: draw
+     * {@code i} as {@code new Random(seedBase + i)} says, tearing kept writes in every odd draw.
+     */
+    public List<Outcome> trials(int cut, long seedBase, int draws) throws IOException {
+        FaultInjectingDevice device = formatted();
+        SharedExceptionStore store = open(device);
+        device.failAfterWrites(cut);
+        List<State> reached = new ArrayList<>();
+        reached.add(state(store));
+        try {
+            runWorkload(store, reached);
+        } catch (IOException expected) {
+            // the injected power cut
+        }
+        int done = reached.size() - 1; // commits that returned
+        List<Outcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < draws; i++) {
+            FaultInjectingDevice afterCut = device.powerCut(new Random(seedBase + i), i % 2 == 1);
+            boolean torn = tornAt(afterCut) >= 0;
+            outcomes.add(new Outcome(recovered(afterCut, done), torn));
+        }
+        return outcomes;
+    }
+
+    private String recovered(FaultInjectingDevice device, int done) throws IOException {
+        SharedExceptionStore store;
+        try {
+            store = SharedExceptionStore.open(device, 1 << 20);
+        } catch (IOException e) {
+            return "mount failed: " + e.getMessage();
+        }
+        CheckReport report = StoreChecker.check(store, n -> { });
+        if (!report.clean()) {
+            return "check found " + report.problems();
+        }
+        store.takeOver(new SingleNodeLock().take(Duration.ZERO).orElseThrow()); // rewrites a lone commit copy
+        List<String> notes = StoreChecker.check(store, n -> { }).notes();
+        if (!notes.isEmpty()) {
+            return "after the server's start, check still notes " + notes;
+        }
+        State actual = state(store);
+        boolean lastDone = actual.equals(committed.get(done));
+        boolean inFlight = done + 1 < committed.size() && actual.equals(committed.get(done + 1));
+        return lastDone || inFlight ? null : "state is neither commit " + done + " nor commit " + (done + 1);
+    }
+
+    /** The sequence of a commit whose slot survived the cut but not all of its blocks, or -1. */
+    private static long tornAt(FaultInjectingDevice device) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
+        device.read(0, header);
+        return CommitRing.read(device, Superblock.decode(header.clear()), true).tornSequence();
+    }
+
+    private FaultInjectingDevice formatted() throws IOException {
+        FaultInjectingDevice device = new FaultInjectingDevice(deviceBytes, GROWN);
+        SharedExceptionStore.format(device, CHUNK, ORIGIN_CHUNKS * CHUNK, version);
+        return device;
+    }
+
+    /** Opened as a server opens it: free to grow up to {@link #GROWN} bytes. */
+    private static SharedExceptionStore open(FaultInjectingDevice device) throws IOException {
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        store.growWith((current, used) -> GROWN);
+        return store;
+    }
+
+    /** The same transactions every time: snapshots come and go, entries are added, changed, removed. */
+    private void runWorkload(SharedExceptionStore store, List<State> afterEachCommit) throws IOException {
+        Random random = new Random(workloadSeed);
+        for (int t = 0; t < TRANSACTIONS; t++) {
+            if (t % 3 == 0) { // the same identities in every run
+                store.createSnapshot("snap" + t, 0, new java.util.UUID(42, t), java.time.Instant.ofEpochMilli(t));
+            }
+            for (int op = 0; op < operations; op++) {
+                long chunk = random.nextInt((int) ORIGIN_CHUNKS);
+                List<IdRange> ranges = store.rangesLackingCopy(chunk);
+                List<ExceptionEntry> existing = store.entries(chunk);
+                if (!existing.isEmpty() && random.nextInt(5) < 2) {
+                    ExceptionEntry victim = existing.get(random.nextInt(existing.size()));
+                    store.removeEntry(chunk, victim.fromId());
+                    store.freeChunk(victim.storeChunk());
+                } else if (!ranges.isEmpty()) {
+                    IdRange range = ranges.get(0);
+                    long data = store.allocateChunk();
+                    ByteBuffer copy = ByteBuffer.allocate(CHUNK);
+                    java.util.Arrays.fill(copy.array(), (byte) (chunk * 7 + range.from()));
+                    // a copy-on-write copy: format 5 commits it with one flush
+                    store.writeCopy(data, copy, DataChecksum.of(copy.duplicate()));
+                    store.addEntry(new ExceptionEntry(chunk, range.from(), range.to(), data));
+                }
+            }
+            if (t % 5 == 4) {
+                store.setSnapshotState(store.snapshots().get(0).id(), SnapshotState.DELETING);
+            }
+            store.commit();
+            afterEachCommit.add(state(store));
+        }
+    }
+
+    private static State state(SharedExceptionStore store) throws IOException {
+        TreeMap<Long, String> snapshots = new TreeMap<>();
+        // Before format 4 the identity derives from the format's random nonce: it differs between runs.
+        store.snapshots().forEach(s -> snapshots.put(s.id(),
+                s.state() + (store.keepsSnapshotIdentities() ? " " + s.identity() : "")));
+        List<ExceptionEntry> entries = StoreModelTest.scanAll(store);
+        List<Integer> hashes = new ArrayList<>();
+        for (ExceptionEntry entry : entries) {
+            ByteBuffer data = ByteBuffer.allocate(CHUNK);
+            store.readChunk(entry.storeChunk(), 0, data);
+            hashes.add(java.util.Arrays.hashCode(data.array()));
+        }
+        return new State(entries, hashes, snapshots);
+    }
+}
