@@ -206,9 +206,8 @@ final class FullFeaturePhase {
         }
         if (plan.dataOutLength() == 0) {
             CommandPlan reading = plan;
-            executor.submit(itt, () -> {
-                finish(itt, reading.complete(ByteBuffer.allocate(0)), expectedLength, 0, commandLength, slot);
-            });
+            executor.submit(itt,
+                    () -> finish(itt, reading.complete(ByteBuffer.allocate(0)), expectedLength, 0, commandLength, slot));
             return;
         }
         DataBuffers.Lease buffer = pendingWriteBytes() + plan.dataOutLength() > pendingWriteLimit ? null
@@ -249,7 +248,7 @@ final class FullFeaturePhase {
         }
         task.accept(pdu.data());
         if ((pdu.flags() & 0x80) != 0) {
-            task.endOfSequence(pdu.targetTransferTag() != Pdu.NO_TAG);
+            task.endOfSequence(solicited);
         }
         progress(task);
     }

@@ -21,10 +21,6 @@ final class LoginException extends Exception {
         return new LoginException(2, 0x01, message);
     }
 
-    static LoginException authorizationFailed(String message) {
-        return new LoginException(2, 0x02, message);
-    }
-
     static LoginException notFound(String message) {
         return new LoginException(2, 0x03, message);
     }
