@@ -25,7 +25,7 @@ import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.VolumeDiff;
 import org.snapshare.store.SingleNodeLock;
-import org.snapshare.store.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.stream.SnapshotExport;
 import org.snapshare.stream.SnapshotReceive;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.SnapshotCore;
-import org.snapshare.store.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperCluster;
 
 /**
  * The ALUA port groups of a clustered volume's targets: one per live node.

@@ -16,7 +16,7 @@ import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.store.CheckReport;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.StoreChecker;
-import org.snapshare.store.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.testing.NodeCachingDevice;
 
 /**

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.store.SharedExceptionStore;
-import org.snapshare.store.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperCluster;
 
 /**
  * ZooKeeper goes away under a clustered volume: safety first. Within the

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
+import org.snapshare.cluster.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperLock;
+import org.snapshare.cluster.ZooKeeperLockTest;
 import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.testing.NodeCachingDevice;
 

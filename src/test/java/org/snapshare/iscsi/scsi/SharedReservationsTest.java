@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.FaultInjectingDevice;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.store.SharedExceptionStore;
-import org.snapshare.store.ZooKeeperCluster;
+import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.testing.NodeCachingDevice;
 
 /**

@@ -1,4 +1,4 @@
-package org.snapshare.store;
+package org.snapshare.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,11 +15,12 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.snapshare.store.ClusterLock;
 
 /** The ZooKeeper cluster lock against a real ZooKeeper server (curator-test's TestingServer) on 127.0.0.1. */
-class ZooKeeperLockTest {
+public class ZooKeeperLockTest {
 
-    static final Duration SESSION = Duration.ofSeconds(4);
+    public static final Duration SESSION = Duration.ofSeconds(4);
     private static final Duration SHORT = Duration.ofMillis(300);
 
     private TestingServer zookeeper;

@@ -1,4 +1,4 @@
-package org.snapshare.store;
+package org.snapshare.cluster;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.store.ClusterLock;
 
 /**
  * A volume's cluster lock on ZooKeeper: Curator's {@link InterProcessMutex}

@@ -1,4 +1,4 @@
-package org.snapshare.store;
+package org.snapshare.cluster;
 
 import java.io.Closeable;
 import java.io.IOException;
