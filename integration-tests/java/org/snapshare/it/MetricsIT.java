@@ -73,6 +73,7 @@ class MetricsIT {
             assertTrue(value(metrics, "snapshare_store_commit_seconds_total{volume=\"vol0\"}") > 0);
             assertEquals(0, value(metrics, "snapshare_background_delete_active{volume=\"vol0\"}"));
             assertEquals(0, value(metrics, "snapshare_store_metadata_heals_total{volume=\"vol0\"}"));
+            assertEquals(0, value(metrics, "snapshare_store_cut_off_commits_total{volume=\"vol0\"}"));
             dashboardQueriesOnly(metrics);
             assertTrue(value(metrics, "snapshare_lun_write_bytes_total" + origin) >= 4 << 20, metrics);
             assertTrue(value(metrics, "snapshare_lun_read_bytes_total" + origin) >= 2 << 20, metrics);

@@ -96,6 +96,11 @@ final class ControlReports {
                 out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
                         + " returns damaged blocks: look at its health)%n", heals));
             }
+            long cutOff = volume.core().cutOffCommits();
+            if (cutOff > 0) {
+                out.append(String.format("  commits cut off by a crash and rolled back at mount: %d (the store"
+                        + " stands at the commit before; none of them had been acknowledged)%n", cutOff));
+            }
             if (appliance.cluster() != null) {
                 out.append("  ").append(lockLine(volume)).append('\n');
             }

@@ -82,6 +82,10 @@ final class Metrics implements Closeable {
                 .help("Damaged metadata copies rewritten from their good twin, since start").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
                         core.metadataHeals(), volume))).register(registry);
+        CounterWithCallback.builder().name("snapshare_store_cut_off_commits_total")
+                .help("Mounts that found the newest commit cut off by a crash and stood at the one before")
+                .labelNames("volume").callback(callback -> source.volumes().forEach((volume, core) -> callback.call(
+                        core.cutOffCommits(), volume))).register(registry);
         CounterWithCallback.builder().name("snapshare_store_commits_total")
                 .help("Exception store commits (each one flushes), since start").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(

@@ -513,6 +513,11 @@ public final class SnapshotCore implements Closeable {
         return store().heals();
     }
 
+    /** Mounts of the volume's store that found its newest commit cut off by a crash (see {@link ExceptionStore}). */
+    public long cutOffCommits() {
+        return store().cutOffCommits();
+    }
+
     /** The copy unit of the volume's store, in bytes. */
     public int chunkSize() {
         return store().chunkSize();

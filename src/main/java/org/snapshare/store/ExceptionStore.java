@@ -48,6 +48,12 @@ public interface ExceptionStore extends Closeable {
     /** Damaged metadata copies rewritten from their good twin since the store was opened. */
     long heals();
 
+    /**
+     * Times a mount (the first, or a cluster takeover's) found the newest commit cut off by a crash
+     * before all its blocks reached the disk, and stood at the commit before (format 5; docs/FORMAT.md).
+     */
+    long cutOffCommits();
+
     /** A new scrub of the whole store, to be run step by step (see {@link StoreScrub}). */
     StoreScrub newScrub();
 

@@ -91,6 +91,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private boolean unconfirmed;
     /** A newer commit than the one mounted, found cut off by a crash at mount (format 5), or -1. */
     private long tornSequence = -1;
+    /** Mounts (the first, or a takeover's) that found the newest commit cut off and stood at the one before. */
+    private volatile long cutOffCommits;
     /** Runs the empty commits that confirm one-flush commits when no other commit follows them. */
     private static final ScheduledExecutorService CONFIRMER = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "store-confirm");
@@ -152,6 +154,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     private void adopt(Mount mount) {
         CommitBlock commit = mount.newest().commit();
         this.tornSequence = mount.newest().tornSequence();
+        if (tornSequence >= 0) {
+            cutOffCommits++;
+        }
         this.chunkCount = commit.chunkCount(superblock);
         this.originChunks = commit.originChunks(superblock);
         this.space = mount.space();
@@ -359,6 +364,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     /** Metadata copies healed since the store was opened: blocks, commit blocks and the superblock. */
+    @Override
+    public long cutOffCommits() {
+        return cutOffCommits;
+    }
+
     @Override
     public long heals() {
         return io.heals() + commitHeals + superblockHeals;

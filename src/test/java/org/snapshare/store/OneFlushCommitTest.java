@@ -83,6 +83,8 @@ class OneFlushCommitTest {
         cut.write(copy * CHUNK, ByteBuffer.allocate(CHUNK));
         SharedExceptionStore fellBack = SharedExceptionStore.open(cut, 1 << 20);
         assertEquals(whole, fellBack.sequence(), "a commit without all of its blocks is not mounted");
+        assertEquals(1, fellBack.cutOffCommits(), "and the mount counts it (status, metrics)");
+        assertEquals(0, store.cutOffCommits());
         assertTrue(fellBack.find(5, id).isEmpty(), "the entry of the lost commit is not there");
         assertTrue(StoreChecker.check(fellBack, n -> { }).clean());
 
