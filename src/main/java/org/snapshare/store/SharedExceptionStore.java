@@ -966,15 +966,24 @@ public final class SharedExceptionStore implements ExceptionStore {
      * them under one flush; empty (two flushes) when something was written
      * in place, when they do not fit, or before format 5. A chunk freed in
      * the transaction is left out: the next one may reuse it once this one
-     * is durable, and would then fail this commit's check at mount.
+     * is durable, and would then fail this commit's check at mount. A chunk
+     * written that is still in use but not fresh was written in place: the
+     * commit before may depend on it, so this commit takes two flushes.
      */
     private Map<Long, Integer> listedWrites(CommitBlock commit) {
         Optional<TransactionWrites.Listed> taken = transaction.take();
         if (!superblock.layout().listedCommits || taken.isEmpty()) {
             return Map.of();
         }
-        Map<Long, Integer> held = new LinkedHashMap<>(taken.get().crcs());
-        held.keySet().removeIf(chunk -> !space.isFresh(chunk));
+        Map<Long, Integer> held = new LinkedHashMap<>();
+        for (Map.Entry<Long, Integer> written : taken.get().crcs().entrySet()) {
+            long chunk = written.getKey();
+            if (space.isFresh(chunk)) {
+                held.put(chunk, written.getValue());
+            } else if (space.isAllocated(chunk)) {
+                return Map.of();
+            }
+        }
         boolean fits = held.size() <= CommitBlock.listCapacity(superblock.version, commit.spaceIndex.length);
         return fits ? held : Map.of();
     }
