@@ -12,8 +12,7 @@ import java.util.function.Predicate;
 /**
  * The exception store as the snapshot core sees it: which snapshot ids have
  * their own copy of an origin chunk and where, the snapshot table, and the
- * copied chunks themselves. The core does not know the on-disk format; a
- * store with one COW file per snapshot could sit behind the same interface.
+ * copied chunks themselves. The core does not know the on-disk format.
  *
  * Changes are volatile until {@link #commit()} returns; data written to a
  * chunk must be committed before anything that depends on it (for example
@@ -23,7 +22,7 @@ public interface ExceptionStore extends Closeable {
 
     int chunkSize();
 
-    /** Chunks of the origin this store was formatted for. */
+    /** Chunks of the origin, as the newest commit records them (it follows resizes). */
     long originChunks();
 
     long chunkCount();

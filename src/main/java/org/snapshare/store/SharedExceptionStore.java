@@ -575,8 +575,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         changing(() -> {
             if (!superblock.layout().mirrored) {
                 throw new StoreException("this volume's store has format version " + superblock.version + ", which"
-                        + " records the origin's size once, at format: only volumes made by this release (format 3)"
-                        + " can be resized");
+                        + " records the origin's size once, at format: only volumes made in format 3 or later"
+                        + " (every volume created now) can be resized");
             }
             if (chunks < originChunks) {
                 throw new StoreException("the origin cannot shrink from " + originChunks + " to " + chunks + " chunks");
@@ -1123,7 +1123,8 @@ public final class SharedExceptionStore implements ExceptionStore {
         return changing(() -> {
             if (!superblock.layout().mirrored) {
                 throw new StoreException("this store has format version " + superblock.version + ", which cannot"
-                        + " grow; only stores made by this release (format 3) can");
+                        + " grow; only stores made in format 3 or later (every store"
+                        + " created now) can");
             }
             long chunkSize = superblock.chunkSize();
             long target = device.size() / chunkSize;

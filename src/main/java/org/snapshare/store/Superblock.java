@@ -31,7 +31,7 @@ final class Superblock {
      * keeps each snapshot's identity, 5 commits with one flush.
      */
     static final int VERSION = 5;
-    /** Stores of versions 1 and 2 still mount and keep their format (version 1: single node only). */
+    /** Stores of versions 1 to 4 still mount and keep their format (version 1: single node only). */
     static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;
     static final int MAX_CHUNK_SHIFT = 20;
