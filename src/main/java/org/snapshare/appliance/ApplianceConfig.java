@@ -186,7 +186,7 @@ public final class ApplianceConfig {
 
     /** How long ZooKeeper waits for a silent node before its locks pass to another: 2s to 60s. */
     public java.time.Duration clusterSessionTimeout() throws ConfigException {
-        return duration("cluster-session-timeout", "6s", 2000, 60000);
+        return duration("cluster-session-timeout", optional("cluster-session-timeout").orElse("6s"), 2000, 60000);
     }
 
     /**
@@ -201,8 +201,8 @@ public final class ApplianceConfig {
                     + " heap's limit (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; -Xmx)");
         }
         return new ConnectionLimits(count("max-connections", 1, 65536), count("max-pending-logins", 1, 65536),
-                count("max-pending-logins-per-address", 1, 65536), duration("login-timeout", "15s", 1000, 600_000),
-                duration("nop-in-interval", "15s", 1000, 3_600_000), duration("nop-in-timeout", "30s", 1000, 600_000),
+                count("max-pending-logins-per-address", 1, 65536), duration("login-timeout", 1000, 600_000),
+                duration("nop-in-interval", 1000, 3_600_000), duration("nop-in-timeout", 1000, 600_000),
                 count("queue-depth", 1, 65536), bufferMemory);
     }
 
@@ -219,10 +219,14 @@ public final class ApplianceConfig {
         throw new ConfigException(key + " '" + text + "' must be a whole number from " + min + " to " + max);
     }
 
-    /** A key in seconds (6s) or milliseconds (6000ms), from {@code minMillis} to {@code maxMillis}. */
-    private java.time.Duration duration(String key, String fallback, long minMillis, long maxMillis)
+    /** A key the embedded defaults set, in seconds (6s) or milliseconds (6000ms), within the bounds. */
+    private java.time.Duration duration(String key, long minMillis, long maxMillis) throws ConfigException {
+        return duration(key, get(key), minMillis, maxMillis);
+    }
+
+    /** {@code text}, the value of {@code key}: seconds (6s) or milliseconds (6000ms), within the bounds. */
+    private static java.time.Duration duration(String key, String text, long minMillis, long maxMillis)
             throws ConfigException {
-        String text = optional(key).orElse(fallback);
         java.time.Duration value;
         try {
             value = text.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(text.substring(0,

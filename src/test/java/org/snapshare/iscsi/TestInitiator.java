@@ -50,6 +50,33 @@ final class TestInitiator implements Closeable {
         return response;
     }
 
+    /** What a login text flood ended with: the status class of the last answer, and the bytes of text sent. */
+    record FloodOutcome(int statusClass, long bytesSent) {
+    }
+
+    /** Starts a login whose text never ends: its first part, with the C bit (RFC 7143, 11.12.2). */
+    void beginLoginFlood() throws IOException {
+        send(continuedLoginPart("InitiatorName=iqn.2026-11.org.snapshare:flood\0"));
+    }
+
+    /** Answers each acknowledged part with 8 KiB more text until the target refuses, or {@code maxBytes} went out. */
+    FloodOutcome continueLoginFlood(long maxBytes) throws Exception {
+        byte[] junk = ("X-junk=" + "a".repeat(8000) + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        long sent = 0;
+        int statusClass = receive().byteAt(36);
+        while (statusClass == 0 && sent < maxBytes) {
+            send(continuedLoginPart(new String(junk, java.nio.charset.StandardCharsets.US_ASCII)));
+            sent += junk.length;
+            statusClass = receive().byteAt(36);
+        }
+        return new FloodOutcome(statusClass, sent);
+    }
+
+    private static Pdu continuedLoginPart(String text) {
+        return request(Opcode.LOGIN_REQUEST | 0x40).flags(0x40 | (1 << 2) | 3)
+                .data(ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
     /** A SCSI Command PDU for LUN 0 with the next ITT and CmdSN; flags as given (F, R, W). */
     Pdu command(int flags, long expectedLength, int... cdb) {
         Pdu command = request(Opcode.SCSI_COMMAND).flags(flags).initiatorTaskTag(itt++).intAt(20, (int) expectedLength)
