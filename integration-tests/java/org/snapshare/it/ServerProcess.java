@@ -31,6 +31,7 @@ public class ServerProcess implements Closeable {
     /** The node's config file in a cluster, else null. */
     private final Path config;
     private final String controlSocket;
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     ServerProcess(Path dataDir) throws IOException {
@@ -82,14 +83,22 @@ public class ServerProcess implements Closeable {
         return "iscsi://127.0.0.1:" + port;
     }
 
+    /** Sets a variable of the server's environment for the next starts. */
+    public ServerProcess environment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     /** Starts the server with extra serve arguments and waits until the portal and control socket answer. */
     public ServerProcess start(String... extraArgs) throws Exception {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--portal", "127.0.0.1:" + port));
         command.addAll(configArgs());
         command.addAll(List.of(extraArgs));
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

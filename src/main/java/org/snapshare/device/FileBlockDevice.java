@@ -20,6 +20,7 @@ public final class FileBlockDevice implements BlockDevice {
     private volatile long size;
     private final SparseFile sparse; // null when native calls are unavailable
     private final DirectWriter direct;
+    private final WriteRecorder.Device recorder; // null unless the process records its writes
 
     private FileBlockDevice(Path path, FileChannel channel, long size) throws IOException {
         this.path = path;
@@ -27,6 +28,7 @@ public final class FileBlockDevice implements BlockDevice {
         this.size = size;
         this.sparse = SparseFile.open(path);
         this.direct = new DirectWriter(path);
+        this.recorder = WriteRecorder.device(path, size);
     }
 
     /** Opens an existing device read-write. */
@@ -74,9 +76,14 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
+        ByteBuffer recorded = recorder == null ? null : src.duplicate();
+        long start = System.nanoTime();
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
+        }
+        if (recorder != null) {
+            recorder.wrote(start, offset, recorded);
         }
     }
 
@@ -84,14 +91,22 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void writeUncached(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
+        ByteBuffer recorded = recorder == null ? null : src.duplicate();
+        long start = System.nanoTime();
         if (!direct.write(offset, src)) {
-            BlockDevice.super.writeUncached(offset, src);
+            BlockDevice.super.writeUncached(offset, src); // recorded by write()
+        } else if (recorder != null) {
+            recorder.wrote(start, offset, recorded);
         }
     }
 
     @Override
     public void flush() throws IOException {
+        long start = System.nanoTime();
         channel.force(false);
+        if (recorder != null) {
+            recorder.flushed(start);
+        }
     }
 
     /**
@@ -107,8 +122,12 @@ public final class FileBlockDevice implements BlockDevice {
         if (!Files.isRegularFile(path)) {
             return false;
         }
+        long start = System.nanoTime();
         channel.write(ByteBuffer.allocate(1), newSize - 1);
         size = newSize;
+        if (recorder != null) {
+            recorder.grew(start, newSize);
+        }
         return true;
     }
 
@@ -116,8 +135,11 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void deallocate(long offset, long length) throws IOException {
         checkRange(offset, length);
+        long start = System.nanoTime();
         if (sparse == null || !sparse.punchHole(offset, length)) {
-            BlockDevice.super.deallocate(offset, length);
+            BlockDevice.super.deallocate(offset, length); // zeros, recorded by write()
+        } else if (recorder != null) {
+            recorder.punched(start, offset, length);
         }
     }
 
