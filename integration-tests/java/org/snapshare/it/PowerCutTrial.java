@@ -23,17 +23,18 @@ import org.snapshare.iscsi.BlockSession;
 /**
  * Power cuts checked from outside the server (issue 26): the packaged server
  * runs with its device writes recorded ({@link WriteRecorder}) while one
- * client writes the origin and snapshots, flushes, unmaps, and creates and
- * deletes snapshots through the control socket, with a store that must grow.
+ * client writes the origin and snapshots, flushes, unmaps, and creates,
+ * deletes and rolls back to snapshots through the control socket, with a
+ * store that must grow.
  * Afterwards the devices are rebuilt as power cuts at random moments would
  * have left them ({@link PowerCutImage}: per 4 KiB page, flushed content kept,
  * the rest any mix), and each image must pass {@code snapshare check}, be
  * served by a fresh server, and every LUN must read only what the
  * {@link LunModel} allows: nothing flushed lost, nothing never written.
  *
- * <p>Files other than the two devices (volume.properties, reservations) are
- * taken as the run left them; operations that change them mid-run (rollback's
- * journal, resize) are not in the workload yet.
+ * <p>Every file of the volume the server changes through the recorder (the
+ * devices, the rollback journal, volume.properties) is rebuilt from the log;
+ * the others are taken as they were before the run.
  */
 final class PowerCutTrial {
 
@@ -41,7 +42,7 @@ final class PowerCutTrial {
     private static final int VOLUME_BYTES = 16 << 20;
     private static final int MAX_SNAPSHOTS = 4;
     /** Names of {@link WriteRecorder}'s record kinds, by kind. */
-    private static final String[] KINDS = {"", "open", "write", "flush", "punch", "grow"};
+    private static final String[] KINDS = {"", "open", "write", "flush", "punch", "grow", "remove", "replace"};
 
     private final Path work;
     private final Random random;
@@ -115,10 +116,7 @@ final class PowerCutTrial {
             setup.stop();
         }
         baseline = work.resolve("baseline");
-        Files.createDirectories(baseline);
-        for (String device : List.of("origin.img", "store.img")) {
-            Files.copy(volumeDir(data).resolve(device), baseline.resolve(device));
-        }
+        copyFiles(volumeDir(data), baseline);
         Path log = work.resolve("writes.log");
         luns.put("", LunModel.zeros(VOLUME_BYTES / LunModel.BLOCK));
         models.put("", luns.get(""));
@@ -160,7 +158,16 @@ final class PowerCutTrial {
             models.put(name, luns.get(name));
             return;
         }
-        if (dice < 6 && !snapshots.isEmpty()) {
+        if (dice < 7 && !snapshots.isEmpty()) {
+            String name = snapshots.get(random.nextInt(snapshots.size()));
+            long sent = System.nanoTime();
+            List<BitSet> content = luns.get(name).allowed(sent);
+            command(control, "snapshot", "rollback", VOLUME, name);
+            luns.get("").rolledBack(content, sent, System.nanoTime());
+            awaitRollback(control);
+            return;
+        }
+        if (dice < 9 && !snapshots.isEmpty()) {
             String name = snapshots.get(random.nextInt(snapshots.size()));
             BlockSession session = sessions.remove(name);
             if (session != null) {
@@ -204,6 +211,17 @@ final class PowerCutTrial {
         }
     }
 
+    /** Waits (at most 60 s) until the volume's rollback has finished. */
+    private static void awaitRollback(ControlClient control) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!control.send(List.of("snapshot", "rollback-status", VOLUME)).text.strip().equals("idle")) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the rollback of " + VOLUME + " did not finish in 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     private static void command(ControlClient control, String... request) throws IOException {
         ControlResponse response = control.send(List.of(request));
         if (!response.ok) {
@@ -221,24 +239,17 @@ final class PowerCutTrial {
 
     /** A data directory as the cut leaves it; returns the pages drawn from the cache model. */
     private int buildImage(Path image, long cut, double keepOld) throws IOException {
-        Path data = image.resolve("data");
-        Files.createDirectories(volumeDir(data));
-        try (Stream<Path> files = Files.list(volumeDir(finalData))) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                if (!file.getFileName().toString().endsWith(".img")) {
-                    Files.copy(file, volumeDir(data).resolve(file.getFileName()));
-                }
-            }
-        }
+        Path volume = volumeDir(image.resolve("data"));
+        copyFiles(baseline, volume);
         int drawn = 0;
         Random draw = new Random(cut);
-        for (String device : List.of("origin.img", "store.img")) {
-            int id = recorded.deviceId(volumeDir(finalData).resolve(device));
-            if (id < 0) {
-                throw new IOException("the write log never names " + device);
+        Path recordedVolume = volumeDir(finalData).toAbsolutePath().normalize();
+        for (Map.Entry<Integer, RecordedWrites.Opened> file : recorded.devices().entrySet()) {
+            Path path = file.getValue().path();
+            if (path.getParent().equals(recordedVolume)) {
+                drawn += PowerCutImage.write(recorded, file.getKey(), baseline.resolve(path.getFileName()), cut,
+                        draw, keepOld, volume.resolve(path.getFileName()));
             }
-            drawn += PowerCutImage.write(recorded, id, baseline.resolve(device), cut, draw, keepOld,
-                    volumeDir(data).resolve(device));
         }
         return drawn;
     }
@@ -328,6 +339,18 @@ final class PowerCutTrial {
             }
         }
         return text.toString();
+    }
+
+    /** Copies the files of {@code from} (not its directories) into {@code to}, which it creates. */
+    private static void copyFiles(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(file)) {
+                    Files.copy(file, to.resolve(file.getFileName()));
+                }
+            }
+        }
     }
 
     static void deleteTree(Path root) throws IOException {

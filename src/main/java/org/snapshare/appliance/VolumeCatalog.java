@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.FileBlockDevice;
+import org.snapshare.device.WriteRecorder;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.store.ClusterLock;
@@ -340,6 +341,7 @@ public final class VolumeCatalog {
     }
 
     private static void writeAtomically(Path file, Properties values) throws IOException {
+        long start = System.nanoTime();
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
             values.store(out, "snapshare volume");
@@ -350,6 +352,9 @@ public final class VolumeCatalog {
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
             dir.force(true); // the rename itself must survive a crash
+        }
+        if (WriteRecorder.active()) {
+            WriteRecorder.recordReplace(file, start, Files.readAllBytes(file));
         }
     }
 }

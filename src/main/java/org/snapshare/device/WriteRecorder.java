@@ -12,19 +12,25 @@ import java.util.Map;
 
 /**
  * Records every change this process makes to its devices (writes with their
- * bytes, flushes, hole punches, growth) into one log file, for crash analysis
+ * bytes, flushes, hole punches, growth) and to the files beside them whose
+ * state a crash must keep in step with the devices (the rollback journal,
+ * volume metadata) into one log file, for crash analysis
  * from outside: a tool rebuilds the devices a power cut at any moment would
  * have left (keeping what a returned flush covered, and any mix of the rest),
  * then checks and serves them. Off unless the environment variable
- * {@value #ENVIRONMENT} names the log file; it records only
- * {@link FileBlockDevice}s, the one device class that touches files.
+ * {@value #ENVIRONMENT} names the log file. {@link FileBlockDevice}, the one
+ * device class that touches files, records itself; other writers call the
+ * static {@code record...} methods.
  *
  * <p>Log format, big-endian, one record after another: kind (1 byte), device
  * id (int), start and end of the call (System.nanoTime, CLOCK_MONOTONIC, so
  * comparable with other processes' clocks), then by kind: OPEN: size at open
  * (long), path length (int), path (UTF-8); WRITE: offset (long), length
  * (int), the bytes; FLUSH: nothing; PUNCH: offset, length (longs); GROW: new
- * size (long). Records are appended in the order their calls ended.
+ * size (long); REMOVE: nothing (the file was deleted, durably); REPLACE: the
+ * length (int) and bytes of the file's whole new content (an atomic, durable
+ * replace). A file first named by a change gets an OPEN with its size then.
+ * Records are appended in the order their calls ended.
  */
 public final class WriteRecorder {
 
@@ -35,6 +41,8 @@ public final class WriteRecorder {
     public static final byte FLUSH = 3;
     public static final byte PUNCH = 4;
     public static final byte GROW = 5;
+    public static final byte REMOVE = 6;
+    public static final byte REPLACE = 7;
 
     /** The process's recorder, or null when recording is off. */
     private static final WriteRecorder ACTIVE = openFromEnvironment();
@@ -70,6 +78,47 @@ public final class WriteRecorder {
             return null;
         }
         return ACTIVE.register(path, size);
+    }
+
+    /** Whether this process records; callers skip preparing a record otherwise. */
+    public static boolean active() {
+        return ACTIVE != null;
+    }
+
+    /** {@code data} (position to limit) was written at {@code offset} of {@code file}, a call begun at {@code start}. */
+    public static void recordWrite(Path file, long start, long offset, ByteBuffer data) throws IOException {
+        if (ACTIVE != null) {
+            ACTIVE.register(file, sizeOrZero(file)).wrote(start, offset, data);
+        }
+    }
+
+    /** {@code file} was forced to disk. */
+    public static void recordFlush(Path file, long start) throws IOException {
+        if (ACTIVE != null) {
+            ACTIVE.register(file, sizeOrZero(file)).flushed(start);
+        }
+    }
+
+    /** {@code file} was deleted and its directory forced. */
+    public static void recordRemove(Path file, long start) throws IOException {
+        if (ACTIVE != null) {
+            ACTIVE.register(file, 0).removed(start);
+        }
+    }
+
+    /** {@code file} was atomically and durably replaced by {@code content}. */
+    public static void recordReplace(Path file, long start, byte[] content) throws IOException {
+        if (ACTIVE != null) {
+            ACTIVE.register(file, 0).replaced(start, content);
+        }
+    }
+
+    private static long sizeOrZero(Path file) {
+        try {
+            return java.nio.file.Files.size(file);
+        } catch (IOException absent) {
+            return 0;
+        }
     }
 
     /** Names the device in the log the first time; the handle reports its changes. */
@@ -121,6 +170,14 @@ public final class WriteRecorder {
 
         void grew(long start, long newSize) throws IOException {
             append(header(GROW, id, start, 8).putLong(newSize));
+        }
+
+        void removed(long start) throws IOException {
+            append(header(REMOVE, id, start, 0));
+        }
+
+        void replaced(long start, byte[] content) throws IOException {
+            append(header(REPLACE, id, start, 4 + content.length).putInt(content.length).put(content));
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.snapshare.device.WriteRecorder;
 
 /**
  * The durable record of a rollback, so it resumes after a crash without
@@ -62,7 +63,9 @@ final class RollbackJournal {
     }
 
     void begin(long snapshotId, String snapshotName) throws IOException {
+        long start = System.nanoTime();
         Files.deleteIfExists(path);
+        WriteRecorder.recordRemove(path, start);
         openForAppend();
         append("rollback " + snapshotId + " " + snapshotName);
         forceDirectory();
@@ -70,16 +73,24 @@ final class RollbackJournal {
 
     synchronized void append(String line) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        long start = System.nanoTime();
+        long offset = WriteRecorder.active() ? channel.size() : 0;
+        ByteBuffer recorded = bytes.duplicate();
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }
+        WriteRecorder.recordWrite(path, start, offset, recorded);
+        long flushStart = System.nanoTime();
         channel.force(false);
+        WriteRecorder.recordFlush(path, flushStart);
     }
 
     synchronized void finish() throws IOException {
         close();
+        long start = System.nanoTime();
         Files.deleteIfExists(path);
         forceDirectory();
+        WriteRecorder.recordRemove(path, start);
     }
 
     synchronized void close() throws IOException {

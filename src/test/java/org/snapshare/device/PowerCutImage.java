@@ -22,7 +22,8 @@ import java.util.Random;
  * random and independently of its neighbours, so a multi-page write may be
  * torn and a later write may survive an earlier one's loss. A growth not yet
  * flushed is kept or lost as a whole; a lost one takes the pages past the old
- * end with it.
+ * end with it. A file removed or atomically replaced (each durable when its
+ * call returned) before the cut is gone, or holds the new content.
  */
 public final class PowerCutImage {
 
@@ -35,11 +36,13 @@ public final class PowerCutImage {
      * Writes to {@code target} the device {@code device} of {@code log} as a cut at {@code cut}
      * (System.nanoTime) leaves it, starting from {@code baseline} (the device's bytes when recording
      * began; absent: a new device of its size at open). {@code keepOld} is the chance that a page
-     * keeps its content from before the unflushed changes. Returns the pages that were drawn.
+     * keeps its content from before the unflushed changes. Returns the pages that were drawn; leaves
+     * no {@code target} when the file did not exist at the cut.
      */
     public static int write(RecordedWrites log, int device, Path baseline, long cut, Random random, double keepOld,
             Path target) throws IOException {
-        if (Files.exists(baseline)) {
+        boolean present = Files.exists(baseline);
+        if (present) {
             Files.copy(baseline, target, StandardCopyOption.REPLACE_EXISTING);
         } else {
             Files.deleteIfExists(target);
@@ -61,13 +64,22 @@ public final class PowerCutImage {
                 if (change.device() != device || change.kind() == WriteRecorder.FLUSH || change.start() >= cut) {
                     continue;
                 }
-                if (change.end() <= lastFlushStart) {
+                if (change.kind() == WriteRecorder.REMOVE || change.kind() == WriteRecorder.REPLACE) {
+                    if (change.end() <= cut) { // durable when the call returned; earlier unflushed pages go with it
+                        pageVersions.clear();
+                        image.truncate(0);
+                        present = change.kind() == WriteRecorder.REPLACE;
+                        size = present ? image.write(ByteBuffer.wrap(change.data()), 0) : 0;
+                    }
+                } else if (change.end() <= lastFlushStart) {
+                    present = true;
                     size = applyDurably(image, change, size);
                 } else if (change.kind() == WriteRecorder.GROW) {
                     if (random.nextBoolean() && change.offset() > size) {
                         size = change.offset();
                     }
                 } else {
+                    present = true;
                     addVersions(image, change, pageVersions);
                 }
             }
@@ -84,8 +96,12 @@ public final class PowerCutImage {
                 byte[] chosen = versions.get(random.nextInt(versions.size()));
                 image.write(ByteBuffer.wrap(chosen, 0, (int) Math.min(PAGE, size - offset)), offset);
             }
-            return pageVersions.size();
+            if (present) {
+                return pageVersions.size();
+            }
         }
+        Files.delete(target);
+        return 0;
     }
 
     private static void resize(Path file, long size) throws IOException {

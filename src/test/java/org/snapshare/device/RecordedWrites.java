@@ -89,6 +89,15 @@ public final class RecordedWrites {
                 }
                 changes.add(new Change(kind, device, start, end, in.getLong(), 0, null));
             }
+            case WriteRecorder.REMOVE -> changes.add(new Change(kind, device, start, end, 0, 0, null));
+            case WriteRecorder.REPLACE -> {
+                if (in.remaining() < 4 || in.remaining() - 4 < in.getInt(in.position())) {
+                    return false;
+                }
+                byte[] content = new byte[in.getInt()];
+                in.get(content);
+                changes.add(new Change(kind, device, start, end, 0, content.length, content));
+            }
             default -> throw new IOException("write log: unknown record kind " + kind + " at byte "
                     + (in.position() - 21));
         }
