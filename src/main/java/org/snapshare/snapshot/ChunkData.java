@@ -52,7 +52,12 @@ final class ChunkData {
     }
 
     void writeOrigin(long chunk, ByteBuffer whole) throws IOException {
-        origin.write(chunk * chunkSize, whole.duplicate().position(0).limit(validBytes(chunk)));
+        writeOrigin(chunk, whole, chunkSize);
+    }
+
+    /** The first {@code length} bytes of a whole chunk's buffer (what lies past the origin's end left out). */
+    void writeOrigin(long chunk, ByteBuffer whole, int length) throws IOException {
+        origin.write(chunk * chunkSize, whole.duplicate().position(0).limit(Math.min(length, validBytes(chunk))));
     }
 
     /** The whole chunk an entry points at, checked against the entry's checksum; zeros when it is unmapped. */

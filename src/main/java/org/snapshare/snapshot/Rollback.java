@@ -13,7 +13,12 @@ import org.snapshare.store.ExceptionEntry;
  * Online rollback of the origin to a snapshot's content, chunk by chunk.
  * Until chunk c is rolled back, the origin reads c as the snapshot does; an
  * origin write to c rolls c back first. Other snapshots keep their content:
- * rolling a chunk back is an origin write, so it copies for them first.
+ * rolling a chunk back is an origin write, so it copies for them first. The
+ * origin past the snapshot's end (it grew since) keeps its own content: a
+ * store entry there may still name the snapshot's id (a copy made for a
+ * bigger snapshot covers every id lacking one), so those chunks are never
+ * rolled, and a chunk the snapshot ends inside is rolled only up to its end,
+ * at once ({@link #rollPartialEnd}), so no read finds its tail as the snapshot.
  */
 final class Rollback implements Runnable {
 
@@ -25,6 +30,8 @@ final class Rollback implements Runnable {
     private final VolumeIo io;
     private final RollbackJournal journal;
     private final ClusterGate gate;
+    /** The snapshot's size, and the chunks the rollback covers: the origin's, up to the snapshot's end. */
+    private final long snapshotBytes;
     private final long chunks;
     private final Set<Long> done = ConcurrentHashMap.newKeySet();
     private final Object journalLock = new Object();
@@ -33,25 +40,38 @@ final class Rollback implements Runnable {
     private volatile boolean stopped;
     private volatile IOException failure;
 
-    Rollback(VolumeIo io, RollbackJournal journal, RollbackJournal.State from, ClusterGate gate) {
+    Rollback(VolumeIo io, RollbackJournal journal, RollbackJournal.State from, long snapshotBytes, ClusterGate gate) {
         this.io = io;
         this.journal = journal;
         this.gate = gate;
         this.snapshotId = from.snapshotId();
         this.snapshotName = from.snapshotName();
-        this.chunks = io.data.originChunks();
+        this.snapshotBytes = snapshotBytes;
+        long chunkSize = io.data.chunkSize;
+        this.chunks = Math.min(io.data.originChunks(), (snapshotBytes + chunkSize - 1) / chunkSize);
         this.cursor = from.cursor();
         this.durableCursor = from.cursor();
         this.done.addAll(from.done());
     }
 
     boolean isRolled(long chunk) {
-        return chunk < cursor || done.contains(chunk);
+        return chunk >= chunks || chunk < cursor || done.contains(chunk);
+    }
+
+    /** Rolls the chunk the snapshot ends inside, if any; before the rollback is installed (or resumed). */
+    void rollPartialEnd() throws IOException {
+        long chunkSize = io.data.chunkSize;
+        if (snapshotBytes % chunkSize == 0 || chunks == 0) {
+            return;
+        }
+        try (ChunkLocks.Held locked = io.locks.lock(chunks - 1, true)) {
+            ensureRolled(chunks - 1);
+        }
     }
 
     /** Before an origin write to {@code chunk}; the caller holds the chunk's lock exclusively. */
     void ensureRolled(long chunk) throws IOException {
-        if (chunk < durableCursor || done.contains(chunk)) {
+        if (chunk >= chunks || chunk < durableCursor || done.contains(chunk)) {
             return;
         }
         if (chunk < cursor) {
@@ -125,7 +145,7 @@ final class Rollback implements Runnable {
         if (io.copier.preserve(chunk)) {
             io.data.store.commit();
         }
-        io.data.writeOrigin(chunk, content);
+        io.data.writeOrigin(chunk, content, (int) Math.min(io.data.chunkSize, snapshotBytes - chunk * io.data.chunkSize));
     }
 
     private void persistCursor() throws IOException {

@@ -168,7 +168,13 @@ public final class SnapshotCore implements Closeable {
                 // Installed before any read is let in: unrolled chunks read as the snapshot from the start.
                 LOG.info("volume {}: resuming the rollback to snapshot {} from chunk {}", volume,
                         interrupted.get().snapshotName(), interrupted.get().cursor());
-                io.rollback = new Rollback(io, journal, interrupted.get(), gate);
+                String name = interrupted.get().snapshotName();
+                SnapshotInfo info = store().snapshot(name).orElseThrow(() -> new IOException("volume " + volume
+                        + ": its rollback journal names snapshot " + name + ", which its store does not have;"
+                        + " move the journal away to start without resuming the rollback"));
+                Rollback resumed = new Rollback(io, journal, interrupted.get(), sizeOf(info), gate);
+                resumed.rollPartialEnd();
+                io.rollback = resumed;
             }
         }
 
@@ -227,8 +233,12 @@ public final class SnapshotCore implements Closeable {
     }
 
     private LogicalUnit unitOf(SnapshotInfo info) {
-        long size = info.sizeBytes() > 0 ? info.sizeBytes() : sizeBytes; // 0: a store before volumes could grow
-        return new GatedUnit(new SnapshotUnit(io, info.id(), size, uniqueId), gate);
+        return new GatedUnit(new SnapshotUnit(io, info.id(), sizeOf(info), uniqueId), gate);
+    }
+
+    /** A snapshot's size: the volume's when it was taken. */
+    private long sizeOf(SnapshotInfo info) {
+        return info.sizeBytes() > 0 ? info.sizeBytes() : sizeBytes; // 0: a store before volumes could grow
     }
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
@@ -312,15 +322,16 @@ public final class SnapshotCore implements Closeable {
         io.pointInTime.writeLock().lock(); // no origin write in flight while the rollback begins
         try {
             journal.begin(info.id(), name);
-            startRollback(new RollbackJournal.State(info.id(), name, 0, Set.of()));
+            startRollback(new RollbackJournal.State(info.id(), name, 0, Set.of()), sizeOf(info));
         } finally {
             io.pointInTime.writeLock().unlock();
         }
         LOG.info("volume {}: rolling the origin back to snapshot {}", volume, name);
     }
 
-    private void startRollback(RollbackJournal.State state) {
-        Rollback rollback = new Rollback(io, journal, state, gate);
+    private void startRollback(RollbackJournal.State state, long snapshotBytes) throws IOException {
+        Rollback rollback = new Rollback(io, journal, state, snapshotBytes, gate);
+        rollback.rollPartialEnd();
         io.rollback = rollback;
         runRollback(rollback);
     }

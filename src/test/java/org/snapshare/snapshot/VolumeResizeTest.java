@@ -71,6 +71,54 @@ class VolumeResizeTest {
                 done -> { }).clean());
     }
 
+    /**
+     * Found by the power-cut check from outside (PowerCutIT): the copy made for a bigger snapshot past
+     * a smaller one's end also covered the smaller one's id, and rolling back to the smaller one wrote
+     * that copy over the origin's newer data there.
+     */
+    @Test
+    void aRollbackToASmallerSnapshotLeavesTheOriginPastItsEnd() throws Exception {
+        long oddEnd = 2 * SIZE + 1536; // the bigger snapshot ends inside a chunk
+        try (SnapshotCore core = create()) {
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x11, 4096)));
+            core.createSnapshot("small");
+            core.resize(oddEnd);
+            core.origin().write(2 * SIZE, ByteBuffer.wrap(Filled.bytes(0x22, 1536)));
+            core.createSnapshot("odd");
+            core.resize(3 * SIZE);
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x55, 4096)));
+            core.origin().write(SIZE, ByteBuffer.wrap(Filled.bytes(0x33, 64 << 10))); // copies past small's end
+            core.origin().write(2 * SIZE, ByteBuffer.wrap(Filled.bytes(0x44, 64 << 10))); // across odd's end
+
+            core.rollback("small");
+            awaitRollback(core);
+            assertArrayEquals(Filled.bytes(0x11, 4096), read(core.origin(), 0, 4096), "rolled back");
+            assertArrayEquals(Filled.bytes(0x33, 64 << 10), read(core.origin(), SIZE, 64 << 10), "past small's end");
+            assertArrayEquals(Filled.bytes(0x44, 64 << 10), read(core.origin(), 2 * SIZE, 64 << 10));
+
+            core.rollback("odd");
+            assertArrayEquals(Filled.bytes(0x44, 4096), read(core.origin(), oddEnd, 4096), "while rolling back");
+            awaitRollback(core);
+            assertArrayEquals(Filled.bytes(0x22, 1536), read(core.origin(), 2 * SIZE, 1536), "odd's last bytes");
+            assertArrayEquals(Filled.bytes(0x44, 4096), read(core.origin(), oddEnd, 4096), "past odd's end");
+        }
+        assertTrue(StoreChecker.check(SharedExceptionStore.open(FileBlockDevice.open(dir.resolve("store")), 1 << 20),
+                done -> { }).clean());
+    }
+
+    private static byte[] read(LogicalUnit unit, long offset, int length) throws Exception {
+        byte[] bytes = new byte[length];
+        unit.read(offset, ByteBuffer.wrap(bytes));
+        return bytes;
+    }
+
+    private static void awaitRollback(SnapshotCore core) throws InterruptedException {
+        for (int i = 0; i < 500 && core.rollbackStatus().isPresent(); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(core.rollbackStatus().isEmpty(), "the rollback did not finish in 10 s");
+    }
+
     @Test
     void aResizeCutShortByACrashIsCompletedAtTheNextStart() throws Exception {
         create().close();
