@@ -20,8 +20,11 @@ final class LunModel {
     static final int SECTOR = 512;
     private static final int MAGIC = 0x50434d4c; // "PCML"
 
-    /** One state of a block: the write ids it may hold, from the command sent at {@code sent}, acknowledged at {@code acked}. */
-    private record Version(BitSet ids, long sent, long acked) {
+    /**
+     * One state of a block: the write ids it may hold, from the command sent at {@code sent},
+     * acknowledged at {@code acked}; {@code durableOnAck} when no flush is needed to keep it.
+     */
+    private record Version(BitSet ids, long sent, long acked, boolean durableOnAck) {
     }
 
     private record Flush(long sent, long acked) {
@@ -29,14 +32,41 @@ final class LunModel {
 
     private final List<List<Version>> blocks = new ArrayList<>();
     private final List<Flush> flushes = new ArrayList<>();
+    /** Each size the LUN had, in blocks, with the command that set it: {blocks, sent, acked}. */
+    private final List<long[]> sizes = new ArrayList<>();
 
     /** A LUN of {@code blockCount} blocks holding {@code initial.get(i)} at block i from the start, as if flushed. */
     LunModel(List<BitSet> initial) {
         for (BitSet ids : initial) {
             List<Version> versions = new ArrayList<>();
-            versions.add(new Version(ids, Long.MIN_VALUE, Long.MIN_VALUE));
+            versions.add(new Version(ids, Long.MIN_VALUE, Long.MIN_VALUE, true));
             blocks.add(versions);
         }
+        sizes.add(new long[] {initial.size(), Long.MIN_VALUE, Long.MIN_VALUE});
+    }
+
+    /** Grown to {@code blockCount} blocks (reading zeros) by a command sent and acknowledged then. */
+    void grown(int blockCount, long sent, long acked) {
+        while (blocks.size() < blockCount) {
+            List<Version> versions = new ArrayList<>();
+            versions.add(new Version(ids(0), Long.MIN_VALUE, Long.MIN_VALUE, true));
+            blocks.add(versions);
+        }
+        sizes.add(new long[] {blockCount, sent, acked});
+    }
+
+    /** The sizes in blocks the LUN may have after a cut at {@code cut}: the last acknowledged one, or a later one sent. */
+    java.util.Set<Long> allowedSizes(long cut) {
+        java.util.Set<Long> allowed = new java.util.TreeSet<>();
+        for (long[] size : sizes) {
+            if (size[2] <= cut) {
+                allowed.clear();
+            }
+            if (size[1] < cut) {
+                allowed.add(size[0]);
+            }
+        }
+        return allowed;
     }
 
     static LunModel zeros(int blockCount) {
@@ -62,7 +92,7 @@ final class LunModel {
     /** Blocks {@code first} to {@code first + count - 1} were given {@code ids} by a command sent and acknowledged then. */
     void changed(int first, int count, BitSet ids, long sent, long acked) {
         for (int block = first; block < first + count; block++) {
-            blocks.get(block).add(new Version(ids, sent, acked));
+            blocks.get(block).add(new Version(ids, sent, acked, false));
         }
     }
 
@@ -75,19 +105,18 @@ final class LunModel {
         for (int block = first; block < first + count; block++) {
             BitSet ids = allowed(block, sent);
             ids.set(0);
-            blocks.get(block).add(new Version(ids, sent, acked));
+            blocks.get(block).add(new Version(ids, sent, acked, false));
         }
     }
 
     /**
-     * Rolled back to a snapshot that may hold {@code content}: durable from the acknowledgement on
-     * (the rollback's journal is), so it counts as flushed then.
+     * Rolled back to a snapshot that may hold {@code content} (blocks past its end keep theirs):
+     * durable from the acknowledgement on, as the rollback's journal is.
      */
     void rolledBack(List<BitSet> content, long sent, long acked) {
         for (int block = 0; block < content.size(); block++) {
-            blocks.get(block).add(new Version(content.get(block), sent, acked));
+            blocks.get(block).add(new Version(content.get(block), sent, acked, true));
         }
-        flushes.add(new Flush(acked, acked));
     }
 
     void flushed(long sent, long acked) {
@@ -105,7 +134,8 @@ final class LunModel {
         List<Version> versions = blocks.get(block);
         int floor = 0;
         for (int i = 0; i < versions.size(); i++) {
-            if (versions.get(i).acked() <= coveredBefore) {
+            Version version = versions.get(i);
+            if (version.acked() <= coveredBefore || (version.durableOnAck() && version.acked() <= cut)) {
                 floor = i;
             }
         }

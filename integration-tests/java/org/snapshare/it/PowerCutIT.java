@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,12 +20,12 @@ class PowerCutIT {
     private static final int CUTS = 6;
 
     @Test
-    void everyCutChecksCleanAndKeepsWhatWasFlushed(@TempDir Path dir) throws Exception {
+    void everyCutChecksCleanAndKeepsWhatWasFlushed(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         long seed = Long.getLong("snapshare.it.seed", System.nanoTime());
         PowerCutTrial.Report report = new PowerCutTrial(dir, seed).run(OPERATIONS, CUTS);
         assertEquals(CUTS, report.cuts());
         assertTrue(report.changes().getOrDefault("store.img write", 0) > 0, "no copy-on-write: " + report);
         assertTrue(report.drawnPages() > 0, "no cut fell where unflushed writes were pending");
-        assertEquals("[]", report.failures().toString(), "seed " + seed);
+        assertEquals("[]", report.failures().toString(), "seed " + seed + "; operations and images kept in " + dir);
     }
 }

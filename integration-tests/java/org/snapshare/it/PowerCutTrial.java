@@ -23,9 +23,9 @@ import org.snapshare.iscsi.BlockSession;
 /**
  * Power cuts checked from outside the server (issue 26): the packaged server
  * runs with its device writes recorded ({@link WriteRecorder}) while one
- * client writes the origin and snapshots, flushes, unmaps, and creates,
- * deletes and rolls back to snapshots through the control socket, with a
- * store that must grow.
+ * client writes the origin and snapshots, flushes, unmaps, resizes the
+ * volume, and creates, deletes and rolls back to snapshots through the
+ * control socket, with a store that must grow.
  * Afterwards the devices are rebuilt as power cuts at random moments would
  * have left them ({@link PowerCutImage}: per 4 KiB page, flushed content kept,
  * the rest any mix), and each image must pass {@code snapshare check}, be
@@ -40,6 +40,8 @@ final class PowerCutTrial {
 
     static final String VOLUME = "pc";
     private static final int VOLUME_BYTES = 16 << 20;
+    /** What resizes may grow it to. */
+    private static final int MAX_VOLUME_BYTES = 32 << 20;
     private static final int MAX_SNAPSHOTS = 4;
     /** Names of {@link WriteRecorder}'s record kinds, by kind. */
     private static final String[] KINDS = {"", "open", "write", "flush", "punch", "grow", "remove", "replace"};
@@ -55,6 +57,7 @@ final class PowerCutTrial {
     private final Map<String, long[]> created = new LinkedHashMap<>();
     private final Map<String, long[]> deleted = new LinkedHashMap<>();
     private int nextWriteId = 1;
+    private final StringBuilder operationLog = new StringBuilder();
     private long workloadStart;
     private long workloadEnd;
     private RecordedWrites recorded;
@@ -78,14 +81,15 @@ final class PowerCutTrial {
         List<String> failures = new ArrayList<>();
         int drawn = 0;
         for (int i = 0; i < cuts; i++) {
-            long cut = workloadStart + (long) (random.nextDouble() * (workloadEnd - workloadStart));
+            long cut = i % 2 == 0 ? workloadStart + (long) (random.nextDouble() * (workloadEnd - workloadStart))
+                    : duringAFlush();
             double keepOld = new double[] {0.1, 0.5, 0.9}[i % 3];
             Path image = work.resolve("cut-" + i);
             try {
                 drawn += buildImage(image, cut, keepOld);
                 String failure = checkImage(image, cut);
                 if (failure != null) {
-                    failures.add("seed " + seed + ", cut " + i + " at +" + (cut - workloadStart) / 1_000_000
+                    failures.add("seed " + seed + ", cut " + i + " at +" + (cut - workloadStart) / 1_000 / 1e3
                             + " ms (keep-old " + keepOld + "): " + failure);
                 } else {
                     deleteTree(image);
@@ -95,6 +99,20 @@ final class PowerCutTrial {
             }
         }
         return new Report(cuts, drawn, failures, created.size(), deleted.size(), changeCounts());
+    }
+
+    /**
+     * A moment inside a random flush of the run: where writes wait for it, so a cut there tests what
+     * a commit may leave half on disk (a uniformly drawn moment falls there seldom).
+     */
+    private long duringAFlush() {
+        List<RecordedWrites.Change> flushes = recorded.changes().stream()
+                .filter(c -> c.kind() == WriteRecorder.FLUSH && c.start() >= workloadStart).toList();
+        if (flushes.isEmpty()) {
+            return workloadEnd;
+        }
+        RecordedWrites.Change flush = flushes.get(random.nextInt(flushes.size()));
+        return flush.start() + (long) (random.nextDouble() * (flush.end() - flush.start()));
     }
 
     /** Recorded changes by device and kind, e.g. "store.img grow" = 3. */
@@ -138,6 +156,7 @@ final class PowerCutTrial {
             }
             server.kill9(); // nothing after the workload: the log ends where the devices do
         }
+        Files.writeString(work.resolve("operations.txt"), operationLog);
         recorded = RecordedWrites.read(log);
         finalData = data;
     }
@@ -152,6 +171,7 @@ final class PowerCutTrial {
             long sent = System.nanoTime();
             List<BitSet> content = luns.get("").allowed(sent);
             command(control, "snapshot", "create", VOLUME, name);
+            note(sent, "create " + name + " of " + content.size() + " blocks");
             long acked = System.nanoTime();
             created.put(name, new long[] {sent, acked});
             luns.put(name, new LunModel(content));
@@ -163,11 +183,20 @@ final class PowerCutTrial {
             long sent = System.nanoTime();
             List<BitSet> content = luns.get(name).allowed(sent);
             command(control, "snapshot", "rollback", VOLUME, name);
+            note(sent, "rollback to " + name);
             luns.get("").rolledBack(content, sent, System.nanoTime());
             awaitRollback(control);
             return;
         }
-        if (dice < 9 && !snapshots.isEmpty()) {
+        if (dice < 10 && luns.get("").blockCount() * LunModel.BLOCK < MAX_VOLUME_BYTES) {
+            int blocks = luns.get("").blockCount() + (1 + random.nextInt(4)) * (1 << 20) / LunModel.BLOCK;
+            long sent = System.nanoTime();
+            command(control, "volume", "resize", VOLUME, Long.toString((long) blocks * LunModel.BLOCK));
+            luns.get("").grown(blocks, sent, System.nanoTime());
+            note(sent, "resize to " + blocks + " blocks");
+            return;
+        }
+        if (dice < 12 && !snapshots.isEmpty()) {
             String name = snapshots.get(random.nextInt(snapshots.size()));
             BlockSession session = sessions.remove(name);
             if (session != null) {
@@ -175,6 +204,7 @@ final class PowerCutTrial {
             }
             long sent = System.nanoTime();
             command(control, "snapshot", "delete", VOLUME, name, "force");
+            note(sent, "delete " + name);
             deleted.put(name, new long[] {sent, System.nanoTime()});
             luns.remove(name);
             return;
@@ -189,12 +219,14 @@ final class PowerCutTrial {
         if (dice < 20) {
             long sent = System.nanoTime();
             session.synchronizeCache();
+            note(sent, "flush " + lun);
             model.flushed(sent, System.nanoTime());
         } else if (dice < 26) {
             int blocks = 1 + random.nextInt(40);
             int first = random.nextInt(model.blockCount() - blocks + 1);
             long sent = System.nanoTime();
             session.unmap((long) first * (LunModel.BLOCK / BlockSession.BLOCK), blocks * (LunModel.BLOCK / BlockSession.BLOCK));
+            note(sent, "unmap " + lun + " blocks " + first + "+" + blocks);
             model.unmapped(first, blocks, sent, System.nanoTime());
         } else {
             int blocks = 1 + random.nextInt(BlockSession.MAX_WRITE / LunModel.BLOCK);
@@ -207,8 +239,14 @@ final class PowerCutTrial {
             }
             long sent = System.nanoTime();
             session.write(firstSector, data.array());
+            note(sent, "write " + id + " to " + lun + " blocks " + first + "+" + blocks);
             model.changed(first, blocks, LunModel.ids(id), sent, System.nanoTime());
         }
+    }
+
+    /** Adds a line to the operations log (work/operations.txt, for failures): when it was sent, what. */
+    private void note(long sent, String what) {
+        operationLog.append(String.format("%.1f ms: %s%n", (sent - workloadStart) / 1e6, what));
     }
 
     /** Waits (at most 60 s) until the volume's rollback has finished. */
@@ -301,9 +339,14 @@ final class PowerCutTrial {
     private String compare(InetSocketAddress portal, String lun, long cut) throws Exception {
         LunModel model = models.get(lun);
         try (BlockSession session = new BlockSession(portal, target(lun))) {
+            long served = session.capacityBlocks() / (LunModel.BLOCK / BlockSession.BLOCK);
+            if (!model.allowedSizes(cut).contains(served)) {
+                return (lun.isEmpty() ? "origin" : "snapshot " + lun) + " has " + served + " blocks of 4 KiB, allowed: "
+                        + model.allowedSizes(cut);
+            }
             int perRead = BlockSession.MAX_WRITE / LunModel.BLOCK;
             int sectorsPerBlock = LunModel.BLOCK / LunModel.SECTOR;
-            for (int first = 0; first < model.blockCount(); first += perRead) {
+            for (int first = 0; first < served; first += perRead) {
                 byte[] data = session.read((long) first * sectorsPerBlock, perRead * sectorsPerBlock);
                 for (int block = first; block < first + perRead; block++) {
                     BitSet allowed = model.allowed(block, cut);

@@ -57,13 +57,22 @@ public final class BlockSession implements Closeable {
         execute(0xa0, list.array(), 0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0);
     }
 
+    /** READ CAPACITY (10): the LUN's size in blocks. */
+    public long capacityBlocks() throws Exception {
+        byte[] answer = read(8, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return (ByteBuffer.wrap(answer).getInt() & 0xffffffffL) + 1;
+    }
+
     /** READ (10) of {@code blocks} blocks at {@code lba}. */
     public byte[] read(long lba, int blocks) throws Exception {
+        return read(blocks * BLOCK, 0x28, 0, (int) (lba >>> 24) & 0xff, (int) (lba >>> 16) & 0xff,
+                (int) (lba >>> 8) & 0xff, (int) lba & 0xff, 0, blocks >>> 8, blocks & 0xff, 0);
+    }
+
+    /** A command that reads {@code length} bytes, retried once after a unit attention. */
+    private byte[] read(int length, int... cdb) throws Exception {
         for (int attempt = 0; ; attempt++) {
-            int length = blocks * BLOCK;
-            initiator.send(initiator.command(0xc0, length, 0x28, 0, (int) (lba >>> 24) & 0xff,
-                    (int) (lba >>> 16) & 0xff, (int) (lba >>> 8) & 0xff, (int) lba & 0xff, 0, blocks >>> 8,
-                    blocks & 0xff, 0));
+            initiator.send(initiator.command(0xc0, length, cdb));
             ByteBuffer data = ByteBuffer.allocate(length);
             Pdu pdu = receiveAnswer();
             while (pdu.opcode() == Opcode.DATA_IN) {
