@@ -20,7 +20,7 @@ import org.snapshare.store.StoreChecker;
 
 /**
  * Thousands of random origin and snapshot writes, reads, creates, deletes,
- * rollbacks and reopenings of one volume, every read compared with
+ * rollbacks, resizes (to sizes that end inside a chunk) and reopenings of one volume, every read compared with
  * {@link VolumeModel}; at the end the store must check clean with every
  * deleted snapshot's chunks reclaimed. Seeds are printed on failure.
  */
@@ -29,6 +29,8 @@ class SnapshotCoreModelTest {
     static final int CHUNK = 4096;
     /** Not a whole number of chunks, so the short last chunk is exercised. */
     static final int ORIGIN = 96 * CHUNK + 1536;
+    /** What resizes may grow the origin to. */
+    static final int GROWN = 2 * ORIGIN;
 
     @TempDir
     Path dir;
@@ -46,7 +48,7 @@ class SnapshotCoreModelTest {
         SnapshotCore core;
 
         TestVolume(int originBytes, int storeBytes, Path journal) throws IOException {
-            this.origin = new FaultInjectingDevice(originBytes);
+            this.origin = new FaultInjectingDevice(originBytes, 2 * originBytes); // room for resizes
             this.storeDevice = new FaultInjectingDevice(storeBytes);
             this.journal = journal;
             SharedExceptionStore.format(storeDevice, CHUNK, originBytes);
@@ -117,10 +119,14 @@ class SnapshotCoreModelTest {
             } else if (dice < 8) {
                 volume.core.close();
                 volume.open();
+            } else if (dice < 9 && rolling == null && model.origin.length < GROWN - 8 * CHUNK) {
+                int size = model.origin.length + 512 * (1 + random.nextInt(8 * CHUNK / 512));
+                volume.core.resize(size);
+                model.resize(size);
             } else {
                 String lun = random.nextInt(3) == 0 || names.isEmpty() ? null : names.get(random.nextInt(names.size()));
                 int blocks = 1 + random.nextInt(random.nextInt(10) == 0 ? 40 : 10);
-                long offset = 512L * random.nextInt(ORIGIN / 512 - blocks + 1);
+                long offset = 512L * random.nextInt(model.lun(lun).length / 512 - blocks + 1);
                 int length = blocks * 512;
                 if (dice < 55 && !(lun != null && lun.equals(rolling))) {
                     byte[] data = new byte[length];
@@ -144,9 +150,10 @@ class SnapshotCoreModelTest {
         }
         volume.awaitIdle();
         for (String name : model.snapshots.keySet()) {
-            assertArrayEquals(model.lun(name), read(volume.lun(name), 0, ORIGIN), "whole snapshot " + name);
+            assertArrayEquals(model.lun(name), read(volume.lun(name), 0, model.lun(name).length),
+                    "whole snapshot " + name);
         }
-        assertArrayEquals(model.origin, read(volume.core.origin(), 0, ORIGIN), "whole origin");
+        assertArrayEquals(model.origin, read(volume.core.origin(), 0, model.origin.length), "whole origin");
         for (String name : deleted) {
             assertTrue(volume.core.snapshots().stream().noneMatch(s -> s.name().equals(name)),
                     name + " forgotten after background delete");

@@ -30,7 +30,14 @@ final class VolumeModel {
         snapshots.put(name, origin.clone());
     }
 
+    /** The origin becomes the snapshot up to the snapshot's end; past it (it grew since) it keeps its bytes. */
     void rollback(String name) {
-        origin = snapshots.get(name).clone();
+        byte[] snapshot = snapshots.get(name);
+        System.arraycopy(snapshot, 0, origin, 0, snapshot.length);
+    }
+
+    /** The origin grows, reading zeros in its new part; snapshots keep their size. */
+    void resize(int size) {
+        origin = Arrays.copyOf(origin, size);
     }
 }
