@@ -11,4 +11,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q package -DskipTests
-exec bench/run-java.sh 1g org.snapshare.it.PowerCutSoak "${1:-20}" "${2:-10}" "${3:-300}"
+exec bench/run-java.sh 2g org.snapshare.it.PowerCutSoak "${1:-20}" "${2:-10}" "${3:-300}"

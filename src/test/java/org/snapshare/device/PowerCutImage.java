@@ -69,7 +69,7 @@ public final class PowerCutImage {
                         pageVersions.clear();
                         image.truncate(0);
                         present = change.kind() == WriteRecorder.REPLACE;
-                        size = present ? image.write(ByteBuffer.wrap(change.data()), 0) : 0;
+                        size = present ? image.write(change.data().duplicate(), 0) : 0;
                     }
                 } else if (change.end() <= lastFlushStart) {
                     present = true;
@@ -115,7 +115,7 @@ public final class PowerCutImage {
     /** Applies a flushed change; returns the device size after it. */
     private static long applyDurably(FileChannel image, RecordedWrites.Change change, long size) throws IOException {
         switch (change.kind()) {
-            case WriteRecorder.WRITE -> image.write(ByteBuffer.wrap(change.data()), change.offset());
+            case WriteRecorder.WRITE -> image.write(change.data().duplicate(), change.offset());
             case WriteRecorder.PUNCH -> {
                 ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
                 for (long done = 0; done < change.length(); done += zeros.capacity()) {
@@ -142,8 +142,7 @@ public final class PowerCutImage {
             long from = Math.max(change.offset(), page * PAGE);
             long to = Math.min(change.offset() + change.length(), (page + 1) * PAGE);
             if (change.kind() == WriteRecorder.WRITE) {
-                System.arraycopy(change.data(), (int) (from - change.offset()), content, (int) (from - page * PAGE),
-                        (int) (to - from));
+                change.data().get((int) (from - change.offset()), content, (int) (from - page * PAGE), (int) (to - from));
             } else {
                 java.util.Arrays.fill(content, (int) (from - page * PAGE), (int) (to - page * PAGE), (byte) 0);
             }

@@ -14,8 +14,11 @@ import java.util.Map;
 /** A {@link WriteRecorder} log read back: the devices it names and their changes, in the order they ended. */
 public final class RecordedWrites {
 
-    /** One change; {@code data} only for writes, {@code offset}/{@code length} the range (or the new size of a growth). */
-    public record Change(byte kind, int device, long start, long end, long offset, long length, byte[] data) {
+    /**
+     * One change; {@code data} (read-only, a view of the mapped log) only for writes and replacements,
+     * {@code offset}/{@code length} the range (or the new size of a growth).
+     */
+    public record Change(byte kind, int device, long start, long end, long offset, long length, ByteBuffer data) {
     }
 
     /** A device as first opened: its path and size then. */
@@ -28,18 +31,17 @@ public final class RecordedWrites {
     private RecordedWrites() {
     }
 
-    /** Reads a whole log; a record cut short at the end (the process died writing it) is left out. */
+    /**
+     * Reads a whole log, mapped rather than copied (a run's log holds every byte written: hundreds of
+     * MiB); a record cut short at the end (the process died writing it) is left out.
+     */
     public static RecordedWrites read(Path log) throws IOException {
         ByteBuffer all;
         try (FileChannel channel = FileChannel.open(log, StandardOpenOption.READ)) {
             if (channel.size() > Integer.MAX_VALUE) {
                 throw new IOException(log + " is larger than this reader takes (2 GiB)");
             }
-            all = ByteBuffer.allocate((int) channel.size());
-            while (all.hasRemaining() && channel.read(all) >= 0) {
-                // reading the whole file
-            }
-            all.flip();
+            all = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
         }
         RecordedWrites recorded = new RecordedWrites();
         while (all.remaining() >= 21) {
@@ -72,9 +74,8 @@ public final class RecordedWrites {
                     return false;
                 }
                 long offset = in.getLong();
-                byte[] data = new byte[in.getInt()];
-                in.get(data);
-                changes.add(new Change(kind, device, start, end, offset, data.length, data));
+                int length = in.getInt();
+                changes.add(new Change(kind, device, start, end, offset, length, slice(in, length)));
             }
             case WriteRecorder.FLUSH -> changes.add(new Change(kind, device, start, end, 0, 0, null));
             case WriteRecorder.PUNCH -> {
@@ -94,14 +95,20 @@ public final class RecordedWrites {
                 if (in.remaining() < 4 || in.remaining() - 4 < in.getInt(in.position())) {
                     return false;
                 }
-                byte[] content = new byte[in.getInt()];
-                in.get(content);
-                changes.add(new Change(kind, device, start, end, 0, content.length, content));
+                int length = in.getInt();
+                changes.add(new Change(kind, device, start, end, 0, length, slice(in, length)));
             }
             default -> throw new IOException("write log: unknown record kind " + kind + " at byte "
                     + (in.position() - 21));
         }
         return true;
+    }
+
+    /** The next {@code length} bytes of {@code in} as a read-only view; {@code in} moves past them. */
+    private static ByteBuffer slice(ByteBuffer in, int length) {
+        ByteBuffer view = in.slice(in.position(), length).asReadOnlyBuffer();
+        in.position(in.position() + length);
+        return view;
     }
 
     /** The devices by id. */
