@@ -23,8 +23,8 @@ public final class PowerCutSoak {
         int operations = args.length > 2 ? Integer.parseInt(args[2]) : 300;
         System.out.printf("jar %s, %d seeds x %d cuts, %d operations a run%n", System.getProperty("snapshare.jar"),
                 seeds, cuts, operations);
-        System.out.printf("%6s %6s %8s %8s %8s %9s %9s %9s%n", "seed", "cuts", "failed", "pages", "snaps",
-                "punches", "growths", "copies");
+        System.out.printf("%6s %6s %8s %8s %8s %8s %9s %9s %9s%n", "seed", "cuts", "failed", "pages", "snaps",
+                "imports", "punches", "growths", "copies");
         List<String> failures = new ArrayList<>();
         int images = 0;
         int failedImages = 0;
@@ -35,7 +35,7 @@ public final class PowerCutSoak {
                 report = new PowerCutTrial(work, seed).run(operations, cuts);
             } catch (Throwable e) { // a run that could not finish counts as failed in every cut
                 report = new PowerCutTrial.Report(cuts, 0, java.util.Collections.nCopies(cuts, "seed " + seed
-                        + ": " + e), 0, 0, java.util.Map.of());
+                        + ": " + e), 0, 0, 0, java.util.Map.of());
             }
             if (report.failures().isEmpty()) {
                 PowerCutTrial.deleteTree(work);
@@ -43,8 +43,8 @@ public final class PowerCutSoak {
             images += report.cuts();
             failedImages += report.failures().size();
             failures.addAll(report.failures());
-            System.out.printf("%6d %6d %8d %8d %8d %9d %9d %9d%n", seed, report.cuts(), report.failures().size(),
-                    report.drawnPages(), report.snapshotsCreated(),
+            System.out.printf("%6d %6d %8d %8d %8d %8d %9d %9d %9d%n", seed, report.cuts(), report.failures().size(),
+                    report.drawnPages(), report.snapshotsCreated(), report.imports(),
                     report.changes().getOrDefault("origin.img punch", 0),
                     report.changes().getOrDefault("store.img grow", 0),
                     report.changes().getOrDefault("store.img write", 0));

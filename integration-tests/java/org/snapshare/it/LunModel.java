@@ -110,10 +110,11 @@ final class LunModel {
     }
 
     /**
-     * Rolled back to a snapshot that may hold {@code content} (blocks past its end keep theirs):
-     * durable from the acknowledgement on, as the rollback's journal is.
+     * Given a snapshot's content that may be {@code content} (blocks past its end keep theirs) by a
+     * rollback or an import: durable from the acknowledgement on, as the rollback's journal and an
+     * import's commit are.
      */
-    void rolledBack(List<BitSet> content, long sent, long acked) {
+    void replaced(List<BitSet> content, long sent, long acked) {
         for (int block = 0; block < content.size(); block++) {
             blocks.get(block).add(new Version(content.get(block), sent, acked, true));
         }

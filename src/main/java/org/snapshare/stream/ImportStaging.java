@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.snapshare.device.WriteRecorder;
 
 /**
  * The records of an import received so far, kept apart from the volume until
@@ -122,10 +123,12 @@ final class ImportStaging {
             log = FileChannel.open(dir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
         ByteBuffer bytes = ByteBuffer.wrap(record.bytes());
+        long start = System.nanoTime();
         long at = logBytes;
         while (bytes.hasRemaining()) {
             at += log.write(bytes, at);
         }
+        WriteRecorder.recordWrite(dir.resolve(LOG), start, logBytes, bytes.flip());
         logBytes = at; // only whole records count: a failed write leaves the good length as it was
         if (record.type() != RecordType.HEADER) {
             appendedEnd = record.end();
@@ -135,7 +138,9 @@ final class ImportStaging {
     /** Makes the log durable, then records that it is good up to here, and that a resume starts after it. */
     void checkpoint() throws IOException {
         if (log != null) {
+            long start = System.nanoTime();
             log.force(false);
+            WriteRecorder.recordFlush(dir.resolve(LOG), start);
         }
         resumeAt = appendedEnd;
         writeState();
@@ -152,6 +157,7 @@ final class ImportStaging {
         properties.setProperty("log-bytes", Long.toString(logBytes));
         properties.setProperty("resume-at", Long.toString(resumeAt));
         properties.setProperty("force", Boolean.toString(force));
+        long start = System.nanoTime();
         Path temporary = dir.resolve(STATE + ".new");
         try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
             properties.store(writer, "an import in progress (docs/STREAM.md); delete the directory to abandon it");
@@ -160,6 +166,13 @@ final class ImportStaging {
             channel.force(true);
         }
         Files.move(temporary, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(dir);
+        if (WriteRecorder.active()) {
+            WriteRecorder.recordReplace(dir.resolve(STATE), start, Files.readAllBytes(dir.resolve(STATE)));
+        }
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
             directory.force(true);
         }
@@ -197,9 +210,16 @@ final class ImportStaging {
         delete(dir);
     }
 
-    /** The state first: a crash part way leaves a directory without state, which is no staging at all. */
+    /**
+     * The state first, durably: a crash part way leaves a directory without state, which is no
+     * staging at all (and a finished import's state never comes back to be applied again).
+     */
     private static void delete(Path dir) throws IOException {
-        Files.deleteIfExists(dir.resolve(STATE));
+        long start = System.nanoTime();
+        if (Files.deleteIfExists(dir.resolve(STATE))) {
+            forceDirectory(dir);
+            WriteRecorder.recordRemove(dir.resolve(STATE), start);
+        }
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -21,8 +21,8 @@ public final class RecordedWrites {
     public record Change(byte kind, int device, long start, long end, long offset, long length, ByteBuffer data) {
     }
 
-    /** A device as first opened: its path and size then. */
-    public record Opened(Path path, long size) {
+    /** A file as first named: its path, its size then, and when (System.nanoTime). */
+    public record Opened(Path path, long size, long opened) {
     }
 
     private final Map<Integer, Opened> devices = new HashMap<>();
@@ -67,7 +67,7 @@ public final class RecordedWrites {
                 long size = in.getLong();
                 byte[] name = new byte[in.getInt()];
                 in.get(name);
-                devices.put(device, new Opened(Path.of(new String(name, StandardCharsets.UTF_8)), size));
+                devices.put(device, new Opened(Path.of(new String(name, StandardCharsets.UTF_8)), size, start));
             }
             case WriteRecorder.WRITE -> {
                 if (in.remaining() < 12 || in.remaining() - 12 < in.getInt(in.position() + 8)) {
