@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import org.snapshare.device.FileBlockDevice;
+import org.snapshare.snapshot.RollbackJournal;
 import org.snapshare.store.CheckReport;
 import org.snapshare.store.DeleteCursor;
 import org.snapshare.store.SharedExceptionStore;
@@ -134,23 +136,30 @@ public final class VolumeCheck {
 
     /** A rollback journal must name a live snapshot; an interrupted rollback is reported, not a problem. */
     private static void checkRollbackJournal(Path journal, List<SnapshotInfo> snapshots, PrintStream out,
-            List<String> problems) throws IOException {
-        if (!Files.exists(journal)) {
+            List<String> problems) {
+        Optional<RollbackJournal.Target> target;
+        try {
+            target = RollbackJournal.target(journal);
+        } catch (IOException e) {
+            problems.add(e.getMessage());
             return;
         }
-        List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
-        String[] header = lines.isEmpty() ? new String[0] : lines.get(0).split(" ");
-        if (header.length != 3 || !header[0].equals("rollback")) {
-            problems.add(journal + " is not a rollback journal; move it away");
+        if (target.isEmpty()) {
+            if (Files.exists(journal)) {
+                out.println("  a rollback journal without a whole header (a crash before the rollback began); the"
+                        + " server removes it when it starts");
+            }
             return;
         }
-        boolean live = snapshots.stream().anyMatch(s -> Long.toString(s.id()).equals(header[1])
-                && s.name().equals(header[2]) && s.state() == SnapshotState.LIVE);
+        long id = target.get().snapshotId();
+        String name = target.get().snapshotName();
+        boolean live = snapshots.stream().anyMatch(s -> s.id() == id && s.name().equals(name)
+                && s.state() == SnapshotState.LIVE);
         if (!live) {
-            problems.add("the rollback journal names snapshot " + header[2] + " (id " + header[1]
+            problems.add("the rollback journal names snapshot " + name + " (id " + id
                     + "), which is not a live snapshot of this volume");
         } else {
-            out.println("  a rollback to snapshot " + header[2] + " was interrupted; it resumes when the server starts");
+            out.println("  a rollback to snapshot " + name + " was interrupted; it resumes when the server starts");
         }
     }
 

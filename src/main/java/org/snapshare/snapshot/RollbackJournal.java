@@ -19,12 +19,18 @@ import org.snapshare.device.WriteRecorder;
  * snapshot, then "cursor N" (chunks below N are rolled back) and "done C"
  * (chunk C was rolled back early, because the origin wrote to it) lines,
  * each forced to disk before the origin relies on it. A torn last line is
- * ignored: the step it recorded is simply redone.
+ * ignored: the step it recorded is simply redone. A torn or missing header
+ * (a power cut before its force returned: the rollback never began) counts
+ * as no journal.
  */
-final class RollbackJournal {
+public final class RollbackJournal {
 
     /** What a journal says after a restart. */
     record State(long snapshotId, String snapshotName, long cursor, Set<Long> done) {
+    }
+
+    /** The snapshot a journal's header names. */
+    public record Target(long snapshotId, String snapshotName) {
     }
 
     private final Path path;
@@ -34,16 +40,40 @@ final class RollbackJournal {
         this.path = path;
     }
 
-    Optional<State> read() throws IOException {
+    /**
+     * The rollback the journal at {@code path} records: empty when there is none (no file, or a header a
+     * crash cut short); an error when its first line is whole and no header.
+     */
+    public static Optional<Target> target(Path path) throws IOException {
         if (!Files.exists(path)) {
             return Optional.empty();
         }
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-        String[] header = lines.isEmpty() ? new String[0] : lines.get(0).split(" ");
-        if (header.length != 3 || !header[0].equals("rollback")) {
-            throw new IOException(path + " is not a rollback journal (first line '" + (lines.isEmpty() ? "" : lines.get(0))
-                    + "'); move it away to start without resuming the rollback");
+        String text = Files.readString(path, StandardCharsets.ISO_8859_1); // any bytes, even a torn page's
+        int end = text.indexOf('\n');
+        if (end < 0) {
+            return Optional.empty();
         }
+        String[] header = text.substring(0, end).split(" ");
+        try {
+            if (header.length == 3 && header[0].equals("rollback")) {
+                return Optional.of(new Target(Long.parseLong(header[1]), header[2]));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IOException(path + " is not a rollback journal (first line '" + text.substring(0, end)
+                + "'); move it away to start without resuming the rollback");
+    }
+
+    Optional<State> read() throws IOException {
+        Optional<Target> target = target(path);
+        if (target.isEmpty()) {
+            Files.deleteIfExists(path); // a header a crash cut short: that rollback never began
+            return Optional.empty();
+        }
+        String text = Files.readString(path, StandardCharsets.ISO_8859_1);
+        // Only whole lines: a torn "done 700" would read as "done 7" and skip a chunk that was never rolled.
+        List<String> lines = List.of(text.substring(0, text.lastIndexOf('\n') + 1).split("\n"));
         long cursor = 0;
         Set<Long> done = new HashSet<>();
         for (String line : lines.subList(1, lines.size())) {
@@ -55,11 +85,11 @@ final class RollbackJournal {
                     done.add(Long.parseLong(words[1]));
                 }
             } catch (NumberFormatException torn) {
-                // the last line may be torn by a crash; its step is redone
+                // a line with bytes of a page a crash lost: its step is redone
             }
         }
         openForAppend();
-        return Optional.of(new State(Long.parseLong(header[1]), header[2], cursor, done));
+        return Optional.of(new State(target.get().snapshotId(), target.get().snapshotName(), cursor, done));
     }
 
     void begin(long snapshotId, String snapshotName) throws IOException {
