@@ -94,12 +94,14 @@ class SharedReservationsTest {
     void aPathCheckerOnTheOtherNodeLeavesTheLockWhereItIs() {
         assertEquals(ScsiResult.GOOD, write(nodes[0], HOLDER));
         assertEquals(true, cores[0].lockStatus().held());
+        // On a loaded machine the second node may take the lock first at start, and this write took it back.
+        long handovers = cores[0].lockStatus().handovers();
         for (int i = 0; i < 3; i++) { // multipath's TEST UNIT READY, READ CAPACITY on the non-optimized path
             assertEquals(ScsiResult.GOOD, ScsiCommands.run(nodes[1], OTHER, cdb(0x00), new byte[0]).status);
             assertEquals(ScsiResult.GOOD, ScsiCommands.run(nodes[1], OTHER, cdb(0x25), new byte[0]).status);
         }
         assertEquals(true, cores[0].lockStatus().held(), "a status command pulled the lock to the other node");
-        assertEquals(0, cores[0].lockStatus().handovers());
+        assertEquals(handovers, cores[0].lockStatus().handovers());
     }
 
     @Test
