@@ -77,7 +77,7 @@ public final class FileBlockDevice implements BlockDevice {
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
         ByteBuffer recorded = recorder == null ? null : src.duplicate();
-        long start = System.nanoTime();
+        long start = recordingStart();
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
@@ -92,7 +92,7 @@ public final class FileBlockDevice implements BlockDevice {
     public void writeUncached(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
         ByteBuffer recorded = recorder == null ? null : src.duplicate();
-        long start = System.nanoTime();
+        long start = recordingStart();
         if (!direct.write(offset, src)) {
             BlockDevice.super.writeUncached(offset, src); // recorded by write()
         } else if (recorder != null) {
@@ -102,7 +102,7 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void flush() throws IOException {
-        long start = System.nanoTime();
+        long start = recordingStart();
         channel.force(false);
         if (recorder != null) {
             recorder.flushed(start);
@@ -122,7 +122,7 @@ public final class FileBlockDevice implements BlockDevice {
         if (!Files.isRegularFile(path)) {
             return false;
         }
-        long start = System.nanoTime();
+        long start = recordingStart();
         channel.write(ByteBuffer.allocate(1), newSize - 1);
         size = newSize;
         if (recorder != null) {
@@ -135,7 +135,7 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void deallocate(long offset, long length) throws IOException {
         checkRange(offset, length);
-        long start = System.nanoTime();
+        long start = recordingStart();
         if (sparse == null || !sparse.punchHole(offset, length)) {
             BlockDevice.super.deallocate(offset, length); // zeros, recorded by write()
         } else if (recorder != null) {
@@ -177,6 +177,11 @@ public final class FileBlockDevice implements BlockDevice {
         } finally {
             channel.close();
         }
+    }
+
+    /** When a recorded call began; no clock read when nothing records. */
+    private long recordingStart() {
+        return recorder == null ? 0 : System.nanoTime();
     }
 
     /** Subtract-compare: offset + length could overflow and pass. */
