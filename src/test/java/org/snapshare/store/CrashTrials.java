@@ -25,10 +25,15 @@ public final class CrashTrials {
     static final long ORIGIN_CHUNKS = 64;
     static final int TRANSACTIONS = 24;
 
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
     private final int version;
     private final int deviceBytes;
     private final int operations;
     private final long workloadSeed;
+    /** In a cluster, the lock of the node that writes and is cut off, and of the node that takes over; else null. */
+    private final ClusterLock writerLock;
+    private final ClusterLock nextLock;
     /** The state after each commit of an uncut run. */
     private final List<State> committed = new ArrayList<>();
     /** Device writes of a whole uncut run after the format: the cut points there are. */
@@ -47,16 +52,35 @@ public final class CrashTrials {
      * grow), transactions of {@code operations} operations, drawn from {@code workloadSeed}.
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed) throws IOException {
+        this(version, deviceBytes, operations, workloadSeed, null, null);
+    }
+
+    /**
+     * The same trials in a cluster: the workload runs under {@code writerLock} (one node's), and after
+     * the cut the store is mounted and taken over under {@code nextLock} (another node's).
+     */
+    public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, ClusterLock writerLock,
+            ClusterLock nextLock) throws IOException {
         this.version = version;
         this.deviceBytes = deviceBytes;
         this.operations = operations;
         this.workloadSeed = workloadSeed;
+        this.writerLock = writerLock;
+        this.nextLock = nextLock;
         FaultInjectingDevice dry = formatted();
         long before = dry.writeCount();
         SharedExceptionStore store = open(dry);
         committed.add(state(store));
         runWorkload(store, committed);
+        releaseWriter();
         this.writes = (int) (dry.writeCount() - before);
+    }
+
+    /** The writer's tenure ends: its work is done or the power went (its node is gone). */
+    private void releaseWriter() throws IOException {
+        if (writerLock != null) {
+            writerLock.release();
+        }
     }
 
     /** Device writes of an uncut run: cut points are 0 to this. */
@@ -69,6 +93,7 @@ public final class CrashTrials {
         FaultInjectingDevice dry = formatted();
         SharedExceptionStore store = open(dry);
         runWorkload(store, new ArrayList<>());
+        releaseWriter();
         return store.chunkCount() * CHUNK > deviceBytes;
     }
 
@@ -87,6 +112,7 @@ public final class CrashTrials {
         } catch (IOException expected) {
             // the injected power cut
         }
+        releaseWriter();
         int done = reached.size() - 1; // commits that returned
         List<Outcome> outcomes = new ArrayList<>();
         for (int i = 0; i < draws; i++) {
@@ -108,15 +134,20 @@ public final class CrashTrials {
         if (!report.clean()) {
             return "check found " + report.problems();
         }
-        store.takeOver(new SingleNodeLock().take(Duration.ZERO).orElseThrow()); // rewrites a lone commit copy
-        List<String> notes = StoreChecker.check(store, n -> { }).notes();
-        if (!notes.isEmpty()) {
-            return "after the server's start, check still notes " + notes;
+        ClusterLock lock = nextLock != null ? nextLock : new SingleNodeLock();
+        store.takeOver(lock.take(LOCK_WAIT).orElseThrow(() -> new IOException("the next node got no lock")));
+        try { // the takeover rewrites a lone commit copy
+            List<String> notes = StoreChecker.check(store, n -> { }).notes();
+            if (!notes.isEmpty()) {
+                return "after the server's start, check still notes " + notes;
+            }
+            State actual = state(store);
+            boolean lastDone = actual.equals(committed.get(done));
+            boolean inFlight = done + 1 < committed.size() && actual.equals(committed.get(done + 1));
+            return lastDone || inFlight ? null : "state is neither commit " + done + " nor commit " + (done + 1);
+        } finally {
+            lock.release();
         }
-        State actual = state(store);
-        boolean lastDone = actual.equals(committed.get(done));
-        boolean inFlight = done + 1 < committed.size() && actual.equals(committed.get(done + 1));
-        return lastDone || inFlight ? null : "state is neither commit " + done + " nor commit " + (done + 1);
     }
 
     /** The sequence of a commit whose slot survived the cut but not all of its blocks, or -1. */
@@ -132,10 +163,13 @@ public final class CrashTrials {
         return device;
     }
 
-    /** Opened as a server opens it: free to grow up to {@link #GROWN} bytes. */
-    private static SharedExceptionStore open(FaultInjectingDevice device) throws IOException {
+    /** Opened as a server opens it: free to grow up to {@link #GROWN} bytes; in a cluster under the writer's lock. */
+    private SharedExceptionStore open(FaultInjectingDevice device) throws IOException {
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
         store.growWith((current, used) -> GROWN);
+        if (writerLock != null) {
+            store.takeOver(writerLock.take(LOCK_WAIT).orElseThrow(() -> new IOException("the writer got no lock")));
+        }
         return store;
     }
 
