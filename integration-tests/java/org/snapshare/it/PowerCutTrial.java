@@ -91,6 +91,7 @@ final class PowerCutTrial {
 
     private void record(int operations) throws Exception {
         Path data = work.resolve("data");
+        Files.createDirectories(data.resolve("volumes")); // not a new data dir: no 1 GiB default volume to copy
         List<String> launcher = List.of("java", "-jar", ServerProcess.jar());
         try (ServerProcess setup = new ServerProcess(data, launcher).start()) {
             setup.cli("volume", "create", PowerCutWorkload.VOLUME, "--size", "16M", "--store-size", "4M",
