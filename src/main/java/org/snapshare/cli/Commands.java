@@ -35,7 +35,8 @@ final class Commands {
     /** A config file every command reads when --config is not given (the Debian launcher sets it). */
     static final String CONFIG_ENV = "SNAPSHARE_CONFIG";
 
-    private static final String OVERVIEW = String.join("\n",
+    /** The overview of every command; ManPageTest holds packaging/snapshare.1 to it. */
+    static final String OVERVIEW = String.join("\n",
             "usage: snapshare <command> [options]",
             "",
             "Serves volumes and their snapshots over iSCSI.",
