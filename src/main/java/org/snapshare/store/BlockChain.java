@@ -23,17 +23,15 @@ final class BlockChain {
 
     private final MetadataIo io;
     private final StoreLayout layout;
-    private final int magic;
-    private final String what;
+    private final BlockKind kind;
     private final List<BlockRef> chain = new ArrayList<>();
     /** What the chain holds changed since it was written or read. */
     private boolean changed;
 
-    BlockChain(MetadataIo io, StoreLayout layout, int magic, String what) {
+    BlockChain(MetadataIo io, StoreLayout layout, BlockKind kind) {
         this.io = io;
         this.layout = layout;
-        this.magic = magic;
-        this.what = what;
+        this.kind = kind;
     }
 
     /** Where records start in a block. */
@@ -46,14 +44,14 @@ final class BlockChain {
         for (BlockRef location = head; !location.isNone(); ) {
             for (long chunk : location.chunks()) {
                 if (chunk <= 0 || chunk >= chunkCount || chunks().contains(chunk)) {
-                    throw new StoreCorruptException(what + " chain points at chunk " + chunk);
+                    throw new StoreCorruptException(kind.what() + " chain points at chunk " + chunk);
                 }
             }
-            ByteBuffer block = io.read(location, magic, what);
+            ByteBuffer block = io.read(location, kind);
             chain.add(location);
             int count = block.getInt(MetaBlock.COUNT_OFFSET);
             if (count < 0) {
-                throw new StoreCorruptException(what + " at chunk " + location.primary() + " counts " + count);
+                throw new StoreCorruptException(kind.what() + " at chunk " + location.primary() + " counts " + count);
             }
             reader.read(block, count, recordsOffset(), location);
             location = layout.getRef(block, NEXT_OFFSET);
@@ -96,7 +94,7 @@ final class BlockChain {
         ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
         for (int i = 0; i < blocks.size(); i++) {
             java.util.Arrays.fill(block.array(), (byte) 0);
-            MetaBlock.writeHeader(block, magic, 0, blocks.get(i).size(), chain.get(i).primary());
+            MetaBlock.writeHeader(block, kind, 0, blocks.get(i).size(), chain.get(i).primary());
             layout.putRef(block, NEXT_OFFSET, i + 1 < chain.size() ? chain.get(i + 1) : BlockRef.NONE);
             int at = recordsOffset();
             for (byte[] record : blocks.get(i)) {

@@ -24,8 +24,8 @@ final class MetaBlock {
     private MetaBlock() {
     }
 
-    static void writeHeader(ByteBuffer block, int magic, int small, int count, long self) {
-        block.putInt(MAGIC_OFFSET, magic).putShort(VERSION_OFFSET, VERSION).putShort(LEVEL_OFFSET, (short) small)
+    static void writeHeader(ByteBuffer block, BlockKind kind, int small, int count, long self) {
+        block.putInt(MAGIC_OFFSET, kind.magic()).putShort(VERSION_OFFSET, VERSION).putShort(LEVEL_OFFSET, (short) small)
                 .putInt(CRC_OFFSET, 0)
                 .putInt(COUNT_OFFSET, count).putLong(SELF_OFFSET, self);
     }
@@ -37,10 +37,12 @@ final class MetaBlock {
     }
 
     /** Checks magic, version, self pointer and CRC; throws naming what was wrong. */
-    static void verify(ByteBuffer block, int magic, long self, String what) throws StoreCorruptException {
-        if (block.getInt(MAGIC_OFFSET) != magic) {
-            throw new StoreCorruptException(what + " at chunk " + self + ": bad magic 0x"
-                    + Integer.toHexString(block.getInt(MAGIC_OFFSET)));
+    static void verify(ByteBuffer block, BlockKind kind, long self) throws StoreCorruptException {
+        String what = kind.what();
+        if (block.getInt(MAGIC_OFFSET) != kind.magic()) {
+            int found = block.getInt(MAGIC_OFFSET);
+            throw new StoreCorruptException(what + " at chunk " + self + ": bad magic 0x" + Integer.toHexString(found)
+                    + " (" + BlockKind.whose(found) + ")");
         }
         if (block.getShort(VERSION_OFFSET) != VERSION) {
             throw new StoreCorruptException(what + " at chunk " + self + ": unknown version "

@@ -78,11 +78,11 @@ final class MetadataIo {
     }
 
     /** One copy, checked: magic, version, self pointer, CRC. */
-    ByteBuffer readCopy(long chunk, int magic, String what) throws IOException {
+    ByteBuffer readCopy(long chunk, BlockKind kind) throws IOException {
         ByteBuffer block = ByteBuffer.allocate(chunkSize);
         device.read(chunk * chunkSize, block);
         block.clear();
-        MetaBlock.verify(block, magic, chunk, what);
+        MetaBlock.verify(block, kind, chunk);
         return block;
     }
 
@@ -105,14 +105,14 @@ final class MetadataIo {
     }
 
     /** Reads every copy of {@code ref} past the page cache (what the disk holds) and checks each. */
-    Copies readEveryCopy(BlockRef ref, int magic, String what) throws IOException {
+    Copies readEveryCopy(BlockRef ref, BlockKind kind) throws IOException {
         ByteBuffer good = null;
         List<Long> bad = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (long chunk : ref.chunks()) {
             device.dropCache(chunk * chunkSize, chunkSize);
             try {
-                ByteBuffer copy = readCopy(chunk, magic, what);
+                ByteBuffer copy = readCopy(chunk, kind);
                 good = good == null ? copy : good;
             } catch (StoreCorruptException e) {
                 bad.add(chunk);
@@ -134,16 +134,16 @@ final class MetadataIo {
     }
 
     /** The block, from whichever copy is good; heals a bad primary when allowed. */
-    ByteBuffer read(BlockRef ref, int magic, String what) throws IOException {
+    ByteBuffer read(BlockRef ref, BlockKind kind) throws IOException {
         try {
-            return readCopy(ref.primary(), magic, what);
+            return readCopy(ref.primary(), kind);
         } catch (StoreCorruptException primaryBad) {
             if (!ref.mirrored()) {
                 throw primaryBad;
             }
             ByteBuffer good;
             try {
-                good = readCopy(ref.mirror(), magic, what);
+                good = readCopy(ref.mirror(), kind);
             } catch (StoreCorruptException mirrorBad) {
                 throw lostBlock(List.of(primaryBad.getMessage(), mirrorBad.getMessage()));
             }

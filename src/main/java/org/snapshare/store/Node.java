@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
  */
 final class Node {
 
-    static final int MAGIC = 0x42544e44; // "BTND"
     /** Format 3 leaf entries: the CRC32C of the copied data, and a flag byte (bit 0: the CRC is set). */
     static final int CHECKSUM_OFFSET = 32;
     static final int CHECKSUM_FLAG_OFFSET = 36;
@@ -170,7 +169,7 @@ final class Node {
     /** The node as a block naming its primary chunk (not sealed: {@link MetadataIo#write} seals each copy). */
     void encode(ByteBuffer block, StoreLayout layout) {
         java.util.Arrays.fill(block.array(), (byte) 0);
-        MetaBlock.writeHeader(block, MAGIC, level, count, location);
+        MetaBlock.writeHeader(block, BlockKind.NODE, level, count, location);
         int stride = isLeaf() ? layout.leafEntryBytes() : layout.internalEntryBytes();
         for (int i = 0; i < count; i++) {
             int at = MetaBlock.HEADER + i * stride;

@@ -39,7 +39,7 @@ final class NodeCache {
             node = clean.get(ref.primary());
         }
         if (node == null) {
-            ByteBuffer block = io.read(ref, Node.MAGIC, "B+-tree node");
+            ByteBuffer block = io.read(ref, BlockKind.NODE);
             reads++;
             node = Node.decode(block, ref, layout);
             clean.put(ref.primary(), node);

@@ -16,7 +16,6 @@ import java.util.TreeMap;
  */
 final class RangeCounts {
 
-    static final int MAGIC = 0x534e5243; // "SNRC"
     private static final int RECORD_BYTES = 24; // from id, to id, count
 
     private final BlockChain chain;
@@ -24,7 +23,7 @@ final class RangeCounts {
             (a, b) -> a.from() != b.from() ? Long.compare(a.from(), b.from()) : Long.compare(a.to(), b.to()));
 
     private RangeCounts(MetadataIo io, StoreLayout layout) {
-        this.chain = new BlockChain(io, layout, MAGIC, "range counter block");
+        this.chain = new BlockChain(io, layout, BlockKind.RANGE_COUNTS);
     }
 
     static RangeCounts empty(MetadataIo io, StoreLayout layout) {

@@ -1043,7 +1043,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     /** A tree node straight from the device, past the cache, from a good copy (repair and scrub walk with it). */
     Node readNodeUncached(BlockRef ref) throws IOException {
-        return Node.decode(io.read(ref, Node.MAGIC, "B+-tree node"), ref, superblock.layout());
+        return Node.decode(io.read(ref, BlockKind.NODE), ref, superblock.layout());
     }
 
     /** The metadata reader, for check and scrub. */

@@ -21,7 +21,6 @@ import java.util.UUID;
  */
 final class SnapshotTable {
 
-    static final int MAGIC = 0x534e5442; // "SNTB"
     static final int MAX_NAME_BYTES = 200;
     private final StoreLayout layout;
     private final long storeNonce;
@@ -34,7 +33,7 @@ final class SnapshotTable {
     private SnapshotTable(MetadataIo io, Superblock superblock, long nextId) {
         this.layout = superblock.layout();
         this.storeNonce = superblock.nonce;
-        this.chain = new BlockChain(io, layout, MAGIC, "snapshot table block");
+        this.chain = new BlockChain(io, layout, BlockKind.SNAPSHOT_TABLE);
         this.nextId = nextId;
     }
 

@@ -20,8 +20,6 @@ import java.util.Set;
  */
 final class SpaceMap {
 
-    static final int BITMAP_MAGIC = 0x534d4250; // "SMBP"
-    static final int INDEX_MAGIC = 0x534d4958;  // "SMIX"
 
     private final MetadataIo io;
     private final StoreLayout layout;
@@ -98,7 +96,7 @@ final class SpaceMap {
         }
         map.indexLocation = index.clone();
         for (int i = 0; i < index.length; i++) {
-            ByteBuffer block = map.readBlock(index[i], INDEX_MAGIC, "space map index");
+            ByteBuffer block = map.readBlock(index[i], BlockKind.SPACE_INDEX);
             int count = block.getInt(MetaBlock.COUNT_OFFSET);
             if (count < 0 || count > map.pointersPerIndex
                     || i * map.pointersPerIndex + count > map.bitmapLocation.length) {
@@ -114,7 +112,7 @@ final class SpaceMap {
             if (map.bitmapLocation[b] == null) {
                 throw new StoreCorruptException("space map index lists no block for bitmap " + b);
             }
-            ByteBuffer block = map.readBlock(map.bitmapLocation[b], BITMAP_MAGIC, "space map bitmap");
+            ByteBuffer block = map.readBlock(map.bitmapLocation[b], BlockKind.SPACE_BITMAP);
             int first = b * map.wordsPerBitmap;
             for (int w = 0; w < map.wordsPerBitmap && first + w < map.bits.length; w++) {
                 map.bits[first + w] = block.getLong(MetaBlock.HEADER + 8 * w);
@@ -132,13 +130,13 @@ final class SpaceMap {
         return map;
     }
 
-    private ByteBuffer readBlock(BlockRef ref, int magic, String what) throws IOException {
+    private ByteBuffer readBlock(BlockRef ref, BlockKind kind) throws IOException {
         for (long chunk : ref.chunks()) {
             if (chunk <= 0 || chunk >= chunkCount) {
-                throw new StoreCorruptException(what + " pointer " + chunk + " is outside the store");
+                throw new StoreCorruptException(kind.what() + " pointer " + chunk + " is outside the store");
             }
         }
-        return io.read(ref, magic, what);
+        return io.read(ref, kind);
     }
 
     long freeChunks() {
@@ -282,7 +280,7 @@ final class SpaceMap {
         ByteBuffer block = ByteBuffer.allocate(chunkSize);
         for (int b = dirtyBitmaps.nextSetBit(0); b >= 0; b = dirtyBitmaps.nextSetBit(b + 1)) {
             block.clear();
-            MetaBlock.writeHeader(block, BITMAP_MAGIC, 0, wordsPerBitmap, bitmapLocation[b].primary());
+            MetaBlock.writeHeader(block, BlockKind.SPACE_BITMAP, 0, wordsPerBitmap, bitmapLocation[b].primary());
             int first = b * wordsPerBitmap;
             for (int w = 0; w < wordsPerBitmap; w++) {
                 block.putLong(MetaBlock.HEADER + 8 * w, first + w < bits.length ? bits[first + w] : 0);
@@ -294,7 +292,7 @@ final class SpaceMap {
                 block.clear();
                 java.util.Arrays.fill(block.array(), (byte) 0);
                 int count = Math.min(pointersPerIndex, bitmapLocation.length - i * pointersPerIndex);
-                MetaBlock.writeHeader(block, INDEX_MAGIC, 0, count, indexLocation[i].primary());
+                MetaBlock.writeHeader(block, BlockKind.SPACE_INDEX, 0, count, indexLocation[i].primary());
                 for (int p = 0; p < count; p++) {
                     layout.putRef(block, MetaBlock.HEADER + layout.refBytes() * p,
                             bitmapLocation[i * pointersPerIndex + p]);

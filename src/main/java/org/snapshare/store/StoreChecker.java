@@ -50,18 +50,18 @@ public final class StoreChecker {
         }
         checkFixedCopies(superblock);
         for (BlockRef ref : store.space().indexBlocks()) {
-            ownAndReadOrReport(ref, SpaceMap.INDEX_MAGIC, "space map index");
+            ownAndReadOrReport(ref, BlockKind.SPACE_INDEX);
         }
         for (BlockRef ref : store.space().bitmapBlocks()) {
-            ownAndReadOrReport(ref, SpaceMap.BITMAP_MAGIC, "space map bitmap");
+            ownAndReadOrReport(ref, BlockKind.SPACE_BITMAP);
         }
         for (BlockRef ref : store.table().blocks()) {
-            ownAndReadOrReport(ref, SnapshotTable.MAGIC, "snapshot table block");
+            ownAndReadOrReport(ref, BlockKind.SNAPSHOT_TABLE);
         }
         RangeCounts counts = store.rangeCounts();
         if (counts != null) {
             for (BlockRef ref : counts.blocks()) {
-                ownAndReadOrReport(ref, RangeCounts.MAGIC, "range counter block");
+                ownAndReadOrReport(ref, BlockKind.RANGE_COUNTS);
             }
         }
         long nextId = store.table().nextId();
@@ -140,23 +140,23 @@ public final class StoreChecker {
     }
 
     /** Like {@link #ownAndRead}; a block with no good copy (since the mount read it) is a problem. */
-    private void ownAndReadOrReport(BlockRef ref, int magic, String what) throws IOException {
+    private void ownAndReadOrReport(BlockRef ref, BlockKind kind) throws IOException {
         try {
-            ownAndRead(ref, magic, what);
+            ownAndRead(ref, kind);
         } catch (StoreCorruptException e) {
             problem(e.getMessage());
         }
     }
 
     /** Owns both copies of a metadata block and reads each; a bad copy is a problem, two are damage. */
-    private java.nio.ByteBuffer ownAndRead(BlockRef ref, int magic, String what) throws IOException {
+    private java.nio.ByteBuffer ownAndRead(BlockRef ref, BlockKind kind) throws IOException {
         for (long chunk : ref.chunks()) {
             if (chunk <= 0 || chunk >= store.chunkCount()) {
-                throw new StoreCorruptException(what + " pointer to chunk " + chunk + " lies outside the store");
+                throw new StoreCorruptException(kind.what() + " pointer to chunk " + chunk + " lies outside the store");
             }
-            own(chunk, what);
+            own(chunk, kind.what());
         }
-        MetadataIo.Copies copies = store.metadataIo().readEveryCopy(ref, magic, what);
+        MetadataIo.Copies copies = store.metadataIo().readEveryCopy(ref, kind);
         if (copies.lost()) {
             throw copies.lostError();
         }
@@ -170,7 +170,7 @@ public final class StoreChecker {
         long location = ref.primary();
         Node node;
         try {
-            node = Node.decode(ownAndRead(ref, Node.MAGIC, "B+-tree node"), ref, store.superblock().layout());
+            node = Node.decode(ownAndRead(ref, BlockKind.NODE), ref, store.superblock().layout());
         } catch (StoreCorruptException e) {
             damagedNodes.add(location);
             problem(e.getMessage() + (level > 0 ? "; the subtree below it cannot be read" : "; its entries cannot"

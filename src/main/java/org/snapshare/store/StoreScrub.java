@@ -134,17 +134,17 @@ public final class StoreScrub {
         store.healCommitRing();
         healed += store.heals() - before;
         for (BlockRef ref : store.space().indexBlocks()) {
-            scrubBlock(ref, SpaceMap.INDEX_MAGIC, "space map index");
+            scrubBlock(ref, BlockKind.SPACE_INDEX);
         }
         for (BlockRef ref : store.space().bitmapBlocks()) {
-            scrubBlock(ref, SpaceMap.BITMAP_MAGIC, "space map bitmap");
+            scrubBlock(ref, BlockKind.SPACE_BITMAP);
         }
         for (BlockRef ref : store.table().blocks()) {
-            scrubBlock(ref, SnapshotTable.MAGIC, "snapshot table block");
+            scrubBlock(ref, BlockKind.SNAPSHOT_TABLE);
         }
         if (store.rangeCounts() != null) {
             for (BlockRef ref : store.rangeCounts().blocks()) {
-                scrubBlock(ref, RangeCounts.MAGIC, "range counter block");
+                scrubBlock(ref, BlockKind.RANGE_COUNTS);
             }
         }
         done = store.tree().height == 0;
@@ -174,9 +174,9 @@ public final class StoreScrub {
     }
 
     /** Reads both copies of a block; heals a bad one; returns the good contents, or null when none is left. */
-    private ByteBuffer scrubBlock(BlockRef ref, int magic, String what) throws IOException {
+    private ByteBuffer scrubBlock(BlockRef ref, BlockKind kind) throws IOException {
         MetadataIo io = store.metadataIo();
-        MetadataIo.Copies copies = io.readEveryCopy(ref, magic, what);
+        MetadataIo.Copies copies = io.readEveryCopy(ref, kind);
         blocksRead += ref.chunks().size();
         bytesRead += (long) ref.chunks().size() * io.chunkSize();
         healed += io.heal(copies);
@@ -208,7 +208,7 @@ public final class StoreScrub {
             } else if (level > 0 && readInternal.contains(ref.primary())) {
                 node = tree.node(ref);
             } else {
-                ByteBuffer good = scrubBlock(ref, Node.MAGIC, "B+-tree node");
+                ByteBuffer good = scrubBlock(ref, BlockKind.NODE);
                 if (good == null) {
                     break; // nothing below it can be read: go on after it
                 }
