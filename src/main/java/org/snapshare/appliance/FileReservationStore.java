@@ -1,15 +1,12 @@
 package org.snapshare.appliance;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import org.snapshare.device.DurableFiles;
 import org.snapshare.iscsi.scsi.ReservationStore;
 
 /**
@@ -45,21 +42,9 @@ final class FileReservationStore implements ReservationStore {
     @Override
     public void save(String state) throws IOException {
         if (state.isEmpty()) {
-            Files.deleteIfExists(file);
-            return;
-        }
-        Path temporary = file.resolveSibling(file.getFileName() + ".new");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer bytes = StandardCharsets.UTF_8.encode(state);
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            directory.force(true); // the rename itself
+            DurableFiles.remove(file);
+        } else {
+            DurableFiles.replace(file, state.getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -2,13 +2,10 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
-import java.nio.channels.FileChannel;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,8 +13,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.snapshare.device.DurableFiles;
 import org.snapshare.device.FileBlockDevice;
-import org.snapshare.device.WriteRecorder;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.store.ClusterLock;
@@ -341,20 +338,8 @@ public final class VolumeCatalog {
     }
 
     private static void writeAtomically(Path file, Properties values) throws IOException {
-        long start = System.nanoTime();
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-            values.store(out, "snapshare volume");
-        }
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true); // the rename itself must survive a crash
-        }
-        if (WriteRecorder.active()) {
-            WriteRecorder.recordReplace(file, start, Files.readAllBytes(file));
-        }
+        StringWriter text = new StringWriter();
+        values.store(text, "snapshare volume");
+        DurableFiles.replace(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.snapshare.device.DurableFiles;
 import org.snapshare.device.WriteRecorder;
 
 /**
@@ -93,12 +94,10 @@ public final class RollbackJournal {
     }
 
     void begin(long snapshotId, String snapshotName) throws IOException {
-        long start = System.nanoTime();
-        Files.deleteIfExists(path);
-        WriteRecorder.recordRemove(path, start);
+        DurableFiles.remove(path);
         openForAppend();
         append("rollback " + snapshotId + " " + snapshotName);
-        forceDirectory();
+        DurableFiles.forceDirectory(path.getParent());
     }
 
     synchronized void append(String line) throws IOException {
@@ -117,10 +116,7 @@ public final class RollbackJournal {
 
     synchronized void finish() throws IOException {
         close();
-        long start = System.nanoTime();
-        Files.deleteIfExists(path);
-        forceDirectory();
-        WriteRecorder.recordRemove(path, start);
+        DurableFiles.remove(path);
     }
 
     synchronized void close() throws IOException {
@@ -133,11 +129,5 @@ public final class RollbackJournal {
     private synchronized void openForAppend() throws IOException {
         channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
-    }
-
-    private void forceDirectory() throws IOException {
-        try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
     }
 }

@@ -4,19 +4,19 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.snapshare.device.DurableFiles;
 import org.snapshare.device.WriteRecorder;
 
 /**
@@ -157,25 +157,9 @@ final class ImportStaging {
         properties.setProperty("log-bytes", Long.toString(logBytes));
         properties.setProperty("resume-at", Long.toString(resumeAt));
         properties.setProperty("force", Boolean.toString(force));
-        long start = System.nanoTime();
-        Path temporary = dir.resolve(STATE + ".new");
-        try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-            properties.store(writer, "an import in progress (docs/STREAM.md); delete the directory to abandon it");
-        }
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temporary, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(dir);
-        if (WriteRecorder.active()) {
-            WriteRecorder.recordReplace(dir.resolve(STATE), start, Files.readAllBytes(dir.resolve(STATE)));
-        }
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        StringWriter text = new StringWriter();
+        properties.store(text, "an import in progress (docs/STREAM.md); delete the directory to abandon it");
+        DurableFiles.replace(dir.resolve(STATE), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** What to do with each staged record when the stream is applied. */
@@ -215,11 +199,7 @@ final class ImportStaging {
      * staging at all (and a finished import's state never comes back to be applied again).
      */
     private static void delete(Path dir) throws IOException {
-        long start = System.nanoTime();
-        if (Files.deleteIfExists(dir.resolve(STATE))) {
-            forceDirectory(dir);
-            WriteRecorder.recordRemove(dir.resolve(STATE), start);
-        }
+        DurableFiles.remove(dir.resolve(STATE));
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
