@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -63,9 +64,13 @@ public final class Appliance implements Closeable, Metrics.Source {
     private Metrics metrics;
     private final ControlReports reports = new ControlReports(this);
     private final SnapshotReceive receiver;
+    private final Jobs jobs = new Jobs();
+    private final ApiTokens tokens;
+    /** The management API's TLS identity, or null when api-listen is empty. */
+    private final ApiCertificate apiCertificate;
 
-    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup)
-            throws ConfigException {
+    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup,
+            ApiTokens tokens, ApiCertificate apiCertificate) throws ConfigException {
         this.config = config;
         this.lock = lock;
         this.cluster = cluster;
@@ -75,7 +80,12 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
         this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget());
+        this.tokens = tokens;
+        this.apiCertificate = apiCertificate;
     }
+
+    /** The data directory's folder of API secrets: tokens, the generated TLS pair (docs/DATA-DIR.md). */
+    static final String API_DIR = "api";
 
     /** Where imports stage their records until the stream is complete (docs/DATA-DIR.md). */
     static final String RECEIVING_DIR = "receiving";
@@ -89,6 +99,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         config.storeMaxSize();
         config.advertisedPortal();
         config.metricsListen();
+        config.apiListen();
+        config.apiUrl();
         ReadOnlyPolicy.from(config);
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
@@ -110,7 +122,18 @@ public final class Appliance implements Closeable, Metrics.Source {
             lock.close();
             throw e;
         }
-        Appliance appliance = new Appliance(config, lock, cluster, portGroup);
+        Appliance appliance;
+        try {
+            appliance = new Appliance(config, lock, cluster, portGroup,
+                    ApiTokens.open(config.dataDir().resolve(API_DIR)),
+                    config.apiListen().isPresent() ? ApiCertificate.load(config) : null);
+        } catch (IOException | ConfigException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.close();
+            }
+            lock.close();
+            throw e;
+        }
         try {
             Optional<InetSocketAddress> metricsListen = config.metricsListen();
             if (metricsListen.isPresent()) {
@@ -359,7 +382,8 @@ public final class Appliance implements Closeable, Metrics.Source {
     private Volume volume(String name) throws ConfigException {
         Volume volume = volumes.get(name);
         if (volume == null) {
-            throw new ConfigException("no volume named " + name + "; `snapshare volume list` shows them");
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "no volume named " + name
+                    + "; `snapshare volume list` shows them");
         }
         return volume;
     }
@@ -389,7 +413,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
     }
 
-    synchronized String createVolume(VolumeSpec spec) throws ConfigException, IOException {
+    public synchronized String createVolume(VolumeSpec spec) throws ConfigException, IOException {
         String name = spec.name();
         Volume volume = catalog.create(spec);
         export(volume);
@@ -398,12 +422,13 @@ public final class Appliance implements Closeable, Metrics.Source {
                 + targetName(name) + " LUN 0\n";
     }
 
-    synchronized String deleteVolume(String name, boolean force) throws ConfigException, IOException {
+    public synchronized String deleteVolume(String name, boolean force) throws ConfigException, IOException {
         Volume volume = volume(name);
         int sessions = sessions(volume);
         if (sessions > 0 && !force) {
-            throw new ConfigException("volume " + name + " has " + sessions + " active session(s) on it and its"
-                    + " snapshots; log them out first, or add --force to disconnect them");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " has " + sessions
+                    + " active session(s) on it and its snapshots; log them out first, or add --force to disconnect"
+                    + " them");
         }
         withdraw(volume);
         volumes.remove(name);
@@ -417,7 +442,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         return reports.listVolumes();
     }
 
-    synchronized String createSnapshot(String volumeName, String name)
+    public synchronized String createSnapshot(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
@@ -433,14 +458,14 @@ public final class Appliance implements Closeable, Metrics.Source {
         exportTarget(volumeName, name, unit);
     }
 
-    synchronized String deleteSnapshot(String volumeName, String name, boolean force)
+    public synchronized String deleteSnapshot(String volumeName, String name, boolean force)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
         String target = targetName(volumeName, name);
         int sessions = targets.sessionCount(target);
         if (sessions > 0 && !force) {
-            throw new ConfigException("snapshot " + name + " has " + sessions + " active session(s); log them out"
-                    + " first, or add --force to disconnect them");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
+                    + " active session(s); log them out first, or add --force to disconnect them");
         }
         volume.core().deleteSnapshot(name);
         withdrawTarget(volumeName, name);
@@ -456,6 +481,102 @@ public final class Appliance implements Closeable, Metrics.Source {
                 + " (online; other snapshots keep their content)\n";
     }
 
+    /**
+     * Starts a rollback as a job (the API's way); its progress and end are
+     * the core's, as `snapshot rollback` follows them.
+     */
+    public synchronized Jobs.Job rollbackJob(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        SnapshotCore core = volume(volumeName).core();
+        jobs.settle("rollback", volumeName);
+        rollback(volumeName, name);
+        return jobs.start("rollback", volumeName, name, new Jobs.Watch() {
+            @Override
+            public Optional<Double> progress() {
+                return core.rollbackProgress();
+            }
+
+            @Override
+            public Optional<String> failure() {
+                return core.rollbackFailure();
+            }
+
+            @Override
+            public String done() {
+                return "the origin of volume " + volumeName + " holds snapshot " + name + "'s content";
+            }
+        });
+    }
+
+    public Jobs jobs() {
+        return jobs;
+    }
+
+    public ApiTokens tokens() {
+        return tokens;
+    }
+
+    /** The API's TLS identity, if the API is on. */
+    public Optional<ApiCertificate> apiCertificate() {
+        return Optional.ofNullable(apiCertificate);
+    }
+
+    /** Makes an API token: the token alone on the first line, then how to reach and pin the API. */
+    synchronized String createToken(String name, ApiRole role) throws ConfigException, IOException {
+        String token = tokens.create(name, role);
+        LOG.info("API token {} made with role {}", name, role.word());
+        StringBuilder out = new StringBuilder(token).append('\n');
+        out.append("token ").append(name).append(" (").append(role.word())
+                .append("): shown this once; send it as Authorization: Bearer TOKEN\n");
+        if (apiCertificate == null) {
+            out.append("the API is off on this server: set api-listen (or serve --api HOST:PORT) to use it\n");
+        } else {
+            out.append("API: ").append(config.apiUrl().orElseThrow()).append("/api/v1\n");
+            out.append("certificate SHA-256 fingerprint: ").append(apiCertificate.fingerprint()).append('\n');
+        }
+        return out.toString();
+    }
+
+    synchronized String listTokens() {
+        StringBuilder out = new StringBuilder(String.format("%-24s %-9s %s%n", "NAME", "ROLE", "CREATED"));
+        for (ApiTokens.Token token : tokens.list()) {
+            out.append(String.format("%-24s %-9s %s%n", token.name(), token.role().word(),
+                    token.created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        }
+        return out.toString();
+    }
+
+    synchronized String revokeToken(String name) throws ConfigException, IOException {
+        tokens.revoke(name);
+        LOG.info("API token {} revoked", name);
+        return "revoked token " + name + "\n";
+    }
+
+    public synchronized List<VolumeSummary> volumeSummaries() {
+        List<VolumeSummary> list = new ArrayList<>();
+        volumes.values().forEach(volume -> list.add(reports.summary(volume)));
+        return list;
+    }
+
+    public synchronized VolumeSummary volumeSummary(String name) throws ConfigException {
+        return reports.summary(volume(name));
+    }
+
+    public synchronized List<SnapshotSummary> snapshotSummaries(String volumeName)
+            throws ConfigException, IOException {
+        return reports.snapshots(volume(volumeName));
+    }
+
+    public synchronized SnapshotSummary snapshotSummary(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        for (SnapshotSummary snapshot : snapshotSummaries(volumeName)) {
+            if (snapshot.name().equals(name)) {
+                return snapshot;
+            }
+        }
+        throw SnapshotCore.noSnapshot(volumeName, name);
+    }
+
     /** "idle", or the rollback's progress. */
     synchronized String rollbackStatus(String volumeName) throws ConfigException {
         return volume(volumeName).core().rollbackStatus().orElse("idle") + "\n";
@@ -465,7 +586,7 @@ public final class Appliance implements Closeable, Metrics.Source {
      * Grows a volume online; its initiators get CAPACITY DATA HAS CHANGED
      * and see the new size at their next READ CAPACITY (a rescan).
      */
-    synchronized String resizeVolume(String volumeName, long newSizeBytes)
+    public synchronized String resizeVolume(String volumeName, long newSizeBytes)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
         if (cluster != null) {
@@ -501,16 +622,26 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     /** Where `snapshot diff` from {@code from} to {@code to} (a snapshot or "origin") changed; text or JSON. */
-    String diff(String volumeName, String from, String to, boolean json)
+    public String diff(String volumeName, String from, String to, boolean json)
             throws ConfigException, SnapshotException, IOException {
-        SnapshotCore core = core(volumeName);
-        VolumeDiff diff = core.diff(Optional.of(from), to.equals(DiffReport.ORIGIN) ? Optional.empty()
+        VolumeDiff diff = volumeDiff(volumeName, from, to);
+        return json ? DiffReport.json(DiffRuns.of(volumeName, from, to, diff))
+                : DiffReport.text(volumeName, from, to, diff);
+    }
+
+    public DiffRuns diffRuns(String volumeName, String from, String to)
+            throws ConfigException, SnapshotException, IOException {
+        return DiffRuns.of(volumeName, from, to, volumeDiff(volumeName, from, to));
+    }
+
+    private VolumeDiff volumeDiff(String volumeName, String from, String to)
+            throws ConfigException, SnapshotException, IOException {
+        return core(volumeName).diff(Optional.of(from), to.equals(DiffReport.ORIGIN) ? Optional.empty()
                 : Optional.of(to));
-        return json ? DiffReport.json(volumeName, from, to, diff) : DiffReport.text(volumeName, from, to, diff);
     }
 
     /** Writes a stream of the snapshot to {@code out} (docs/STREAM.md); I/O to the volume goes on meanwhile. */
-    void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
+    public void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
             throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = core(volumeName);
         SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out);
@@ -518,7 +649,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     /** Receives a stream into {@code volumeName} (a new volume for a full stream); the report. */
-    String importSnapshot(String volumeName, InputStream in, boolean force, boolean resume)
+    public String importSnapshot(String volumeName, InputStream in, boolean force, boolean resume)
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.check(volumeName);
         if (cluster != null) {
@@ -587,7 +718,19 @@ public final class Appliance implements Closeable, Metrics.Source {
         return reports.listSnapshots(volume(volumeName));
     }
 
-    synchronized String status() throws IOException {
+    public synchronized ApplianceStatus statusSummary() {
+        List<String> work = new ArrayList<>();
+        for (Volume volume : volumes.values()) {
+            volume.core().backgroundWork().forEach(line -> work.add("volume " + volume.name + ": " + line));
+        }
+        importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
+        InetSocketAddress bound = iscsi.boundAddress();
+        return new ApplianceStatus(Version.get(), started, bound.getAddress().getHostAddress() + ":" + bound.getPort(),
+                iscsi.connectionCount(), targets.sessionCount(), cluster == null ? "" : cluster.nodeName(),
+                volumeSummaries(), work);
+    }
+
+    public synchronized String status() throws IOException {
         return reports.status();
     }
 

@@ -29,7 +29,8 @@ public final class ApplianceConfig {
                     "snapshots-read-only", "cluster-zookeeper", "cluster-node", "cluster-session-timeout",
                     "advertised-portal", "metrics-listen", "store-max-size", "max-connections", "max-pending-logins",
                     "max-pending-logins-per-address", "login-timeout", "nop-in-interval", "nop-in-timeout",
-                    "queue-depth", "buffer-memory", "discovery-auth");
+                    "queue-depth", "buffer-memory", "discovery-auth", "api-listen", "api-advertised", "api-tls-cert",
+                    "api-tls-key");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -97,6 +98,28 @@ public final class ApplianceConfig {
     public java.util.Optional<InetSocketAddress> metricsListen() throws ConfigException {
         java.util.Optional<String> listen = optional("metrics-listen");
         return listen.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parsePortal(listen.get()));
+    }
+
+    /** Where the HTTPS management API listens (HOST:PORT); empty: it is off (docs/API.md). */
+    public java.util.Optional<InetSocketAddress> apiListen() throws ConfigException {
+        java.util.Optional<String> listen = optional("api-listen");
+        return listen.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parsePortal(listen.get()));
+    }
+
+    /**
+     * The API's base URL as clients reach it (behind NAT or a proxy), else
+     * https://HOST:PORT of api-listen; empty when the API is off.
+     */
+    public java.util.Optional<String> apiUrl() throws ConfigException {
+        java.util.Optional<String> advertised = optional("api-advertised");
+        if (advertised.isPresent()) {
+            if (!advertised.get().matches("https://[^/\\s]+")) {
+                throw new ConfigException("api-advertised '" + advertised.get() + "' must be https://HOST:PORT, the"
+                        + " address clients reach the API at");
+            }
+            return advertised;
+        }
+        return optional("api-listen").map(listen -> "https://" + listen);
     }
 
     /** The portal as configured, HOST:PORT. */

@@ -81,6 +81,15 @@ final class ControlCommands {
                 case "scrub status":
                     expect(request, 3);
                     return ControlResponse.ok(appliance.scrubStatus(request.get(2)));
+                case "token create":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.createToken(request.get(2), ApiRole.parse(request.get(3))));
+                case "token list":
+                    expect(request, 2);
+                    return ControlResponse.ok(appliance.listTokens());
+                case "token revoke":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.revokeToken(request.get(2)));
                 case "status":
                     return ControlResponse.ok(appliance.status());
                 default:

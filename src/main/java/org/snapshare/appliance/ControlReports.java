@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.snapshare.Version;
 import org.snapshare.snapshot.LockStatus;
@@ -27,29 +29,43 @@ final class ControlReports {
         StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %6s %s%n", "NAME", "SIZE",
                 "SESSIONS", "TARGET", "STORE", "STATE"));
         for (Volume volume : appliance.volumesInOrder()) {
-            String target = appliance.targetName(volume.name);
-            StoreSpace space = volume.core().storeSpace();
-            String state = volume.core().damage().isPresent() ? "damaged"
-                    : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
-            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", volume.name,
-                    Sizes.format(volume.sizeBytes()), appliance.targets().sessionCount(target), target,
-                    space.percentOfLimit(), state));
+            VolumeSummary row = summary(volume);
+            out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", row.name(), Sizes.format(row.sizeBytes()),
+                    row.sessions(), row.target(), row.storePercentOfLimit(), row.state()));
         }
         return out.toString();
     }
 
+    VolumeSummary summary(Volume volume) {
+        String target = appliance.targetName(volume.name);
+        StoreSpace space = volume.core().storeSpace();
+        String state = volume.core().damage().isPresent() ? "damaged"
+                : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
+        return new VolumeSummary(volume.name, volume.sizeBytes(), target, appliance.targets().sessionCount(target),
+                space.usedBytes(), space.sizeBytes(), space.limitBytes(), space.percentOfLimit(), state,
+                appliance.exportedSnapshots(volume).size());
+    }
+
     String listSnapshots(Volume volume) throws IOException {
-        String volumeName = volume.name;
         StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
                 "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
-        for (SnapshotStatus row : volume.core().snapshots()) {
-            String target = appliance.targetName(volumeName, row.name());
+        for (SnapshotSummary row : snapshots(volume)) {
             out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
-                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()),
-                    appliance.targets().sessionCount(target), row.work().isEmpty() ? target : row.work()));
+                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), row.sessions(),
+                    row.work().isEmpty() ? row.target() : row.work()));
         }
         return out.toString();
+    }
+
+    List<SnapshotSummary> snapshots(Volume volume) throws IOException {
+        List<SnapshotSummary> rows = new ArrayList<>();
+        for (SnapshotStatus row : volume.core().snapshots()) {
+            String target = appliance.targetName(volume.name, row.name());
+            rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
+                    appliance.targets().sessionCount(target), target, row.work()));
+        }
+        return rows;
     }
 
     String status() throws IOException {

@@ -25,19 +25,7 @@ final class DiffReport {
         return text.toString();
     }
 
-    /** Names are [a-z0-9-] (VolumeNames): they need no escaping. */
-    static String json(String volume, String from, String to, VolumeDiff diff) {
-        StringBuilder json = new StringBuilder();
-        json.append("{\"volume\":\"").append(volume).append("\",\"from\":\"").append(from).append("\",\"to\":\"")
-                .append(to).append("\",\"size\":").append(diff.sizeBytes()).append(",\"chunk_size\":")
-                .append(diff.chunkSize()).append(",\"changed_bytes\":").append(diff.changedBytes())
-                .append(",\"runs\":[");
-        String separator = "";
-        for (ChangedRun run : diff.runs()) {
-            json.append(separator).append("{\"offset\":").append(run.offset()).append(",\"length\":")
-                    .append(run.length()).append(",\"zeros\":").append(run.zeros()).append('}');
-            separator = ",";
-        }
-        return json.append("]}\n").toString();
+    static String json(DiffRuns runs) {
+        return Json.line(runs);
     }
 }

@@ -110,7 +110,7 @@ public final class VolumeCatalog {
         String name = VolumeNames.check(spec.name());
         Path dir = volumesDir.resolve(name);
         if (Files.exists(dir)) {
-            throw new ConfigException("volume " + name + " already exists");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " already exists");
         }
         long sizeBytes = originSize(spec);
         if (sizeBytes < MIN_SIZE || sizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
@@ -126,7 +126,7 @@ public final class VolumeCatalog {
         try {
             Files.createDirectory(dir); // atomic: another node creating the same name loses here
         } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new ConfigException("volume " + name + " already exists");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " already exists");
         }
         Properties metadata = new Properties();
         try {

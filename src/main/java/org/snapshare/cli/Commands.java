@@ -19,6 +19,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.snapshare.Version;
+import org.snapshare.api.ApiServer;
 import org.snapshare.appliance.Appliance;
 import org.snapshare.appliance.ApplianceConfig;
 import org.snapshare.appliance.ConfigException;
@@ -42,7 +43,7 @@ final class Commands {
             "Serves volumes and their snapshots over iSCSI.",
             "",
             "commands:",
-            "  serve [--data-dir DIR] [--portal HOST:PORT] [--metrics HOST:PORT] [--config FILE]",
+            "  serve [--data-dir DIR] [--portal HOST:PORT] [--metrics HOST:PORT] [--api HOST:PORT] [--config FILE]",
             "                         run the server (foreground; SIGTERM stops it cleanly)",
             "  volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]",
             "                                   create a volume and serve it at once; its store grows as needed",
@@ -63,6 +64,9 @@ final class Commands {
             "                                   receive a stream: a full one creates VOLUME, an incremental",
             "                                   one adds its snapshot to VOLUME (docs/STREAM.md)",
             "  status                           show volumes, store use and background work",
+            "  token create NAME --role admin|operator|viewer   make an API token (printed once; docs/API.md)",
+            "  token list                       list API tokens: name, role, created",
+            "  token revoke NAME                revoke an API token at once",
             "  scrub VOLUME [--rate SIZE] [--no-wait] [--status]   read every metadata copy and copied chunk",
             "                                   online, heal bad metadata copies, report what cannot be mended",
             "  check VOLUME                     check a volume's exception store (offline: server stopped)",
@@ -99,7 +103,10 @@ final class Commands {
                         .desc("iSCSI portal to listen on (default 127.0.0.1:3260)").build())
                 .addOption(Option.builder().longOpt("metrics").hasArg().argName("HOST:PORT")
                         .desc("serve Prometheus metrics at http://HOST:PORT/metrics (default: metrics-listen"
-                                + " of the config; none)").build());
+                                + " of the config; none)").build())
+                .addOption(Option.builder().longOpt("api").hasArg().argName("HOST:PORT")
+                        .desc("serve the HTTPS management API and console at https://HOST:PORT/ (default:"
+                                + " api-listen of the config; none)").build());
         CommandLine line = parse("serve", options, args, 0);
         if (line == null) {
             return Main.OK;
@@ -112,17 +119,32 @@ final class Commands {
             if (line.hasOption("metrics")) {
                 config = config.with("metrics-listen", line.getOptionValue("metrics"));
             }
-            runUntilStopped(Appliance.start(config));
+            if (line.hasOption("api")) {
+                config = config.with("api-listen", line.getOptionValue("api"));
+            }
+            Appliance appliance = Appliance.start(config);
+            ApiServer api;
+            try {
+                api = config.apiListen().isEmpty() ? null
+                        : ApiServer.start(appliance, config.apiListen().get(), appliance.apiCertificate().orElseThrow());
+            } catch (IOException | RuntimeException e) {
+                appliance.close();
+                throw e;
+            }
+            runUntilStopped(appliance, api);
             return Main.OK;
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
         }
     }
 
-    private static void runUntilStopped(Appliance appliance) {
+    private static void runUntilStopped(Appliance appliance, ApiServer api) {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (api != null) {
+                    api.close();
+                }
                 appliance.close();
             } catch (IOException e) {
                 System.err.println("snapshare: error during shutdown: " + e.getMessage());
@@ -528,7 +550,7 @@ final class Commands {
         return line == null ? Main.OK : request(line, request);
     }
 
-    private int request(CommandLine line, List<String> request) throws CommandFailedException {
+    int request(CommandLine line, List<String> request) throws CommandFailedException {
         out.print(requestText(line, request));
         return Main.OK;
     }
@@ -567,7 +589,7 @@ final class Commands {
         return config;
     }
 
-    private static Options withCommon(Options options) {
+    static Options withCommon(Options options) {
         return options
                 .addOption(Option.builder().longOpt("data-dir").hasArg().argName("DIR")
                         .desc("data directory (default: from the config, else ./snapshare-data)").build())
@@ -577,7 +599,7 @@ final class Commands {
     }
 
     /** Parses options; null when --help was printed. Exactly {@code positional} plain arguments are required. */
-    private CommandLine parse(String usage, Options options, String[] args, int positional) throws UsageException {
+    CommandLine parse(String usage, Options options, String[] args, int positional) throws UsageException {
         CommandLine line;
         try {
             line = new DefaultParser().parse(options, args);

@@ -53,6 +53,8 @@ public final class Main {
                     return commands.repair(rest);
                 case "scrub":
                     return commands.scrub(rest);
+                case "token":
+                    return new TokenCommands(commands).run(rest, out);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'");
             }

@@ -261,7 +261,8 @@ public final class SnapshotCore implements Closeable {
     private LogicalUnit createSnapshotHeld(String name, UUID identity, Instant created)
             throws SnapshotException, IOException {
         if (store().snapshot(name).isPresent()) {
-            throw new SnapshotException("volume " + volume + " already has a snapshot named " + name);
+            throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume + " already has a snapshot named "
+                    + name);
         }
         if (io.rollback != null) {
             throw new SnapshotException("volume " + volume + " is being rolled back to snapshot "
@@ -406,8 +407,13 @@ public final class SnapshotCore implements Closeable {
     }
 
     private SnapshotInfo existing(String name) throws SnapshotException {
-        return store().snapshot(name).orElseThrow(() -> new SnapshotException("volume " + volume
-                + " has no snapshot named " + name + "; `snapshare snapshot list " + volume + "` shows them"));
+        return store().snapshot(name).orElseThrow(() -> noSnapshot(volume, name));
+    }
+
+    /** The refusal of a request that names a snapshot the volume does not have. */
+    public static SnapshotException noSnapshot(String volume, String name) {
+        return new SnapshotException(SnapshotException.Reason.NOT_FOUND, "volume " + volume
+                + " has no snapshot named " + name + "; `snapshare snapshot list " + volume + "` shows them");
     }
 
     /** Every snapshot with its state, the space only it uses, and background work on it. */

@@ -1,0 +1,46 @@
+package org.snapshare.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import org.snapshare.appliance.Json;
+
+/** Request bodies read into their record, or a 400 that says what in the body was wrong. */
+final class Bodies {
+
+    /** POST /volumes. Sizes in bytes; the store's are optional (null: the default). */
+    record CreateVolume(String name, Long size, Long storeSize, Long storeMaxSize) {
+    }
+
+    /** PATCH /volumes/{volume}: the new, larger size in bytes. */
+    record ResizeVolume(Long size) {
+    }
+
+    /** POST /volumes/{volume}/snapshots. */
+    record CreateSnapshot(String name) {
+    }
+
+    private Bodies() {
+    }
+
+    static <T> T read(byte[] body, Class<T> type) {
+        try {
+            T value = Json.mapper().readValue(body, type);
+            if (value == null) {
+                throw new ApiProblem(400, Problems.title(400), "the request needs a JSON object body");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new ApiProblem(400, Problems.title(400), "the request body is not the JSON object this"
+                    + " needs: " + e.getOriginalMessage() + " (GET /api/v1/openapi.json shows its fields)");
+        } catch (IOException e) {
+            throw new ApiProblem(400, Problems.title(400), "cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    static <T> T required(T value, String field) {
+        if (value == null) {
+            throw new ApiProblem(400, Problems.title(400), "the request body needs \"" + field + "\"");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,83 @@
+package org.snapshare.api;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snapshare.appliance.ConfigException;
+import org.snapshare.appliance.Json;
+import org.snapshare.snapshot.SnapshotException;
+import org.snapshare.store.StoreFullException;
+
+/**
+ * Every refusal and failure as problem+json (RFC 9457): the status, a
+ * title for the kind, and the detail the CLI would print (what was wrong
+ * and what to do).
+ */
+final class Problems {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+    static final String CONTENT_TYPE = "application/problem+json";
+
+    /** The body of a problem answer. {@code type} is about:blank: the status and title say it all. */
+    record Problem(String type, String title, int status, String detail, String instance) {
+    }
+
+    private Problems() {
+    }
+
+    static void install(JavalinConfig config) {
+        config.routes.exception(ApiProblem.class, (e, ctx) -> {
+            if (e.retryAfterSeconds > 0) {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
+            }
+            answer(ctx, e.status, e.title, e.getMessage());
+        });
+        config.routes.exception(ConfigException.class, (e, ctx) -> answer(ctx, status(e.reason()),
+                title(status(e.reason())), e.getMessage()));
+        config.routes.exception(SnapshotException.class, (e, ctx) -> answer(ctx, status(e.reason()),
+                title(status(e.reason())), e.getMessage()));
+        config.routes.exception(StoreFullException.class, (e, ctx) -> answer(ctx, 507, title(507),
+                e.getMessage()));
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, e.getStatus(),
+                title(e.getStatus()), e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path()
+                        + " (GET /api/v1/openapi.json lists them)" : e.getMessage()));
+        config.routes.exception(IOException.class, (e, ctx) -> {
+            LOG.error("API request {} {} failed", ctx.method(), ctx.path(), e);
+            answer(ctx, 500, title(500), e.getMessage() + " (details in the server log)");
+        });
+    }
+
+    static void answer(Context ctx, int status, String title, String detail) {
+        ctx.status(status).contentType(CONTENT_TYPE)
+                .result(Json.line(new Problem("about:blank", title, status, detail, ctx.path())));
+    }
+
+    private static int status(ConfigException.Reason reason) {
+        switch (reason) {
+            case NOT_FOUND:
+                return 404;
+            case CONFLICT:
+                return 409;
+            default:
+                return 400;
+        }
+    }
+
+    private static int status(SnapshotException.Reason reason) {
+        switch (reason) {
+            case NOT_FOUND:
+                return 404;
+            default:
+                return 409;
+        }
+    }
+
+    /** The status's reason phrase (Conflict, Not Found, ...). */
+    static String title(int status) {
+        return HttpStatus.forStatus(status).getMessage();
+    }
+}

@@ -1,0 +1,87 @@
+package org.snapshare.api;
+
+import io.javalin.http.Context;
+import java.io.OutputStream;
+import java.util.Optional;
+import org.snapshare.appliance.Appliance;
+import org.snapshare.appliance.SnapshotSummary;
+
+/** /api/v1/volumes/{volume}/snapshots and streams: the same appliance operations `snapshare snapshot` calls. */
+final class SnapshotRoutes {
+
+    private final Appliance appliance;
+    private final Creates creates = new Creates();
+
+    SnapshotRoutes(Appliance appliance) {
+        this.appliance = appliance;
+    }
+
+    void list(Context ctx) throws Exception {
+        ctx.json(Pages.page(ctx, appliance.snapshotSummaries(ctx.pathParam("volume")), SnapshotSummary::name));
+    }
+
+    void get(Context ctx) throws Exception {
+        ctx.json(appliance.snapshotSummary(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
+    }
+
+    void create(Context ctx) throws Exception {
+        String volume = ctx.pathParam("volume");
+        creates.create(ctx, body -> {
+            String name = Bodies.required(Bodies.read(body, Bodies.CreateSnapshot.class).name(), "name");
+            appliance.createSnapshot(volume, name);
+            return new Creates.Created(appliance.snapshotSummary(volume, name),
+                    ApiRoutes.BASE + "/volumes/" + volume + "/snapshots/" + name);
+        });
+    }
+
+    /** The snapshot's target goes at once; its space is reclaimed in the background (status shows it). */
+    void delete(Context ctx) throws Exception {
+        appliance.deleteSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
+                "true".equals(ctx.queryParam("force")));
+        ctx.status(204);
+    }
+
+    /** 202 and the job: GET /api/v1/jobs/{id} follows it to its end. */
+    void rollback(Context ctx) throws Exception {
+        var job = appliance.rollbackJob(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
+        ctx.status(202).header("Location", ApiRoutes.BASE + "/jobs/" + job.id()).json(job);
+    }
+
+    /** Where {@code ?to=} (a snapshot, or origin: the default) differs from this snapshot. */
+    void diff(Context ctx) throws Exception {
+        String to = Optional.ofNullable(ctx.queryParam("to")).orElse("origin");
+        ctx.json(appliance.diffRuns(ctx.pathParam("volume"), ctx.pathParam("snapshot"), to));
+    }
+
+    /** The snapshot as a stream (docs/STREAM.md), or what changed since {@code ?since=BASE}. */
+    void export(Context ctx) throws Exception {
+        long resumeFrom = nonNegative(ctx.queryParam("resume_from"), "resume_from");
+        ctx.contentType("application/octet-stream");
+        OutputStream out = ctx.outputStream();
+        appliance.exportSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
+                Optional.ofNullable(ctx.queryParam("since")), resumeFrom, out);
+        out.flush();
+    }
+
+    /** Receives a stream in the body, as `snapshot import` does; ?force=true, ?resume=true as its options. */
+    void importStream(Context ctx) throws Exception {
+        String report = appliance.importSnapshot(ctx.pathParam("volume"), ctx.bodyInputStream(),
+                "true".equals(ctx.queryParam("force")), "true".equals(ctx.queryParam("resume")));
+        ctx.json(new Imported(report.strip()));
+    }
+
+    /** What an import did, as the CLI prints it. */
+    record Imported(String report) {
+    }
+
+    private static long nonNegative(String text, String name) {
+        if (text == null) {
+            return 0;
+        }
+        if (!text.matches("[0-9]{1,18}")) {
+            throw new ApiProblem(400, Problems.title(400), name + " must be a byte offset (0 or more), not '"
+                    + text + "'");
+        }
+        return Long.parseLong(text);
+    }
+}

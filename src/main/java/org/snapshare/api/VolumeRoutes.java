@@ -1,0 +1,60 @@
+package org.snapshare.api;
+
+import io.javalin.http.Context;
+import org.snapshare.appliance.Appliance;
+import org.snapshare.appliance.VolumeSpec;
+import org.snapshare.appliance.VolumeSummary;
+
+/** /api/v1/volumes: the same appliance operations `snapshare volume` calls. */
+final class VolumeRoutes {
+
+    private final Appliance appliance;
+    private final Creates creates = new Creates();
+
+    VolumeRoutes(Appliance appliance) {
+        this.appliance = appliance;
+    }
+
+    void list(Context ctx) {
+        ctx.json(Pages.page(ctx, appliance.volumeSummaries(), VolumeSummary::name));
+    }
+
+    void get(Context ctx) throws Exception {
+        ctx.json(appliance.volumeSummary(ctx.pathParam("volume")));
+    }
+
+    /** New volumes live in the data directory; raw devices are named only from the shell (`volume create`). */
+    void create(Context ctx) throws Exception {
+        creates.create(ctx, body -> {
+            Bodies.CreateVolume request = Bodies.read(body, Bodies.CreateVolume.class);
+            String name = Bodies.required(request.name(), "name");
+            long size = Bodies.required(request.size(), "size");
+            appliance.createVolume(new VolumeSpec(name, positive(size, "size"),
+                    request.storeSize() == null ? 0 : positive(request.storeSize(), "store_size"),
+                    request.storeMaxSize() == null ? 0 : positive(request.storeMaxSize(), "store_max_size"),
+                    null, null));
+            return new Creates.Created(appliance.volumeSummary(name), ApiRoutes.BASE + "/volumes/" + name);
+        });
+    }
+
+    void resize(Context ctx) throws Exception {
+        String name = ctx.pathParam("volume");
+        Bodies.ResizeVolume request = Bodies.read(ctx.bodyAsBytes(), Bodies.ResizeVolume.class);
+        appliance.resizeVolume(name, positive(Bodies.required(request.size(), "size"), "size"));
+        ctx.json(appliance.volumeSummary(name));
+    }
+
+    void delete(Context ctx) throws Exception {
+        appliance.deleteVolume(ctx.pathParam("volume"), "true".equals(ctx.queryParam("force")));
+        ctx.status(204);
+    }
+
+    /** Sizes in a body are bytes, more than 0 (0 means "the default" inside; the API says so by leaving it out). */
+    static long positive(long value, String field) {
+        if (value <= 0) {
+            throw new ApiProblem(400, Problems.title(400), "\"" + field + "\" must be a positive number of bytes,"
+                    + " not " + value);
+        }
+        return value;
+    }
+}

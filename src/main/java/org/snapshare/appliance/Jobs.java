@@ -1,0 +1,113 @@
+package org.snapshare.appliance;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Long operations started through the API (a rollback), each with an id to
+ * follow it by: its progress while it runs, then how it ended. Jobs live in
+ * memory; the newest {@link #KEPT} finished ones are kept.
+ */
+public final class Jobs {
+
+    /** A job as the API shows it. {@code state}: running, succeeded or failed; {@code progress} 0..1. */
+    public record Job(String id, String kind, String volume, String subject, Instant started, String state,
+            double progress, String result, Instant ended) {
+    }
+
+    /** How a job's work is seen from outside: its progress while it runs, empty once it has ended. */
+    interface Watch {
+        Optional<Double> progress();
+
+        /** Why the work stopped, if an error stopped it. */
+        Optional<String> failure();
+
+        /** The result line once it has ended well. */
+        String done();
+    }
+
+    static final int KEPT = 100;
+
+    private final Map<String, Tracked> jobs = new LinkedHashMap<>();
+
+    private static final class Tracked {
+        final Job started;
+        final Watch watch;
+        Job ended;
+
+        Tracked(Job started, Watch watch) {
+            this.started = started;
+            this.watch = watch;
+        }
+
+        Job now() {
+            if (ended != null) {
+                return ended;
+            }
+            Optional<String> failure = watch.failure();
+            Optional<Double> progress = watch.progress();
+            if (failure.isPresent()) {
+                ended = with(started, "failed", progress.orElse(0.0), failure.get());
+            } else if (progress.isEmpty()) {
+                ended = with(started, "succeeded", 1.0, watch.done());
+            } else {
+                return new Job(started.id(), started.kind(), started.volume(), started.subject(), started.started(),
+                        "running", progress.get(), "", null);
+            }
+            return ended;
+        }
+
+        private static Job with(Job job, String state, double progress, String result) {
+            return new Job(job.id(), job.kind(), job.volume(), job.subject(), job.started(), state, progress, result,
+                    Instant.now());
+        }
+    }
+
+    /**
+     * Settles the volume's jobs of this kind before another starts: the watch
+     * of one that has ended would see the new one's progress as its own.
+     */
+    synchronized void settle(String kind, String volume) {
+        for (Tracked tracked : jobs.values()) {
+            if (tracked.started.kind().equals(kind) && tracked.started.volume().equals(volume)) {
+                tracked.now();
+            }
+        }
+    }
+
+    synchronized Job start(String kind, String volume, String subject, Watch watch) {
+        Job job = new Job(UUID.randomUUID().toString(), kind, volume, subject, Instant.now(), "running", 0, "", null);
+        jobs.put(job.id(), new Tracked(job, watch));
+        forgetOld();
+        return jobs.get(job.id()).now();
+    }
+
+    public synchronized List<Job> list() {
+        List<Job> list = new ArrayList<>();
+        jobs.values().forEach(tracked -> list.add(tracked.now()));
+        return list;
+    }
+
+    public synchronized Optional<Job> get(String id) {
+        return Optional.ofNullable(jobs.get(id)).map(Tracked::now);
+    }
+
+    private void forgetOld() {
+        int finished = 0;
+        for (Tracked tracked : jobs.values()) {
+            finished += tracked.now().ended() != null ? 1 : 0;
+        }
+        for (Iterator<Tracked> it = jobs.values().iterator(); it.hasNext() && finished > KEPT;) {
+            if (it.next().ended != null) {
+                it.remove();
+                finished--;
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package org.snapshare.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.snapshare.appliance.ApiRole;
+import org.snapshare.appliance.Appliance;
+import org.snapshare.appliance.ApplianceConfig;
+
+/** The API served for real on 127.0.0.1 over TLS with the generated certificate, called as clients call it. */
+class ApiServerTest {
+
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+    private Appliance appliance;
+    private ApiServer server;
+    private ApiClient admin;
+    private String viewerToken;
+    private String operatorToken;
+
+    @BeforeEach
+    void start() throws Exception {
+        ApplianceConfig config = ApplianceConfig.defaults().with("data-dir", dir.resolve("data").toString())
+                .with("portal", "127.0.0.1:0").with("default-volume-size", "1M").with("api-listen", "127.0.0.1:0");
+        appliance = Appliance.start(config);
+        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiCertificate().orElseThrow());
+        admin = new ApiClient(appliance.apiCertificate().orElseThrow().certificate(), server.port(),
+                appliance.tokens().create("root", ApiRole.ADMIN));
+        viewerToken = appliance.tokens().create("watcher", ApiRole.VIEWER);
+        operatorToken = appliance.tokens().create("backup", ApiRole.OPERATOR);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+        appliance.close();
+    }
+
+    private static String volumeJson(String name, long size) {
+        return "{\"name\": \"" + name + "\", \"size\": " + size + "}";
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> names = new ArrayList<>();
+        array.forEach(item -> names.add(item.get("name").asText()));
+        return names;
+    }
+
+    @Test
+    void volumesAndSnapshotsAreMadeListedRolledBackAndDeleted() throws Exception {
+        ApiClient.Answer created = admin.send("POST", "/api/v1/volumes", volumeJson("web", 4 * MIB), List.of());
+        assertEquals(201, created.status(), created.body());
+        assertEquals("web", created.json().get("name").asText());
+        assertEquals(4 * MIB, created.json().get("size_bytes").asLong());
+        assertEquals("iqn.2026-11.org.snapshare:web", created.json().get("target").asText());
+        assertEquals("/api/v1/volumes/web", created.header("Location"));
+        assertEquals(List.of("vol0", "web"), names(admin.get("/api/v1/volumes").json()));
+
+        ApiClient.Answer grown = admin.send("PATCH", "/api/v1/volumes/web", "{\"size\": " + 8 * MIB + "}", List.of());
+        assertEquals(200, grown.status(), grown.body());
+        assertEquals(8 * MIB, admin.get("/api/v1/volumes/web").json().get("size_bytes").asLong());
+
+        ApiClient.Answer snapshot = admin.as(operatorToken).send("POST", "/api/v1/volumes/web/snapshots",
+                "{\"name\": \"before\"}", List.of());
+        assertEquals(201, snapshot.status(), snapshot.body());
+        assertEquals("live", snapshot.json().get("state").asText());
+        assertEquals("iqn.2026-11.org.snapshare:web.before", snapshot.json().get("target").asText());
+        assertEquals(List.of("before"), names(admin.get("/api/v1/volumes/web/snapshots").json()));
+        assertEquals(1, admin.get("/api/v1/volumes/web").json().get("snapshots").asInt());
+
+        ApiClient.Answer rollback = admin.as(operatorToken).send("POST",
+                "/api/v1/volumes/web/snapshots/before/rollback", null, List.of());
+        assertEquals(202, rollback.status(), rollback.body());
+        String job = rollback.header("Location");
+        assertEquals("/api/v1/jobs/" + rollback.json().get("id").asText(), job);
+        JsonNode state = admin.get(job).json();
+        for (int i = 0; i < 300 && state.get("state").asText().equals("running"); i++) {
+            Thread.sleep(100);
+            state = admin.get(job).json();
+        }
+        assertEquals("succeeded", state.get("state").asText(), state.toString());
+        assertEquals(1.0, state.get("progress").asDouble());
+        assertEquals(1, admin.get("/api/v1/jobs").json().size());
+
+        ApiClient.Answer diff = admin.get("/api/v1/volumes/web/snapshots/before/diff");
+        assertEquals(200, diff.status(), diff.body());
+        assertEquals(0, diff.json().get("changed_bytes").asLong(), "rolled back: the origin is the snapshot again");
+
+        assertEquals(204, admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/before", null,
+                List.of()).status());
+        assertEquals(404, admin.get("/api/v1/volumes/web/snapshots/before").status());
+        assertEquals(204, admin.send("DELETE", "/api/v1/volumes/web", null, List.of()).status());
+        ApiClient.Answer gone = admin.get("/api/v1/volumes/web");
+        assertEquals(404, gone.status());
+        assertEquals("application/problem+json", gone.header("Content-Type"));
+        assertEquals(404, gone.json().get("status").asInt());
+        assertTrue(gone.json().get("detail").asText().contains("no volume named web; `snapshare volume list`"),
+                gone.body());
+    }
+
+    @Test
+    void noTokenIs401AWrongOneToo() throws Exception {
+        ApiClient.Answer none = admin.as(null).get("/api/v1/volumes");
+        assertEquals(401, none.status());
+        assertEquals("Bearer", none.header("WWW-Authenticate"));
+        assertTrue(none.json().get("detail").asText().contains("snapshare token create"), none.body());
+        assertEquals(401, admin.as("snapshare_0123456789abcdef_" + "A".repeat(43)).get("/api/v1/volumes").status());
+        assertEquals(401, admin.as("not-a-token").get("/api/v1/volumes").status());
+        assertEquals(200, admin.as(null).get("/api/v1/openapi.json").status(), "the document is open");
+    }
+
+    @Test
+    void aRoleTooSmallIs403AndChangesNothing() throws Exception {
+        ApiClient viewer = admin.as(viewerToken);
+        assertEquals(200, viewer.get("/api/v1/volumes").status());
+        ApiClient.Answer refused = viewer.send("POST", "/api/v1/volumes", volumeJson("nope", MIB), List.of());
+        assertEquals(403, refused.status());
+        assertTrue(refused.json().get("detail").asText().contains("role viewer; this needs admin"), refused.body());
+        assertEquals(403, viewer.send("POST", "/api/v1/volumes/vol0/snapshots", "{\"name\": \"s\"}", List.of())
+                .status());
+        assertEquals(403, admin.as(operatorToken).send("DELETE", "/api/v1/volumes/vol0", null, List.of()).status());
+        assertEquals(List.of("vol0"), names(admin.get("/api/v1/volumes").json()));
+        assertEquals(0, admin.get("/api/v1/volumes/vol0/snapshots").json().size());
+    }
+
+    @Test
+    void aRevokedTokenIsRefusedAtOnce() throws Exception {
+        ApiClient viewer = admin.as(viewerToken);
+        assertEquals(200, viewer.get("/api/v1/status").status());
+        appliance.tokens().revoke("watcher");
+        assertEquals(401, viewer.get("/api/v1/status").status());
+    }
+
+    @Test
+    void anIdempotencyKeyMakesACreateSafeToRetry() throws Exception {
+        List<String> key = List.of("Idempotency-Key", "create-db-1");
+        ApiClient.Answer first = admin.send("POST", "/api/v1/volumes", volumeJson("db", MIB), key);
+        ApiClient.Answer again = admin.send("POST", "/api/v1/volumes", volumeJson("db", MIB), key);
+        assertEquals(201, first.status(), first.body());
+        assertEquals(201, again.status(), again.body());
+        assertEquals(first.body(), again.body());
+        ApiClient.Answer without = admin.send("POST", "/api/v1/volumes", volumeJson("db", MIB), List.of());
+        assertEquals(409, without.status(), "without the key a second create is a second create");
+        assertEquals(422, admin.send("POST", "/api/v1/volumes", volumeJson("db2", MIB), key).status());
+    }
+
+    @Test
+    void badBodiesAndValuesAre400WithWhatWasWrong() throws Exception {
+        ApiClient.Answer unknown = admin.send("POST", "/api/v1/volumes", "{\"name\": \"a\", \"size\": 1048576,"
+                + " \"colour\": \"red\"}", List.of());
+        assertEquals(400, unknown.status());
+        assertTrue(unknown.json().get("detail").asText().contains("colour"), unknown.body());
+        ApiClient.Answer noSize = admin.send("POST", "/api/v1/volumes", "{\"name\": \"a\"}", List.of());
+        assertEquals(400, noSize.status());
+        assertTrue(noSize.json().get("detail").asText().contains("\"size\""), noSize.body());
+        assertEquals(400, admin.send("POST", "/api/v1/volumes", volumeJson("a", -5), List.of()).status());
+        assertEquals(400, admin.send("POST", "/api/v1/volumes", volumeJson("../etc", MIB), List.of()).status());
+        assertEquals(400, admin.send("POST", "/api/v1/volumes", "[1, 2", List.of()).status());
+        assertEquals(400, admin.get("/api/v1/volumes?limit=0").status());
+        assertEquals(409, admin.send("PATCH", "/api/v1/volumes/vol0", "{\"size\": 4096}", List.of()).status(),
+                "shrinking is refused");
+        ApiClient.Answer huge = admin.send("POST", "/api/v1/volumes", "{\"name\": \"" + "x".repeat(100_000)
+                + "\", \"size\": 1}", List.of());
+        assertEquals(413, huge.status(), huge.body());
+        assertEquals(List.of("vol0"), names(admin.get("/api/v1/volumes").json()));
+    }
+
+    @Test
+    void listsComeInPagesWithALinkToTheNext() throws Exception {
+        for (String name : List.of("a1", "a2", "a3")) {
+            assertEquals(201, admin.send("POST", "/api/v1/volumes", volumeJson(name, MIB), List.of()).status());
+        }
+        ApiClient.Answer first = admin.get("/api/v1/volumes?limit=2");
+        assertEquals(List.of("a1", "a2"), names(first.json()));
+        assertEquals("</api/v1/volumes?limit=2&after=a2>; rel=\"next\"", first.header("Link"));
+        ApiClient.Answer second = admin.get("/api/v1/volumes?limit=2&after=a2");
+        assertEquals(List.of("a3", "vol0"), names(second.json()));
+        assertNull(second.header("Link"));
+    }
+
+    @Test
+    void guessingTokensIsCutOffAfterTenFailures() throws Exception {
+        ApiClient guesser = admin.as("snapshare_0123456789abcdef_" + "B".repeat(43));
+        for (int i = 0; i < FailedSignIns.LIMIT; i++) {
+            assertEquals(401, guesser.get("/api/v1/volumes").status());
+        }
+        ApiClient.Answer cut = guesser.get("/api/v1/volumes");
+        assertEquals(429, cut.status());
+        assertNotNull(cut.header("Retry-After"));
+        assertEquals(429, admin.get("/api/v1/volumes").status(), "the address waits, whatever token it sends");
+    }
+
+    @Test
+    void unknownPathsAreProblemsToo() throws Exception {
+        ApiClient.Answer missing = admin.get("/api/v1/nothing-here");
+        assertEquals(404, missing.status());
+        assertEquals("application/problem+json", missing.header("Content-Type"));
+    }
+}
