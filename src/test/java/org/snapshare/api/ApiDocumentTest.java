@@ -1,0 +1,90 @@
+package org.snapshare.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * openapi.json is a valid OpenAPI 3.1 document (read by swagger-parser, an
+ * independent parser) and lists exactly the routes the server installs,
+ * each with the role the server demands, as FormatDocTest holds FORMAT.md
+ * to the code.
+ */
+class ApiDocumentTest {
+
+    private static OpenAPI document() throws Exception {
+        String text;
+        try (InputStream in = ApiRoutes.class.getResourceAsStream(ApiRoutes.DOCUMENT)) {
+            assertNotNull(in, "openapi.json is packaged beside ApiRoutes");
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult result = new OpenAPIV3Parser().readContents(text, null, options);
+        assertTrue(result.getMessages() == null || result.getMessages().isEmpty(),
+                "openapi.json: " + result.getMessages());
+        assertEquals("3.1.0", result.getOpenAPI().getOpenapi());
+        return result.getOpenAPI();
+    }
+
+    @Test
+    void theDocumentIsValidOpenApi31() throws Exception {
+        OpenAPI document = document();
+        assertEquals("/api/v1", document.getServers().get(0).getUrl());
+        assertNotNull(document.getComponents().getSecuritySchemes().get("bearer"));
+    }
+
+    @Test
+    void theDocumentListsExactlyTheServedRoutesWithTheirRoles() throws Exception {
+        Map<String, String> documented = new TreeMap<>();
+        for (Map.Entry<String, PathItem> path : document().getPaths().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> operation : path.getValue().readOperationsMap()
+                    .entrySet()) {
+                Object role = operation.getValue().getExtensions() == null ? null
+                        : operation.getValue().getExtensions().get("x-snapshare-role");
+                documented.put(operation.getKey() + " " + ApiRoutes.BASE + path.getKey(),
+                        role == null ? "open" : role.toString());
+            }
+        }
+        Map<String, String> served = new TreeMap<>();
+        for (ApiRoutes.Route route : new ApiRoutes(null).routes()) {
+            served.put(route.method().name() + " " + route.path(),
+                    route.role() == null ? "open" : route.role().word());
+        }
+        assertEquals(served, documented);
+    }
+
+    /** Each schema's properties are exactly the keys the server writes (and reads) for its record. */
+    @Test
+    void theSchemasHaveTheRecordsKeys() throws Exception {
+        Map<String, Class<?>> records = Map.of("VolumeSummary", org.snapshare.appliance.VolumeSummary.class,
+                "SnapshotSummary", org.snapshare.appliance.SnapshotSummary.class,
+                "Job", org.snapshare.appliance.Jobs.Job.class,
+                "ApplianceStatus", org.snapshare.appliance.ApplianceStatus.class,
+                "DiffRuns", org.snapshare.appliance.DiffRuns.class,
+                "Problem", Problems.Problem.class,
+                "CreateVolume", Bodies.CreateVolume.class, "ResizeVolume", Bodies.ResizeVolume.class,
+                "CreateSnapshot", Bodies.CreateSnapshot.class, "Imported", SnapshotRoutes.Imported.class);
+        var schemas = document().getComponents().getSchemas();
+        var mapper = org.snapshare.appliance.Json.mapper();
+        for (Map.Entry<String, Class<?>> record : records.entrySet()) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            mapper.getSerializationConfig().introspect(mapper.constructType(record.getValue())).findProperties()
+                    .forEach(property -> keys.add(property.getName()));
+            assertEquals(keys, new java.util.TreeSet<>(schemas.get(record.getKey()).getProperties().keySet()),
+                    record.getKey());
+        }
+    }
+}
