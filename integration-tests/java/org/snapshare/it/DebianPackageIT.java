@@ -86,6 +86,14 @@ class DebianPackageIT {
                 ExternalTools.Result status = ExternalTools.run(30, "snapshare", "status", "--data-dir",
                         server.dataDir.toString()).assertSuccess("installed snapshare status");
                 assertTrue(status.output.contains("volumes:     1"), status.output);
+                // The packaged config serves the API; its jars are in the package.
+                String token = ExternalTools.run(30, "snapshare", "token", "create", "pkg", "--role", "viewer",
+                        "--data-dir", server.dataDir.toString()).assertSuccess("installed token create")
+                        .output.lines().findFirst().orElseThrow();
+                ExternalTools.Result api = ExternalTools.run(30, "curl", "-sS", "--cacert",
+                        server.dataDir.resolve("api/tls-cert.pem").toString(), "-H", "Authorization: Bearer " + token,
+                        "https://127.0.0.1:8443/api/v1/volumes").assertSuccess("curl the installed API");
+                assertTrue(api.output.contains("\"name\":\"vol0\""), api.output);
                 // The packaged JNA punches holes: a discard frees what a write allocated.
                 Path origin = server.dataDir.resolve("volumes/vol0/origin.img");
                 SnapshotIT.io(server.url("vol0"), "write -P 0x5a 0 4M", "flush");

@@ -36,48 +36,6 @@ final class Commands {
     /** A config file every command reads when --config is not given (the Debian launcher sets it). */
     static final String CONFIG_ENV = "SNAPSHARE_CONFIG";
 
-    /** The overview of every command; ManPageTest holds packaging/snapshare.1 to it. */
-    static final String OVERVIEW = String.join("\n",
-            "usage: snapshare <command> [options]",
-            "",
-            "Serves volumes and their snapshots over iSCSI.",
-            "",
-            "commands:",
-            "  serve [--data-dir DIR] [--portal HOST:PORT] [--metrics HOST:PORT] [--api HOST:PORT] [--config FILE]",
-            "                         run the server (foreground; SIGTERM stops it cleanly)",
-            "  volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]",
-            "                                   create a volume and serve it at once; its store grows as needed",
-            "  volume create NAME --origin-device PATH [--store-device PATH]   ... on raw block devices",
-            "  volume list                      list volumes, sizes, sessions and targets",
-            "  volume delete NAME [--force]     delete a volume (--force disconnects sessions)",
-            "  volume resize NAME --size SIZE   grow a volume online (snapshots keep their size)",
-            "  volume grow-store NAME           adopt the new size of a store device grown with lvextend",
-            "  snapshot create VOLUME NAME      take a point-in-time snapshot, served at once as VOLUME.NAME",
-            "  snapshot list VOLUME             list snapshots: created, state, space owned, background work",
-            "  snapshot delete VOLUME NAME [--force]   delete a snapshot (space reclaimed in the background)",
-            "  snapshot rollback VOLUME NAME [--no-wait]   make the origin the snapshot's content, online",
-            "  snapshot diff VOLUME FROM TO [--json]   the byte runs that differ (TO may be 'origin'),",
-            "                                   from metadata alone",
-            "  snapshot export VOLUME SNAPSHOT [--since BASE] [--output FILE] [--resume-from OFFSET]",
-            "                                   write the snapshot (or what changed since BASE) as a stream",
-            "  snapshot import VOLUME [--input FILE] [--force] [--resume]",
-            "                                   receive a stream: a full one creates VOLUME, an incremental",
-            "                                   one adds its snapshot to VOLUME (docs/STREAM.md)",
-            "  status                           show volumes, store use and background work",
-            "  token create NAME --role admin|operator|viewer   make an API token (printed once; docs/API.md)",
-            "  token list                       list API tokens: name, role, created",
-            "  token revoke NAME                revoke an API token at once",
-            "  scrub VOLUME [--rate SIZE] [--no-wait] [--status]   read every metadata copy and copied chunk",
-            "                                   online, heal bad metadata copies, report what cannot be mended",
-            "  check VOLUME                     check a volume's exception store (offline: server stopped)",
-            "  repair VOLUME                    rebuild a damaged store from what is readable (offline); the",
-            "                                   snapshots that may have lost copies become invalid",
-            "",
-            "Every command takes --data-dir DIR, --config FILE (default: $" + CONFIG_ENV + ", else the",
-            "built-in defaults: data dir ./snapshare-data, portal 127.0.0.1:3260) and --help.",
-            "Options: --version, --help.",
-            "Exit status: 0 success, 1 failure, 2 wrong command line.");
-
     /** A tenth or less of what one disk reads: the volume's own I/O keeps the rest. */
     static final String DEFAULT_SCRUB_RATE = "64M";
 
@@ -93,7 +51,7 @@ final class Commands {
     }
 
     int help() {
-        out.println(OVERVIEW);
+        out.println(Overview.TEXT);
         return Main.OK;
     }
 

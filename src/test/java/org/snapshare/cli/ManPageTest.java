@@ -21,7 +21,7 @@ class ManPageTest {
     /** "volume create" of "  volume create NAME --size SIZE": the lower-case words that start a command line. */
     private static List<String> commands() {
         List<String> commands = new ArrayList<>();
-        for (String line : Commands.OVERVIEW.split("\n")) {
+        for (String line : Overview.TEXT.split("\n")) {
             if (!line.startsWith("  ") || line.startsWith("   ")) {
                 continue; // not a command line, or its continuation
             }
@@ -35,7 +35,7 @@ class ManPageTest {
 
     private static Set<String> options() {
         Set<String> options = new LinkedHashSet<>();
-        Matcher option = Pattern.compile("--[a-z][a-z-]*").matcher(Commands.OVERVIEW);
+        Matcher option = Pattern.compile("--[a-z][a-z-]*").matcher(Overview.TEXT);
         while (option.find()) {
             options.add(option.group());
         }
