@@ -50,6 +50,12 @@ final class ApiRoutes {
                 new Route(HandlerType.POST, snapshot + "/rollback", ApiRole.OPERATOR, snapshots::rollback),
                 new Route(HandlerType.GET, snapshot + "/diff", ApiRole.VIEWER, snapshots::diff),
                 new Route(HandlerType.GET, snapshot + "/export", ApiRole.OPERATOR, snapshots::export),
+                new Route(HandlerType.PUT, snapshot + "/hold", ApiRole.OPERATOR, snapshots::hold),
+                new Route(HandlerType.DELETE, snapshot + "/hold", ApiRole.OPERATOR, snapshots::release),
+                new Route(HandlerType.GET, BASE + "/schedules", ApiRole.VIEWER, ctx -> ctx.json(
+                        appliance.scheduleSummaries())),
+                new Route(HandlerType.PUT, volume + "/schedule", ApiRole.ADMIN, volumes::setSchedule),
+                new Route(HandlerType.DELETE, volume + "/schedule", ApiRole.ADMIN, volumes::clearSchedule),
                 new Route(HandlerType.GET, BASE + "/jobs", ApiRole.VIEWER, this::jobs),
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }

@@ -15,6 +15,10 @@ final class Bodies {
     record ResizeVolume(Long size) {
     }
 
+    /** PUT /volumes/{volume}/schedule: "every 1h keep 24; every 1d keep 7". */
+    record SetSchedule(String policy) {
+    }
+
     /** POST /volumes/{volume}/snapshots. */
     record CreateSnapshot(String name) {
     }

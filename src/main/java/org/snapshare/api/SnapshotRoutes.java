@@ -41,6 +41,16 @@ final class SnapshotRoutes {
         ctx.status(204);
     }
 
+    void hold(Context ctx) throws Exception {
+        appliance.holdSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
+        get(ctx);
+    }
+
+    void release(Context ctx) throws Exception {
+        appliance.releaseSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
+        get(ctx);
+    }
+
     /** 202 and the job: GET /api/v1/jobs/{id} follows it to its end. */
     void rollback(Context ctx) throws Exception {
         var job = appliance.rollbackJob(ctx.pathParam("volume"), ctx.pathParam("snapshot"));

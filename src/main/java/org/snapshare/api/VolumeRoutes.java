@@ -49,6 +49,19 @@ final class VolumeRoutes {
         ctx.status(204);
     }
 
+    void setSchedule(Context ctx) throws Exception {
+        String name = ctx.pathParam("volume");
+        Bodies.SetSchedule request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetSchedule.class);
+        appliance.setSchedule(name, Bodies.required(request.policy(), "policy"));
+        ctx.json(appliance.scheduleSummaries().stream().filter(s -> s.volume().equals(name)).findFirst()
+                .orElseThrow());
+    }
+
+    void clearSchedule(Context ctx) throws Exception {
+        appliance.clearSchedule(ctx.pathParam("volume"));
+        ctx.status(204);
+    }
+
     /** Sizes in a body are bytes, more than 0 (0 means "the default" inside; the API says so by leaving it out). */
     static long positive(long value, String field) {
         if (value <= 0) {

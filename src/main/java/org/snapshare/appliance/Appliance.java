@@ -65,6 +65,8 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final ControlReports reports = new ControlReports(this);
     private final SnapshotReceive receiver;
     private final Jobs jobs = new Jobs();
+    private final ScheduleBook scheduleBook;
+    private final Schedules schedules;
     private final ApiTokens tokens;
     /** The management API's TLS identity, or null when api-listen is empty. */
     private final ApiCertificate apiCertificate;
@@ -82,6 +84,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget());
         this.tokens = tokens;
         this.apiCertificate = apiCertificate;
+        this.scheduleBook = new ScheduleBook(config, catalog);
+        this.schedules = new Schedules(new ScheduledVolumes());
     }
 
     /** The data directory's folder of API secrets: tokens, the generated TLS pair (docs/DATA-DIR.md). */
@@ -102,6 +106,11 @@ public final class Appliance implements Closeable, Metrics.Source {
         config.apiListen();
         config.apiUrl();
         ReadOnlyPolicy.from(config);
+        for (String key : config.keys()) {
+            if (key.startsWith(ScheduleBook.CONFIG_PREFIX)) {
+                SchedulePolicy.parse(config.optional(key).orElse(""));
+            }
+        }
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
@@ -155,6 +164,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             if (cluster != null) {
                 appliance.startClusterSync();
             }
+            appliance.schedules.start();
             LOG.info("snapshare {} serving {} volume(s) from {}{}", Version.get(), appliance.volumes.size(),
                     config.dataDir().toAbsolutePath(), node.map(name -> " as cluster node " + name).orElse(""));
             return appliance;
@@ -340,6 +350,15 @@ public final class Appliance implements Closeable, Metrics.Source {
         return cores;
     }
 
+    @Override
+    public synchronized Map<String, Schedules.Outcome> scheduleOutcomes() {
+        Map<String, Schedules.Outcome> outcomes = new TreeMap<>();
+        for (String volume : volumes.keySet()) {
+            outcomes.put(volume, schedules.outcome(volume));
+        }
+        return outcomes;
+    }
+
     /** The port metrics are served on, if they are (tests ask for port 0). */
     public Optional<Integer> metricsPort() {
         return Optional.ofNullable(metrics).map(Metrics::port);
@@ -386,6 +405,10 @@ public final class Appliance implements Closeable, Metrics.Source {
                     + "; `snapshare volume list` shows them");
         }
         return volume;
+    }
+
+    Set<String> heldSnapshots(String volumeName) throws IOException {
+        return new SnapshotHolds(catalog.volumeDir(volumeName)).held();
     }
 
     Set<String> exportedSnapshots(Volume volume) {
@@ -466,6 +489,10 @@ public final class Appliance implements Closeable, Metrics.Source {
         if (sessions > 0 && !force) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
                     + " active session(s); log them out first, or add --force to disconnect them");
+        }
+        if (new SnapshotHolds(catalog.volumeDir(volumeName)).isHeld(name)) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
+                    + " is held; `snapshare snapshot release " + volumeName + " " + name + "` first");
         }
         volume.core().deleteSnapshot(name);
         withdrawTarget(volumeName, name);
@@ -575,6 +602,106 @@ public final class Appliance implements Closeable, Metrics.Source {
             }
         }
         throw SnapshotCore.noSnapshot(volumeName, name);
+    }
+
+    /** Keeps a snapshot from being deleted, by anyone or any schedule, until it is released. */
+    public synchronized String holdSnapshot(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        snapshotSummary(volumeName, name);
+        new SnapshotHolds(catalog.volumeDir(volumeName)).hold(name);
+        return "snapshot " + name + " of volume " + volumeName + " is held: nothing deletes it until `snapshare"
+                + " snapshot release " + volumeName + " " + name + "`\n";
+    }
+
+    public synchronized String releaseSnapshot(String volumeName, String name) throws ConfigException, IOException {
+        volume(volumeName);
+        if (!new SnapshotHolds(catalog.volumeDir(volumeName)).release(name)) {
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "snapshot " + name + " of volume "
+                    + volumeName + " is not held");
+        }
+        return "released snapshot " + name + " of volume " + volumeName + "\n";
+    }
+
+    public synchronized String setSchedule(String volumeName, String text) throws ConfigException, IOException {
+        volume(volumeName);
+        SchedulePolicy policy = SchedulePolicy.parse(text);
+        scheduleBook.set(volumeName, policy);
+        LOG.info("volume {}: schedule set to {}", volumeName, policy.text());
+        return "volume " + volumeName + " is snapshotted " + policy.text() + " (snapshots named "
+                + AutoSnapshotNames.PREFIX + "TIME; held ones and ones with sessions are never pruned)\n";
+    }
+
+    public synchronized String clearSchedule(String volumeName) throws ConfigException, IOException {
+        volume(volumeName);
+        if (!scheduleBook.clear(volumeName)) {
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "volume " + volumeName + " has no schedule");
+        }
+        LOG.info("volume {}: schedule cleared", volumeName);
+        return "volume " + volumeName + " has no schedule now; its scheduled snapshots stay until deleted\n";
+    }
+
+    public synchronized List<ScheduleSummary> scheduleSummaries() throws ConfigException, IOException {
+        List<ScheduleSummary> list = new ArrayList<>();
+        for (Volume volume : volumes.values()) {
+            Optional<ScheduleBook.Entry> entry = scheduleBook.entry(volume.name);
+            if (entry.isPresent()) {
+                Schedules.Outcome outcome = schedules.outcome(volume.name);
+                int auto = 0;
+                for (String snapshot : exportedSnapshots(volume)) {
+                    auto += AutoSnapshotNames.taken(snapshot).isPresent() ? 1 : 0;
+                }
+                list.add(new ScheduleSummary(volume.name, entry.get().policy().text(), entry.get().source(), auto,
+                        outcome.lastSuccess(), outcome.lastFailure(), outcome.lastError()));
+            }
+        }
+        return list;
+    }
+
+    /** What the schedules ask of this appliance, each under its lock. */
+    private final class ScheduledVolumes implements Schedules.Volumes {
+
+        @Override
+        public Set<String> names() {
+            synchronized (Appliance.this) {
+                return new TreeSet<>(volumes.keySet());
+            }
+        }
+
+        @Override
+        public Optional<SchedulePolicy> policy(String volume) throws ConfigException, IOException {
+            return scheduleBook.entry(volume).map(ScheduleBook.Entry::policy);
+        }
+
+        @Override
+        public boolean runsHere(String volume) {
+            synchronized (Appliance.this) {
+                Volume served = volumes.get(volume);
+                return served != null && (cluster == null || served.core().lockStatus().held());
+            }
+        }
+
+        @Override
+        public List<String> snapshots(String volume) throws ConfigException, IOException {
+            List<String> names = new ArrayList<>();
+            for (SnapshotSummary snapshot : snapshotSummaries(volume)) {
+                if (!snapshot.state().equals("deleting")) {
+                    names.add(snapshot.name());
+                }
+            }
+            return names;
+        }
+
+        @Override
+        public void create(String volume, String snapshot) throws ConfigException, SnapshotException, IOException {
+            createSnapshot(volume, snapshot);
+            LOG.info("volume {}: scheduled snapshot {} taken", volume, snapshot);
+        }
+
+        @Override
+        public void prune(String volume, String snapshot) throws ConfigException, SnapshotException, IOException {
+            deleteSnapshot(volume, snapshot, false);
+            LOG.info("volume {}: scheduled snapshot {} pruned (no rule keeps it)", volume, snapshot);
+        }
     }
 
     /** "idle", or the rollback's progress. */
@@ -741,6 +868,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         if (clusterSync != null) {
             clusterSync.interrupt();
         }
+        schedules.close();
         for (Closeable part : new Closeable[] {control, iscsi, metrics}) {
             try {
                 if (part != null) {

@@ -317,6 +317,7 @@ public final class ApplianceConfig {
 
     private static boolean known(String key) {
         return KEYS.contains(key) || key.startsWith(ConfigAccessPolicy.NODE_PREFIX)
+                || key.startsWith(ScheduleBook.CONFIG_PREFIX)
                 || PER_TARGET_KEYS.stream().anyMatch(prefix -> key.startsWith(prefix + "."));
     }
 

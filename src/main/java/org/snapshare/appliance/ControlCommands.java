@@ -81,6 +81,21 @@ final class ControlCommands {
                 case "scrub status":
                     expect(request, 3);
                     return ControlResponse.ok(appliance.scrubStatus(request.get(2)));
+                case "snapshot hold":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.holdSnapshot(request.get(2), request.get(3)));
+                case "snapshot release":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.releaseSnapshot(request.get(2), request.get(3)));
+                case "schedule set":
+                    expect(request, 4);
+                    return ControlResponse.ok(appliance.setSchedule(request.get(2), request.get(3)));
+                case "schedule clear":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.clearSchedule(request.get(2)));
+                case "schedule list":
+                    expect(request, 2);
+                    return ControlResponse.ok(ControlReports.schedules(appliance.scheduleSummaries()));
                 case "token create":
                     expect(request, 4);
                     return ControlResponse.ok(appliance.createToken(request.get(2), ApiRole.parse(request.get(3))));

@@ -51,7 +51,8 @@ final class ControlReports {
                 "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
         for (SnapshotSummary row : snapshots(volume)) {
             out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
-                    row.created().truncatedTo(ChronoUnit.SECONDS).toString(), row.state(),
+                    row.created().truncatedTo(ChronoUnit.SECONDS).toString(),
+                    row.held() ? row.state() + ",held" : row.state(),
                     row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), row.sessions(),
                     row.work().isEmpty() ? row.target() : row.work()));
         }
@@ -60,12 +61,30 @@ final class ControlReports {
 
     List<SnapshotSummary> snapshots(Volume volume) throws IOException {
         List<SnapshotSummary> rows = new ArrayList<>();
+        java.util.Set<String> held = appliance.heldSnapshots(volume.name);
         for (SnapshotStatus row : volume.core().snapshots()) {
             String target = appliance.targetName(volume.name, row.name());
             rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
-                    appliance.targets().sessionCount(target), target, row.work()));
+                    appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name())));
         }
         return rows;
+    }
+
+    static String schedules(List<ScheduleSummary> schedules) {
+        StringBuilder out = new StringBuilder(String.format("%-20s %-6s %5s %-20s %-20s %s%n", "VOLUME", "FROM",
+                "AUTO", "LAST SUCCESS", "LAST FAILURE", "SCHEDULE"));
+        for (ScheduleSummary row : schedules) {
+            out.append(String.format("%-20s %-6s %5d %-20s %-20s %s%n", row.volume(), row.source(),
+                    row.autoSnapshots(), time(row.lastSuccess()), time(row.lastFailure()), row.policy()));
+            if (row.lastFailure() != null) {
+                out.append("  last failure: ").append(row.lastError()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String time(Instant time) {
+        return time == null ? "-" : time.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     String status() throws IOException {

@@ -31,6 +31,9 @@ final class Metrics implements Closeable {
 
         /** The volumes served now, by name. */
         Map<String, SnapshotCore> volumes();
+
+        /** How each volume's schedule last went, for the volumes that have one. */
+        Map<String, Schedules.Outcome> scheduleOutcomes();
     }
 
     /** The series of one operation of one LUN. */
@@ -102,6 +105,20 @@ final class Metrics implements Closeable {
                 .help("How far a rollback running on this node is, 0 to 1").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> core.rollbackProgress()
                         .ifPresent(progress -> callback.call(progress, volume)))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_schedule_last_success_timestamp_seconds")
+                .help("When the volume's schedule last took a snapshot (Unix time); absent before the first")
+                .labelNames("volume").callback(callback -> source.scheduleOutcomes().forEach((volume, outcome) -> {
+                    if (outcome.lastSuccess() != null) {
+                        callback.call(outcome.lastSuccess().getEpochSecond(), volume);
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("snapshare_schedule_last_failure_timestamp_seconds")
+                .help("When the volume's schedule last failed (Unix time); absent if it never did since start")
+                .labelNames("volume").callback(callback -> source.scheduleOutcomes().forEach((volume, outcome) -> {
+                    if (outcome.lastFailure() != null) {
+                        callback.call(outcome.lastFailure().getEpochSecond(), volume);
+                    }
+                })).register(registry);
         JvmMetrics.builder().register(registry);
         server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort()).registry(registry)
                 .buildAndStart();

@@ -6,8 +6,9 @@ import java.time.Instant;
  * One snapshot as `snapshot list` and the API show it. {@code state}: live,
  * invalid, deleting or rolling-back; {@code ownedBytes}: copied data only it
  * uses (what deleting it frees), -1 when damaged metadata hides it;
- * {@code work}: background work on it, or empty.
+ * {@code work}: background work on it, or empty; {@code held}: `snapshot hold`
+ * keeps it from being deleted.
  */
 public record SnapshotSummary(String name, Instant created, String state, long ownedBytes, int sessions,
-        String target, String work) {
+        String target, String work, boolean held) {
 }

@@ -228,10 +228,10 @@ final class Commands {
         String usage = "usage: snapshare snapshot create VOLUME NAME | list VOLUME | delete VOLUME NAME [--force]"
                 + " | rollback VOLUME NAME [--no-wait] | diff VOLUME FROM TO [--json]"
                 + " | export VOLUME SNAPSHOT [--since BASE] [--output FILE] [--resume-from OFFSET]"
-                + " | import VOLUME [--input FILE] [--force] [--resume]";
+                + " | import VOLUME [--input FILE] [--force] [--resume] | hold VOLUME NAME | release VOLUME NAME";
         if (args.length == 0) {
-            throw new UsageException("snapshot needs a subcommand: create, list, delete, rollback, diff, export or"
-                    + " import");
+            throw new UsageException("snapshot needs a subcommand: create, list, delete, rollback, diff, export,"
+                    + " import, hold or release");
         }
         if (args[0].equals("--help") || args[0].equals("-h")) {
             out.println(usage);
@@ -253,9 +253,13 @@ final class Commands {
                 return snapshotExport(rest);
             case "import":
                 return snapshotImport(rest);
+            case "hold":
+                return snapshotRequest("snapshot hold VOLUME NAME", rest, 2, "hold");
+            case "release":
+                return snapshotRequest("snapshot release VOLUME NAME", rest, 2, "release");
             default:
                 throw new UsageException("unknown snapshot subcommand '" + args[0]
-                        + "' (use create, list, delete, rollback, diff, export or import)");
+                        + "' (use create, list, delete, rollback, diff, export, import, hold or release)");
         }
     }
 

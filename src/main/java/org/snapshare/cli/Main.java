@@ -53,6 +53,8 @@ public final class Main {
                     return commands.repair(rest);
                 case "scrub":
                     return commands.scrub(rest);
+                case "schedule":
+                    return new ScheduleCommands(commands).run(rest, out);
                 case "token":
                     return new TokenCommands(commands).run(rest, out);
                 default:

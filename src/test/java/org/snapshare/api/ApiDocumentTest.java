@@ -69,14 +69,19 @@ class ApiDocumentTest {
     /** Each schema's properties are exactly the keys the server writes (and reads) for its record. */
     @Test
     void theSchemasHaveTheRecordsKeys() throws Exception {
-        Map<String, Class<?>> records = Map.of("VolumeSummary", org.snapshare.appliance.VolumeSummary.class,
-                "SnapshotSummary", org.snapshare.appliance.SnapshotSummary.class,
-                "Job", org.snapshare.appliance.Jobs.Job.class,
-                "ApplianceStatus", org.snapshare.appliance.ApplianceStatus.class,
-                "DiffRuns", org.snapshare.appliance.DiffRuns.class,
-                "Problem", Problems.Problem.class,
-                "CreateVolume", Bodies.CreateVolume.class, "ResizeVolume", Bodies.ResizeVolume.class,
-                "CreateSnapshot", Bodies.CreateSnapshot.class, "Imported", SnapshotRoutes.Imported.class);
+        Map<String, Class<?>> records = new TreeMap<>();
+        records.put("VolumeSummary", org.snapshare.appliance.VolumeSummary.class);
+        records.put("SnapshotSummary", org.snapshare.appliance.SnapshotSummary.class);
+        records.put("Job", org.snapshare.appliance.Jobs.Job.class);
+        records.put("ApplianceStatus", org.snapshare.appliance.ApplianceStatus.class);
+        records.put("DiffRuns", org.snapshare.appliance.DiffRuns.class);
+        records.put("Problem", Problems.Problem.class);
+        records.put("CreateVolume", Bodies.CreateVolume.class);
+        records.put("ResizeVolume", Bodies.ResizeVolume.class);
+        records.put("CreateSnapshot", Bodies.CreateSnapshot.class);
+        records.put("Imported", SnapshotRoutes.Imported.class);
+        records.put("ScheduleSummary", org.snapshare.appliance.ScheduleSummary.class);
+        records.put("SetSchedule", Bodies.SetSchedule.class);
         var schemas = document().getComponents().getSchemas();
         var mapper = org.snapshare.appliance.Json.mapper();
         for (Map.Entry<String, Class<?>> record : records.entrySet()) {

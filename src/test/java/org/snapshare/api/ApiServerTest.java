@@ -208,4 +208,54 @@ class ApiServerTest {
         assertEquals(404, missing.status());
         assertEquals("application/problem+json", missing.header("Content-Type"));
     }
+
+    @Test
+    void schedulesAndHoldsAreSetThroughTheApi() throws Exception {
+        ApiClient.Answer set = admin.send("PUT", "/api/v1/volumes/vol0/schedule",
+                "{\"policy\": \"every 1h keep 24;every 1d keep 7\"}", List.of());
+        assertEquals(200, set.status(), set.body());
+        assertEquals("every 1h keep 24; every 1d keep 7", set.json().get("policy").asText());
+        assertEquals("set", set.json().get("source").asText());
+        ApiClient.Answer listed = admin.as(viewerToken).get("/api/v1/schedules");
+        assertEquals("vol0", listed.json().get(0).get("volume").asText());
+        assertEquals(400, admin.send("PUT", "/api/v1/volumes/vol0/schedule", "{\"policy\": \"hourly\"}",
+                List.of()).status());
+        assertEquals(403, admin.as(operatorToken).send("PUT", "/api/v1/volumes/vol0/schedule",
+                "{\"policy\": \"every 1h keep 1\"}", List.of()).status());
+        assertEquals(204, admin.send("DELETE", "/api/v1/volumes/vol0/schedule", null, List.of()).status());
+        assertEquals(0, admin.get("/api/v1/schedules").json().size());
+
+        ApiClient operator = admin.as(operatorToken);
+        assertEquals(201, operator.send("POST", "/api/v1/volumes/vol0/snapshots", "{\"name\": \"keep\"}",
+                List.of()).status());
+        ApiClient.Answer held = operator.send("PUT", "/api/v1/volumes/vol0/snapshots/keep/hold", null, List.of());
+        assertEquals(200, held.status(), held.body());
+        assertTrue(held.json().get("held").asBoolean());
+        ApiClient.Answer refused = operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep", null, List.of());
+        assertEquals(409, refused.status());
+        assertTrue(refused.json().get("detail").asText().contains("is held"), refused.body());
+        assertEquals(200, operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep/hold", null, List.of())
+                .status());
+        assertEquals(204, operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep", null, List.of()).status());
+    }
+
+    @Test
+    void aScheduleFromTheConfigIsTheConfigsToChange() throws Exception {
+        server.close();
+        appliance.close();
+        ApplianceConfig config = ApplianceConfig.defaults().with("data-dir", dir.resolve("data").toString())
+                .with("portal", "127.0.0.1:0").with("api-listen", "127.0.0.1:0");
+        java.nio.file.Path file = dir.resolve("snapshare.conf");
+        java.nio.file.Files.writeString(file, "schedule.vol0 = every 1d keep 7\n");
+        appliance = Appliance.start(config.withFile(file));
+        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiCertificate().orElseThrow());
+        admin = new ApiClient(appliance.apiCertificate().orElseThrow().certificate(), server.port(),
+                appliance.tokens().create("root2", ApiRole.ADMIN));
+        ApiClient.Answer listed = admin.get("/api/v1/schedules");
+        assertEquals("config", listed.json().get(0).get("source").asText(), listed.body());
+        ApiClient.Answer refused = admin.send("PUT", "/api/v1/volumes/vol0/schedule",
+                "{\"policy\": \"every 1h keep 1\"}", List.of());
+        assertEquals(409, refused.status());
+        assertTrue(refused.json().get("detail").asText().contains("schedule.vol0"), refused.body());
+    }
 }
