@@ -37,6 +37,8 @@ final class ApiRoutes {
         routes = List.of(
                 new Route(HandlerType.GET, BASE + "/" + DOCUMENT, null, this::document),
                 new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER, ctx -> ctx.json(appliance.statusSummary())),
+                new Route(HandlerType.GET, BASE + "/io", ApiRole.VIEWER, ctx -> ctx.json(new IoSample(
+                        java.time.Instant.now(), appliance.lunIo()))),
                 new Route(HandlerType.GET, BASE + "/volumes", ApiRole.VIEWER, volumes::list),
                 new Route(HandlerType.POST, BASE + "/volumes", ApiRole.ADMIN, volumes::create),
                 new Route(HandlerType.GET, volume, ApiRole.VIEWER, volumes::get),
@@ -60,12 +62,17 @@ final class ApiRoutes {
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }
 
+    /** Every LUN's I/O counters at one moment: the console's rates are the differences of two samples. */
+    record IoSample(java.time.Instant time, List<org.snapshare.appliance.LunIo> luns) {
+    }
+
     List<Route> routes() {
         return routes;
     }
 
     void install(JavalinConfig config) {
         TokenGate gate = new TokenGate(appliance.tokens());
+        Console.install(config);
         config.routes.beforeMatched(gate::check);
         for (Route route : routes) {
             if (route.role() == null) {

@@ -60,7 +60,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     private IscsiServer iscsi;
     private ControlServer control;
     private Thread clusterSync;
-    /** The Prometheus endpoint, or null when metrics-listen is empty. */
+    /** The LUN counters and the Prometheus endpoint; null when neither metrics-listen nor api-listen is set. */
     private Metrics metrics;
     private final ControlReports reports = new ControlReports(this);
     private final SnapshotReceive receiver;
@@ -145,8 +145,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
         try {
             Optional<InetSocketAddress> metricsListen = config.metricsListen();
-            if (metricsListen.isPresent()) {
-                appliance.metrics = Metrics.start(metricsListen.get(), appliance);
+            if (metricsListen.isPresent() || config.apiListen().isPresent()) { // the console shows I/O rates
+                appliance.metrics = Metrics.start(metricsListen, appliance);
             }
             appliance.openVolumes(config);
             if (cluster == null) {
@@ -361,7 +361,12 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     /** The port metrics are served on, if they are (tests ask for port 0). */
     public Optional<Integer> metricsPort() {
-        return Optional.ofNullable(metrics).map(Metrics::port);
+        return Optional.ofNullable(metrics).flatMap(Metrics::port);
+    }
+
+    /** Every LUN's I/O since start; empty when neither metrics nor the API are on (nothing counts then). */
+    public List<LunIo> lunIo() {
+        return metrics == null ? List.of() : metrics.io();
     }
 
     // What ControlReports reads, under this appliance's lock.

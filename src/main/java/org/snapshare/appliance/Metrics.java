@@ -14,6 +14,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 
@@ -45,9 +46,12 @@ final class Metrics implements Closeable {
     private final Counter writeBytes;
     private final Counter commands;
     private final Histogram latency;
+    /** The endpoint, or null when only the API reads the counters. */
     private final HTTPServer server;
+    /** Every LUN counted now, as (volume, snapshot) pairs. */
+    private final java.util.Set<java.util.List<String>> luns = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Metrics(InetSocketAddress listen, Source source) throws IOException {
+    private Metrics(Optional<InetSocketAddress> listen, Source source) throws IOException {
         readBytes = Counter.builder().name("snapshare_lun_read_bytes_total").help("Bytes read from the LUN")
                 .labelNames("volume", "snapshot").register(registry);
         writeBytes = Counter.builder().name("snapshare_lun_write_bytes_total").help("Bytes written to the LUN")
@@ -120,28 +124,47 @@ final class Metrics implements Closeable {
                     }
                 })).register(registry);
         JvmMetrics.builder().register(registry);
-        server = HTTPServer.builder().inetAddress(listen.getAddress()).port(listen.getPort()).registry(registry)
-                .buildAndStart();
+        server = listen.isEmpty() ? null : HTTPServer.builder().inetAddress(listen.get().getAddress())
+                .port(listen.get().getPort()).registry(registry).buildAndStart();
     }
 
-    /** Serves the metrics at {@code listen}; fails naming the address if it cannot be bound. */
-    static Metrics start(InetSocketAddress listen, Source source) throws IOException {
+    /**
+     * Counts, and serves the metrics at {@code listen} if given (the API reads
+     * the counters without it); fails naming the address if it cannot be bound.
+     */
+    static Metrics start(Optional<InetSocketAddress> listen, Source source) throws IOException {
         try {
             return new Metrics(listen, source);
         } catch (IOException e) {
-            throw new IOException("metrics cannot listen on " + listen + " (" + e.getMessage() + "); set"
-                    + " metrics-listen (or --metrics) to a free HOST:PORT, or leave it empty for none", e);
+            throw new IOException("metrics cannot listen on " + listen.orElseThrow() + " (" + e.getMessage()
+                    + "); set metrics-listen (or --metrics) to a free HOST:PORT, or leave it empty for none", e);
         }
     }
 
-    /** The port the endpoint listens on (for a requested port 0). */
-    int port() {
-        return server.getPort();
+    /** The port the endpoint listens on (for a requested port 0), if it serves one. */
+    Optional<Integer> port() {
+        return Optional.ofNullable(server).map(HTTPServer::getPort);
+    }
+
+    /** Every LUN's I/O since start, from the same counters Prometheus reads. */
+    java.util.List<LunIo> io() {
+        java.util.List<LunIo> io = new java.util.ArrayList<>();
+        for (java.util.List<String> lun : luns) {
+            String volume = lun.get(0);
+            String snapshot = lun.get(1);
+            io.add(new LunIo(volume, snapshot, (long) readBytes.labelValues(volume, snapshot).get(),
+                    (long) writeBytes.labelValues(volume, snapshot).get(),
+                    (long) commands.labelValues(volume, snapshot, "read", "ok").get(),
+                    (long) commands.labelValues(volume, snapshot, "write", "ok").get()));
+        }
+        io.sort(java.util.Comparator.comparing(LunIo::volume).thenComparing(LunIo::snapshot));
+        return io;
     }
 
     /** {@code unit} with its I/O counted under its volume and snapshot ("" for the origin). */
     LogicalUnit metered(LogicalUnit unit, String volume, String snapshot) {
         String snap = snapshot == null ? "" : snapshot;
+        luns.add(java.util.List.of(volume, snap));
         return new MeteredUnit(unit, readBytes.labelValues(volume, snap), writeBytes.labelValues(volume, snap),
                 op -> new Op(commands.labelValues(volume, snap, op, "ok"),
                         commands.labelValues(volume, snap, op, "error"), latency.labelValues(volume, snap, op)));
@@ -150,6 +173,7 @@ final class Metrics implements Closeable {
     /** Forgets a withdrawn LUN's series. */
     void forget(String volume, String snapshot) {
         String snap = snapshot == null ? "" : snapshot;
+        luns.remove(java.util.List.of(volume, snap));
         readBytes.remove(volume, snap);
         writeBytes.remove(volume, snap);
         for (String op : MeteredUnit.OPS) {
@@ -161,6 +185,8 @@ final class Metrics implements Closeable {
 
     @Override
     public void close() {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 }

@@ -82,6 +82,8 @@ class ApiDocumentTest {
         records.put("Imported", SnapshotRoutes.Imported.class);
         records.put("ScheduleSummary", org.snapshare.appliance.ScheduleSummary.class);
         records.put("SetSchedule", Bodies.SetSchedule.class);
+        records.put("IoSample", ApiRoutes.IoSample.class);
+        records.put("LunIo", org.snapshare.appliance.LunIo.class);
         var schemas = document().getComponents().getSchemas();
         var mapper = org.snapshare.appliance.Json.mapper();
         for (Map.Entry<String, Class<?>> record : records.entrySet()) {

@@ -258,4 +258,20 @@ class ApiServerTest {
         assertEquals(409, refused.status());
         assertTrue(refused.json().get("detail").asText().contains("schedule.vol0"), refused.body());
     }
+
+    @Test
+    void theConsoleIsServedFromTheJarWithStrictHeaders() throws Exception {
+        ApiClient anyone = admin.as(null);
+        ApiClient.Answer page = anyone.get("/");
+        assertEquals(200, page.status());
+        assertTrue(page.body().contains("<title>snapshare console</title>"), page.body());
+        assertTrue(page.header("Content-Security-Policy").contains("default-src 'self'"));
+        assertEquals("nosniff", page.header("X-Content-Type-Options"));
+        assertEquals(200, anyone.get("/app.js").status());
+        assertEquals(200, anyone.get("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js").status());
+        ApiClient.Answer io = admin.get("/api/v1/io");
+        assertEquals(200, io.status(), io.body());
+        assertEquals("vol0", io.json().get("luns").get(0).get("volume").asText(), "the API counts LUN I/O");
+        assertEquals(401, anyone.get("/api/v1/io").status());
+    }
 }
