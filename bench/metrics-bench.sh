@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# What metrics cost on the I/O path: two servers on 127.0.0.1, one with
-# --metrics and one without, the same workloads side by side after a
+# What metrics (or the management API, which counts LUN I/O for its
+# console) cost on the I/O path: two servers on 127.0.0.1, one with
+# --metrics (--api) and one without, the same workloads side by side after a
 # warm-up, median of ROUNDS; prints on/off ratios (goal >= 0.98).
-# Usage: bench/metrics-bench.sh [VOLUME_SIZE [ROUNDS]]   (default 256M 5)
+# Usage: bench/metrics-bench.sh [VOLUME_SIZE [ROUNDS [metrics|api]]]   (default 256M 5 metrics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 size=${1:-256M}
 rounds=${2:-5}
+feature=${3:-metrics}
 base=${SNAPSHARE_BENCH_PORT:-3291}
 need_tools qemu-img
 [ -f target/snapshare.jar ] || mvn -B -q package -DskipTests
@@ -23,7 +25,11 @@ serve() { # name port [serve options]
     for _ in $(seq 150); do [ -S "$work/$name/control.sock" ] && break; sleep 0.1; done
 }
 serve off "$base"
-serve on $((base + 1)) --metrics "127.0.0.1:$((base + 2))"
+case "$feature" in
+    metrics) serve on $((base + 1)) --metrics "127.0.0.1:$((base + 2))" ;;
+    api) serve on $((base + 1)) --api "127.0.0.1:$((base + 2))" ;;
+    *) echo "metrics-bench.sh: the third argument is metrics or api, not '$feature'" >&2; exit 2 ;;
+esac
 for name in off on; do
     java -jar target/snapshare.jar volume create m --size "$size" --data-dir "$work/$name" >/dev/null
 done

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libiscsi-bin qemu-utils qemu-block-extra qemu-system-x86 lintian systemd prometheus curl)
+packages=(libiscsi-bin qemu-utils qemu-block-extra qemu-system-x86 lintian systemd prometheus curl chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -110,8 +110,10 @@ function plot(target, title, seriesNames, format) {
     label, stroke: ['#1f5fbf', '#c2571a', '#2e8540', '#7b3fb3'][i % 4], width: 2, value: (u, v) => v == null ? '-' : format(v),
   })));
   const data = [[]].concat(seriesNames.map(() => []));
-  const chart = new uPlot({ title, width, height: 200, series, axes: [{}, { values: (u, vals) => vals.map(format), size: 80 }] },
-      data, target);
+  const window = PLOT_POINTS * POLL_MS / 1000; // the x axis always spans the last three minutes
+  const chart = new uPlot({ title, width, height: 200, series,
+    scales: { x: { time: true, range: (u, min, max) => [max - window, max] } },
+    axes: [{}, { values: (u, vals) => vals.map(format), size: 80 }] }, data, target);
   return {
     add(values) {
       data[0].push(Date.now() / 1000);
@@ -248,7 +250,8 @@ async function volumePage(name) {
   };
   snapshotForm.addEventListener('submit', event => {
     event.preventDefault();
-    act(() => api('POST', '/volumes/' + name + '/snapshots', { name: document.getElementById('snapshot-name').value }));
+    const input = document.getElementById('snapshot-name');
+    act(async () => { await api('POST', '/volumes/' + name + '/snapshots', { name: input.value }); input.value = ''; });
   });
   resizeForm.addEventListener('submit', event => {
     event.preventDefault();
