@@ -55,4 +55,6 @@ for w in "${workloads[@]}"; do
     awk -v n="$name" -v a="$a" -v b="$b" -v o="$ops" -v u="$unit" \
         'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %6s\n", n, o / a, o / b, a / b, u }'
 done
-curl -s "http://127.0.0.1:$((base + 2))/metrics" | grep -c '^snapshare_' | sed 's/^/snapshare series scraped: /'
+if [ "$feature" = metrics ]; then
+    curl -s "http://127.0.0.1:$((base + 2))/metrics" | grep -c '^snapshare_' | sed 's/^/snapshare series scraped: /'
+fi

@@ -58,6 +58,11 @@ final class ApiRoutes {
                         appliance.scheduleSummaries())),
                 new Route(HandlerType.PUT, volume + "/schedule", ApiRole.ADMIN, volumes::setSchedule),
                 new Route(HandlerType.DELETE, volume + "/schedule", ApiRole.ADMIN, volumes::clearSchedule),
+                new Route(HandlerType.GET, volume + "/import", ApiRole.VIEWER, snapshots::interruptedImport),
+                new Route(HandlerType.GET, BASE + "/replications", ApiRole.VIEWER, ctx -> ctx.json(
+                        appliance.replicationSummaries())),
+                new Route(HandlerType.PUT, volume + "/replication", ApiRole.ADMIN, volumes::setReplication),
+                new Route(HandlerType.DELETE, volume + "/replication", ApiRole.ADMIN, volumes::clearReplication),
                 new Route(HandlerType.GET, BASE + "/jobs", ApiRole.VIEWER, this::jobs),
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }

@@ -19,6 +19,13 @@ final class Bodies {
     record SetSchedule(String policy) {
     }
 
+    /**
+     * PUT /volumes/{volume}/replication: the other server's API, a token file on this server, the pinned
+     * fingerprint and the retention there (both optional).
+     */
+    record SetReplication(String to, String tokenFile, String fingerprint, String keep) {
+    }
+
     /** POST /volumes/{volume}/snapshots. */
     record CreateSnapshot(String name) {
     }

@@ -80,6 +80,13 @@ final class SnapshotRoutes {
         ctx.json(new Imported(report.strip()));
     }
 
+    /** An import of the volume that stopped and can be resumed (404: none): replication asks before it sends. */
+    void interruptedImport(Context ctx) throws Exception {
+        String volume = ctx.pathParam("volume");
+        ctx.json(appliance.interruptedImport(volume).orElseThrow(() -> new ApiProblem(404, Problems.title(404),
+                "volume " + volume + " has no interrupted import")));
+    }
+
     /** What an import did, as the CLI prints it. */
     record Imported(String report) {
     }

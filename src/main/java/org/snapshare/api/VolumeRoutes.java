@@ -2,6 +2,7 @@ package org.snapshare.api;
 
 import io.javalin.http.Context;
 import org.snapshare.appliance.Appliance;
+import org.snapshare.appliance.ReplicationSettings;
 import org.snapshare.appliance.VolumeSpec;
 import org.snapshare.appliance.VolumeSummary;
 
@@ -59,6 +60,21 @@ final class VolumeRoutes {
 
     void clearSchedule(Context ctx) throws Exception {
         appliance.clearSchedule(ctx.pathParam("volume"));
+        ctx.status(204);
+    }
+
+    void setReplication(Context ctx) throws Exception {
+        String name = ctx.pathParam("volume");
+        Bodies.SetReplication request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetReplication.class);
+        appliance.setReplication(name, ReplicationSettings.of(Bodies.required(request.to(), "to"),
+                java.nio.file.Path.of(Bodies.required(request.tokenFile(), "token_file")),
+                java.util.Optional.ofNullable(request.fingerprint()), java.util.Optional.ofNullable(request.keep())));
+        ctx.json(appliance.replicationSummaries().stream().filter(r -> r.volume().equals(name)).findFirst()
+                .orElseThrow());
+    }
+
+    void clearReplication(Context ctx) throws Exception {
+        appliance.clearReplication(ctx.pathParam("volume"));
         ctx.status(204);
     }
 

@@ -67,6 +67,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final Jobs jobs = new Jobs();
     private final ScheduleBook scheduleBook;
     private final Schedules schedules;
+    private final Replicator replicator;
     private final ApiTokens tokens;
     /** The management API's TLS identity, or null when api-listen is empty. */
     private final ApiCertificate apiCertificate;
@@ -86,6 +87,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.apiCertificate = apiCertificate;
         this.scheduleBook = new ScheduleBook(config, catalog);
         this.schedules = new Schedules(new ScheduledVolumes());
+        this.replicator = new Replicator(new ReplicatedVolumes());
     }
 
     /** The data directory's folder of API secrets: tokens, the generated TLS pair (docs/DATA-DIR.md). */
@@ -165,6 +167,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 appliance.startClusterSync();
             }
             appliance.schedules.start();
+            appliance.replicator.start();
             LOG.info("snapshare {} serving {} volume(s) from {}{}", Version.get(), appliance.volumes.size(),
                     config.dataDir().toAbsolutePath(), node.map(name -> " as cluster node " + name).orElse(""));
             return appliance;
@@ -662,6 +665,105 @@ public final class Appliance implements Closeable, Metrics.Source {
         return list;
     }
 
+    /** Whether this node runs the volume's schedule and replication: the one node holding its lock. */
+    private synchronized boolean runsHere(String volume) {
+        Volume served = volumes.get(volume);
+        return served != null && (cluster == null || served.core().lockStatus().held());
+    }
+
+    public synchronized String setReplication(String volumeName, ReplicationSettings settings)
+            throws ConfigException, IOException {
+        volume(volumeName);
+        settings.token();
+        settings.write(catalog.volumeDir(volumeName));
+        LOG.info("volume {}: its scheduled snapshots are replicated to {}", volumeName, settings.url());
+        return "volume " + volumeName + ": each scheduled snapshot goes to " + settings.url() + " as volume "
+                + volumeName + settings.keep().map(k -> ", which keeps " + k.text()).orElse("")
+                + " (`snapshare replicate list` shows the lag)\n";
+    }
+
+    public synchronized String clearReplication(String volumeName) throws ConfigException, IOException {
+        volume(volumeName);
+        if (!ReplicationSettings.remove(catalog.volumeDir(volumeName))) {
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "volume " + volumeName
+                    + " is not replicated");
+        }
+        return "volume " + volumeName + " is no longer replicated; what was sent stays there\n";
+    }
+
+    public synchronized List<ReplicationSummary> replicationSummaries() throws ConfigException, IOException {
+        List<ReplicationSummary> list = new ArrayList<>();
+        for (Volume volume : volumes.values()) {
+            Optional<ReplicationSettings> settings = ReplicationSettings.read(catalog.volumeDir(volume.name));
+            if (settings.isPresent()) {
+                Replicator.State state = replicator.state(volume.name);
+                list.add(new ReplicationSummary(volume.name, settings.get().url(),
+                        settings.get().keep().map(SchedulePolicy::text).orElse(""), state.lastSent(),
+                        state.lastSuccess(), state.lastFailure(), state.lastError(), state.lagSeconds(),
+                        state.lagBytes()));
+            }
+        }
+        return list;
+    }
+
+    /** An import into the volume that stopped and can be resumed (replication asks before it sends). */
+    public Optional<org.snapshare.stream.InterruptedImport> interruptedImport(String volumeName)
+            throws ConfigException, IOException {
+        return receiver.interrupted(VolumeNames.check(volumeName));
+    }
+
+    /** What replication asks of this appliance. */
+    private final class ReplicatedVolumes implements Replicator.Volumes {
+
+        @Override
+        public Set<String> names() {
+            synchronized (Appliance.this) {
+                return new TreeSet<>(volumes.keySet());
+            }
+        }
+
+        @Override
+        public Optional<ReplicationSettings> settings(String volume) throws ConfigException, IOException {
+            return ReplicationSettings.read(catalog.volumeDir(volume));
+        }
+
+        @Override
+        public boolean runsHere(String volume) {
+            return Appliance.this.runsHere(volume);
+        }
+
+        @Override
+        public List<String> scheduledSnapshots(String volume) throws ConfigException, IOException {
+            List<String> names = new ArrayList<>();
+            for (SnapshotSummary snapshot : snapshotSummaries(volume)) {
+                if (snapshot.state().equals("live") && AutoSnapshotNames.taken(snapshot.name()).isPresent()) {
+                    names.add(snapshot.name());
+                }
+            }
+            names.sort(null); // by time: the names are
+            return names;
+        }
+
+        @Override
+        public void export(String volume, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
+                throws ConfigException, SnapshotException, IOException {
+            exportSnapshot(volume, snapshot, base, resumeFrom, out);
+        }
+
+        @Override
+        public long changedBytes(String volume, String from, String to)
+                throws ConfigException, SnapshotException, IOException {
+            return diffRuns(volume, from, to).changedBytes();
+        }
+
+        @Override
+        public long sizeBytes(String volume) throws ConfigException {
+            synchronized (Appliance.this) {
+                return volume(volume).sizeBytes();
+            }
+        }
+    }
+
     /** What the schedules ask of this appliance, each under its lock. */
     private final class ScheduledVolumes implements Schedules.Volumes {
 
@@ -679,10 +781,7 @@ public final class Appliance implements Closeable, Metrics.Source {
 
         @Override
         public boolean runsHere(String volume) {
-            synchronized (Appliance.this) {
-                Volume served = volumes.get(volume);
-                return served != null && (cluster == null || served.core().lockStatus().held());
-            }
+            return Appliance.this.runsHere(volume);
         }
 
         @Override
@@ -704,6 +803,10 @@ public final class Appliance implements Closeable, Metrics.Source {
 
         @Override
         public void prune(String volume, String snapshot) throws ConfigException, SnapshotException, IOException {
+            if (replicator.needs(volume, snapshot)) {
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "replication still needs snapshot "
+                        + snapshot);
+            }
             deleteSnapshot(volume, snapshot, false);
             LOG.info("volume {}: scheduled snapshot {} pruned (no rule keeps it)", volume, snapshot);
         }
@@ -874,6 +977,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             clusterSync.interrupt();
         }
         schedules.close();
+        replicator.close();
         for (Closeable part : new Closeable[] {control, iscsi, metrics}) {
             try {
                 if (part != null) {

@@ -96,6 +96,17 @@ final class ControlCommands {
                 case "schedule list":
                     expect(request, 2);
                     return ControlResponse.ok(ControlReports.schedules(appliance.scheduleSummaries()));
+                case "replicate set":
+                    expect(request, 7);
+                    return ControlResponse.ok(appliance.setReplication(request.get(2), ReplicationSettings.of(
+                            request.get(3), Path.of(request.get(4)), optional(request.get(5)),
+                            optional(request.get(6)))));
+                case "replicate clear":
+                    expect(request, 3);
+                    return ControlResponse.ok(appliance.clearReplication(request.get(2)));
+                case "replicate list":
+                    expect(request, 2);
+                    return ControlResponse.ok(ControlReports.replications(appliance.replicationSummaries()));
                 case "token create":
                     expect(request, 4);
                     return ControlResponse.ok(appliance.createToken(request.get(2), ApiRole.parse(request.get(3))));

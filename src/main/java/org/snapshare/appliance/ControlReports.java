@@ -83,6 +83,21 @@ final class ControlReports {
         return out.toString();
     }
 
+    static String replications(List<ReplicationSummary> replications) {
+        StringBuilder out = new StringBuilder(String.format("%-20s %-28s %-22s %-20s %8s %10s  %s%n", "VOLUME", "TO",
+                "LAST SENT", "LAST SUCCESS", "LAG", "BEHIND", "KEEP THERE"));
+        for (ReplicationSummary row : replications) {
+            out.append(String.format("%-20s %-28s %-22s %-20s %7ds %10s  %s%n", row.volume(), row.to(),
+                    row.lastSent().isEmpty() ? "-" : row.lastSent(), time(row.lastSuccess()), row.lagSeconds(),
+                    Sizes.format(row.lagBytes()), row.keep().isEmpty() ? "everything" : row.keep()));
+            if (row.lastFailure() != null) {
+                out.append("  last failure ").append(time(row.lastFailure())).append(": ").append(row.lastError())
+                        .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     private static String time(Instant time) {
         return time == null ? "-" : time.truncatedTo(ChronoUnit.SECONDS).toString();
     }

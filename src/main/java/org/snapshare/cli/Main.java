@@ -55,6 +55,8 @@ public final class Main {
                     return commands.scrub(rest);
                 case "schedule":
                     return new ScheduleCommands(commands).run(rest, out);
+                case "replicate":
+                    return new ReplicateCommands(commands).run(rest, out);
                 case "token":
                     return new TokenCommands(commands).run(rest, out);
                 default:

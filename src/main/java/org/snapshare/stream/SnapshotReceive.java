@@ -50,6 +50,27 @@ public final class SnapshotReceive {
         this.applier = new StagedApply(target);
     }
 
+    /**
+     * The volume's import that stopped while records arrived and can be
+     * resumed, if there is one; empty too while an import of it runs.
+     */
+    public Optional<InterruptedImport> interrupted(String volume) throws IOException {
+        if (receiving.putIfAbsent(volume, new ImportProgress()) != null) {
+            return Optional.empty();
+        }
+        try {
+            Optional<ImportStaging> staging = ImportStaging.open(stagingRoot.resolve(volume));
+            if (staging.isEmpty() || staging.get().phase() != ImportStaging.Phase.RECEIVING) {
+                return Optional.empty();
+            }
+            StreamHeader header = staging.get().header();
+            return Optional.of(new InterruptedImport(header.snapshot(), header.base().map(StreamHeader.Base::name),
+                    staging.get().resumeAt()));
+        } finally {
+            receiving.remove(volume);
+        }
+    }
+
     /** Receives a stream for {@code volume} from {@code in} and applies it; the report for the user. */
     public String receive(String volume, InputStream in, boolean force, boolean resume)
             throws IOException, SnapshotException {

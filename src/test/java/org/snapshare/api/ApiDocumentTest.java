@@ -84,6 +84,9 @@ class ApiDocumentTest {
         records.put("SetSchedule", Bodies.SetSchedule.class);
         records.put("IoSample", ApiRoutes.IoSample.class);
         records.put("LunIo", org.snapshare.appliance.LunIo.class);
+        records.put("InterruptedImport", org.snapshare.stream.InterruptedImport.class);
+        records.put("ReplicationSummary", org.snapshare.appliance.ReplicationSummary.class);
+        records.put("SetReplication", Bodies.SetReplication.class);
         var schemas = document().getComponents().getSchemas();
         var mapper = org.snapshare.appliance.Json.mapper();
         for (Map.Entry<String, Class<?>> record : records.entrySet()) {

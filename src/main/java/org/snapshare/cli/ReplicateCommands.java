@@ -1,0 +1,84 @@
+package org.snapshare.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.snapshare.appliance.ConfigException;
+import org.snapshare.appliance.ReplicationSettings;
+import org.snapshare.appliance.VolumeNames;
+
+/** `snapshare replicate set|clear|list`: scheduled snapshots sent to another snapshare (docs/SCHEDULES.md). */
+final class ReplicateCommands {
+
+    private static final String USAGE = "usage: snapshare replicate set VOLUME --to https://HOST:PORT --token-file F"
+            + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list";
+
+    private final Commands commands;
+
+    ReplicateCommands(Commands commands) {
+        this.commands = commands;
+    }
+
+    int run(String[] args, PrintStream out) throws UsageException, CommandFailedException {
+        if (args.length == 0) {
+            throw new UsageException("replicate needs a subcommand: set, clear or list");
+        }
+        if (args[0].equals("--help") || args[0].equals("-h")) {
+            out.println(USAGE);
+            return Main.OK;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        CommandLine line;
+        switch (args[0]) {
+            case "set":
+                return set(rest);
+            case "clear":
+                line = commands.parse("replicate clear VOLUME", Commands.withCommon(new Options()), rest, 1);
+                return line == null ? Main.OK
+                        : commands.request(line, List.of("replicate", "clear", line.getArgs()[0]));
+            case "list":
+                line = commands.parse("replicate list", Commands.withCommon(new Options()), rest, 0);
+                return line == null ? Main.OK : commands.request(line, List.of("replicate", "list"));
+            default:
+                throw new UsageException("unknown replicate subcommand '" + args[0] + "' (use set, clear or list)");
+        }
+    }
+
+    private int set(String[] args) throws UsageException, CommandFailedException {
+        Options options = Commands.withCommon(new Options())
+                .addOption(Option.builder().longOpt("to").hasArg().argName("URL")
+                        .desc("the other snapshare's API, https://HOST:PORT").build())
+                .addOption(Option.builder().longOpt("token-file").hasArg().argName("FILE")
+                        .desc("a file holding an admin token of the other server (read at every send)").build())
+                .addOption(Option.builder().longOpt("fingerprint").hasArg().argName("SHA256")
+                        .desc("pin its certificate: the fingerprint its `token create` printed").build())
+                .addOption(Option.builder().longOpt("keep").hasArg().argName("POLICY")
+                        .desc("retention there, e.g. \"every 1d keep 30\" (default: keep everything)").build());
+        CommandLine line = commands.parse("replicate set VOLUME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        if (!line.hasOption("to") || !line.hasOption("token-file")) {
+            throw new UsageException("replicate set needs --to https://HOST:PORT and --token-file FILE");
+        }
+        Path tokenFile = Path.of(line.getOptionValue("token-file")).toAbsolutePath();
+        if (!Files.isReadable(tokenFile)) {
+            throw new UsageException("--token-file " + tokenFile + " cannot be read");
+        }
+        try {
+            VolumeNames.check(line.getArgs()[0]);
+            ReplicationSettings.of(line.getOptionValue("to"), tokenFile,
+                    java.util.Optional.ofNullable(line.getOptionValue("fingerprint")),
+                    java.util.Optional.ofNullable(line.getOptionValue("keep")));
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return commands.request(line, List.of("replicate", "set", line.getArgs()[0], line.getOptionValue("to"),
+                tokenFile.toString(), line.getOptionValue("fingerprint", "-"), line.getOptionValue("keep", "-")));
+    }
+}
