@@ -53,8 +53,13 @@ class ReplicationIT {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             apiPort = socket.getLocalPort();
         }
+        int metricsPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            metricsPort = socket.getLocalPort();
+        }
         Path receiverData = dir.resolve("receiver");
-        try (ServerProcess source = new ServerProcess(dir.resolve("source")).start();
+        try (ServerProcess source = new ServerProcess(dir.resolve("source")).start("--metrics", "127.0.0.1:"
+                + metricsPort);
                 ServerProcess receiver = new ServerProcess(receiverData).start("--api", "127.0.0.1:" + apiPort)) {
             ExternalTools.Result made = receiver.cli("token", "create", "replication", "--role", "admin")
                     .assertSuccess("token create");
@@ -98,6 +103,12 @@ class ReplicationIT {
                     receiver);
             String list = source.cli("replicate", "list").assertSuccess("replicate list").output;
             assertTrue(list.contains(second), list);
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("snapshare_replication_lag_bytes{volume=\"rep\"} 0.0"), metrics);
+            assertTrue(metrics.contains("snapshare_replication_last_success_timestamp_seconds{volume=\"rep\"}"),
+                    metrics);
         }
     }
 }

@@ -362,6 +362,21 @@ public final class Appliance implements Closeable, Metrics.Source {
         return outcomes;
     }
 
+    @Override
+    public Map<String, Replicator.State> replicationStates() {
+        Map<String, Replicator.State> states = new TreeMap<>();
+        for (String volume : new ReplicatedVolumes().names()) {
+            try {
+                if (ReplicationSettings.read(catalog.volumeDir(volume)).isPresent()) {
+                    states.put(volume, replicator.state(volume));
+                }
+            } catch (ConfigException | IOException e) {
+                LOG.debug("volume {}: its replication settings cannot be read: {}", volume, e.getMessage());
+            }
+        }
+        return states;
+    }
+
     /** The port metrics are served on, if they are (tests ask for port 0). */
     public Optional<Integer> metricsPort() {
         return Optional.ofNullable(metrics).flatMap(Metrics::port);

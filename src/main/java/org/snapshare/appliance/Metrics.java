@@ -35,6 +35,9 @@ final class Metrics implements Closeable {
 
         /** How each volume's schedule last went, for the volumes that have one. */
         Map<String, Schedules.Outcome> scheduleOutcomes();
+
+        /** How each replicated volume's replication stands. */
+        Map<String, Replicator.State> replicationStates();
     }
 
     /** The series of one operation of one LUN. */
@@ -121,6 +124,21 @@ final class Metrics implements Closeable {
                 .labelNames("volume").callback(callback -> source.scheduleOutcomes().forEach((volume, outcome) -> {
                     if (outcome.lastFailure() != null) {
                         callback.call(outcome.lastFailure().getEpochSecond(), volume);
+                    }
+                })).register(registry);
+        GaugeWithCallback.builder().name("snapshare_replication_lag_seconds")
+                .help("How far the replica is behind: age of the newest scheduled snapshot it does not hold yet")
+                .labelNames("volume").callback(callback -> source.replicationStates().forEach((volume, state) ->
+                        callback.call(state.lagSeconds(), volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_replication_lag_bytes")
+                .help("Bytes the replica is behind: what differs between its newest snapshot and ours")
+                .labelNames("volume").callback(callback -> source.replicationStates().forEach((volume, state) ->
+                        callback.call(state.lagBytes(), volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_replication_last_success_timestamp_seconds")
+                .help("When the replica last held our newest scheduled snapshot (Unix time)").labelNames("volume")
+                .callback(callback -> source.replicationStates().forEach((volume, state) -> {
+                    if (state.lastSuccess() != null) {
+                        callback.call(state.lastSuccess().getEpochSecond(), volume);
                     }
                 })).register(registry);
         JvmMetrics.builder().register(registry);

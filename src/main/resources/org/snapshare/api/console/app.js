@@ -272,9 +272,17 @@ async function schedulesPage() {
       el('div', {}, el('label', { for: 'schedule-volume' }, 'Volume'), el('input', { id: 'schedule-volume', required: true })),
       el('div', {}, el('label', { for: 'schedule-policy' }, 'Schedule'), el('input', { id: 'schedule-policy', required: true, size: 40, value: 'every 1h keep 24; every 1d keep 7' })),
       el('button', { type: 'submit' }, 'Set schedule'));
+  const replications = el('tbody');
   page('Schedules', el('table', {}, el('thead', {}, el('tr', {}, ['Volume', 'Schedule', 'From', 'Snapshots', 'Last success', 'Last failure', ''].map(h => el('th', {}, h)))), rows),
-      form, el('p', { class: 'error', id: 'page-error', role: 'alert' }));
+      form, el('p', { class: 'error', id: 'page-error', role: 'alert' }),
+      el('h2', {}, 'Replication'),
+      el('table', { id: 'replications' }, el('thead', {}, el('tr', {}, ['Volume', 'To', 'Last sent', 'Lag', 'Behind', 'Kept there', 'Last failure'].map(h => el('th', {}, h)))), replications),
+      el('p', { class: 'hint' }, 'Set up with: snapshare replicate set VOLUME --to https://HOST:PORT --token-file FILE'));
   const refresh = async () => {
+    const sent = await api('GET', '/replications');
+    replications.replaceChildren(...sent.map(r => el('tr', {}, el('td', {}, r.volume), el('td', {}, r.to), el('td', {}, r.last_sent || '-'),
+        el('td', {}, r.lag_seconds + ' s'), el('td', {}, bytes(r.lag_bytes)), el('td', {}, r.keep || 'everything'),
+        el('td', { class: r.last_failure ? 'error' : '' }, r.last_failure ? r.last_failure + ': ' + r.last_error : '-'))));
     const list = await api('GET', '/schedules');
     rows.replaceChildren(...list.map(s => el('tr', {}, el('td', {}, s.volume), el('td', {}, s.policy), el('td', {}, s.source),
         el('td', {}, s.auto_snapshots), el('td', {}, s.last_success || '-'), el('td', {}, s.last_failure ? s.last_failure + ': ' + s.last_error : '-'),
