@@ -63,6 +63,11 @@ final class ApiRoutes {
                         appliance.replicationSummaries())),
                 new Route(HandlerType.PUT, volume + "/replication", ApiRole.ADMIN, volumes::setReplication),
                 new Route(HandlerType.DELETE, volume + "/replication", ApiRole.ADMIN, volumes::clearReplication),
+                new Route(HandlerType.GET, BASE + "/sessions", ApiRole.VIEWER, ctx -> ctx.json(Pages.page(ctx,
+                        appliance.sessionList(), s -> s.target() + " " + s.initiatorPort()))),
+                new Route(HandlerType.GET, BASE + "/cluster", ApiRole.VIEWER, ctx -> ctx.json(
+                        appliance.clusterSummary())),
+                new Route(HandlerType.GET, BASE + "/access", ApiRole.ADMIN, ctx -> ctx.json(appliance.accessSummary())),
                 new Route(HandlerType.GET, BASE + "/jobs", ApiRole.VIEWER, this::jobs),
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }

@@ -680,6 +680,44 @@ public final class Appliance implements Closeable, Metrics.Source {
         return list;
     }
 
+    /** Every iSCSI session logged in to a target. */
+    public List<org.snapshare.iscsi.SessionInfo> sessionList() {
+        return targets.sessions();
+    }
+
+    public synchronized ClusterSummary clusterSummary() throws IOException {
+        if (cluster == null) {
+            return new ClusterSummary("", "", Map.of(), List.of());
+        }
+        List<ClusterSummary.VolumeLock> locks = new ArrayList<>();
+        for (Volume volume : volumes.values()) {
+            LockStatus lock = volume.core().lockStatus();
+            String holder = lock.held() ? cluster.nodeName() : cluster.lastHolder(volume.name).orElse("");
+            locks.add(new ClusterSummary.VolumeLock(volume.name, holder, lock.held(), lock.generation(),
+                    lock.handovers(), ClusterPortGroups.activeNode(cluster, volume.name, volume.core()).orElse("")));
+        }
+        return new ClusterSummary(cluster.nodeName(), config.clusterZookeeper().orElse(""), cluster.members(), locks);
+    }
+
+    /** The access keys of the config (secrets masked) and which served targets are write-protected. */
+    public synchronized AccessSummary accessSummary() {
+        Map<String, String> settings = new TreeMap<>();
+        for (String key : config.keys()) {
+            if (ConfigAccessPolicy.isAccessKey(key) || ReadOnlyPolicy.isReadOnlyKey(key)) {
+                settings.put(key, key.contains("secret") ? "(set)" : config.optional(key).orElse(""));
+            }
+        }
+        List<AccessSummary.TargetAccess> list = new ArrayList<>();
+        for (Volume volume : volumes.values()) {
+            list.add(new AccessSummary.TargetAccess(targetName(volume.name), readOnly.readOnly(volume.name, null)));
+            for (String snapshot : exportedSnapshots(volume)) {
+                list.add(new AccessSummary.TargetAccess(targetName(volume.name, snapshot),
+                        readOnly.readOnly(volume.name, snapshot)));
+            }
+        }
+        return new AccessSummary(settings, list);
+    }
+
     /** Whether this node runs the volume's schedule and replication: the one node holding its lock. */
     private synchronized boolean runsHere(String volume) {
         Volume served = volumes.get(volume);

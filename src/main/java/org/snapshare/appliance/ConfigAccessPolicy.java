@@ -19,6 +19,16 @@ final class ConfigAccessPolicy implements AccessPolicy {
     /** RFC 7143 12.1.3: secrets of fewer than 96 bits are too easy to guess. */
     private static final int MIN_SECRET = 12;
     static final String NODE_PREFIX = "node.";
+    /** The keys (or key prefixes, for KEY.TARGET) that say who may log in. */
+    private static final Set<String> ACCESS_KEYS = Set.of("chap-user", "chap-secret", "mutual-chap-user",
+            "mutual-chap-secret", "discovery-chap-user", "discovery-chap-secret", "discovery-auth",
+            "allowed-initiators");
+
+    /** Whether a config key is about who may log in (CHAP, ACLs, node entries). */
+    static boolean isAccessKey(String key) {
+        return key.startsWith(NODE_PREFIX) || ACCESS_KEYS.stream().anyMatch(k -> key.equals(k)
+                || key.startsWith(k + "."));
+    }
     private static final Set<String> NODE_FIELDS = Set.of("name", "chap-user", "chap-secret");
 
     private final ApplianceConfig config;

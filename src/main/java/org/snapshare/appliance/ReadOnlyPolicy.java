@@ -25,8 +25,7 @@ final class ReadOnlyPolicy {
     static ReadOnlyPolicy from(ApplianceConfig config) throws ConfigException {
         Map<String, Boolean> flags = new HashMap<>();
         for (String key : config.keys()) {
-            if (key.equals("snapshots-read-only") || key.startsWith("snapshots-read-only.")
-                    || key.startsWith("read-only.")) {
+            if (isReadOnlyKey(key)) {
                 String value = config.optional(key).orElse("no").toLowerCase(Locale.ROOT);
                 if (!value.equals("yes") && !value.equals("no")) {
                     throw new ConfigException(key + " = " + value + ": use yes or no");
@@ -35,6 +34,12 @@ final class ReadOnlyPolicy {
             }
         }
         return new ReadOnlyPolicy(flags);
+    }
+
+    /** Whether a config key sets a write protection. */
+    static boolean isReadOnlyKey(String key) {
+        return key.equals("snapshots-read-only") || key.startsWith("snapshots-read-only.")
+                || key.startsWith("read-only.");
     }
 
     /** True when the origin of {@code volume} ({@code snapshot} null) or that snapshot is read-only. */

@@ -27,6 +27,8 @@ final class Connection implements Runnable {
     private final ScheduledExecutorService timers;
     private final Runnable onLoginEnded;
     private final Runnable onClose;
+    /** The session once logged in to a target; null before, and for discovery. */
+    private volatile SessionInfo info;
 
     /**
      * {@code onLoginEnded} runs once, when the login succeeded or the connection ended before it did;
@@ -41,6 +43,10 @@ final class Connection implements Runnable {
         this.timers = timers;
         this.onLoginEnded = onLoginEnded;
         this.onClose = onClose;
+    }
+
+    SessionInfo info() {
+        return info;
     }
 
     @Override
@@ -72,6 +78,9 @@ final class Connection implements Runnable {
             reader.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             writer.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             if (session.target != null) {
+                info = new SessionInfo(session.target.name, session.parameters.initiatorName, session.initiatorPort,
+                        peer, java.time.Instant.now(), session.parameters.headerDigest,
+                        session.parameters.dataDigest);
                 session.target.attach(session.initiatorPort, this);
                 if (!registry.isExported(session.target)) {
                     return; // withdrawn while we logged in

@@ -40,6 +40,17 @@ final class ExportedTarget {
         return sessions.size();
     }
 
+    java.util.List<SessionInfo> sessions() {
+        java.util.List<SessionInfo> list = new java.util.ArrayList<>();
+        for (Connection connection : sessions.values()) {
+            SessionInfo info = connection.info();
+            if (info != null) {
+                list.add(info);
+            }
+        }
+        return list;
+    }
+
     void closeSessions() {
         sessions.values().forEach(Connection::close);
     }

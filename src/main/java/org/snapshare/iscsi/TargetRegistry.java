@@ -99,6 +99,14 @@ public final class TargetRegistry {
     }
 
     /** Sessions logged in to any target. */
+    /** Every session logged in to a target, by target. */
+    public List<SessionInfo> sessions() {
+        List<SessionInfo> list = new java.util.ArrayList<>();
+        targets.values().forEach(target -> list.addAll(target.sessions()));
+        list.sort(java.util.Comparator.comparing(SessionInfo::target).thenComparing(SessionInfo::initiatorPort));
+        return list;
+    }
+
     public int sessionCount() {
         return targets.values().stream().mapToInt(ExportedTarget::sessionCount).sum();
     }

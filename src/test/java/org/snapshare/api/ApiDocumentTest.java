@@ -87,6 +87,11 @@ class ApiDocumentTest {
         records.put("InterruptedImport", org.snapshare.stream.InterruptedImport.class);
         records.put("ReplicationSummary", org.snapshare.appliance.ReplicationSummary.class);
         records.put("SetReplication", Bodies.SetReplication.class);
+        records.put("SessionInfo", org.snapshare.iscsi.SessionInfo.class);
+        records.put("ClusterSummary", org.snapshare.appliance.ClusterSummary.class);
+        records.put("VolumeLock", org.snapshare.appliance.ClusterSummary.VolumeLock.class);
+        records.put("AccessSummary", org.snapshare.appliance.AccessSummary.class);
+        records.put("TargetAccess", org.snapshare.appliance.AccessSummary.TargetAccess.class);
         var schemas = document().getComponents().getSchemas();
         var mapper = org.snapshare.appliance.Json.mapper();
         for (Map.Entry<String, Class<?>> record : records.entrySet()) {

@@ -246,7 +246,8 @@ class ApiServerTest {
         ApplianceConfig config = ApplianceConfig.defaults().with("data-dir", dir.resolve("data").toString())
                 .with("portal", "127.0.0.1:0").with("api-listen", "127.0.0.1:0");
         java.nio.file.Path file = dir.resolve("snapshare.conf");
-        java.nio.file.Files.writeString(file, "schedule.vol0 = every 1d keep 7\n");
+        java.nio.file.Files.writeString(file, "schedule.vol0 = every 1d keep 7\nchap-user = host1\n"
+                + "chap-secret = a-secret-never-shown\n");
         appliance = Appliance.start(config.withFile(file));
         server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiCertificate().orElseThrow());
         admin = new ApiClient(appliance.apiCertificate().orElseThrow().certificate(), server.port(),
@@ -257,6 +258,10 @@ class ApiServerTest {
                 "{\"policy\": \"every 1h keep 1\"}", List.of());
         assertEquals(409, refused.status());
         assertTrue(refused.json().get("detail").asText().contains("schedule.vol0"), refused.body());
+        ApiClient.Answer access = admin.get("/api/v1/access");
+        assertEquals("host1", access.json().get("settings").get("chap-user").asText(), access.body());
+        assertEquals("(set)", access.json().get("settings").get("chap-secret").asText());
+        assertTrue(!access.body().contains("a-secret-never-shown"), access.body());
     }
 
     @Test
@@ -273,5 +278,23 @@ class ApiServerTest {
         assertEquals(200, io.status(), io.body());
         assertEquals("vol0", io.json().get("luns").get(0).get("volume").asText(), "the API counts LUN I/O");
         assertEquals(401, anyone.get("/api/v1/io").status());
+    }
+
+    @Test
+    void sessionsClusterAndAccessAreShown() throws Exception {
+        try (org.snapshare.iscsi.TestInitiator initiator = new org.snapshare.iscsi.TestInitiator(appliance.portal())) {
+            initiator.loginNormal("iqn.2026-11.org.snapshare:vol0");
+            ApiClient.Answer sessions = admin.as(viewerToken).get("/api/v1/sessions");
+            assertEquals(200, sessions.status(), sessions.body());
+            assertEquals(1, sessions.json().size(), sessions.body());
+            assertEquals("iqn.2026-11.org.snapshare:vol0", sessions.json().get(0).get("target").asText());
+            assertTrue(sessions.json().get(0).get("address").asText().contains("127.0.0.1"), sessions.body());
+        }
+        ApiClient.Answer cluster = admin.get("/api/v1/cluster");
+        assertEquals("", cluster.json().get("node").asText(), "a single node");
+        ApiClient.Answer access = admin.get("/api/v1/access");
+        assertEquals(200, access.status(), access.body());
+        assertEquals(false, access.json().get("targets").get(0).get("read_only").asBoolean());
+        assertEquals(403, admin.as(viewerToken).get("/api/v1/access").status());
     }
 }

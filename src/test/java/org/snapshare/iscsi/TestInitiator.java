@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A bare-bones initiator speaking raw PDUs, so tests can send what real initiators never would. */
-final class TestInitiator implements Closeable {
+public final class TestInitiator implements Closeable {
 
     private static final java.util.concurrent.atomic.AtomicInteger SESSIONS = new java.util.concurrent.atomic.AtomicInteger();
     final Socket socket;
@@ -20,7 +20,7 @@ final class TestInitiator implements Closeable {
     int cmdSn = 1;
     int itt = 0x100;
 
-    TestInitiator(InetSocketAddress portal) throws IOException {
+    public TestInitiator(InetSocketAddress portal) throws IOException {
         socket = new Socket(portal.getAddress(), portal.getPort());
         socket.setSoTimeout(10_000);
         reader = new PduReader(socket.getInputStream(), 1 << 24);
@@ -37,7 +37,7 @@ final class TestInitiator implements Closeable {
         return receive();
     }
 
-    Pdu loginNormal(String target, String... extraKeys) throws Exception {
+    public Pdu loginNormal(String target, String... extraKeys) throws Exception {
         Map<String, String> keys = new LinkedHashMap<>();
         keys.put("InitiatorName", "iqn.2026-11.org.snapshare:test-initiator");
         keys.put("SessionType", "Normal");

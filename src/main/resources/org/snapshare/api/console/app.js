@@ -315,6 +315,46 @@ async function jobsPage() {
   });
 }
 
+/** A read-only table of rows, each a list of cells, under a heading. */
+function table(headings, rows) {
+  return el('table', {}, el('thead', {}, el('tr', {}, headings.map(h => el('th', {}, h)))),
+      el('tbody', {}, rows.map(cells => el('tr', {}, cells.map(c => el('td', {}, c))))));
+}
+
+async function accessPage() {
+  const body = el('div');
+  page('Access', body, el('p', { class: 'hint' }, 'CHAP, ACLs and write protection are set in the config file'
+      + ' (docs/ACCESS.md) and take effect at a restart; secrets are never shown.'), el('p', { class: 'error', id: 'page-error', role: 'alert' }));
+  try {
+    const access = await api('GET', '/access');
+    const sessions = await api('GET', '/sessions');
+    body.replaceChildren(el('h2', {}, 'Settings'),
+        table(['Key', 'Value'], Object.entries(access.settings)),
+        el('h2', {}, 'Targets'), table(['Target', 'Write-protected'], access.targets.map(t => [t.target, t.read_only ? 'yes' : 'no'])),
+        el('h2', {}, 'Sessions'), table(['Target', 'Initiator', 'From', 'Since', 'Digests'], sessions.map(s =>
+            [s.target, s.initiator_name, s.address, new Date(s.since).toLocaleString(),
+              (s.header_digest ? 'header ' : '') + (s.data_digest ? 'data' : '') || 'none'])));
+  } catch (error) { report(error); }
+}
+
+async function clusterPage() {
+  const body = el('div');
+  page('Cluster', body, el('p', { class: 'error', id: 'page-error', role: 'alert' }));
+  every(5000, async () => {
+    try {
+      const cluster = await api('GET', '/cluster');
+      if (!cluster.node) {
+        body.replaceChildren(el('p', {}, 'A single node: no cluster-zookeeper in the config (docs/CLUSTER.md).'));
+        return;
+      }
+      body.replaceChildren(el('p', {}, 'This node: ' + cluster.node + ', ZooKeeper ' + cluster.zookeeper),
+          el('h2', {}, 'Nodes'), table(['Node', 'Portal'], Object.entries(cluster.members)),
+          el('h2', {}, 'Volumes'), table(['Volume', 'Lock held by', 'Active (ALUA optimized) node', 'Handovers here'],
+              cluster.volumes.map(v => [v.volume, v.holder || 'nobody yet', v.active_node || 'none yet', v.handovers])));
+    } catch (error) { report(error); }
+  });
+}
+
 // ---- sign-in and routing
 
 function signOut() {
@@ -331,6 +371,8 @@ function route() {
   if (volume) volumePage(volume[1]);
   else if (hash === '#/schedules') schedulesPage();
   else if (hash === '#/jobs') jobsPage();
+  else if (hash === '#/access') accessPage();
+  else if (hash === '#/cluster') clusterPage();
   else overview();
   every(5000, refreshAlerts);
 }
