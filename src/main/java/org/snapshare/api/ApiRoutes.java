@@ -36,7 +36,7 @@ final class ApiRoutes {
         String snapshot = volume + "/snapshots/{snapshot}";
         routes = List.of(
                 new Route(HandlerType.GET, BASE + "/" + DOCUMENT, null, this::document),
-                new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER, ctx -> ctx.json(appliance.statusSummary())),
+                new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER, ctx -> ctx.json(appliance.reports().statusSummary())),
                 new Route(HandlerType.GET, BASE + "/io", ApiRole.VIEWER, ctx -> ctx.json(new IoSample(
                         java.time.Instant.now(), appliance.lunIo()))),
                 new Route(HandlerType.GET, BASE + "/volumes", ApiRole.VIEWER, volumes::list),
@@ -55,19 +55,19 @@ final class ApiRoutes {
                 new Route(HandlerType.PUT, snapshot + "/hold", ApiRole.OPERATOR, snapshots::hold),
                 new Route(HandlerType.DELETE, snapshot + "/hold", ApiRole.OPERATOR, snapshots::release),
                 new Route(HandlerType.GET, BASE + "/schedules", ApiRole.VIEWER, ctx -> ctx.json(
-                        appliance.scheduleSummaries())),
+                        appliance.automation().scheduleSummaries())),
                 new Route(HandlerType.PUT, volume + "/schedule", ApiRole.ADMIN, volumes::setSchedule),
                 new Route(HandlerType.DELETE, volume + "/schedule", ApiRole.ADMIN, volumes::clearSchedule),
                 new Route(HandlerType.GET, volume + "/import", ApiRole.VIEWER, snapshots::interruptedImport),
                 new Route(HandlerType.GET, BASE + "/replications", ApiRole.VIEWER, ctx -> ctx.json(
-                        appliance.replicationSummaries())),
+                        appliance.automation().replicationSummaries())),
                 new Route(HandlerType.PUT, volume + "/replication", ApiRole.ADMIN, volumes::setReplication),
                 new Route(HandlerType.DELETE, volume + "/replication", ApiRole.ADMIN, volumes::clearReplication),
                 new Route(HandlerType.GET, BASE + "/sessions", ApiRole.VIEWER, ctx -> ctx.json(Pages.page(ctx,
-                        appliance.sessionList(), s -> s.target() + " " + s.initiatorPort()))),
+                        appliance.reports().sessionList(), s -> s.target() + " " + s.initiatorPort()))),
                 new Route(HandlerType.GET, BASE + "/cluster", ApiRole.VIEWER, ctx -> ctx.json(
-                        appliance.clusterSummary())),
-                new Route(HandlerType.GET, BASE + "/access", ApiRole.ADMIN, ctx -> ctx.json(appliance.accessSummary())),
+                        appliance.reports().clusterSummary())),
+                new Route(HandlerType.GET, BASE + "/access", ApiRole.ADMIN, ctx -> ctx.json(appliance.reports().accessSummary())),
                 new Route(HandlerType.GET, BASE + "/jobs", ApiRole.VIEWER, this::jobs),
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }
@@ -81,7 +81,7 @@ final class ApiRoutes {
     }
 
     void install(JavalinConfig config) {
-        TokenGate gate = new TokenGate(appliance.tokens());
+        TokenGate gate = new TokenGate(appliance.apiAccess().tokens());
         Console.install(config);
         config.routes.beforeMatched(gate::check);
         for (Route route : routes) {

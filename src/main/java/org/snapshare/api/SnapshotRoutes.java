@@ -17,11 +17,11 @@ final class SnapshotRoutes {
     }
 
     void list(Context ctx) throws Exception {
-        ctx.json(Pages.page(ctx, appliance.snapshotSummaries(ctx.pathParam("volume")), SnapshotSummary::name));
+        ctx.json(Pages.page(ctx, appliance.reports().snapshotSummaries(ctx.pathParam("volume")), SnapshotSummary::name));
     }
 
     void get(Context ctx) throws Exception {
-        ctx.json(appliance.snapshotSummary(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
+        ctx.json(appliance.reports().snapshotSummary(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
     }
 
     void create(Context ctx) throws Exception {
@@ -29,7 +29,7 @@ final class SnapshotRoutes {
         creates.create(ctx, body -> {
             String name = Bodies.required(Bodies.read(body, Bodies.CreateSnapshot.class).name(), "name");
             appliance.createSnapshot(volume, name);
-            return new Creates.Created(appliance.snapshotSummary(volume, name),
+            return new Creates.Created(appliance.reports().snapshotSummary(volume, name),
                     ApiRoutes.BASE + "/volumes/" + volume + "/snapshots/" + name);
         });
     }
@@ -42,12 +42,12 @@ final class SnapshotRoutes {
     }
 
     void hold(Context ctx) throws Exception {
-        appliance.holdSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
+        appliance.automation().holdSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
         get(ctx);
     }
 
     void release(Context ctx) throws Exception {
-        appliance.releaseSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
+        appliance.automation().releaseSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
         get(ctx);
     }
 

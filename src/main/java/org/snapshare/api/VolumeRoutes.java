@@ -17,11 +17,11 @@ final class VolumeRoutes {
     }
 
     void list(Context ctx) {
-        ctx.json(Pages.page(ctx, appliance.volumeSummaries(), VolumeSummary::name));
+        ctx.json(Pages.page(ctx, appliance.reports().volumeSummaries(), VolumeSummary::name));
     }
 
     void get(Context ctx) throws Exception {
-        ctx.json(appliance.volumeSummary(ctx.pathParam("volume")));
+        ctx.json(appliance.reports().volumeSummary(ctx.pathParam("volume")));
     }
 
     /** New volumes live in the data directory; raw devices are named only from the shell (`volume create`). */
@@ -34,7 +34,7 @@ final class VolumeRoutes {
                     request.storeSize() == null ? 0 : positive(request.storeSize(), "store_size"),
                     request.storeMaxSize() == null ? 0 : positive(request.storeMaxSize(), "store_max_size"),
                     null, null));
-            return new Creates.Created(appliance.volumeSummary(name), ApiRoutes.BASE + "/volumes/" + name);
+            return new Creates.Created(appliance.reports().volumeSummary(name), ApiRoutes.BASE + "/volumes/" + name);
         });
     }
 
@@ -42,7 +42,7 @@ final class VolumeRoutes {
         String name = ctx.pathParam("volume");
         Bodies.ResizeVolume request = Bodies.read(ctx.bodyAsBytes(), Bodies.ResizeVolume.class);
         appliance.resizeVolume(name, positive(Bodies.required(request.size(), "size"), "size"));
-        ctx.json(appliance.volumeSummary(name));
+        ctx.json(appliance.reports().volumeSummary(name));
     }
 
     void delete(Context ctx) throws Exception {
@@ -53,28 +53,28 @@ final class VolumeRoutes {
     void setSchedule(Context ctx) throws Exception {
         String name = ctx.pathParam("volume");
         Bodies.SetSchedule request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetSchedule.class);
-        appliance.setSchedule(name, Bodies.required(request.policy(), "policy"));
-        ctx.json(appliance.scheduleSummaries().stream().filter(s -> s.volume().equals(name)).findFirst()
+        appliance.automation().setSchedule(name, Bodies.required(request.policy(), "policy"));
+        ctx.json(appliance.automation().scheduleSummaries().stream().filter(s -> s.volume().equals(name)).findFirst()
                 .orElseThrow());
     }
 
     void clearSchedule(Context ctx) throws Exception {
-        appliance.clearSchedule(ctx.pathParam("volume"));
+        appliance.automation().clearSchedule(ctx.pathParam("volume"));
         ctx.status(204);
     }
 
     void setReplication(Context ctx) throws Exception {
         String name = ctx.pathParam("volume");
         Bodies.SetReplication request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetReplication.class);
-        appliance.setReplication(name, ReplicationSettings.of(Bodies.required(request.to(), "to"),
+        appliance.automation().setReplication(name, ReplicationSettings.of(Bodies.required(request.to(), "to"),
                 java.nio.file.Path.of(Bodies.required(request.tokenFile(), "token_file")),
                 java.util.Optional.ofNullable(request.fingerprint()), java.util.Optional.ofNullable(request.keep())));
-        ctx.json(appliance.replicationSummaries().stream().filter(r -> r.volume().equals(name)).findFirst()
+        ctx.json(appliance.automation().replicationSummaries().stream().filter(r -> r.volume().equals(name)).findFirst()
                 .orElseThrow());
     }
 
     void clearReplication(Context ctx) throws Exception {
-        appliance.clearReplication(ctx.pathParam("volume"));
+        appliance.automation().clearReplication(ctx.pathParam("volume"));
         ctx.status(204);
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,8 +40,6 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
-    /** How often a cluster node looks for volumes and snapshots the other nodes made or removed. */
-    private static final long CLUSTER_SYNC_MILLIS = 1000;
 
     private final ApplianceConfig config;
     private final DataDirLock lock;
@@ -48,8 +47,6 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final ZooKeeperCluster cluster;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
-    /** Each volume's active node at the last look ("" for none yet), to tell initiators when it changes. */
-    private final Map<String, String> activeNodes = new TreeMap<>();
     /** This node's ALUA port group in a cluster. */
     private final int localPortGroup;
     /** The snapshot targets served, by volume. */
@@ -59,21 +56,18 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final Instant started = Instant.now();
     private IscsiServer iscsi;
     private ControlServer control;
-    private Thread clusterSync;
+    /** Follows what the other nodes do; null for a single node. */
+    private ClusterSync clusterSync;
     /** The LUN counters and the Prometheus endpoint; null when neither metrics-listen nor api-listen is set. */
     private Metrics metrics;
-    private final ControlReports reports = new ControlReports(this);
+    private final Reports reports = new Reports(this);
     private final SnapshotReceive receiver;
     private final Jobs jobs = new Jobs();
-    private final ScheduleBook scheduleBook;
-    private final Schedules schedules;
-    private final Replicator replicator;
-    private final ApiTokens tokens;
-    /** The management API's TLS identity, or null when api-listen is empty. */
-    private final ApiCertificate apiCertificate;
+    private final Automation automation;
+    private final ApiAccess apiAccess;
 
     private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup,
-            ApiTokens tokens, ApiCertificate apiCertificate) throws ConfigException {
+            ApiAccess apiAccess) throws ConfigException {
         this.config = config;
         this.lock = lock;
         this.cluster = cluster;
@@ -83,11 +77,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
         this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget());
-        this.tokens = tokens;
-        this.apiCertificate = apiCertificate;
-        this.scheduleBook = new ScheduleBook(config, catalog);
-        this.schedules = new Schedules(new ScheduledVolumes());
-        this.replicator = new Replicator(new ReplicatedVolumes());
+        this.apiAccess = apiAccess;
+        this.automation = new Automation(this, new ScheduleBook(config, catalog));
     }
 
     /** The data directory's folder of API secrets: tokens, the generated TLS pair (docs/DATA-DIR.md). */
@@ -135,9 +126,9 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
         Appliance appliance;
         try {
-            appliance = new Appliance(config, lock, cluster, portGroup,
+            appliance = new Appliance(config, lock, cluster, portGroup, new ApiAccess(
                     ApiTokens.open(config.dataDir().resolve(API_DIR)),
-                    config.apiListen().isPresent() ? ApiCertificate.load(config) : null);
+                    config.apiListen().isPresent() ? ApiCertificate.load(config) : null, config.apiUrl()));
         } catch (IOException | ConfigException | RuntimeException e) {
             if (cluster != null) {
                 cluster.close();
@@ -164,10 +155,10 @@ public final class Appliance implements Closeable, Metrics.Source {
             appliance.iscsi.start();
             appliance.control.start();
             if (cluster != null) {
-                appliance.startClusterSync();
+                appliance.clusterSync = new ClusterSync(appliance, cluster);
+                appliance.clusterSync.start();
             }
-            appliance.schedules.start();
-            appliance.replicator.start();
+            appliance.automation.start();
             LOG.info("snapshare {} serving {} volume(s) from {}{}", Version.get(), appliance.volumes.size(),
                     config.dataDir().toAbsolutePath(), node.map(name -> " as cluster node " + name).orElse(""));
             return appliance;
@@ -178,107 +169,6 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     private static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
-    /** How long a node holds a volume's lock before it becomes the volume's active node. */
-    private static final Duration ACTIVE_AFTER = Duration.ofSeconds(3);
-
-    /** Serves, within a second or so, the volumes and snapshots other nodes create, and drops what they delete. */
-    private void startClusterSync() {
-        clusterSync = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    Thread.sleep(CLUSTER_SYNC_MILLIS);
-                    syncWithCluster();
-                } catch (InterruptedException e) {
-                    return;
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("cluster sync failed: {}; trying again", e.getMessage());
-                }
-            }
-        }, "cluster-sync");
-        clusterSync.setDaemon(true);
-        clusterSync.start();
-    }
-
-    /**
-     * A node that has held a volume's lock for {@link #ACTIVE_AFTER} without a
-     * break becomes its active (ALUA optimized) node; when the active node
-     * changes, every node tells its initiators (ASYMMETRIC ACCESS STATE
-     * CHANGED). The wait keeps the states still while initiators use both
-     * paths at once and the lock goes back and forth.
-     */
-    private void followActiveNode(Volume volume) throws IOException {
-        LockStatus lock = volume.core().lockStatus();
-        Optional<String> active = cluster.activeNode(volume.name);
-        if (lock.held() && lock.heldFor().compareTo(ACTIVE_AFTER) >= 0
-                && !active.equals(Optional.of(cluster.nodeName()))) {
-            cluster.claimActive(volume.name);
-            active = Optional.of(cluster.nodeName());
-            LOG.info("volume {}: this node is its active (ALUA optimized) node now", volume.name);
-        }
-        String now = active.orElse("");
-        String before = activeNodes.put(volume.name, now);
-        if (before != null && !before.equals(now)) {
-            targets.accessStateChanged(targetName(volume.name));
-            for (String snapshot : exportedSnapshots(volume)) {
-                targets.accessStateChanged(targetName(volume.name, snapshot));
-            }
-        }
-    }
-
-    /** One volume's part of a sync; a failure is logged and retried next time, the other volumes go on. */
-    @FunctionalInterface
-    private interface VolumeSync {
-        void run() throws IOException;
-    }
-
-    private static void syncOne(String volume, VolumeSync sync) {
-        try {
-            sync.run();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cluster sync of volume {} failed: {}; trying again", volume, e.getMessage());
-        }
-    }
-
-    private synchronized void syncWithCluster() throws IOException {
-        Set<String> onDisk = new TreeSet<>(catalog.names());
-        for (String name : onDisk) {
-            if (!volumes.containsKey(name)) {
-                syncOne(name, () -> {
-                    export(catalog.open(name));
-                    LOG.info("volume {} appeared (another node created it): now served here too", name);
-                });
-            }
-        }
-        for (String name : new ArrayList<>(volumes.keySet())) {
-            if (!onDisk.contains(name)) {
-                Volume gone = volumes.remove(name);
-                withdraw(gone);
-                syncOne(name, gone::close);
-                LOG.info("volume {} was deleted on another node: no longer served here", name);
-            }
-        }
-        for (Volume volume : volumes.values()) {
-            syncOne(volume.name, () -> syncSnapshots(volume));
-        }
-    }
-
-    /** Follows the volume's active node and serves exactly the snapshots its table (or the disk) lists. */
-    private void syncSnapshots(Volume volume) throws IOException {
-        followActiveNode(volume);
-        Map<String, LogicalUnit> served = volume.core().servedSnapshots();
-        Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
-        for (String snapshot : new ArrayList<>(exported)) {
-            if (!served.containsKey(snapshot)) {
-                withdrawTarget(volume.name, snapshot);
-            }
-        }
-        for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
-            if (!exported.contains(snapshot.getKey())) {
-                exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
-            }
-        }
-    }
-
     public InetSocketAddress portal() {
         return iscsi.boundAddress();
     }
@@ -354,27 +244,18 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     @Override
-    public synchronized Map<String, Schedules.Outcome> scheduleOutcomes() {
-        Map<String, Schedules.Outcome> outcomes = new TreeMap<>();
-        for (String volume : volumes.keySet()) {
-            outcomes.put(volume, schedules.outcome(volume));
-        }
-        return outcomes;
+    public Map<String, Schedules.Outcome> scheduleOutcomes() {
+        return automation.scheduleOutcomes();
     }
 
     @Override
     public Map<String, Replicator.State> replicationStates() {
-        Map<String, Replicator.State> states = new TreeMap<>();
-        for (String volume : new ReplicatedVolumes().names()) {
-            try {
-                if (ReplicationSettings.read(catalog.volumeDir(volume)).isPresent()) {
-                    states.put(volume, replicator.state(volume));
-                }
-            } catch (ConfigException | IOException e) {
-                LOG.debug("volume {}: its replication settings cannot be read: {}", volume, e.getMessage());
-            }
-        }
-        return states;
+        return automation.replicationStates();
+    }
+
+    /** Schedules, holds and replication. */
+    public Automation automation() {
+        return automation;
     }
 
     /** The port metrics are served on, if they are (tests ask for port 0). */
@@ -387,7 +268,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         return metrics == null ? List.of() : metrics.io();
     }
 
-    // What ControlReports reads, under this appliance's lock.
+    // What Reports reads, under this appliance's lock.
 
     java.util.Collection<Volume> volumesInOrder() {
         return volumes.values();
@@ -421,6 +302,20 @@ public final class Appliance implements Closeable, Metrics.Source {
         return targetName(volume) + "." + snapshot;
     }
 
+    /** The served volume of that name, or the refusal a user sees. */
+    synchronized Volume volumeNamed(String name) throws ConfigException {
+        return volume(name);
+    }
+
+    /** The served volumes now, in name order (a copy). */
+    synchronized List<Volume> volumesNow() {
+        return new ArrayList<>(volumes.values());
+    }
+
+    Path volumeDir(String volume) {
+        return catalog.volumeDir(volume);
+    }
+
     private Volume volume(String name) throws ConfigException {
         Volume volume = volumes.get(name);
         if (volume == null) {
@@ -452,7 +347,9 @@ public final class Appliance implements Closeable, Metrics.Source {
             withdrawTarget(volume.name, snapshot);
         }
         exportedSnapshots.remove(volume.name);
-        activeNodes.remove(volume.name);
+        if (clusterSync != null) {
+            clusterSync.forget(volume.name);
+        }
         targets.withdraw(targetName(volume.name));
         if (metrics != null) {
             metrics.forget(volume.name, null);
@@ -562,307 +459,63 @@ public final class Appliance implements Closeable, Metrics.Source {
         return jobs;
     }
 
-    public ApiTokens tokens() {
-        return tokens;
+    /** The API's tokens and TLS identity. */
+    public ApiAccess apiAccess() {
+        return apiAccess;
     }
 
-    /** The API's TLS identity, if the API is on. */
-    public Optional<ApiCertificate> apiCertificate() {
-        return Optional.ofNullable(apiCertificate);
+    // What ClusterSync changes, under this appliance's lock.
+
+    VolumeCatalog catalog() {
+        return catalog;
     }
 
-    /** Makes an API token: the token alone on the first line, then how to reach and pin the API. */
-    synchronized String createToken(String name, ApiRole role) throws ConfigException, IOException {
-        String token = tokens.create(name, role);
-        LOG.info("API token {} made with role {}", name, role.word());
-        StringBuilder out = new StringBuilder(token).append('\n');
-        out.append("token ").append(name).append(" (").append(role.word())
-                .append("): shown this once; send it as Authorization: Bearer TOKEN\n");
-        if (apiCertificate == null) {
-            out.append("the API is off on this server: set api-listen (or serve --api HOST:PORT) to use it\n");
-        } else {
-            out.append("API: ").append(config.apiUrl().orElseThrow()).append("/api/v1\n");
-            out.append("certificate SHA-256 fingerprint: ").append(apiCertificate.fingerprint()).append('\n');
-        }
-        return out.toString();
+    /** Serves a volume another node created. */
+    void serveOpened(Volume volume) throws IOException {
+        export(volume);
     }
 
-    synchronized String listTokens() {
-        StringBuilder out = new StringBuilder(String.format("%-24s %-9s %s%n", "NAME", "ROLE", "CREATED"));
-        for (ApiTokens.Token token : tokens.list()) {
-            out.append(String.format("%-24s %-9s %s%n", token.name(), token.role().word(),
-                    token.created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
-        }
-        return out.toString();
+    /** Stops serving a volume another node deleted; the caller closes it. */
+    Volume unserve(String name) {
+        Volume gone = volumes.remove(name);
+        withdraw(gone);
+        return gone;
     }
 
-    synchronized String revokeToken(String name) throws ConfigException, IOException {
-        tokens.revoke(name);
-        LOG.info("API token {} revoked", name);
-        return "revoked token " + name + "\n";
-    }
-
-    public synchronized List<VolumeSummary> volumeSummaries() {
-        List<VolumeSummary> list = new ArrayList<>();
-        volumes.values().forEach(volume -> list.add(reports.summary(volume)));
-        return list;
-    }
-
-    public synchronized VolumeSummary volumeSummary(String name) throws ConfigException {
-        return reports.summary(volume(name));
-    }
-
-    public synchronized List<SnapshotSummary> snapshotSummaries(String volumeName)
-            throws ConfigException, IOException {
-        return reports.snapshots(volume(volumeName));
-    }
-
-    public synchronized SnapshotSummary snapshotSummary(String volumeName, String name)
-            throws ConfigException, SnapshotException, IOException {
-        for (SnapshotSummary snapshot : snapshotSummaries(volumeName)) {
-            if (snapshot.name().equals(name)) {
-                return snapshot;
+    /** Serves exactly the snapshots the volume's table lists now. */
+    void serveSnapshots(Volume volume) throws IOException {
+        Map<String, LogicalUnit> served = volume.core().servedSnapshots();
+        Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
+        for (String snapshot : new ArrayList<>(exported)) {
+            if (!served.containsKey(snapshot)) {
+                withdrawTarget(volume.name, snapshot);
             }
         }
-        throw SnapshotCore.noSnapshot(volumeName, name);
-    }
-
-    /** Keeps a snapshot from being deleted, by anyone or any schedule, until it is released. */
-    public synchronized String holdSnapshot(String volumeName, String name)
-            throws ConfigException, SnapshotException, IOException {
-        snapshotSummary(volumeName, name);
-        new SnapshotHolds(catalog.volumeDir(volumeName)).hold(name);
-        return "snapshot " + name + " of volume " + volumeName + " is held: nothing deletes it until `snapshare"
-                + " snapshot release " + volumeName + " " + name + "`\n";
-    }
-
-    public synchronized String releaseSnapshot(String volumeName, String name) throws ConfigException, IOException {
-        volume(volumeName);
-        if (!new SnapshotHolds(catalog.volumeDir(volumeName)).release(name)) {
-            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "snapshot " + name + " of volume "
-                    + volumeName + " is not held");
-        }
-        return "released snapshot " + name + " of volume " + volumeName + "\n";
-    }
-
-    public synchronized String setSchedule(String volumeName, String text) throws ConfigException, IOException {
-        volume(volumeName);
-        SchedulePolicy policy = SchedulePolicy.parse(text);
-        scheduleBook.set(volumeName, policy);
-        LOG.info("volume {}: schedule set to {}", volumeName, policy.text());
-        return "volume " + volumeName + " is snapshotted " + policy.text() + " (snapshots named "
-                + AutoSnapshotNames.PREFIX + "TIME; held ones and ones with sessions are never pruned)\n";
-    }
-
-    public synchronized String clearSchedule(String volumeName) throws ConfigException, IOException {
-        volume(volumeName);
-        if (!scheduleBook.clear(volumeName)) {
-            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "volume " + volumeName + " has no schedule");
-        }
-        LOG.info("volume {}: schedule cleared", volumeName);
-        return "volume " + volumeName + " has no schedule now; its scheduled snapshots stay until deleted\n";
-    }
-
-    public synchronized List<ScheduleSummary> scheduleSummaries() throws ConfigException, IOException {
-        List<ScheduleSummary> list = new ArrayList<>();
-        for (Volume volume : volumes.values()) {
-            Optional<ScheduleBook.Entry> entry = scheduleBook.entry(volume.name);
-            if (entry.isPresent()) {
-                Schedules.Outcome outcome = schedules.outcome(volume.name);
-                int auto = 0;
-                for (String snapshot : exportedSnapshots(volume)) {
-                    auto += AutoSnapshotNames.taken(snapshot).isPresent() ? 1 : 0;
-                }
-                list.add(new ScheduleSummary(volume.name, entry.get().policy().text(), entry.get().source(), auto,
-                        outcome.lastSuccess(), outcome.lastFailure(), outcome.lastError()));
+        for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
+            if (!exported.contains(snapshot.getKey())) {
+                exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
             }
         }
-        return list;
     }
 
-    /** Every iSCSI session logged in to a target. */
-    public List<org.snapshare.iscsi.SessionInfo> sessionList() {
-        return targets.sessions();
+    ReadOnlyPolicy readOnlyPolicy() {
+        return readOnly;
     }
 
-    public synchronized ClusterSummary clusterSummary() throws IOException {
-        if (cluster == null) {
-            return new ClusterSummary("", "", Map.of(), List.of());
-        }
-        List<ClusterSummary.VolumeLock> locks = new ArrayList<>();
-        for (Volume volume : volumes.values()) {
-            LockStatus lock = volume.core().lockStatus();
-            String holder = lock.held() ? cluster.nodeName() : cluster.lastHolder(volume.name).orElse("");
-            locks.add(new ClusterSummary.VolumeLock(volume.name, holder, lock.held(), lock.generation(),
-                    lock.handovers(), ClusterPortGroups.activeNode(cluster, volume.name, volume.core()).orElse("")));
-        }
-        return new ClusterSummary(cluster.nodeName(), config.clusterZookeeper().orElse(""), cluster.members(), locks);
-    }
-
-    /** The access keys of the config (secrets masked) and which served targets are write-protected. */
-    public synchronized AccessSummary accessSummary() {
-        Map<String, String> settings = new TreeMap<>();
-        for (String key : config.keys()) {
-            if (ConfigAccessPolicy.isAccessKey(key) || ReadOnlyPolicy.isReadOnlyKey(key)) {
-                settings.put(key, key.contains("secret") ? "(set)" : config.optional(key).orElse(""));
-            }
-        }
-        List<AccessSummary.TargetAccess> list = new ArrayList<>();
-        for (Volume volume : volumes.values()) {
-            list.add(new AccessSummary.TargetAccess(targetName(volume.name), readOnly.readOnly(volume.name, null)));
-            for (String snapshot : exportedSnapshots(volume)) {
-                list.add(new AccessSummary.TargetAccess(targetName(volume.name, snapshot),
-                        readOnly.readOnly(volume.name, snapshot)));
-            }
-        }
-        return new AccessSummary(settings, list);
+    synchronized Set<String> volumeNames() {
+        return new TreeSet<>(volumes.keySet());
     }
 
     /** Whether this node runs the volume's schedule and replication: the one node holding its lock. */
-    private synchronized boolean runsHere(String volume) {
+    synchronized boolean runsHere(String volume) {
         Volume served = volumes.get(volume);
         return served != null && (cluster == null || served.core().lockStatus().held());
-    }
-
-    public synchronized String setReplication(String volumeName, ReplicationSettings settings)
-            throws ConfigException, IOException {
-        volume(volumeName);
-        settings.token();
-        settings.write(catalog.volumeDir(volumeName));
-        LOG.info("volume {}: its scheduled snapshots are replicated to {}", volumeName, settings.url());
-        return "volume " + volumeName + ": each scheduled snapshot goes to " + settings.url() + " as volume "
-                + volumeName + settings.keep().map(k -> ", which keeps " + k.text()).orElse("")
-                + " (`snapshare replicate list` shows the lag)\n";
-    }
-
-    public synchronized String clearReplication(String volumeName) throws ConfigException, IOException {
-        volume(volumeName);
-        if (!ReplicationSettings.remove(catalog.volumeDir(volumeName))) {
-            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "volume " + volumeName
-                    + " is not replicated");
-        }
-        return "volume " + volumeName + " is no longer replicated; what was sent stays there\n";
-    }
-
-    public synchronized List<ReplicationSummary> replicationSummaries() throws ConfigException, IOException {
-        List<ReplicationSummary> list = new ArrayList<>();
-        for (Volume volume : volumes.values()) {
-            Optional<ReplicationSettings> settings = ReplicationSettings.read(catalog.volumeDir(volume.name));
-            if (settings.isPresent()) {
-                Replicator.State state = replicator.state(volume.name);
-                list.add(new ReplicationSummary(volume.name, settings.get().url(),
-                        settings.get().keep().map(SchedulePolicy::text).orElse(""), state.lastSent(),
-                        state.lastSuccess(), state.lastFailure(), state.lastError(), state.lagSeconds(),
-                        state.lagBytes()));
-            }
-        }
-        return list;
     }
 
     /** An import into the volume that stopped and can be resumed (replication asks before it sends). */
     public Optional<org.snapshare.stream.InterruptedImport> interruptedImport(String volumeName)
             throws ConfigException, IOException {
         return receiver.interrupted(VolumeNames.check(volumeName));
-    }
-
-    /** What replication asks of this appliance. */
-    private final class ReplicatedVolumes implements Replicator.Volumes {
-
-        @Override
-        public Set<String> names() {
-            synchronized (Appliance.this) {
-                return new TreeSet<>(volumes.keySet());
-            }
-        }
-
-        @Override
-        public Optional<ReplicationSettings> settings(String volume) throws ConfigException, IOException {
-            return ReplicationSettings.read(catalog.volumeDir(volume));
-        }
-
-        @Override
-        public boolean runsHere(String volume) {
-            return Appliance.this.runsHere(volume);
-        }
-
-        @Override
-        public List<String> scheduledSnapshots(String volume) throws ConfigException, IOException {
-            List<String> names = new ArrayList<>();
-            for (SnapshotSummary snapshot : snapshotSummaries(volume)) {
-                if (snapshot.state().equals("live") && AutoSnapshotNames.taken(snapshot.name()).isPresent()) {
-                    names.add(snapshot.name());
-                }
-            }
-            names.sort(null); // by time: the names are
-            return names;
-        }
-
-        @Override
-        public void export(String volume, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
-                throws ConfigException, SnapshotException, IOException {
-            exportSnapshot(volume, snapshot, base, resumeFrom, out);
-        }
-
-        @Override
-        public long changedBytes(String volume, String from, String to)
-                throws ConfigException, SnapshotException, IOException {
-            return diffRuns(volume, from, to).changedBytes();
-        }
-
-        @Override
-        public long sizeBytes(String volume) throws ConfigException {
-            synchronized (Appliance.this) {
-                return volume(volume).sizeBytes();
-            }
-        }
-    }
-
-    /** What the schedules ask of this appliance, each under its lock. */
-    private final class ScheduledVolumes implements Schedules.Volumes {
-
-        @Override
-        public Set<String> names() {
-            synchronized (Appliance.this) {
-                return new TreeSet<>(volumes.keySet());
-            }
-        }
-
-        @Override
-        public Optional<SchedulePolicy> policy(String volume) throws ConfigException, IOException {
-            return scheduleBook.entry(volume).map(ScheduleBook.Entry::policy);
-        }
-
-        @Override
-        public boolean runsHere(String volume) {
-            return Appliance.this.runsHere(volume);
-        }
-
-        @Override
-        public List<String> snapshots(String volume) throws ConfigException, IOException {
-            List<String> names = new ArrayList<>();
-            for (SnapshotSummary snapshot : snapshotSummaries(volume)) {
-                if (!snapshot.state().equals("deleting")) {
-                    names.add(snapshot.name());
-                }
-            }
-            return names;
-        }
-
-        @Override
-        public void create(String volume, String snapshot) throws ConfigException, SnapshotException, IOException {
-            createSnapshot(volume, snapshot);
-            LOG.info("volume {}: scheduled snapshot {} taken", volume, snapshot);
-        }
-
-        @Override
-        public void prune(String volume, String snapshot) throws ConfigException, SnapshotException, IOException {
-            if (replicator.needs(volume, snapshot)) {
-                throw new ConfigException(ConfigException.Reason.CONFLICT, "replication still needs snapshot "
-                        + snapshot);
-            }
-            deleteSnapshot(volume, snapshot, false);
-            LOG.info("volume {}: scheduled snapshot {} pruned (no rule keeps it)", volume, snapshot);
-        }
     }
 
     /** "idle", or the rollback's progress. */
@@ -1006,16 +659,9 @@ public final class Appliance implements Closeable, Metrics.Source {
         return reports.listSnapshots(volume(volumeName));
     }
 
-    public synchronized ApplianceStatus statusSummary() {
-        List<String> work = new ArrayList<>();
-        for (Volume volume : volumes.values()) {
-            volume.core().backgroundWork().forEach(line -> work.add("volume " + volume.name + ": " + line));
-        }
-        importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
-        InetSocketAddress bound = iscsi.boundAddress();
-        return new ApplianceStatus(Version.get(), started, bound.getAddress().getHostAddress() + ":" + bound.getPort(),
-                iscsi.connectionCount(), targets.sessionCount(), cluster == null ? "" : cluster.nodeName(),
-                volumeSummaries(), work);
+    /** What the server holds and does, as records for programs and tables for the CLI. */
+    public Reports reports() {
+        return reports;
     }
 
     public synchronized String status() throws IOException {
@@ -1027,10 +673,9 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized void close() throws IOException {
         IOException failure = null;
         if (clusterSync != null) {
-            clusterSync.interrupt();
+            clusterSync.close();
         }
-        schedules.close();
-        replicator.close();
+        automation.close();
         for (Closeable part : new Closeable[] {control, iscsi, metrics}) {
             try {
                 if (part != null) {

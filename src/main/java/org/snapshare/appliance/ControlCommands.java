@@ -83,39 +83,39 @@ final class ControlCommands {
                     return ControlResponse.ok(appliance.scrubStatus(request.get(2)));
                 case "snapshot hold":
                     expect(request, 4);
-                    return ControlResponse.ok(appliance.holdSnapshot(request.get(2), request.get(3)));
+                    return ControlResponse.ok(appliance.automation().holdSnapshot(request.get(2), request.get(3)));
                 case "snapshot release":
                     expect(request, 4);
-                    return ControlResponse.ok(appliance.releaseSnapshot(request.get(2), request.get(3)));
+                    return ControlResponse.ok(appliance.automation().releaseSnapshot(request.get(2), request.get(3)));
                 case "schedule set":
                     expect(request, 4);
-                    return ControlResponse.ok(appliance.setSchedule(request.get(2), request.get(3)));
+                    return ControlResponse.ok(appliance.automation().setSchedule(request.get(2), request.get(3)));
                 case "schedule clear":
                     expect(request, 3);
-                    return ControlResponse.ok(appliance.clearSchedule(request.get(2)));
+                    return ControlResponse.ok(appliance.automation().clearSchedule(request.get(2)));
                 case "schedule list":
                     expect(request, 2);
-                    return ControlResponse.ok(ControlReports.schedules(appliance.scheduleSummaries()));
+                    return ControlResponse.ok(Reports.schedules(appliance.automation().scheduleSummaries()));
                 case "replicate set":
                     expect(request, 7);
-                    return ControlResponse.ok(appliance.setReplication(request.get(2), ReplicationSettings.of(
+                    return ControlResponse.ok(appliance.automation().setReplication(request.get(2), ReplicationSettings.of(
                             request.get(3), Path.of(request.get(4)), optional(request.get(5)),
                             optional(request.get(6)))));
                 case "replicate clear":
                     expect(request, 3);
-                    return ControlResponse.ok(appliance.clearReplication(request.get(2)));
+                    return ControlResponse.ok(appliance.automation().clearReplication(request.get(2)));
                 case "replicate list":
                     expect(request, 2);
-                    return ControlResponse.ok(ControlReports.replications(appliance.replicationSummaries()));
+                    return ControlResponse.ok(Reports.replications(appliance.automation().replicationSummaries()));
                 case "token create":
                     expect(request, 4);
-                    return ControlResponse.ok(appliance.createToken(request.get(2), ApiRole.parse(request.get(3))));
+                    return ControlResponse.ok(appliance.apiAccess().createToken(request.get(2), ApiRole.parse(request.get(3))));
                 case "token list":
                     expect(request, 2);
-                    return ControlResponse.ok(appliance.listTokens());
+                    return ControlResponse.ok(appliance.apiAccess().listTokens());
                 case "token revoke":
                     expect(request, 3);
-                    return ControlResponse.ok(appliance.revokeToken(request.get(2)));
+                    return ControlResponse.ok(appliance.apiAccess().revokeToken(request.get(2)));
                 case "status":
                     return ControlResponse.ok(appliance.status());
                 default:

@@ -60,16 +60,15 @@ final class Replicator implements Closeable {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** Per volume, the snapshots replication needs here: the one being sent and the base of the next send. */
     private final Map<String, Set<String>> needed = new ConcurrentHashMap<>();
-    private final Thread thread;
+    private final BackgroundLoop loop;
 
     Replicator(Volumes volumes) {
         this.volumes = volumes;
-        this.thread = new Thread(this::run, "replication");
-        this.thread.setDaemon(true);
+        this.loop = new BackgroundLoop("replication", PASS_MILLIS, this::pass);
     }
 
     void start() {
-        thread.start();
+        loop.start();
     }
 
     /** Whether replication still needs this snapshot here (pruning must leave it). */
@@ -81,31 +80,24 @@ final class Replicator implements Closeable {
         return states.getOrDefault(volume, new State("", null, null, "", 0, 0));
     }
 
-    private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
-            for (String volume : volumes.names()) {
-                try {
-                    Optional<ReplicationSettings> settings = volumes.settings(volume);
-                    if (settings.isEmpty()) {
-                        needed.remove(volume);
-                        states.remove(volume);
-                    } else if (volumes.runsHere(volume)) {
-                        replicate(volume, settings.get());
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    LOG.warn("replication of volume {} failed: {}; trying again in {} s", volume, e.getMessage(),
-                            PASS_MILLIS / 1000);
-                    State was = state(volume);
-                    states.put(volume, new State(was.lastSent(), was.lastSuccess(), Instant.now(), e.getMessage(),
-                            was.lagSeconds(), was.lagBytes()));
-                }
-            }
+    private void pass() throws InterruptedException {
+        for (String volume : volumes.names()) {
             try {
-                Thread.sleep(PASS_MILLIS);
+                Optional<ReplicationSettings> settings = volumes.settings(volume);
+                if (settings.isEmpty()) {
+                    needed.remove(volume);
+                    states.remove(volume);
+                } else if (volumes.runsHere(volume)) {
+                    replicate(volume, settings.get());
+                }
             } catch (InterruptedException e) {
-                return;
+                throw e;
+            } catch (Exception e) {
+                LOG.warn("replication of volume {} failed: {}; trying again in {} s", volume, e.getMessage(),
+                        PASS_MILLIS / 1000);
+                State was = state(volume);
+                states.put(volume, new State(was.lastSent(), was.lastSuccess(), Instant.now(), e.getMessage(),
+                        was.lagSeconds(), was.lagBytes()));
             }
         }
     }
@@ -184,11 +176,6 @@ final class Replicator implements Closeable {
 
     @Override
     public void close() {
-        thread.interrupt();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

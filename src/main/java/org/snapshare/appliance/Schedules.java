@@ -48,27 +48,15 @@ final class Schedules implements Closeable {
 
     private final Volumes volumes;
     private final Map<String, Outcome> outcomes = new TreeMap<>();
-    private final Thread thread;
+    private final BackgroundLoop loop;
 
     Schedules(Volumes volumes) {
         this.volumes = volumes;
-        this.thread = new Thread(this::run, "schedules");
-        this.thread.setDaemon(true);
+        this.loop = new BackgroundLoop("schedules", TICK_MILLIS, () -> tick(Instant.now()));
     }
 
     void start() {
-        thread.start();
-    }
-
-    private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(TICK_MILLIS - System.currentTimeMillis() % TICK_MILLIS + 20);
-            } catch (InterruptedException e) {
-                return;
-            }
-            tick(Instant.now());
-        }
+        loop.start();
     }
 
     /** One pass over every volume at {@code now}. */
@@ -126,11 +114,6 @@ final class Schedules implements Closeable {
 
     @Override
     public void close() {
-        thread.interrupt();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

@@ -84,7 +84,7 @@ final class Commands {
             ApiServer api;
             try {
                 api = config.apiListen().isEmpty() ? null
-                        : ApiServer.start(appliance, config.apiListen().get(), appliance.apiCertificate().orElseThrow());
+                        : ApiServer.start(appliance, config.apiListen().get(), appliance.apiAccess().certificate().orElseThrow());
             } catch (IOException | RuntimeException e) {
                 appliance.close();
                 throw e;

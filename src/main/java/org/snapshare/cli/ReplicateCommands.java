@@ -1,9 +1,7 @@
 package org.snapshare.cli;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -13,39 +11,24 @@ import org.snapshare.appliance.ReplicationSettings;
 import org.snapshare.appliance.VolumeNames;
 
 /** `snapshare replicate set|clear|list`: scheduled snapshots sent to another snapshare (docs/SCHEDULES.md). */
-final class ReplicateCommands {
-
-    private static final String USAGE = "usage: snapshare replicate set VOLUME --to https://HOST:PORT --token-file F"
-            + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list";
-
-    private final Commands commands;
+final class ReplicateCommands extends SubcommandGroup {
 
     ReplicateCommands(Commands commands) {
-        this.commands = commands;
+        super(commands, "replicate", "usage: snapshare replicate set VOLUME --to https://HOST:PORT --token-file F"
+                + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list", "set, clear or list");
     }
 
-    int run(String[] args, PrintStream out) throws UsageException, CommandFailedException {
-        if (args.length == 0) {
-            throw new UsageException("replicate needs a subcommand: set, clear or list");
-        }
-        if (args[0].equals("--help") || args[0].equals("-h")) {
-            out.println(USAGE);
-            return Main.OK;
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        CommandLine line;
-        switch (args[0]) {
+    @Override
+    int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
+        switch (verb) {
             case "set":
                 return set(rest);
             case "clear":
-                line = commands.parse("replicate clear VOLUME", Commands.withCommon(new Options()), rest, 1);
-                return line == null ? Main.OK
-                        : commands.request(line, List.of("replicate", "clear", line.getArgs()[0]));
+                return plain("clear", "VOLUME", rest, 1);
             case "list":
-                line = commands.parse("replicate list", Commands.withCommon(new Options()), rest, 0);
-                return line == null ? Main.OK : commands.request(line, List.of("replicate", "list"));
+                return plain("list", "", rest, 0);
             default:
-                throw new UsageException("unknown replicate subcommand '" + args[0] + "' (use set, clear or list)");
+                throw unknown(verb);
         }
     }
 

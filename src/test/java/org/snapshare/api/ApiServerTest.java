@@ -35,11 +35,11 @@ class ApiServerTest {
         ApplianceConfig config = ApplianceConfig.defaults().with("data-dir", dir.resolve("data").toString())
                 .with("portal", "127.0.0.1:0").with("default-volume-size", "1M").with("api-listen", "127.0.0.1:0");
         appliance = Appliance.start(config);
-        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiCertificate().orElseThrow());
-        admin = new ApiClient(appliance.apiCertificate().orElseThrow().certificate(), server.port(),
-                appliance.tokens().create("root", ApiRole.ADMIN));
-        viewerToken = appliance.tokens().create("watcher", ApiRole.VIEWER);
-        operatorToken = appliance.tokens().create("backup", ApiRole.OPERATOR);
+        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiAccess().certificate().orElseThrow());
+        admin = new ApiClient(appliance.apiAccess().certificate().orElseThrow().certificate(), server.port(),
+                appliance.apiAccess().tokens().create("root", ApiRole.ADMIN));
+        viewerToken = appliance.apiAccess().tokens().create("watcher", ApiRole.VIEWER);
+        operatorToken = appliance.apiAccess().tokens().create("backup", ApiRole.OPERATOR);
     }
 
     @AfterEach
@@ -139,7 +139,7 @@ class ApiServerTest {
     void aRevokedTokenIsRefusedAtOnce() throws Exception {
         ApiClient viewer = admin.as(viewerToken);
         assertEquals(200, viewer.get("/api/v1/status").status());
-        appliance.tokens().revoke("watcher");
+        appliance.apiAccess().tokens().revoke("watcher");
         assertEquals(401, viewer.get("/api/v1/status").status());
     }
 
@@ -249,9 +249,9 @@ class ApiServerTest {
         java.nio.file.Files.writeString(file, "schedule.vol0 = every 1d keep 7\nchap-user = host1\n"
                 + "chap-secret = a-secret-never-shown\n");
         appliance = Appliance.start(config.withFile(file));
-        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiCertificate().orElseThrow());
-        admin = new ApiClient(appliance.apiCertificate().orElseThrow().certificate(), server.port(),
-                appliance.tokens().create("root2", ApiRole.ADMIN));
+        server = ApiServer.start(appliance, config.apiListen().orElseThrow(), appliance.apiAccess().certificate().orElseThrow());
+        admin = new ApiClient(appliance.apiAccess().certificate().orElseThrow().certificate(), server.port(),
+                appliance.apiAccess().tokens().create("root2", ApiRole.ADMIN));
         ApiClient.Answer listed = admin.get("/api/v1/schedules");
         assertEquals("config", listed.json().get(0).get("source").asText(), listed.body());
         ApiClient.Answer refused = admin.send("PUT", "/api/v1/volumes/vol0/schedule",

@@ -1,6 +1,12 @@
 package org.snapshare.appliance;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.TreeMap;
+import org.snapshare.cluster.ZooKeeperCluster;
+import org.snapshare.iscsi.SessionInfo;
+import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.snapshot.SnapshotException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -13,15 +19,16 @@ import org.snapshare.snapshot.SnapshotStatus;
 import org.snapshare.store.StoreSpace;
 
 /**
- * The tables and reports the CLI prints for `volume list`, `snapshot list`
- * and `status`, from the appliance's state; the appliance calls it under its
- * lock.
+ * What the server holds and does: as records for programs (the API) and as
+ * the tables the CLI prints for `volume list`, `snapshot list`, `status`,
+ * `schedule list` and `replicate list`. Each view is taken under the
+ * appliance's lock, so it is consistent.
  */
-final class ControlReports {
+public final class Reports {
 
     private final Appliance appliance;
 
-    ControlReports(Appliance appliance) {
+    Reports(Appliance appliance) {
         this.appliance = appliance;
     }
 
@@ -171,5 +178,98 @@ final class ControlReports {
         return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
                 + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(appliance.cluster(), volume.name,
                         volume.core()).orElse("none yet");
+    }
+
+    public List<VolumeSummary> volumeSummaries() {
+        synchronized (appliance) {
+            List<VolumeSummary> list = new ArrayList<>();
+            appliance.volumesNow().forEach(volume -> list.add(summary(volume)));
+            return list;
+        }
+    }
+
+    public VolumeSummary volumeSummary(String name) throws ConfigException {
+        synchronized (appliance) {
+            return summary(appliance.volumeNamed(name));
+        }
+    }
+
+    public List<SnapshotSummary> snapshotSummaries(String volumeName) throws ConfigException, IOException {
+        synchronized (appliance) {
+            return snapshots(appliance.volumeNamed(volumeName));
+        }
+    }
+
+    public SnapshotSummary snapshotSummary(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        for (SnapshotSummary snapshot : snapshotSummaries(volumeName)) {
+            if (snapshot.name().equals(name)) {
+                return snapshot;
+            }
+        }
+        throw SnapshotCore.noSnapshot(volumeName, name);
+    }
+
+    /** Every iSCSI session logged in to a target. */
+    public List<SessionInfo> sessionList() {
+        return appliance.targets().sessions();
+    }
+
+    public ClusterSummary clusterSummary() throws IOException {
+        synchronized (appliance) {
+            ZooKeeperCluster cluster = appliance.cluster();
+            if (cluster == null) {
+                return new ClusterSummary("", "", Map.of(), List.of());
+            }
+            List<ClusterSummary.VolumeLock> locks = new ArrayList<>();
+            for (Volume volume : appliance.volumesNow()) {
+                LockStatus lock = volume.core().lockStatus();
+                String holder = lock.held() ? cluster.nodeName() : cluster.lastHolder(volume.name).orElse("");
+                locks.add(new ClusterSummary.VolumeLock(volume.name, holder, lock.held(), lock.generation(),
+                        lock.handovers(), ClusterPortGroups.activeNode(cluster, volume.name, volume.core())
+                                .orElse("")));
+            }
+            return new ClusterSummary(cluster.nodeName(), appliance.config().clusterZookeeper().orElse(""),
+                    cluster.members(), locks);
+        }
+    }
+
+    /** The access keys of the config (secrets masked) and which served targets are write-protected. */
+    public AccessSummary accessSummary() {
+        ApplianceConfig config = appliance.config();
+        Map<String, String> settings = new TreeMap<>();
+        for (String key : config.keys()) {
+            if (ConfigAccessPolicy.isAccessKey(key) || ReadOnlyPolicy.isReadOnlyKey(key)) {
+                settings.put(key, key.contains("secret") ? "(set)" : config.optional(key).orElse(""));
+            }
+        }
+        List<AccessSummary.TargetAccess> list = new ArrayList<>();
+        synchronized (appliance) {
+            ReadOnlyPolicy readOnly = appliance.readOnlyPolicy();
+            for (Volume volume : appliance.volumesNow()) {
+                list.add(new AccessSummary.TargetAccess(appliance.targetName(volume.name),
+                        readOnly.readOnly(volume.name, null)));
+                for (String snapshot : appliance.exportedSnapshots(volume)) {
+                    list.add(new AccessSummary.TargetAccess(appliance.targetName(volume.name, snapshot),
+                            readOnly.readOnly(volume.name, snapshot)));
+                }
+            }
+        }
+        return new AccessSummary(settings, list);
+    }
+
+    public ApplianceStatus statusSummary() {
+        synchronized (appliance) {
+            List<String> work = new ArrayList<>();
+            for (Volume volume : appliance.volumesNow()) {
+                volume.core().backgroundWork().forEach(line -> work.add("volume " + volume.name + ": " + line));
+            }
+            appliance.importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
+            InetSocketAddress bound = appliance.iscsi().boundAddress();
+            ZooKeeperCluster cluster = appliance.cluster();
+            return new ApplianceStatus(Version.get(), appliance.started(), bound.getAddress().getHostAddress() + ":"
+                    + bound.getPort(), appliance.iscsi().connectionCount(), appliance.targets().sessionCount(),
+                    cluster == null ? "" : cluster.nodeName(), volumeSummaries(), work);
+        }
     }
 }
