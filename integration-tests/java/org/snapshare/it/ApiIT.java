@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -54,9 +53,7 @@ class ApiIT {
     @Test
     void curlManagesVolumesSnapshotsAndARollbackThroughTheApi(@TempDir Path dir) throws Exception {
         ExternalTools.require("curl", "iscsi-ls", "qemu-io");
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            apiPort = socket.getLocalPort();
-        }
+        apiPort = ExternalTools.freeLoopbackPort();
         Path data = dir.resolve("data");
         try (ServerProcess server = new ServerProcess(data).start("--api", "127.0.0.1:" + apiPort)) {
             certificate = data.resolve("api/tls-cert.pem");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -69,10 +68,7 @@ class ConsoleIT {
     @Test
     void signInCreateSnapshotWatchIoRollBackAndDeleteInChromium(@TempDir Path dir) throws Exception {
         ExternalTools.require("chromium", "chromedriver", "iscsi-ls", "qemu-io");
-        int apiPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            apiPort = socket.getLocalPort();
-        }
+        int apiPort = ExternalTools.freeLoopbackPort();
         try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--api", "127.0.0.1:" + apiPort)) {
             String token = server.cli("token", "create", "console", "--role", "admin").assertSuccess("token create")
                     .output.lines().findFirst().orElseThrow().strip();

@@ -66,6 +66,14 @@ public final class ExternalTools {
         return new Result(process.exitValue(), new String(output[0], StandardCharsets.UTF_8));
     }
 
+    /** A TCP port free on the loopback address now, for a server the test starts. */
+    static int freeLoopbackPort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     /** qemu-io with its commands, against a raw iSCSI LUN. */
     static Result qemuIo(String url, String... commands) throws IOException, InterruptedException {
         String[] command = new String[4 + 2 * commands.length];

@@ -3,7 +3,6 @@ package org.snapshare.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,10 +54,7 @@ class MetricsIT {
     @Test
     void countersFollowTheIoAndPromtoolAcceptsThem(@TempDir Path dir) throws Exception {
         ExternalTools.require("qemu-io", "promtool");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        int port = ExternalTools.freeLoopbackPort();
         try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--metrics", "127.0.0.1:" + port)) {
             String origin = "{snapshot=\"\",volume=\"vol0\"}";
             ExternalTools.qemuIo(server.url("vol0"), "write -P 0x5a 0 4M", "read 0 2M", "flush")

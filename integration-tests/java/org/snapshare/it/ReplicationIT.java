@@ -3,7 +3,6 @@ package org.snapshare.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,14 +48,8 @@ class ReplicationIT {
     @Test
     void aKilledReceiverResumesAndBothSidesHoldTheSameSnapshots(@TempDir Path dir) throws Exception {
         ExternalTools.require("qemu-io", "qemu-img");
-        int apiPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            apiPort = socket.getLocalPort();
-        }
-        int metricsPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            metricsPort = socket.getLocalPort();
-        }
+        int apiPort = ExternalTools.freeLoopbackPort();
+        int metricsPort = ExternalTools.freeLoopbackPort();
         Path receiverData = dir.resolve("receiver");
         try (ServerProcess source = new ServerProcess(dir.resolve("source")).start("--metrics", "127.0.0.1:"
                 + metricsPort);

@@ -26,10 +26,7 @@ class ScheduleIT {
     @Test
     void everyTwoSecondsKeepThreeHoldsThreeAndAHeldOneStays(@TempDir Path dir) throws Exception {
         ExternalTools.require("iscsi-ls");
-        int metricsPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            metricsPort = socket.getLocalPort();
-        }
+        int metricsPort = ExternalTools.freeLoopbackPort();
         try (ServerProcess server = new ServerProcess(dir.resolve("data")).start("--metrics", "127.0.0.1:"
                 + metricsPort)) {
             server.cli("schedule", "set", "vol0", "every 2s keep 3").assertSuccess("schedule set");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +40,7 @@ public class ServerProcess implements Closeable {
     public ServerProcess(Path dataDir, List<String> launcher) throws IOException {
         this.dataDir = dataDir;
         this.launcher = launcher;
-        this.port = freePort();
+        this.port = ExternalTools.freeLoopbackPort();
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
         this.config = null;
         this.controlSocket = "control.sock";
@@ -51,7 +50,7 @@ public class ServerProcess implements Closeable {
     ServerProcess(Path dataDir, String node, String zookeeper, String sessionTimeout) throws IOException {
         this.dataDir = dataDir;
         this.launcher = List.of("java", "-jar", jar());
-        this.port = freePort();
+        this.port = ExternalTools.freeLoopbackPort();
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-" + node + "-server.log");
         this.config = dataDir.resolveSibling(dataDir.getFileName() + "-" + node + ".conf");
         this.controlSocket = "control-" + node + ".sock";
@@ -67,12 +66,6 @@ public class ServerProcess implements Closeable {
         String jar = System.getProperty("snapshare.jar");
         assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "snapshare.jar not built: run mvn verify");
         return jar;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     String url(String volume) {

@@ -112,20 +112,12 @@ final class Metrics implements Closeable {
                 .help("How far a rollback running on this node is, 0 to 1").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> core.rollbackProgress()
                         .ifPresent(progress -> callback.call(progress, volume)))).register(registry);
-        GaugeWithCallback.builder().name("snapshare_schedule_last_success_timestamp_seconds")
-                .help("When the volume's schedule last took a snapshot (Unix time); absent before the first")
-                .labelNames("volume").callback(callback -> source.scheduleOutcomes().forEach((volume, outcome) -> {
-                    if (outcome.lastSuccess() != null) {
-                        callback.call(outcome.lastSuccess().getEpochSecond(), volume);
-                    }
-                })).register(registry);
-        GaugeWithCallback.builder().name("snapshare_schedule_last_failure_timestamp_seconds")
-                .help("When the volume's schedule last failed (Unix time); absent if it never did since start")
-                .labelNames("volume").callback(callback -> source.scheduleOutcomes().forEach((volume, outcome) -> {
-                    if (outcome.lastFailure() != null) {
-                        callback.call(outcome.lastFailure().getEpochSecond(), volume);
-                    }
-                })).register(registry);
+        timestamps("snapshare_schedule_last_success_timestamp_seconds",
+                "When the volume's schedule last took a snapshot (Unix time); absent before the first",
+                () -> mapValues(source.scheduleOutcomes(), Schedules.Outcome::lastSuccess));
+        timestamps("snapshare_schedule_last_failure_timestamp_seconds",
+                "When the volume's schedule last failed (Unix time); absent if it never did since start",
+                () -> mapValues(source.scheduleOutcomes(), Schedules.Outcome::lastFailure));
         GaugeWithCallback.builder().name("snapshare_replication_lag_seconds")
                 .help("How far the replica is behind: age of the newest scheduled snapshot it does not hold yet")
                 .labelNames("volume").callback(callback -> source.replicationStates().forEach((volume, state) ->
@@ -134,16 +126,29 @@ final class Metrics implements Closeable {
                 .help("Bytes the replica is behind: what differs between its newest snapshot and ours")
                 .labelNames("volume").callback(callback -> source.replicationStates().forEach((volume, state) ->
                         callback.call(state.lagBytes(), volume))).register(registry);
-        GaugeWithCallback.builder().name("snapshare_replication_last_success_timestamp_seconds")
-                .help("When the replica last held our newest scheduled snapshot (Unix time)").labelNames("volume")
-                .callback(callback -> source.replicationStates().forEach((volume, state) -> {
-                    if (state.lastSuccess() != null) {
-                        callback.call(state.lastSuccess().getEpochSecond(), volume);
-                    }
-                })).register(registry);
+        timestamps("snapshare_replication_last_success_timestamp_seconds",
+                "When the replica last held our newest scheduled snapshot (Unix time)",
+                () -> mapValues(source.replicationStates(), Replicator.State::lastSuccess));
         JvmMetrics.builder().register(registry);
         server = listen.isEmpty() ? null : HTTPServer.builder().inetAddress(listen.get().getAddress())
                 .port(listen.get().getPort()).registry(registry).buildAndStart();
+    }
+
+    /** A gauge of times by volume, in Unix seconds; a volume whose time is null has no sample. */
+    private void timestamps(String name, String help, java.util.function.Supplier<Map<String, java.time.Instant>> times) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("volume")
+                .callback(callback -> times.get().forEach((volume, time) -> {
+                    if (time != null) {
+                        callback.call(time.getEpochSecond(), volume);
+                    }
+                })).register(registry);
+    }
+
+    private static <T> Map<String, java.time.Instant> mapValues(Map<String, T> byVolume,
+            java.util.function.Function<T, java.time.Instant> time) {
+        Map<String, java.time.Instant> times = new java.util.TreeMap<>();
+        byVolume.forEach((volume, value) -> times.put(volume, time.apply(value)));
+        return times;
     }
 
     /**

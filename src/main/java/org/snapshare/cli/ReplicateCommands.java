@@ -15,21 +15,16 @@ final class ReplicateCommands extends SubcommandGroup {
 
     ReplicateCommands(Commands commands) {
         super(commands, "replicate", "usage: snapshare replicate set VOLUME --to https://HOST:PORT --token-file F"
-                + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list", "set, clear or list");
+                + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list", "set, clear or list",
+                java.util.Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override
     int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
-        switch (verb) {
-            case "set":
-                return set(rest);
-            case "clear":
-                return plain("clear", "VOLUME", rest, 1);
-            case "list":
-                return plain("list", "", rest, 0);
-            default:
-                throw unknown(verb);
+        if (!verb.equals("set")) {
+            throw unknown(verb);
         }
+        return set(rest);
     }
 
     private int set(String[] args) throws UsageException, CommandFailedException {

@@ -12,21 +12,16 @@ final class ScheduleCommands extends SubcommandGroup {
 
     ScheduleCommands(Commands commands) {
         super(commands, "schedule", "usage: snapshare schedule set VOLUME \"every 1h keep 24; every 1d keep 7\""
-                + " | clear VOLUME | list", "set, clear or list");
+                + " | clear VOLUME | list", "set, clear or list",
+                java.util.Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override
     int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
-        switch (verb) {
-            case "set":
-                return set(rest);
-            case "clear":
-                return plain("clear", "VOLUME", rest, 1);
-            case "list":
-                return plain("list", "", rest, 0);
-            default:
-                throw unknown(verb);
+        if (!verb.equals("set")) {
+            throw unknown(verb);
         }
+        return set(rest);
     }
 
     /** The policy is checked here too, so a typo is a usage error before anything is sent. */

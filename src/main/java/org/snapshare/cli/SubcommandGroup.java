@@ -18,12 +18,16 @@ abstract class SubcommandGroup {
     private final String name;
     private final String usage;
     private final String subcommands;
+    /** The subcommands that take only names, with their usage (e.g. "VOLUME"; "" for none). */
+    private final java.util.Map<String, String> plain;
 
-    SubcommandGroup(Commands commands, String name, String usage, String subcommands) {
+    SubcommandGroup(Commands commands, String name, String usage, String subcommands,
+            java.util.Map<String, String> plain) {
         this.commands = commands;
         this.name = name;
         this.usage = usage;
         this.subcommands = subcommands;
+        this.plain = plain;
     }
 
     final int run(String[] args, PrintStream out) throws UsageException, CommandFailedException {
@@ -34,10 +38,16 @@ abstract class SubcommandGroup {
             out.println(usage);
             return Main.OK;
         }
-        return dispatch(args[0], Arrays.copyOfRange(args, 1, args.length));
+        String verb = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (plain.containsKey(verb)) {
+            String names = plain.get(verb);
+            return plain(verb, names, rest, names.isEmpty() ? 0 : names.split(" ").length);
+        }
+        return dispatch(verb, rest);
     }
 
-    /** Runs subcommand {@code verb} with the arguments after it. */
+    /** Runs subcommand {@code verb} (one with options) with the arguments after it. */
     abstract int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException;
 
     final UsageException unknown(String verb) {
@@ -45,7 +55,7 @@ abstract class SubcommandGroup {
     }
 
     /** A subcommand with {@code positional} names and no options: the request is NAME VERB and the names. */
-    final int plain(String verb, String argsUsage, String[] rest, int positional)
+    private int plain(String verb, String argsUsage, String[] rest, int positional)
             throws UsageException, CommandFailedException {
         CommandLine line = commands.parse(name + " " + verb + (argsUsage.isEmpty() ? "" : " " + argsUsage),
                 Commands.withCommon(new Options()), rest, positional);

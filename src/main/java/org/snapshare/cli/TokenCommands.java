@@ -10,21 +10,16 @@ final class TokenCommands extends SubcommandGroup {
 
     TokenCommands(Commands commands) {
         super(commands, "token", "usage: snapshare token create NAME --role admin|operator|viewer | list"
-                + " | revoke NAME", "create, list or revoke");
+                + " | revoke NAME", "create, list or revoke",
+                java.util.Map.of("list", "", "revoke", "NAME"));
     }
 
     @Override
     int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
-        switch (verb) {
-            case "create":
-                return create(rest);
-            case "list":
-                return plain("list", "", rest, 0);
-            case "revoke":
-                return plain("revoke", "NAME", rest, 1);
-            default:
-                throw unknown(verb);
+        if (!verb.equals("create")) {
+            throw unknown(verb);
         }
+        return create(rest);
     }
 
     /** Prints the token alone on the first line (scripts take it with head -1), then how to use it. */
