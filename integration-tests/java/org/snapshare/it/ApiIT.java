@@ -92,7 +92,7 @@ class ApiIT {
             assertTrue(state.body().contains("\"state\":\"succeeded\""), state.body());
             ExternalTools.qemuIo(server.url("api1"), "read -P 0 0 8M").assertSuccess("origin back to s1 (zeros)");
 
-            assertEquals(204, curl(admin, "DELETE", "/api/v1/volumes/api1/snapshots/s1", null).status());
+            assertEquals(202, curl(admin, "DELETE", "/api/v1/volumes/api1/snapshots/s1", null).status());
             assertEquals(204, curl(admin, "DELETE", "/api/v1/volumes/api1", null).status());
             Answer gone = curl(admin, "GET", "/api/v1/volumes/api1", null);
             assertEquals(404, gone.status());

@@ -45,6 +45,7 @@ final class ApiRoutes {
                 new Route(HandlerType.PATCH, volume, ApiRole.ADMIN, volumes::resize),
                 new Route(HandlerType.DELETE, volume, ApiRole.ADMIN, volumes::delete),
                 new Route(HandlerType.PUT, volume + "/import", ApiRole.ADMIN, snapshots::importStream),
+                new Route(HandlerType.POST, volume + "/scrub", ApiRole.ADMIN, volumes::scrub),
                 new Route(HandlerType.GET, volume + "/snapshots", ApiRole.VIEWER, snapshots::list),
                 new Route(HandlerType.POST, volume + "/snapshots", ApiRole.OPERATOR, snapshots::create),
                 new Route(HandlerType.GET, snapshot, ApiRole.VIEWER, snapshots::get),

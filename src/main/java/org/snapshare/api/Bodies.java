@@ -26,6 +26,10 @@ final class Bodies {
     record SetReplication(String to, String tokenFile, String fingerprint, String keep) {
     }
 
+    /** POST /volumes/{volume}/scrub: at most this many bytes a second (optional). */
+    record Scrub(Long rate) {
+    }
+
     /** POST /volumes/{volume}/snapshots. */
     record CreateSnapshot(String name) {
     }

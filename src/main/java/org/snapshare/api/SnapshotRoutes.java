@@ -34,11 +34,15 @@ final class SnapshotRoutes {
         });
     }
 
-    /** The snapshot's target goes at once; its space is reclaimed in the background (status shows it). */
+    /** The snapshot's target goes at once: 202, and the job that reclaims its space in the background. */
     void delete(Context ctx) throws Exception {
-        appliance.deleteSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
-                "true".equals(ctx.queryParam("force")));
-        ctx.status(204);
+        accepted(ctx, appliance.deleteSnapshotJob(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
+                "true".equals(ctx.queryParam("force"))));
+    }
+
+    /** 202 Accepted with the job, and where to follow it. */
+    static void accepted(Context ctx, org.snapshare.appliance.Jobs.Job job) {
+        ctx.status(202).header("Location", ApiRoutes.BASE + "/jobs/" + job.id()).json(job);
     }
 
     void hold(Context ctx) throws Exception {
@@ -53,8 +57,7 @@ final class SnapshotRoutes {
 
     /** 202 and the job: GET /api/v1/jobs/{id} follows it to its end. */
     void rollback(Context ctx) throws Exception {
-        var job = appliance.rollbackJob(ctx.pathParam("volume"), ctx.pathParam("snapshot"));
-        ctx.status(202).header("Location", ApiRoutes.BASE + "/jobs/" + job.id()).json(job);
+        accepted(ctx, appliance.rollbackJob(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
     }
 
     /** Where {@code ?to=} (a snapshot, or origin: the default) differs from this snapshot. */

@@ -50,6 +50,15 @@ final class VolumeRoutes {
         ctx.status(204);
     }
 
+    /** 202 and the scrub's job; {@code {"rate": BYTES_PER_SECOND}} is optional (default 64 MiB/s, as the CLI). */
+    void scrub(Context ctx) throws Exception {
+        byte[] body = ctx.bodyAsBytes();
+        Long rate = body.length == 0 ? null : Bodies.read(body, Bodies.Scrub.class).rate();
+        long bytesPerSecond = rate == null ? org.snapshare.appliance.Sizes.parse(Appliance.DEFAULT_SCRUB_RATE)
+                : positive(rate, "rate");
+        SnapshotRoutes.accepted(ctx, appliance.scrubJob(ctx.pathParam("volume"), bytesPerSecond));
+    }
+
     void setSchedule(Context ctx) throws Exception {
         String name = ctx.pathParam("volume");
         Bodies.SetSchedule request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetSchedule.class);

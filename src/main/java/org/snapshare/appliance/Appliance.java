@@ -84,6 +84,9 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** The data directory's folder of API secrets: tokens, the generated TLS pair (docs/DATA-DIR.md). */
     static final String API_DIR = "api";
 
+    /** How fast a scrub reads unless told: a tenth or less of a disk; the volume's own I/O keeps the rest. */
+    public static final String DEFAULT_SCRUB_RATE = "64M";
+
     /** Where imports stage their records until the stream is complete (docs/DATA-DIR.md). */
     static final String RECEIVING_DIR = "receiving";
 
@@ -455,6 +458,57 @@ public final class Appliance implements Closeable, Metrics.Source {
         });
     }
 
+    /**
+     * Deletes a snapshot (as `snapshot delete`) and follows the reclaiming of
+     * its space as a job, which ends when background delete is idle.
+     */
+    public synchronized Jobs.Job deleteSnapshotJob(String volumeName, String snapshot, boolean force)
+            throws ConfigException, SnapshotException, IOException {
+        SnapshotCore core = volume(volumeName).core();
+        jobs.settle("delete", volumeName);
+        deleteSnapshot(volumeName, snapshot, force);
+        return jobs.start("delete", volumeName, snapshot, new Jobs.Watch() {
+            @Override
+            public Optional<Double> progress() {
+                return core.reclaimProgress();
+            }
+
+            @Override
+            public Optional<String> failure() {
+                return core.reclaimFailure();
+            }
+
+            @Override
+            public String done() {
+                return "the space of snapshot " + snapshot + " (and any deleted with it) is free";
+            }
+        });
+    }
+
+    /** Starts a scrub (as `scrub`) and follows it as a job. */
+    public synchronized Jobs.Job scrubJob(String volumeName, long bytesPerSecond)
+            throws ConfigException, SnapshotException {
+        SnapshotCore core = volume(volumeName).core();
+        jobs.settle("scrub", volumeName);
+        startScrub(volumeName, bytesPerSecond);
+        return jobs.start("scrub", volumeName, "", new Jobs.Watch() {
+            @Override
+            public Optional<Double> progress() {
+                return core.scrubProgress();
+            }
+
+            @Override
+            public Optional<String> failure() {
+                return core.scrubFailure();
+            }
+
+            @Override
+            public String done() {
+                return core.scrubStatus().orElse("scrub finished");
+            }
+        });
+    }
+
     public Jobs jobs() {
         return jobs;
     }
@@ -552,7 +606,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 + Sizes.format(volume.core().storeSpace().sizeBytes()) + "\n";
     }
 
-    synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
+    public synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
         volume(volumeName).core().startScrub(bytesPerSecond);
         return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";
     }

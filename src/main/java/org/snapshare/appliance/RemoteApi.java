@@ -115,7 +115,7 @@ final class RemoteApi {
     }
 
     void delete(String volume, String snapshot) throws IOException, InterruptedException {
-        json(send(request("/volumes/" + volume + "/snapshots/" + snapshot).DELETE()), 204);
+        json(send(request("/volumes/" + volume + "/snapshots/" + snapshot).DELETE()), 202);
     }
 
     private HttpRequest.Builder request(String path) {

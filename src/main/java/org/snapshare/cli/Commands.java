@@ -36,9 +36,6 @@ final class Commands {
     /** A config file every command reads when --config is not given (the Debian launcher sets it). */
     static final String CONFIG_ENV = "SNAPSHARE_CONFIG";
 
-    /** A tenth or less of what one disk reads: the volume's own I/O keeps the rest. */
-    static final String DEFAULT_SCRUB_RATE = "64M";
-
     private final PrintStream out;
 
     Commands(PrintStream out) {
@@ -423,7 +420,7 @@ final class Commands {
     int scrub(String[] args) throws UsageException, CommandFailedException {
         Options options = withCommon(new Options())
                 .addOption(Option.builder().longOpt("rate").hasArg().argName("SIZE")
-                        .desc("read at most this much a second, e.g. 200M (default " + DEFAULT_SCRUB_RATE
+                        .desc("read at most this much a second, e.g. 200M (default " + Appliance.DEFAULT_SCRUB_RATE
                                 + ")").build())
                 .addOption(Option.builder().longOpt("no-wait")
                         .desc("return once the scrub has started; `snapshare status` shows its progress").build())
@@ -440,7 +437,7 @@ final class Commands {
         }
         String rate;
         try {
-            rate = Long.toString(Sizes.parse(line.getOptionValue("rate", DEFAULT_SCRUB_RATE)));
+            rate = Long.toString(Sizes.parse(line.getOptionValue("rate", Appliance.DEFAULT_SCRUB_RATE)));
         } catch (ConfigException e) {
             throw new UsageException("--rate: " + e.getMessage());
         }

@@ -58,6 +58,20 @@ final class BackgroundDelete implements Runnable {
         wake();
     }
 
+    /** How far reclaiming is, 0..1, while there is any to do; empty when idle. */
+    java.util.Optional<Double> fraction() {
+        if (!busy()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(walking ? Math.min(1.0, (double) data.store.deleteCursor().originChunk()
+                / Math.max(1, data.originChunks())) : 0.0);
+    }
+
+    /** Why it stopped, if an error stopped it (a restart resumes it). */
+    java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
     /** "idle", or how far the walk is. */
     String progress() {
         if (failure != null) {

@@ -92,6 +92,20 @@ final class Scrub implements Runnable {
         return finished == null && failure == null;
     }
 
+    /** How far it is, 0..1, while it runs; empty once it has ended. */
+    java.util.Optional<Double> fraction() {
+        if (!running()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of((double) Math.min(scrub.originChunkReached(), originChunks)
+                / Math.max(1, originChunks));
+    }
+
+    /** Why it stopped, if an error stopped it. */
+    java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
     /** One line while it runs; when it is over, the summary and each block or chunk it could not mend. */
     String status() {
         if (failure != null) {

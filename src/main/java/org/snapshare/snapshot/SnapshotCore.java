@@ -525,6 +525,28 @@ public final class SnapshotCore implements Closeable {
         return last == null ? Optional.empty() : Optional.of(last.status());
     }
 
+    /** How far the running scrub is, 0..1; empty when none runs. */
+    public Optional<Double> scrubProgress() {
+        Scrub last = scrub;
+        return last == null ? Optional.empty() : last.fraction();
+    }
+
+    /** Why the last scrub stopped, if an error stopped it. */
+    public Optional<String> scrubFailure() {
+        Scrub last = scrub;
+        return last == null ? Optional.empty() : last.failure();
+    }
+
+    /** How far background delete is, 0..1, while it has deleted snapshots to reclaim; empty when idle. */
+    public Optional<Double> reclaimProgress() {
+        return deleter.fraction();
+    }
+
+    /** Why background delete stopped, if an error stopped it (a restart resumes it). */
+    public Optional<String> reclaimFailure() {
+        return deleter.failure();
+    }
+
     /** Damaged metadata copies this node rewrote from their good twin since the volume was opened. */
     public long metadataHeals() {
         return store().heals();

@@ -87,6 +87,7 @@ class ApiDocumentTest {
         records.put("InterruptedImport", org.snapshare.stream.InterruptedImport.class);
         records.put("ReplicationSummary", org.snapshare.appliance.ReplicationSummary.class);
         records.put("SetReplication", Bodies.SetReplication.class);
+        records.put("Scrub", Bodies.Scrub.class);
         records.put("SessionInfo", org.snapshare.iscsi.SessionInfo.class);
         records.put("ClusterSummary", org.snapshare.appliance.ClusterSummary.class);
         records.put("VolumeLock", org.snapshare.appliance.ClusterSummary.VolumeLock.class);

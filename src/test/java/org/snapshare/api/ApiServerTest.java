@@ -85,11 +85,7 @@ class ApiServerTest {
         assertEquals(202, rollback.status(), rollback.body());
         String job = rollback.header("Location");
         assertEquals("/api/v1/jobs/" + rollback.json().get("id").asText(), job);
-        JsonNode state = admin.get(job).json();
-        for (int i = 0; i < 300 && state.get("state").asText().equals("running"); i++) {
-            Thread.sleep(100);
-            state = admin.get(job).json();
-        }
+        JsonNode state = awaitJob(job);
         assertEquals("succeeded", state.get("state").asText(), state.toString());
         assertEquals(1.0, state.get("progress").asDouble());
         assertEquals(1, admin.get("/api/v1/jobs").json().size());
@@ -98,8 +94,12 @@ class ApiServerTest {
         assertEquals(200, diff.status(), diff.body());
         assertEquals(0, diff.json().get("changed_bytes").asLong(), "rolled back: the origin is the snapshot again");
 
-        assertEquals(204, admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/before", null,
-                List.of()).status());
+        ApiClient.Answer deleted = admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/before",
+                null, List.of());
+        assertEquals(202, deleted.status(), deleted.body());
+        JsonNode reclaim = awaitJob(deleted.header("Location"));
+        assertEquals("delete", reclaim.get("kind").asText());
+        assertEquals("succeeded", reclaim.get("state").asText(), reclaim.toString());
         assertEquals(404, admin.get("/api/v1/volumes/web/snapshots/before").status());
         assertEquals(204, admin.send("DELETE", "/api/v1/volumes/web", null, List.of()).status());
         ApiClient.Answer gone = admin.get("/api/v1/volumes/web");
@@ -108,6 +108,28 @@ class ApiServerTest {
         assertEquals(404, gone.json().get("status").asInt());
         assertTrue(gone.json().get("detail").asText().contains("no volume named web; `snapshare volume list`"),
                 gone.body());
+    }
+
+    /** The job at {@code location} once it has ended (30 s at most). */
+    private JsonNode awaitJob(String location) throws Exception {
+        JsonNode state = admin.get(location).json();
+        for (int i = 0; i < 300 && state.get("state").asText().equals("running"); i++) {
+            Thread.sleep(100);
+            state = admin.get(location).json();
+        }
+        return state;
+    }
+
+    @Test
+    void aScrubIsAJobThatEndsWithItsSummary() throws Exception {
+        ApiClient.Answer started = admin.send("POST", "/api/v1/volumes/vol0/scrub", "{\"rate\": 1073741824}",
+                List.of());
+        assertEquals(202, started.status(), started.body());
+        JsonNode done = awaitJob(started.header("Location"));
+        assertEquals("succeeded", done.get("state").asText(), done.toString());
+        assertTrue(done.get("result").asText().contains("nothing damaged"), done.toString());
+        assertEquals(403, admin.as(operatorToken).send("POST", "/api/v1/volumes/vol0/scrub", null, List.of())
+                .status());
     }
 
     @Test
@@ -236,7 +258,7 @@ class ApiServerTest {
         assertTrue(refused.json().get("detail").asText().contains("is held"), refused.body());
         assertEquals(200, operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep/hold", null, List.of())
                 .status());
-        assertEquals(204, operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep", null, List.of()).status());
+        assertEquals(202, operator.send("DELETE", "/api/v1/volumes/vol0/snapshots/keep", null, List.of()).status());
     }
 
     @Test
