@@ -124,14 +124,28 @@ function plot(target, title, seriesNames, format) {
   };
 }
 
-/** Polls /io and plots read and write throughput of the LUNs {@code keep} selects; shows the last rates. */
-function throughputPlot(target, rateLine, keep) {
+/**
+ * Polls /io and plots read and write throughput of the LUNs {@code keep} selects; shows the last rates,
+ * in total and per LUN (in {@code perLun}, a table body).
+ */
+function throughputPlot(target, rateLine, keep, perLun) {
   const chart = plot(target, 'Throughput (bytes/s)', ['read', 'write'], v => bytes(v) + '/s');
   let last = null;
+  let lastLuns = new Map();
   every(POLL_MS, async () => {
     try {
       const sample = await api('GET', '/io');
       const luns = sample.luns.filter(keep);
+      const time = Date.parse(sample.time);
+      const key = lun => lun.volume + (lun.snapshot ? '.' + lun.snapshot : '');
+      perLun.replaceChildren(...luns.map(lun => {
+        const before = lastLuns.get(key(lun));
+        const seconds = before ? (time - before.time) / 1000 : 0;
+        const rate = field => seconds > 0 ? (lun[field] - before.lun[field]) / seconds : 0;
+        return el('tr', { data: { lun: key(lun) } }, el('td', {}, key(lun)), el('td', {}, bytes(rate('read_bytes')) + '/s'),
+            el('td', {}, bytes(rate('write_bytes')) + '/s'), el('td', {}, Math.round(rate('reads') + rate('writes'))));
+      }));
+      lastLuns = new Map(luns.map(lun => [key(lun), { time, lun }]));
       const now = { time: Date.parse(sample.time), read: 0, write: 0, reads: 0, writes: 0 };
       for (const lun of luns) {
         now.read += lun.read_bytes; now.write += lun.write_bytes; now.reads += lun.reads; now.writes += lun.writes;
@@ -162,10 +176,12 @@ async function overview() {
   const ioPlot = el('div', { class: 'plot', id: 'io-plot' });
   const storePlot = el('div', { class: 'plot', id: 'store-plot' });
   const rate = el('p', { class: 'rate', id: 'io-rate' }, 'now: measuring...');
+  const lunRates = el('tbody');
   page('Overview',
       el('table', { id: 'volumes' }, el('thead', {}, el('tr', {}, ['Volume', 'Size', 'Sessions', 'Snapshots', 'Store used', 'State', 'Target'].map(h => el('th', {}, h)))), rows),
       form, el('p', { class: 'error', id: 'page-error', role: 'alert' }),
-      el('div', { class: 'plots' }, el('div', {}, ioPlot, rate), storePlot));
+      el('div', { class: 'plots' }, el('div', {}, ioPlot, rate), storePlot),
+      el('h2', {}, 'Per LUN'), el('table', { id: 'lun-rates' }, el('thead', {}, el('tr', {}, ['LUN', 'Read', 'Write', 'IOPS'].map(h => el('th', {}, h)))), lunRates));
   form.addEventListener('submit', async event => {
     event.preventDefault();
     const name = document.getElementById('volume-name').value;
@@ -175,7 +191,7 @@ async function overview() {
       location.hash = '#/volume/' + name;
     } catch (error) { report(error); }
   });
-  throughputPlot(ioPlot, rate, () => true);
+  throughputPlot(ioPlot, rate, () => true, lunRates);
   let store = null;
   every(POLL_MS, async () => {
     try {
@@ -262,7 +278,7 @@ async function volumePage(name) {
     if (!await confirmAction('Delete volume ' + name + ', its snapshots and all their data?')) return;
     try { await api('DELETE', '/volumes/' + name); location.hash = '#/overview'; } catch (error) { report(error); }
   });
-  throughputPlot(ioPlot, rate, lun => lun.volume === name);
+  throughputPlot(ioPlot, rate, lun => lun.volume === name, el('tbody'));
   every(5000, () => refresh().catch(report));
 }
 
