@@ -319,4 +319,24 @@ class ApiServerTest {
         assertEquals(false, access.json().get("targets").get(0).get("read_only").asBoolean());
         assertEquals(403, admin.as(viewerToken).get("/api/v1/access").status());
     }
+
+    /** Connections that never speak hold at most the API's own slots: iSCSI and the API's other clients go on. */
+    @Test
+    void aFloodOfSilentConnectionsStaysWithinTheApisSlots() throws Exception {
+        List<java.net.Socket> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < ApiServer.MAX_CONNECTIONS - 8; i++) {
+                flood.add(new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port()));
+            }
+            assertEquals(200, admin.get("/api/v1/status").status(), "a client still gets in");
+            try (org.snapshare.iscsi.TestInitiator initiator =
+                    new org.snapshare.iscsi.TestInitiator(appliance.portal())) {
+                initiator.loginNormal("iqn.2026-11.org.snapshare:vol0");
+            }
+        } finally {
+            for (java.net.Socket socket : flood) {
+                socket.close();
+            }
+        }
+    }
 }
