@@ -20,6 +20,7 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -65,6 +66,17 @@ class ConsoleIT {
         wait.until(ExpectedConditions.elementToBeClickable(By.id("confirm-ok"))).click();
     }
 
+    /**
+     * Confirms with the keyboard alone: the dialog opens with the focus on
+     * Cancel (a slip of Enter does nothing harmful); Tab, then Enter.
+     */
+    private void confirmWithKeyboard(WebDriverWait wait) {
+        wait.until(driver -> "confirm-cancel".equals(driver.switchTo().activeElement().getAttribute("id")));
+        new Actions(browser).sendKeys(Keys.TAB).perform();
+        wait.until(driver -> "confirm-ok".equals(driver.switchTo().activeElement().getAttribute("id")));
+        new Actions(browser).sendKeys(Keys.ENTER).perform();
+    }
+
     @Test
     void signInCreateSnapshotWatchIoRollBackAndDeleteInChromium(@TempDir Path dir) throws Exception {
         ExternalTools.require("chromium", "chromedriver", "iscsi-ls", "qemu-io");
@@ -84,6 +96,7 @@ class ConsoleIT {
                 wait.until(driver -> "token".equals(driver.switchTo().activeElement().getAttribute("id")));
                 browser.switchTo().activeElement().sendKeys(token + Keys.ENTER);
                 wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-volume='vol0']")));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-lun='vol0']")));
                 screenshot("overview");
 
                 browser.findElement(By.id("volume-name")).sendKeys("web");
@@ -119,8 +132,8 @@ class ConsoleIT {
                     writer.join();
                 }
 
-                browser.findElement(By.cssSelector("button[aria-label='Roll back to s1']")).click();
-                confirm(wait);
+                browser.findElement(By.cssSelector("button[aria-label='Roll back to s1']")).sendKeys(Keys.ENTER);
+                confirmWithKeyboard(wait);
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-line"), "succeeded"));
                 assertEquals("1", browser.findElement(By.id("job-progress")).getAttribute("value"));
                 screenshot("rolled-back");

@@ -112,7 +112,10 @@ function plot(target, title, seriesNames, format) {
   const data = [[]].concat(seriesNames.map(() => []));
   const window = PLOT_POINTS * POLL_MS / 1000; // the x axis always spans the last three minutes
   const chart = new uPlot({ title, width, height: 200, series,
-    scales: { x: { time: true, range: (u, min, max) => [max - window, max] } },
+    scales: { x: { time: true, range: (u, min, max) => {
+      const end = Number.isFinite(max) && data[0].length > 0 ? max : Date.now() / 1000;
+      return [end - window, end];
+    } } },
     axes: [{}, { values: (u, vals) => vals.map(format), size: 80 }] }, data, target);
   return {
     add(values) {
