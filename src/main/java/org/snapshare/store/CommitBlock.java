@@ -51,13 +51,13 @@ final class CommitBlock {
     static final int LISTED_BYTES = 12;
     static final int CRC_OFFSET = SIZE - 4;
 
-    /** Where the space map index starts in a commit block of {@code version}. */
+    /** Where the space map index starts in a commit block of {@code version}: after the last field it has. */
     static int indexOffset(int version) {
-        return switch (version) {
-            case 1 -> 96;
-            case 2 -> 104;
-            default -> 152;
-        };
+        StoreLayout layout = StoreLayout.of(version);
+        if (layout.rangeCounters) {
+            return RANGE_COUNTS_MIRROR_OFFSET + Long.BYTES;
+        }
+        return layout.lockGenerations ? GENERATION_OFFSET + Long.BYTES : GENERATION_OFFSET;
     }
 
     /** Version 5: how many written chunks fit beside {@code indexCount} space map index references. */
@@ -114,7 +114,7 @@ final class CommitBlock {
         if (spaceIndex.length > maxIndexChunks(version)) {
             throw new IllegalStateException("space map index of " + spaceIndex.length + " chunks does not fit");
         }
-        if (version == 1 && generation != 0) {
+        if (!layout.lockGenerations && generation != 0) {
             throw new IllegalStateException("a format 1 store has no room for a cluster lock generation");
         }
         ByteBuffer block = ByteBuffer.allocate(SIZE);
@@ -124,13 +124,18 @@ final class CommitBlock {
                 .putLong(NEXT_ID_OFFSET, nextSnapshotId).putLong(FREE_CHUNKS_OFFSET, freeChunks)
                 .putLong(DELETE_CHUNK_OFFSET, deleteCursorChunk).putLong(DELETE_ID_OFFSET, deleteCursorId)
                 .putInt(INDEX_COUNT_OFFSET, spaceIndex.length);
-        if (version >= 2) {
+        if (layout.lockGenerations) {
             block.putLong(GENERATION_OFFSET, generation);
         }
         if (layout.mirrored) {
             block.putLong(TREE_ROOT_MIRROR_OFFSET, treeRoot.mirror()).putLong(TABLE_MIRROR_OFFSET,
-                    snapshotTable.mirror()).putLong(CHUNK_COUNT_OFFSET, chunkCount)
-                    .putLong(ORIGIN_CHUNKS_OFFSET, originChunks).putLong(RANGE_COUNTS_OFFSET, rangeCounts.primary())
+                    snapshotTable.mirror());
+        }
+        if (layout.sizesInCommits) {
+            block.putLong(CHUNK_COUNT_OFFSET, chunkCount).putLong(ORIGIN_CHUNKS_OFFSET, originChunks);
+        }
+        if (layout.rangeCounters) {
+            block.putLong(RANGE_COUNTS_OFFSET, rangeCounts.primary())
                     .putLong(RANGE_COUNTS_MIRROR_OFFSET, rangeCounts.mirror());
         }
         int at = indexOffset(version);
@@ -180,10 +185,10 @@ final class CommitBlock {
         commit.freeChunks = block.getLong(FREE_CHUNKS_OFFSET);
         commit.deleteCursorChunk = block.getLong(DELETE_CHUNK_OFFSET);
         commit.deleteCursorId = block.getLong(DELETE_ID_OFFSET);
-        commit.generation = version >= 2 ? block.getLong(GENERATION_OFFSET) : 0;
-        commit.chunkCount = layout.mirrored ? block.getLong(CHUNK_COUNT_OFFSET) : 0;
-        commit.originChunks = layout.mirrored ? block.getLong(ORIGIN_CHUNKS_OFFSET) : 0;
-        commit.rangeCounts = layout.mirrored ? new BlockRef(block.getLong(RANGE_COUNTS_OFFSET),
+        commit.generation = layout.lockGenerations ? block.getLong(GENERATION_OFFSET) : 0;
+        commit.chunkCount = layout.sizesInCommits ? block.getLong(CHUNK_COUNT_OFFSET) : 0;
+        commit.originChunks = layout.sizesInCommits ? block.getLong(ORIGIN_CHUNKS_OFFSET) : 0;
+        commit.rangeCounts = layout.rangeCounters ? new BlockRef(block.getLong(RANGE_COUNTS_OFFSET),
                 block.getLong(RANGE_COUNTS_MIRROR_OFFSET)) : BlockRef.NONE;
         commit.spaceIndex = new BlockRef[indexCount];
         int at = indexOffset(version);

@@ -145,7 +145,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                     commit.spaceIndex);
             SnapshotTable table = SnapshotTable.load(io, superblock, commit.snapshotTable,
                     commit.nextSnapshotId, commit.chunkCount(superblock));
-            RangeCounts counts = superblock.layout().mirrored ? RangeCounts.load(io, superblock.layout(),
+            RangeCounts counts = superblock.layout().rangeCounters ? RangeCounts.load(io, superblock.layout(),
                     commit.rangeCounts, commit.chunkCount(superblock)) : null;
             return new Mount(newest, space, table, counts);
         }
@@ -291,7 +291,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void takeOver(ClusterLock.Grant tenure) throws IOException {
         lock.lock();
         try {
-            if (tenure.generation() != 0 && superblock.version < 2) {
+            if (tenure.generation() != 0 && !superblock.layout().lockGenerations) {
                 throw new StoreException("this store has format version " + superblock.version + ", which has no"
                         + " room for the cluster lock generation; only a single node can serve it (create the"
                         + " volume anew, or serve it without cluster-zookeeper)");
@@ -530,7 +530,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     private StoreSpace currentSpace() {
         long chunkSize = superblock.chunkSize();
         long size = chunkCount * chunkSize;
-        long limit = superblock.layout().mirrored ? Math.max(size, growth.limitBytes(size, usedBytes())) : size;
+        long limit = superblock.layout().sizesInCommits ? Math.max(size, growth.limitBytes(size, usedBytes()))
+                : size;
         return new StoreSpace(usedBytes(), size, limit);
     }
 
@@ -573,7 +574,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void resizeOrigin(long chunks) throws IOException {
         changing(() -> {
-            if (!superblock.layout().mirrored) {
+            if (!superblock.layout().sizesInCommits) {
                 throw new StoreException("this volume's store has format version " + superblock.version + ", which"
                         + " records the origin's size once, at format: only volumes made in format 3 or later"
                         + " (every volume created now) can be resized");
@@ -1121,7 +1122,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public long adoptDeviceSize() throws IOException {
         return changing(() -> {
-            if (!superblock.layout().mirrored) {
+            if (!superblock.layout().sizesInCommits) {
                 throw new StoreException("this store has format version " + superblock.version + ", which cannot"
                         + " grow; only stores made in format 3 or later (every store"
                         + " created now) can");
@@ -1168,7 +1169,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     private void growIfLow() {
         assert lock.isHeldByCurrentThread() : "needs the metadata lock";
         long lowWater = metadataReserve() + chunkCount / 16;
-        if (!superblock.layout().mirrored || space.freeChunks() > lowWater) {
+        if (!superblock.layout().sizesInCommits || space.freeChunks() > lowWater) {
             return;
         }
         long chunkSize = superblock.chunkSize();

@@ -22,7 +22,17 @@ final class StoreLayout {
     private static final long MIRRORED_FIXED_BYTES = MIRROR_RING_OFFSET + (long) CommitBlock.SLOTS * CommitBlock.SIZE;
 
     final int version;
+    /** Commit blocks carry the cluster lock's generation, which fences a stale holder (format 2). */
+    final boolean lockGenerations;
+    /** Two copies of every metadata block, of the superblock and of every commit block (format 3). */
     final boolean mirrored;
+    /**
+     * Commit blocks record the store's and the origin's size, so both may change after format: the
+     * store grows, adopts a grown device, and the volume is resized (format 3).
+     */
+    final boolean sizesInCommits;
+    /** Commit blocks name the range counter blocks: the space each snapshot owns (format 3). */
+    final boolean rangeCounters;
     /** Leaf entries carry the checksum of their copied data (format 3). */
     final boolean dataChecksums;
     /** Snapshot table entries carry the volume's size when the snapshot was taken (format 3). */
@@ -36,7 +46,10 @@ final class StoreLayout {
 
     private StoreLayout(int version) {
         this.version = version;
+        this.lockGenerations = version >= 2;
         this.mirrored = version >= 3;
+        this.sizesInCommits = version >= 3;
+        this.rangeCounters = version >= 3;
         this.dataChecksums = version >= 3;
         this.snapshotSizes = version >= 3;
         this.unmappedRanges = version >= 3;
