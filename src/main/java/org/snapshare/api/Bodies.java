@@ -20,10 +20,10 @@ final class Bodies {
     }
 
     /**
-     * PUT /volumes/{volume}/replication: the other server's API, a token file on this server, the pinned
-     * fingerprint and the retention there (both optional).
+     * PUT /volumes/{volume}/replication: the other server's API, an admin token of it (kept in this
+     * server's private api folder), the pinned fingerprint and the retention there (both optional).
      */
-    record SetReplication(String to, String tokenFile, String fingerprint, String keep) {
+    record SetReplication(String to, String token, String fingerprint, String keep) {
     }
 
     /** POST /volumes/{volume}/scrub: at most this many bytes a second (optional). */

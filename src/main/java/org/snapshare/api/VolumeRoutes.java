@@ -2,7 +2,6 @@ package org.snapshare.api;
 
 import io.javalin.http.Context;
 import org.snapshare.appliance.Appliance;
-import org.snapshare.appliance.ReplicationSettings;
 import org.snapshare.appliance.VolumeSpec;
 import org.snapshare.appliance.VolumeSummary;
 
@@ -75,9 +74,9 @@ final class VolumeRoutes {
     void setReplication(Context ctx) throws Exception {
         String name = ctx.pathParam("volume");
         Bodies.SetReplication request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetReplication.class);
-        appliance.automation().setReplication(name, ReplicationSettings.of(Bodies.required(request.to(), "to"),
-                java.nio.file.Path.of(Bodies.required(request.tokenFile(), "token_file")),
-                java.util.Optional.ofNullable(request.fingerprint()), java.util.Optional.ofNullable(request.keep())));
+        appliance.automation().setReplicationWithToken(name, Bodies.required(request.to(), "to"),
+                Bodies.required(request.token(), "token"), java.util.Optional.ofNullable(request.fingerprint()),
+                java.util.Optional.ofNullable(request.keep()));
         ctx.json(appliance.automation().replicationSummaries().stream().filter(r -> r.volume().equals(name)).findFirst()
                 .orElseThrow());
     }

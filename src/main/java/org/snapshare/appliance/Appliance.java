@@ -315,6 +315,11 @@ public final class Appliance implements Closeable, Metrics.Source {
         return new ArrayList<>(volumes.values());
     }
 
+    /** The data directory's private folder of API secrets. */
+    Path apiDir() {
+        return config.dataDir().resolve(API_DIR);
+    }
+
     Path volumeDir(String volume) {
         return catalog.volumeDir(volume);
     }

@@ -2,6 +2,8 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.device.DurableFiles;
 import org.snapshare.snapshot.SnapshotException;
 
 /**
@@ -131,6 +134,27 @@ public final class Automation {
         return "volume " + volumeName + ": each scheduled snapshot goes to " + settings.url() + " as volume "
                 + volumeName + settings.keep().map(k -> ", which keeps " + k.text()).orElse("")
                 + " (`snapshare replicate list` shows the lag)\n";
+    }
+
+    /**
+     * The API's way: the token itself, not a file name, is sent; it is kept in
+     * the data directory's private api folder. (A path from the network would
+     * let a remote admin make the server read, and send away, any file it can
+     * read.)
+     */
+    public String setReplicationWithToken(String volumeName, String url, String token, Optional<String> fingerprint,
+            Optional<String> keep) throws ConfigException, IOException {
+        appliance.volumeNamed(volumeName);
+        if (token.isBlank() || token.length() > 200 || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            throw new ConfigException("\"token\" must be an admin token of the other server, as its `snapshare"
+                    + " token create` printed it");
+        }
+        Path tokenFile = appliance.apiDir().resolve("replication").resolve(volumeName + ".token");
+        ReplicationSettings settings = ReplicationSettings.of(url, tokenFile, fingerprint, keep);
+        PrivateFiles.createDirectory(appliance.apiDir());
+        PrivateFiles.createDirectory(tokenFile.getParent());
+        DurableFiles.replace(tokenFile, (token + "\n").getBytes(StandardCharsets.US_ASCII));
+        return setReplication(volumeName, settings);
     }
 
     public String clearReplication(String volumeName) throws ConfigException, IOException {

@@ -339,4 +339,22 @@ class ApiServerTest {
             }
         }
     }
+
+    /** A replication set through the API takes the token itself: no path on the server comes from the network. */
+    @Test
+    void aReplicationSetThroughTheApiKeepsItsTokenPrivately() throws Exception {
+        ApiClient.Answer pathGiven = admin.send("PUT", "/api/v1/volumes/vol0/replication",
+                "{\"to\": \"https://127.0.0.1:9\", \"token_file\": \"/etc/passwd\"}", List.of());
+        assertEquals(400, pathGiven.status(), pathGiven.body());
+        ApiClient.Answer set = admin.send("PUT", "/api/v1/volumes/vol0/replication",
+                "{\"to\": \"https://127.0.0.1:9\", \"token\": \"snapshare_remote\", \"keep\": \"every 1d keep 3\"}",
+                List.of());
+        assertEquals(200, set.status(), set.body());
+        assertEquals("every 1d keep 3", set.json().get("keep").asText());
+        java.nio.file.Path kept = dir.resolve("data/api/replication/vol0.token");
+        assertEquals("snapshare_remote", java.nio.file.Files.readString(kept).strip());
+        assertTrue(!set.body().contains("snapshare_remote"), "the token is never shown again");
+        assertEquals(1, admin.get("/api/v1/replications").json().size());
+        assertEquals(204, admin.send("DELETE", "/api/v1/volumes/vol0/replication", null, List.of()).status());
+    }
 }
