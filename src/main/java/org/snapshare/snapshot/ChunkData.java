@@ -18,13 +18,19 @@ final class ChunkData {
     final ExceptionStore store;
     final int chunkSize;
     /** Grows with a volume resize. */
-    volatile long originBytes;
+    /** The origin's size; it changes only by {@link #resizedTo}, with no origin write in flight. */
+    private volatile long originBytes;
 
     ChunkData(BlockDevice origin, ExceptionStore store, long originBytes) {
         this.origin = origin;
         this.store = store;
         this.chunkSize = store.chunkSize();
         this.originBytes = originBytes;
+    }
+
+    /** The origin grew to {@code bytes} (a resize, under the volume's quiesced origin). */
+    void resizedTo(long bytes) {
+        originBytes = bytes;
     }
 
     long originChunks() {

@@ -120,7 +120,7 @@ final class Rollback implements Runnable {
             }
             persistCursor();
             if (cursor >= chunks) {
-                io.rollback = null;
+                io.rollback(null);
                 journal.finish();
                 LOG.info("rollback to snapshot {} finished", snapshotName);
             } else {

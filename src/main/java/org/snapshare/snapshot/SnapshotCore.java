@@ -100,11 +100,11 @@ public final class SnapshotCore implements Closeable {
     /** The origin grew but the store was not told (a crash inside a resize): tell it now, or refuse the volume. */
     private void completeResize(ExceptionStore store) throws IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
-            store.resizeOrigin(io.data.originChunks());
+            store.resizeOrigin(io.originChunks());
             store.commit();
             LOG.info("volume {}: completed a resize to {} bytes that a crash interrupted", volume, sizeBytes);
         } catch (StoreException e) {
-            throw new IOException("volume " + volume + ": the origin has " + io.data.originChunks()
+            throw new IOException("volume " + volume + ": the origin has " + io.originChunks()
                     + " chunks but its exception store was formatted for " + store.originChunks() + " ("
                     + e.getMessage() + "); the volume's files do not belong together", e);
         }
@@ -128,25 +128,22 @@ public final class SnapshotCore implements Closeable {
                     + " what it needs)"));
         }
         try (ClusterGate.Pass pass = gate.enter()) {
-            if (io.rollback != null) {
+            if (io.rollback() != null) {
                 throw new SnapshotException("volume " + volume + " is being rolled back; resize it when that ends");
             }
-            io.pointInTime.writeLock().lock(); // no origin write in flight meanwhile
-            try {
-                if (!io.data.origin.grow(newSizeBytes)) {
+            try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) { // no origin write in flight meanwhile
+                if (!io.origin().grow(newSizeBytes)) {
                     throw new SnapshotException("the origin device of volume " + volume + " is "
-                            + io.data.origin.size() + " bytes and cannot grow by itself: extend it first (lvextend),"
+                            + io.origin().size() + " bytes and cannot grow by itself: extend it first (lvextend),"
                             + " then resize the volume");
                 }
-                io.data.origin.flush();
-                long chunks = (newSizeBytes + io.data.chunkSize - 1) / io.data.chunkSize;
+                io.origin().flush();
+                long chunks = (newSizeBytes + io.chunkSize() - 1) / io.chunkSize();
                 store().resizeOrigin(chunks);
                 store().commit();
-                io.data.originBytes = newSizeBytes;
+                io.originResized(newSizeBytes);
                 sizeBytes = newSizeBytes;
                 rawOrigin.resized(newSizeBytes);
-            } finally {
-                io.pointInTime.writeLock().unlock();
             }
         }
         LOG.info("volume {}: resized to {} bytes", volume, newSizeBytes);
@@ -160,7 +157,7 @@ public final class SnapshotCore implements Closeable {
             stopRollback(); // left running by a tenure that was lost, not ended
             store().takeOver(grant);
             if (grant.othersHeldSince()) {
-                io.data.origin.dropCache(0, io.data.origin.size());
+                io.origin().dropCache(0, io.origin().size());
             }
             journal.close();
             Optional<RollbackJournal.State> interrupted = journal.read();
@@ -174,13 +171,13 @@ public final class SnapshotCore implements Closeable {
                         + " move the journal away to start without resuming the rollback"));
                 Rollback resumed = new Rollback(io, journal, interrupted.get(), sizeOf(info), gate);
                 resumed.rollPartialEnd();
-                io.rollback = resumed;
+                io.rollback(resumed);
             }
         }
 
         @Override
         public void started() {
-            Rollback resumed = io.rollback;
+            Rollback resumed = io.rollback();
             if (resumed != null && (rollbackThread == null || !rollbackThread.isAlive())) {
                 runRollback(resumed);
             }
@@ -191,17 +188,17 @@ public final class SnapshotCore implements Closeable {
         public void end() throws IOException {
             stopRollback(); // it saves its cursor; the next holder resumes from the journal
             store().commit();
-            io.data.origin.flush();
+            io.origin().flush();
             store().flush();
         }
     }
 
     private void stopRollback() {
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         if (rollback != null) {
             rollback.stop();
             join(rollbackThread);
-            io.rollback = null;
+            io.rollback(null);
         }
     }
 
@@ -214,7 +211,7 @@ public final class SnapshotCore implements Closeable {
     }
 
     ExceptionStore store() {
-        return io.data.store;
+        return io.store();
     }
 
     /**
@@ -264,19 +261,16 @@ public final class SnapshotCore implements Closeable {
             throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume + " already has a snapshot named "
                     + name);
         }
-        if (io.rollback != null) {
+        if (io.rollback() != null) {
             throw new SnapshotException("volume " + volume + " is being rolled back to snapshot "
-                    + io.rollback.snapshotName + "; take snapshots when it has finished");
+                    + io.rollback().snapshotName + "; take snapshots when it has finished");
         }
-        io.pointInTime.writeLock().lock();
-        try {
-            io.data.origin.flush(); // what was written before the snapshot is durable with it
+        try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) {
+            io.origin().flush(); // what was written before the snapshot is durable with it
             SnapshotInfo info = store().createSnapshot(name, sizeBytes, identity, created);
             store().commit();
             LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
             return unitOf(info);
-        } finally {
-            io.pointInTime.writeLock().unlock();
         }
     }
 
@@ -292,7 +286,7 @@ public final class SnapshotCore implements Closeable {
         if (info.state() == SnapshotState.DELETING) {
             throw new SnapshotException("snapshot " + name + " of volume " + volume + " is already being deleted");
         }
-        if (io.rollback != null && io.rollback.snapshotId == info.id()) {
+        if (io.rollback() != null && io.rollback().snapshotId == info.id()) {
             throw new SnapshotException("the origin of volume " + volume + " is being rolled back to snapshot "
                     + name + "; delete it when the rollback has finished");
         }
@@ -316,16 +310,13 @@ public final class SnapshotCore implements Closeable {
             throw new SnapshotException("snapshot " + name + " of volume " + volume + " is "
                     + info.state().name().toLowerCase() + "; only a live snapshot can be rolled back to");
         }
-        if (io.rollback != null) {
+        if (io.rollback() != null) {
             throw new SnapshotException("volume " + volume + " is already being rolled back to snapshot "
-                    + io.rollback.snapshotName + "; wait for it to finish");
+                    + io.rollback().snapshotName + "; wait for it to finish");
         }
-        io.pointInTime.writeLock().lock(); // no origin write in flight while the rollback begins
-        try {
+        try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) { // no origin write in flight while it begins
             journal.begin(info.id(), name);
             startRollback(new RollbackJournal.State(info.id(), name, 0, Set.of()), sizeOf(info));
-        } finally {
-            io.pointInTime.writeLock().unlock();
         }
         LOG.info("volume {}: rolling the origin back to snapshot {}", volume, name);
     }
@@ -333,7 +324,7 @@ public final class SnapshotCore implements Closeable {
     private void startRollback(RollbackJournal.State state, long snapshotBytes) throws IOException {
         Rollback rollback = new Rollback(io, journal, state, snapshotBytes, gate);
         rollback.rollPartialEnd();
-        io.rollback = rollback;
+        io.rollback(rollback);
         runRollback(rollback);
     }
 
@@ -345,7 +336,7 @@ public final class SnapshotCore implements Closeable {
 
     /** True while a rollback is running (or stopped by an error, until a restart resumes it). */
     public boolean rollingBack() {
-        return io.rollback != null;
+        return io.rollback() != null;
     }
 
     /** A live snapshot, as the table has it (its id, identity, size and creation time). */
@@ -376,7 +367,7 @@ public final class SnapshotCore implements Closeable {
 
     /** Why the running rollback stopped, if an error stopped it (a restart resumes it). */
     public Optional<String> rollbackFailure() {
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         return rollback == null || rollback.failure() == null ? Optional.empty()
                 : Optional.of(rollback.failure().getMessage());
     }
@@ -399,9 +390,9 @@ public final class SnapshotCore implements Closeable {
     public VolumeDiff diff(Optional<String> from, Optional<String> to) throws SnapshotException, IOException {
         Optional<SnapshotInfo> fromInfo = from.isPresent() ? Optional.of(liveSnapshot(from.get())) : Optional.empty();
         Optional<SnapshotInfo> toInfo = to.isPresent() ? Optional.of(liveSnapshot(to.get())) : Optional.empty();
-        if (to.isEmpty() && io.rollback != null) {
+        if (to.isEmpty() && io.rollback() != null) {
             throw new SnapshotException("the origin of volume " + volume + " is being rolled back to snapshot "
-                    + io.rollback.snapshotName + "; compare with it when that has finished");
+                    + io.rollback().snapshotName + "; compare with it when that has finished");
         }
         return new DiffScan(store(), gate, volume).run(fromInfo, toInfo, sizeBytes);
     }
@@ -425,7 +416,7 @@ public final class SnapshotCore implements Closeable {
 
     private List<SnapshotStatus> snapshotsHeld() throws IOException {
         Optional<Map<Long, Long>> ownedChunks = ownedChunks(store().liveIds());
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         List<SnapshotStatus> rows = new ArrayList<>();
         for (SnapshotInfo info : store().snapshots()) {
             String state = info.state().name().toLowerCase();
@@ -482,7 +473,7 @@ public final class SnapshotCore implements Closeable {
 
     /** The running rollback's progress line, or empty when no rollback runs. */
     public Optional<String> rollbackStatus() {
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         return rollback == null ? Optional.empty()
                 : Optional.of("rollback to " + rollback.snapshotName + ": " + rollbackProgress(rollback));
     }
@@ -513,7 +504,7 @@ public final class SnapshotCore implements Closeable {
             throw new SnapshotException("a scrub of volume " + volume + " is already running: `snapshare scrub "
                     + volume + " --status` shows how far it is");
         }
-        scrub = new Scrub(store().newScrub(), gate, volume, bytesPerSecond, io.data.originChunks());
+        scrub = new Scrub(store().newScrub(), gate, volume, bytesPerSecond, io.originChunks());
         scrubThread = new Thread(scrub, "scrub-" + volume);
         scrubThread.setDaemon(true);
         scrubThread.start();
@@ -564,7 +555,7 @@ public final class SnapshotCore implements Closeable {
 
     /** Chunks copied for snapshots (copy-on-write) since the volume was opened. */
     public long copiedChunks() {
-        return io.copier.copies.get();
+        return io.copiedChunks();
     }
 
     /** The store's commits since the volume was opened, and their total time. */
@@ -579,7 +570,7 @@ public final class SnapshotCore implements Closeable {
 
     /** How far a rollback running on this node is, 0..1, or empty when none runs here. */
     public Optional<Double> rollbackProgress() {
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         return rollback == null ? Optional.empty() : Optional.of(rollback.progress());
     }
 
@@ -620,7 +611,7 @@ public final class SnapshotCore implements Closeable {
         if (running != null) {
             running.stop();
         }
-        Rollback rollback = io.rollback;
+        Rollback rollback = io.rollback();
         if (rollback != null) {
             rollback.stop();
         }
@@ -633,9 +624,9 @@ public final class SnapshotCore implements Closeable {
             store().close();
         } finally {
             try {
-                io.data.origin.flush();
+                io.origin().flush();
             } finally {
-                io.data.origin.close();
+                io.origin().close();
             }
         }
     }

@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
+import org.snapshare.device.BlockDevice;
 import org.snapshare.device.Extent;
+import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -23,16 +25,65 @@ final class VolumeIo {
 
     final ChunkData data;
     final ChunkLocks locks = new ChunkLocks(512);
-    final ReentrantReadWriteLock pointInTime = new ReentrantReadWriteLock();
+    /** Origin writes hold it shared; a snapshot, a rollback's start and a resize hold it exclusively. */
+    private final ReentrantReadWriteLock pointInTime = new ReentrantReadWriteLock();
     final OriginCopier copier;
     private final SnapshotWriter snapshotWriter;
     /** The rollback in progress, or null; while set, unrolled origin chunks read as its snapshot. */
-    volatile Rollback rollback;
+    private volatile Rollback rollback;
 
     VolumeIo(ChunkData data) {
         this.data = data;
         this.copier = new OriginCopier(data);
         this.snapshotWriter = new SnapshotWriter(data);
+    }
+
+    /** Held while no origin write is in flight and none starts (see {@link #quiesceOrigin}). */
+    interface Quiesced extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Waits for in-flight origin writes and holds new ones back until the result is closed. */
+    Quiesced quiesceOrigin() {
+        pointInTime.writeLock().lock();
+        return () -> pointInTime.writeLock().unlock();
+    }
+
+    BlockDevice origin() {
+        return data.origin;
+    }
+
+    ExceptionStore store() {
+        return data.store;
+    }
+
+    int chunkSize() {
+        return data.chunkSize;
+    }
+
+    long originChunks() {
+        return data.originChunks();
+    }
+
+    /** The origin grew to {@code bytes}; the caller holds {@link #quiesceOrigin}. */
+    void originResized(long bytes) {
+        data.resizedTo(bytes);
+    }
+
+    /** Chunks copied for snapshots since the volume was opened. */
+    long copiedChunks() {
+        return copier.copies.get();
+    }
+
+    /** The rollback in progress, or null. */
+    Rollback rollback() {
+        return rollback;
+    }
+
+    /** Origin reads follow {@code running} from now on (null: a rollback ended or was stopped). */
+    void rollback(Rollback running) {
+        rollback = running;
     }
 
     private List<ChunkPiece> pieces(long offset, ByteBuffer buffer) {
