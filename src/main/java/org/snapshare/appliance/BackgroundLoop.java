@@ -1,6 +1,7 @@
 package org.snapshare.appliance;
 
 import java.io.Closeable;
+import java.time.Duration;
 
 /**
  * A daemon thread that runs one pass at every multiple of its period on the
@@ -19,7 +20,8 @@ final class BackgroundLoop implements Closeable {
 
     private final Thread thread;
 
-    BackgroundLoop(String name, long periodMillis, Pass pass) {
+    BackgroundLoop(String name, Duration period, Pass pass) {
+        long periodMillis = period.toMillis();
         thread = new Thread(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {

@@ -22,7 +22,7 @@ final class ClusterSync {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSync.class);
     /** How often a node looks for volumes and snapshots the other nodes made or removed. */
-    private static final long SYNC_MILLIS = 1000;
+    private static final Duration SYNC = Duration.ofSeconds(1);
     /** How long a node holds a volume's lock before it becomes the volume's active node. */
     private static final Duration ACTIVE_AFTER = Duration.ofSeconds(3);
 
@@ -35,7 +35,7 @@ final class ClusterSync {
     ClusterSync(Appliance appliance, ZooKeeperCluster cluster) {
         this.appliance = appliance;
         this.cluster = cluster;
-        this.loop = new BackgroundLoop("cluster-sync", SYNC_MILLIS, this::pass);
+        this.loop = new BackgroundLoop("cluster-sync", SYNC, this::pass);
     }
 
     void start() {

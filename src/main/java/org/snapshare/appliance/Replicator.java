@@ -29,7 +29,7 @@ import org.snapshare.stream.InterruptedImport;
 final class Replicator implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
-    static final long PASS_MILLIS = 2000;
+    static final Duration PASS = Duration.ofSeconds(2);
 
     /** What replication asks of the appliance. */
     interface Volumes {
@@ -64,7 +64,7 @@ final class Replicator implements Closeable {
 
     Replicator(Volumes volumes) {
         this.volumes = volumes;
-        this.loop = new BackgroundLoop("replication", PASS_MILLIS, this::pass);
+        this.loop = new BackgroundLoop("replication", PASS, this::pass);
     }
 
     void start() {
@@ -94,7 +94,7 @@ final class Replicator implements Closeable {
                 throw e;
             } catch (Exception e) {
                 LOG.warn("replication of volume {} failed: {}; trying again in {} s", volume, e.getMessage(),
-                        PASS_MILLIS / 1000);
+                        PASS.toSeconds());
                 State was = state(volume);
                 states.put(volume, new State(was.lastSent(), was.lastSuccess(), Instant.now(), e.getMessage(),
                         was.lagSeconds(), was.lagBytes()));

@@ -1,6 +1,7 @@
 package org.snapshare.appliance;
 
 import java.io.Closeable;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class Schedules implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Schedules.class);
-    static final long TICK_MILLIS = 1000;
+    static final Duration TICK = Duration.ofSeconds(1);
 
     /** What the schedules ask of the appliance. */
     interface Volumes {
@@ -52,7 +53,7 @@ final class Schedules implements Closeable {
 
     Schedules(Volumes volumes) {
         this.volumes = volumes;
-        this.loop = new BackgroundLoop("schedules", TICK_MILLIS, () -> tick(Instant.now()));
+        this.loop = new BackgroundLoop("schedules", TICK, () -> tick(Instant.now()));
     }
 
     void start() {
