@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Random;
 import org.snapshare.control.ControlClient;
+import org.snapshare.control.ControlRequest;
 import org.snapshare.control.ControlResponse;
 import org.snapshare.iscsi.BlockSession;
 
@@ -111,7 +113,7 @@ final class PowerCutWorkload {
         String name = VOLUME + ".s" + snapshotsMade++;
         long sent = System.nanoTime();
         List<BitSet> content = origin().allowed(sent);
-        command("snapshot", "create", VOLUME, suffix(name));
+        command(ControlRequest.of("snapshot", "create", VOLUME, suffix(name)));
         created.put(name, new long[] {sent, System.nanoTime()});
         luns.put(name, new LunModel(content));
         models.put(name, luns.get(name));
@@ -121,7 +123,7 @@ final class PowerCutWorkload {
     private void rollback(String snapshot) throws IOException, InterruptedException {
         long sent = System.nanoTime();
         List<BitSet> content = luns.get(snapshot).allowed(sent);
-        command("snapshot", "rollback", VOLUME, suffix(snapshot));
+        command(ControlRequest.of("snapshot", "rollback", VOLUME, suffix(snapshot)));
         origin().replaced(content, sent, System.nanoTime());
         note(sent, "rollback to " + snapshot);
         awaitRollback();
@@ -130,7 +132,8 @@ final class PowerCutWorkload {
     private void resize() throws IOException {
         int blocks = origin().blockCount() + (1 + random.nextInt(4)) * (1 << 20) / LunModel.BLOCK;
         long sent = System.nanoTime();
-        command("volume", "resize", VOLUME, Long.toString((long) blocks * LunModel.BLOCK));
+        command(ControlRequest.of("volume", "resize", VOLUME).with("size",
+                Optional.of(Long.toString((long) blocks * LunModel.BLOCK))));
         origin().grown(blocks, sent, System.nanoTime());
         note(sent, "resize to " + blocks + " blocks");
     }
@@ -141,7 +144,7 @@ final class PowerCutWorkload {
             session.close();
         }
         long sent = System.nanoTime();
-        command("snapshot", "delete", VOLUME, suffix(snapshot), "force");
+        command(ControlRequest.of("snapshot", "delete", VOLUME, suffix(snapshot)).withFlag("force", true));
         deleted.put(snapshot, new long[] {sent, System.nanoTime()});
         luns.remove(snapshot);
         note(sent, "delete " + snapshot);
@@ -166,12 +169,12 @@ final class PowerCutWorkload {
         long sent = System.nanoTime();
         List<BitSet> content = luns.get(snapshot).allowed(sent);
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
-        ControlResponse exported = control.exchange(List.of("snapshot", "export", VOLUME, suffix(snapshot),
-                first ? "-" : suffix(base), "0"), null, stream);
+        ControlResponse exported = control.exchange(ControlRequest.of("snapshot", "export", VOLUME, suffix(snapshot))
+                .with("since", first ? Optional.empty() : Optional.of(suffix(base))).encode(), null, stream);
         if (!exported.ok) {
             throw new IOException("export of " + snapshot + " failed: " + exported.text);
         }
-        ControlResponse imported = control.exchange(List.of("snapshot", "import", REPLICA, "-", "-"),
+        ControlResponse imported = control.exchange(ControlRequest.of("snapshot", "import", REPLICA).encode(),
                 new ByteArrayInputStream(stream.toByteArray()), OutputStream.nullOutputStream());
         if (!imported.ok) {
             throw new IOException("import of " + snapshot + " into " + REPLICA + " failed: " + imported.text);
@@ -252,7 +255,8 @@ final class PowerCutWorkload {
     /** Waits (at most 60 s) until the volume's rollback has finished. */
     private void awaitRollback() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!control.send(List.of("snapshot", "rollback-status", VOLUME)).text.strip().equals("idle")) {
+        while (!control.send(ControlRequest.of("snapshot", "rollback-status", VOLUME).encode()).text.strip()
+                .equals("idle")) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("the rollback of " + VOLUME + " did not finish in 60 s");
             }
@@ -260,10 +264,10 @@ final class PowerCutWorkload {
         }
     }
 
-    private void command(String... request) throws IOException {
-        ControlResponse response = control.send(List.of(request));
+    private void command(ControlRequest request) throws IOException {
+        ControlResponse response = control.send(request.encode());
         if (!response.ok) {
-            throw new IOException(String.join(" ", request) + " failed: " + response.text);
+            throw new IOException(String.join(" ", request.encode()) + " failed: " + response.text);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.control.ControlRequest;
 import org.snapshare.control.ControlResponse;
 import org.snapshare.snapshot.SnapshotException;
 
@@ -23,110 +24,120 @@ final class ControlCommands {
     }
 
     ControlResponse handle(ControlExchange exchange) {
-        List<String> request = exchange.request;
-        String command = String.join(" ", request.subList(0, Math.min(2, request.size())));
+        String command = "";
         try {
-            switch (command) {
-                case "volume create":
-                    expect(request, 8);
-                    return ControlResponse.ok(appliance.createVolume(new VolumeSpec(request.get(2),
-                            optionalSize(request.get(3)), optionalSize(request.get(4)), optionalSize(request.get(5)),
-                            optionalPath(request.get(6)), optionalPath(request.get(7)))));
-                case "volume list":
-                    expect(request, 2);
-                    return ControlResponse.ok(appliance.listVolumes());
-                case "volume delete":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.deleteVolume(request.get(2), "force".equals(request.get(3))));
-                case "volume resize":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.resizeVolume(request.get(2), Sizes.parse(request.get(3))));
-                case "volume grow-store":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.growStore(request.get(2)));
-                case "snapshot create":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.createSnapshot(request.get(2), request.get(3)));
-                case "snapshot list":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.listSnapshots(request.get(2)));
-                case "snapshot delete":
-                    expect(request, 5);
-                    return ControlResponse.ok(appliance.deleteSnapshot(request.get(2), request.get(3),
-                            "force".equals(request.get(4))));
-                case "snapshot rollback":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.rollback(request.get(2), request.get(3)));
-                case "snapshot rollback-status":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.rollbackStatus(request.get(2)));
-                case "snapshot diff":
-                    expect(request, 6);
-                    return ControlResponse.ok(appliance.diff(request.get(2), request.get(3), request.get(4),
-                            "json".equals(request.get(5))));
-                case "snapshot export":
-                    expect(request, 6);
-                    try (OutputStream out = new BufferedOutputStream(new StreamOnFirstWrite(exchange), 1 << 16)) {
-                        appliance.exportSnapshot(request.get(2), request.get(3), optional(request.get(4)),
-                                Long.parseLong(request.get(5)), out);
-                    }
-                    return ControlResponse.ok("");
-                case "snapshot import":
-                    expect(request, 5);
-                    return ControlResponse.ok(appliance.importSnapshot(request.get(2), exchange.body(),
-                            "force".equals(request.get(3)), "resume".equals(request.get(4))));
-                case "scrub start":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.startScrub(request.get(2), Sizes.parse(request.get(3))));
-                case "scrub status":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.scrubStatus(request.get(2)));
-                case "snapshot hold":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.automation().holdSnapshot(request.get(2), request.get(3)));
-                case "snapshot release":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.automation().releaseSnapshot(request.get(2), request.get(3)));
-                case "schedule set":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.automation().setSchedule(request.get(2), request.get(3)));
-                case "schedule clear":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.automation().clearSchedule(request.get(2)));
-                case "schedule list":
-                    expect(request, 2);
-                    return ControlResponse.ok(Reports.schedules(appliance.automation().scheduleSummaries()));
-                case "replicate set":
-                    expect(request, 7);
-                    return ControlResponse.ok(appliance.automation().setReplication(request.get(2), ReplicationSettings.of(
-                            request.get(3), Path.of(request.get(4)), optional(request.get(5)),
-                            optional(request.get(6)))));
-                case "replicate clear":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.automation().clearReplication(request.get(2)));
-                case "replicate list":
-                    expect(request, 2);
-                    return ControlResponse.ok(Reports.replications(appliance.automation().replicationSummaries()));
-                case "token create":
-                    expect(request, 4);
-                    return ControlResponse.ok(appliance.apiAccess().createToken(request.get(2), ApiRole.parse(request.get(3))));
-                case "token list":
-                    expect(request, 2);
-                    return ControlResponse.ok(appliance.apiAccess().listTokens());
-                case "token revoke":
-                    expect(request, 3);
-                    return ControlResponse.ok(appliance.apiAccess().revokeToken(request.get(2)));
-                case "status":
-                    return ControlResponse.ok(appliance.status());
-                default:
-                    return ControlResponse.error("unknown control request '" + command + "'");
-            }
+            ControlRequest request = ControlRequest.decode(exchange.request);
+            command = request.command();
+            return ControlResponse.ok(answer(request, exchange));
+        } catch (IllegalArgumentException e) {
+            return ControlResponse.error("malformed control request: " + e.getMessage()
+                    + " (are the CLI and the server of the same release?)");
         } catch (ConfigException | SnapshotException e) {
             return ControlResponse.error(e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.error("control request '{}' failed", command, e);
             return ControlResponse.error(command + " failed: " + e.getMessage() + " (details in the server log)");
         }
+    }
+
+    /** Carries out one request; the text the CLI prints. */
+    private String answer(ControlRequest request, ControlExchange exchange)
+            throws ConfigException, SnapshotException, IOException {
+        List<String> names;
+        switch (request.command()) {
+            case "volume create":
+                names = request.names(1);
+                return appliance.createVolume(new VolumeSpec(names.get(0), size(request, "size"),
+                        size(request, "store-size"), size(request, "store-max-size"),
+                        request.option("origin-device").map(Path::of).orElse(null),
+                        request.option("store-device").map(Path::of).orElse(null)));
+            case "volume list":
+                request.names(0);
+                return appliance.listVolumes();
+            case "volume delete":
+                return appliance.deleteVolume(request.names(1).get(0), request.flag("force"));
+            case "volume resize":
+                return appliance.resizeVolume(request.names(1).get(0), size(request, "size"));
+            case "volume grow-store":
+                return appliance.growStore(request.names(1).get(0));
+            case "snapshot create":
+                names = request.names(2);
+                return appliance.createSnapshot(names.get(0), names.get(1));
+            case "snapshot list":
+                return appliance.listSnapshots(request.names(1).get(0));
+            case "snapshot delete":
+                names = request.names(2);
+                return appliance.deleteSnapshot(names.get(0), names.get(1), request.flag("force"));
+            case "snapshot rollback":
+                names = request.names(2);
+                return appliance.rollback(names.get(0), names.get(1));
+            case "snapshot rollback-status":
+                return appliance.rollbackStatus(request.names(1).get(0));
+            case "snapshot diff":
+                names = request.names(3);
+                return appliance.diff(names.get(0), names.get(1), names.get(2), request.flag("json"));
+            case "snapshot export":
+                names = request.names(2);
+                try (OutputStream out = new BufferedOutputStream(new StreamOnFirstWrite(exchange), 1 << 16)) {
+                    appliance.exportSnapshot(names.get(0), names.get(1), request.option("since"),
+                            request.option("resume-from").map(Long::parseLong).orElse(0L), out);
+                }
+                return "";
+            case "snapshot import":
+                return appliance.importSnapshot(request.names(1).get(0), exchange.body(), request.flag("force"),
+                        request.flag("resume"));
+            case "snapshot hold":
+                names = request.names(2);
+                return appliance.automation().holdSnapshot(names.get(0), names.get(1));
+            case "snapshot release":
+                names = request.names(2);
+                return appliance.automation().releaseSnapshot(names.get(0), names.get(1));
+            case "schedule set":
+                names = request.names(2);
+                return appliance.automation().setSchedule(names.get(0), names.get(1));
+            case "schedule clear":
+                return appliance.automation().clearSchedule(request.names(1).get(0));
+            case "schedule list":
+                request.names(0);
+                return Reports.schedules(appliance.automation().scheduleSummaries());
+            case "replicate set":
+                return appliance.automation().setReplication(request.names(1).get(0), ReplicationSettings.of(
+                        required(request, "to"), Path.of(required(request, "token-file")),
+                        request.option("fingerprint"), request.option("keep")));
+            case "replicate clear":
+                return appliance.automation().clearReplication(request.names(1).get(0));
+            case "replicate list":
+                request.names(0);
+                return Reports.replications(appliance.automation().replicationSummaries());
+            case "token create":
+                return appliance.apiAccess().createToken(request.names(1).get(0),
+                        ApiRole.parse(required(request, "role")));
+            case "token list":
+                request.names(0);
+                return appliance.apiAccess().listTokens();
+            case "token revoke":
+                return appliance.apiAccess().revokeToken(request.names(1).get(0));
+            case "scrub start":
+                return appliance.startScrub(request.names(1).get(0), size(request, "rate"));
+            case "scrub status":
+                return appliance.scrubStatus(request.names(1).get(0));
+            case "status":
+                request.names(0);
+                return appliance.status();
+            default:
+                throw new ConfigException("unknown control request '" + request.command() + "'");
+        }
+    }
+
+    /** A size option in bytes; 0 when the user left it out (the default). */
+    private static long size(ControlRequest request, String option) throws ConfigException {
+        Optional<String> value = request.option(option);
+        return value.isEmpty() ? 0 : Sizes.parse(value.get());
+    }
+
+    private static String required(ControlRequest request, String option) throws ConfigException {
+        return request.option(option).orElseThrow(() -> new ConfigException("the control request lacks --"
+                + option));
     }
 
     /**
@@ -156,25 +167,6 @@ final class ControlCommands {
             if (exchange.streaming()) {
                 exchange.openStream().flush();
             }
-        }
-    }
-
-    private static Optional<String> optional(String value) {
-        return value.equals("-") ? Optional.empty() : Optional.of(value);
-    }
-
-    /** "-" stands for an option the user left out. */
-    private static long optionalSize(String value) throws ConfigException {
-        return value.equals("-") ? 0 : Sizes.parse(value);
-    }
-
-    private static Path optionalPath(String value) {
-        return value.equals("-") ? null : Path.of(value);
-    }
-
-    private static void expect(List<String> request, int size) throws ConfigException {
-        if (request.size() != size) {
-            throw new ConfigException("malformed control request " + request);
         }
     }
 }

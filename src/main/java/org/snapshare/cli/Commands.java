@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -28,6 +29,7 @@ import org.snapshare.appliance.VolumeCheck;
 import org.snapshare.appliance.VolumeNames;
 import org.snapshare.appliance.VolumeRepair;
 import org.snapshare.control.ControlClient;
+import org.snapshare.control.ControlRequest;
 import org.snapshare.control.ControlResponse;
 
 /** One method per command: parse its options, then act. */
@@ -129,7 +131,7 @@ final class Commands {
             case "create":
                 return volumeCreate(rest);
             case "list":
-                return simpleRequest("volume list", rest, List.of("volume", "list"));
+                return simpleRequest("volume list", rest, ControlRequest.of("volume", "list"));
             case "delete":
                 return volumeDelete(rest);
             case "grow-store":
@@ -167,23 +169,25 @@ final class Commands {
         }
         try {
             VolumeNames.check(name);
-            return request(line, List.of("volume", "create", name, sizeOption(line, "size"),
-                    sizeOption(line, "store-size"), sizeOption(line, "store-max-size"),
-                    deviceOption(line, "origin-device"),
-                    deviceOption(line, "store-device")));
+            return request(line, ControlRequest.of("volume", "create", name)
+                    .with("size", sizeOption(line, "size")).with("store-size", sizeOption(line, "store-size"))
+                    .with("store-max-size", sizeOption(line, "store-max-size"))
+                    .with("origin-device", deviceOption(line, "origin-device"))
+                    .with("store-device", deviceOption(line, "store-device")));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
-    /** The option's size in bytes, or "-" when it is not given. */
-    private static String sizeOption(CommandLine line, String option) throws ConfigException {
-        return line.hasOption(option) ? Long.toString(Sizes.parse(line.getOptionValue(option))) : "-";
+    /** The option's size in bytes, if it is given (checked here: a typo is a usage error). */
+    private static Optional<String> sizeOption(CommandLine line, String option) throws ConfigException {
+        return line.hasOption(option) ? Optional.of(Long.toString(Sizes.parse(line.getOptionValue(option))))
+                : Optional.empty();
     }
 
-    /** The option's absolute path (the server may run elsewhere), or "-" when it is not given. */
-    private static String deviceOption(CommandLine line, String option) {
-        return line.hasOption(option) ? Path.of(line.getOptionValue(option)).toAbsolutePath().toString() : "-";
+    /** The option's absolute path (the server may run elsewhere), if it is given. */
+    private static Optional<String> deviceOption(CommandLine line, String option) {
+        return Optional.ofNullable(line.getOptionValue(option)).map(path -> Path.of(path).toAbsolutePath().toString());
     }
 
     private int volumeDelete(String[] args) throws UsageException, CommandFailedException {
@@ -193,7 +197,8 @@ final class Commands {
         if (line == null) {
             return Main.OK;
         }
-        return request(line, List.of("volume", "delete", line.getArgs()[0], line.hasOption("force") ? "force" : "-"));
+        return request(line, ControlRequest.of("volume", "delete", line.getArgs()[0])
+                .withFlag("force", line.hasOption("force")));
     }
 
     private int volumeResize(String[] args) throws UsageException, CommandFailedException {
@@ -207,7 +212,8 @@ final class Commands {
             throw new UsageException("volume resize needs --size SIZE, e.g. --size 20G");
         }
         try {
-            return request(line, List.of("volume", "resize", checkedNames(line).get(0), sizeOption(line, "size")));
+            return request(line, ControlRequest.of("volume", "resize", checkedNames(line).get(0))
+                    .with("size", sizeOption(line, "size")));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
@@ -218,7 +224,7 @@ final class Commands {
         if (line == null) {
             return Main.OK;
         }
-        return request(line, List.of("volume", "grow-store", checkedNames(line).get(0)));
+        return request(line, ControlRequest.of("volume", "grow-store", checkedNames(line).get(0)));
     }
 
     int snapshot(String[] args) throws UsageException, CommandFailedException {
@@ -268,7 +274,7 @@ final class Commands {
         }
         List<String> request = new ArrayList<>(List.of("snapshot", verb));
         request.addAll(checkedNames(line));
-        return request(line, request);
+        return request(line, ControlRequest.of(request));
     }
 
     private int snapshotDelete(String[] args) throws UsageException, CommandFailedException {
@@ -280,8 +286,7 @@ final class Commands {
         }
         List<String> request = new ArrayList<>(List.of("snapshot", "delete"));
         request.addAll(checkedNames(line));
-        request.add(line.hasOption("force") ? "force" : "-");
-        return request(line, request);
+        return request(line, ControlRequest.of(request).withFlag("force", line.hasOption("force")));
     }
 
     private int snapshotRollback(String[] args) throws UsageException, CommandFailedException {
@@ -294,12 +299,12 @@ final class Commands {
         List<String> names = checkedNames(line);
         List<String> request = new ArrayList<>(List.of("snapshot", "rollback"));
         request.addAll(names);
-        request(line, request);
+        request(line, ControlRequest.of(request));
         if (line.hasOption("no-wait")) {
             return Main.OK;
         }
         new ProgressWatch(out, progressStream(), "rollback").await(() -> requestText(line,
-                List.of("snapshot", "rollback-status", names.get(0))), "idle"::equals);
+                ControlRequest.of("snapshot", "rollback-status", names.get(0))), "idle"::equals);
         out.println("rollback finished");
         return Main.OK;
     }
@@ -321,8 +326,8 @@ final class Commands {
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
-        return request(line, List.of("snapshot", "diff", names[0], names[1], names[2],
-                line.hasOption("json") ? "json" : "-"));
+        return request(line, ControlRequest.of("snapshot", "diff", names[0], names[1], names[2])
+                .withFlag("json", line.hasOption("json")));
     }
 
     private int snapshotExport(String[] args) throws UsageException, CommandFailedException {
@@ -338,11 +343,11 @@ final class Commands {
             return Main.OK;
         }
         List<String> names = checkedNames(line);
-        String base = line.getOptionValue("since", "-");
+        Optional<String> base = Optional.ofNullable(line.getOptionValue("since"));
         long resumeFrom;
         try {
-            if (!base.equals("-")) {
-                VolumeNames.checkSnapshot(base);
+            if (base.isPresent()) {
+                VolumeNames.checkSnapshot(base.get());
             }
             resumeFrom = Long.parseLong(line.getOptionValue("resume-from", "0"));
         } catch (ConfigException e) {
@@ -357,8 +362,8 @@ final class Commands {
             throw new UsageException("snapshot export writes a binary stream: give --output FILE, or pipe it"
                     + " (| snapshare snapshot import ...)");
         }
-        List<String> request = List.of("snapshot", "export", names.get(0), names.get(1), base,
-                Long.toString(resumeFrom));
+        ControlRequest request = ControlRequest.of("snapshot", "export", names.get(0), names.get(1))
+                .with("since", base).with("resume-from", Optional.of(Long.toString(resumeFrom)));
         TransferMeter meter = new TransferMeter(progressStream(), "exported");
         Path output = line.hasOption("output") ? Path.of(line.getOptionValue("output")) : null;
         boolean done = false;
@@ -394,8 +399,8 @@ final class Commands {
         if (line == null) {
             return Main.OK;
         }
-        List<String> request = List.of("snapshot", "import", checkedNames(line).get(0),
-                line.hasOption("force") ? "force" : "-", line.hasOption("resume") ? "resume" : "-");
+        ControlRequest request = ControlRequest.of("snapshot", "import", checkedNames(line).get(0))
+                .withFlag("force", line.hasOption("force")).withFlag("resume", line.hasOption("resume"));
         TransferMeter meter = new TransferMeter(progressStream(), "imported");
         try (InputStream file = line.hasOption("input") ? Files.newInputStream(Path.of(line.getOptionValue("input")))
                 : null) {
@@ -431,7 +436,7 @@ final class Commands {
             return Main.OK;
         }
         String volume = checkedNames(line).get(0);
-        List<String> status = List.of("scrub", "status", volume);
+        ControlRequest status = ControlRequest.of("scrub", "status", volume);
         if (line.hasOption("status")) {
             return request(line, status);
         }
@@ -441,7 +446,7 @@ final class Commands {
         } catch (ConfigException e) {
             throw new UsageException("--rate: " + e.getMessage());
         }
-        request(line, List.of("scrub", "start", volume, rate));
+        request(line, ControlRequest.of("scrub", "start", volume).with("rate", Optional.of(rate)));
         if (line.hasOption("no-wait")) {
             return Main.OK;
         }
@@ -500,32 +505,33 @@ final class Commands {
     }
 
     int status(String[] args) throws UsageException, CommandFailedException {
-        return simpleRequest("status", args, List.of("status"));
+        return simpleRequest("status", args, ControlRequest.of("status"));
     }
 
-    private int simpleRequest(String usage, String[] args, List<String> request)
+    private int simpleRequest(String usage, String[] args, ControlRequest request)
             throws UsageException, CommandFailedException {
         CommandLine line = parse(usage, withCommon(new Options()), args, 0);
         return line == null ? Main.OK : request(line, request);
     }
 
-    int request(CommandLine line, List<String> request) throws CommandFailedException {
+    int request(CommandLine line, ControlRequest request) throws CommandFailedException {
         out.print(requestText(line, request));
         return Main.OK;
     }
 
     /** Sends one control request; its answer, or the server's error as a failure. */
-    private String requestText(CommandLine line, List<String> request) throws CommandFailedException {
+    private String requestText(CommandLine line, ControlRequest request) throws CommandFailedException {
         return exchange(line, request, null, OutputStream.nullOutputStream());
     }
 
     /** A request that may send a stream ({@code body}, null for none) or receive one ({@code sink}). */
-    private String exchange(CommandLine line, List<String> request, InputStream body, OutputStream sink)
+    private String exchange(CommandLine line, ControlRequest request, InputStream body, OutputStream sink)
             throws CommandFailedException {
         ControlResponse response;
         try {
             ApplianceConfig config = config(line);
-            response = new ControlClient(config.dataDir(), config.controlSocket()).exchange(request, body, sink);
+            response = new ControlClient(config.dataDir(), config.controlSocket()).exchange(request.encode(), body,
+                    sink);
         } catch (ConfigException | IOException e) {
             throw new CommandFailedException(e.getMessage());
         }

@@ -2,11 +2,11 @@ package org.snapshare.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.snapshare.appliance.ConfigException;
+import org.snapshare.control.ControlRequest;
 import org.snapshare.appliance.ReplicationSettings;
 import org.snapshare.appliance.VolumeNames;
 
@@ -56,7 +56,10 @@ final class ReplicateCommands extends SubcommandGroup {
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
-        return commands.request(line, List.of("replicate", "set", line.getArgs()[0], line.getOptionValue("to"),
-                tokenFile.toString(), line.getOptionValue("fingerprint", "-"), line.getOptionValue("keep", "-")));
+        return commands.request(line, ControlRequest.of("replicate", "set", line.getArgs()[0])
+                .with("to", java.util.Optional.of(line.getOptionValue("to")))
+                .with("token-file", java.util.Optional.of(tokenFile.toString()))
+                .with("fingerprint", java.util.Optional.ofNullable(line.getOptionValue("fingerprint")))
+                .with("keep", java.util.Optional.ofNullable(line.getOptionValue("keep"))));
     }
 }

@@ -1,9 +1,9 @@
 package org.snapshare.cli;
 
-import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.snapshare.appliance.ConfigException;
+import org.snapshare.control.ControlRequest;
 import org.snapshare.appliance.SchedulePolicy;
 import org.snapshare.appliance.VolumeNames;
 
@@ -36,6 +36,6 @@ final class ScheduleCommands extends SubcommandGroup {
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
-        return commands.request(line, List.of("schedule", "set", line.getArgs()[0], line.getArgs()[1]));
+        return commands.request(line, ControlRequest.of("schedule", "set", line.getArgs()[0], line.getArgs()[1]));
     }
 }

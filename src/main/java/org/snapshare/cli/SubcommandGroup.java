@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
+import org.snapshare.control.ControlRequest;
 
 /**
  * A command with subcommands that each send one control request (token,
@@ -64,6 +65,6 @@ abstract class SubcommandGroup {
         }
         List<String> request = new ArrayList<>(List.of(name, verb));
         request.addAll(line.getArgList());
-        return commands.request(line, request);
+        return commands.request(line, ControlRequest.of(request));
     }
 }

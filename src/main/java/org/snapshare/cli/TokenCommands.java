@@ -1,6 +1,6 @@
 package org.snapshare.cli;
 
-import java.util.List;
+import org.snapshare.control.ControlRequest;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -33,6 +33,7 @@ final class TokenCommands extends SubcommandGroup {
         if (!line.hasOption("role")) {
             throw new UsageException("token create needs --role admin, operator or viewer");
         }
-        return commands.request(line, List.of("token", "create", line.getArgs()[0], line.getOptionValue("role")));
+        return commands.request(line, ControlRequest.of("token", "create", line.getArgs()[0])
+                .with("role", java.util.Optional.of(line.getOptionValue("role"))));
     }
 }
