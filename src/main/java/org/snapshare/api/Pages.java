@@ -18,8 +18,10 @@ final class Pages {
     private Pages() {
     }
 
-    /** The page of {@code items} (sorted by {@code key}) the request asks for. */
-    static <T> List<T> page(Context ctx, List<T> items, Function<T, String> key) {
+    /** The page of {@code items}, in the order of {@code key}, the request asks for. */
+    static <T> List<T> page(Context ctx, List<T> unsorted, Function<T, String> key) {
+        List<T> items = new java.util.ArrayList<>(unsorted);
+        items.sort(java.util.Comparator.comparing(key));
         int limit = limit(ctx);
         String after = ctx.queryParam("after");
         int from = 0;

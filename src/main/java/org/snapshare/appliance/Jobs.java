@@ -82,7 +82,10 @@ public final class Jobs {
     }
 
     synchronized Job start(String kind, String volume, String subject, Watch watch) {
-        Job job = new Job(UUID.randomUUID().toString(), kind, volume, subject, Instant.now(), "running", 0, "", null);
+        Instant now = Instant.now();
+        // Ids sort in the order jobs started (lists are by id), and stay unique across restarts.
+        String id = String.format("%013d-%s", now.toEpochMilli(), UUID.randomUUID().toString().substring(0, 8));
+        Job job = new Job(id, kind, volume, subject, now, "running", 0, "", null);
         jobs.put(job.id(), new Tracked(job, watch));
         forgetOld();
         return jobs.get(job.id()).now();

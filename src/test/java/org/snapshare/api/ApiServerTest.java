@@ -210,6 +210,12 @@ class ApiServerTest {
         ApiClient.Answer second = admin.get("/api/v1/volumes?limit=2&after=a2");
         assertEquals(List.of("a3", "vol0"), names(second.json()));
         assertNull(second.header("Link"));
+        for (String name : List.of("zz", "mm", "aa")) { // taken out of name order
+            assertEquals(201, admin.send("POST", "/api/v1/volumes/a1/snapshots", "{\"name\": \"" + name + "\"}",
+                    List.of()).status());
+        }
+        assertEquals(List.of("aa", "mm"), names(admin.get("/api/v1/volumes/a1/snapshots?limit=2").json()));
+        assertEquals(List.of("zz"), names(admin.get("/api/v1/volumes/a1/snapshots?limit=2&after=mm").json()));
     }
 
     @Test
