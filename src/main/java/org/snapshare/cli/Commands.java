@@ -117,31 +117,23 @@ final class Commands {
     }
 
     int volume(String[] args) throws UsageException, CommandFailedException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            if (args.length == 0) {
-                throw new UsageException("volume needs a subcommand: create, list, delete, resize or grow-store");
+        return new SubcommandGroup(this, "volume", java.util.Map.of("grow-store", "NAME")) {
+            @Override
+            int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
+                switch (verb) {
+                    case "create":
+                        return volumeCreate(rest);
+                    case "list":
+                        return simpleRequest("volume list", rest, ControlRequest.of("volume", "list"));
+                    case "delete":
+                        return volumeDelete(rest);
+                    case "resize":
+                        return volumeResize(rest);
+                    default:
+                        throw unknown(verb);
+                }
             }
-            out.println("usage: snapshare volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]"
-                    + " | create NAME --origin-device PATH [--store-device PATH] | list | delete NAME [--force]"
-                    + " | resize NAME --size SIZE | grow-store NAME");
-            return Main.OK;
-        }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "create":
-                return volumeCreate(rest);
-            case "list":
-                return simpleRequest("volume list", rest, ControlRequest.of("volume", "list"));
-            case "delete":
-                return volumeDelete(rest);
-            case "grow-store":
-                return volumeGrowStore(rest);
-            case "resize":
-                return volumeResize(rest);
-            default:
-                throw new UsageException("unknown volume subcommand '" + args[0]
-                        + "' (use create, list, delete, resize or grow-store)");
-        }
+        }.run(args, out);
     }
 
     private int volumeCreate(String[] args) throws UsageException, CommandFailedException {
@@ -219,51 +211,32 @@ final class Commands {
         }
     }
 
-    private int volumeGrowStore(String[] args) throws UsageException, CommandFailedException {
-        CommandLine line = parse("volume grow-store NAME", withCommon(new Options()), args, 1);
-        if (line == null) {
-            return Main.OK;
-        }
-        return request(line, ControlRequest.of("volume", "grow-store", checkedNames(line).get(0)));
-    }
-
     int snapshot(String[] args) throws UsageException, CommandFailedException {
-        String usage = "usage: snapshare snapshot create VOLUME NAME | list VOLUME | delete VOLUME NAME [--force]"
-                + " | rollback VOLUME NAME [--no-wait] | diff VOLUME FROM TO [--json]"
-                + " | export VOLUME SNAPSHOT [--since BASE] [--output FILE] [--resume-from OFFSET]"
-                + " | import VOLUME [--input FILE] [--force] [--resume] | hold VOLUME NAME | release VOLUME NAME";
-        if (args.length == 0) {
-            throw new UsageException("snapshot needs a subcommand: create, list, delete, rollback, diff, export,"
-                    + " import, hold or release");
-        }
-        if (args[0].equals("--help") || args[0].equals("-h")) {
-            out.println(usage);
-            return Main.OK;
-        }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "create":
-                return snapshotRequest("snapshot create VOLUME NAME", rest, 2, "create");
-            case "list":
-                return snapshotRequest("snapshot list VOLUME", rest, 1, "list");
-            case "delete":
-                return snapshotDelete(rest);
-            case "rollback":
-                return snapshotRollback(rest);
-            case "diff":
-                return snapshotDiff(rest);
-            case "export":
-                return snapshotExport(rest);
-            case "import":
-                return snapshotImport(rest);
-            case "hold":
-                return snapshotRequest("snapshot hold VOLUME NAME", rest, 2, "hold");
-            case "release":
-                return snapshotRequest("snapshot release VOLUME NAME", rest, 2, "release");
-            default:
-                throw new UsageException("unknown snapshot subcommand '" + args[0]
-                        + "' (use create, list, delete, rollback, diff, export, import, hold or release)");
-        }
+        return new SubcommandGroup(this, "snapshot", java.util.Map.of()) {
+            @Override
+            int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
+                switch (verb) {
+                    case "create":
+                    case "hold":
+                    case "release":
+                        return snapshotRequest("snapshot " + verb + " VOLUME NAME", rest, 2, verb);
+                    case "list":
+                        return snapshotRequest("snapshot list VOLUME", rest, 1, "list");
+                    case "delete":
+                        return snapshotDelete(rest);
+                    case "rollback":
+                        return snapshotRollback(rest);
+                    case "diff":
+                        return snapshotDiff(rest);
+                    case "export":
+                        return snapshotExport(rest);
+                    case "import":
+                        return snapshotImport(rest);
+                    default:
+                        throw unknown(verb);
+                }
+            }
+        }.run(args, out);
     }
 
     private int snapshotRequest(String usage, String[] args, int positional, String verb)

@@ -14,9 +14,7 @@ import org.snapshare.appliance.VolumeNames;
 final class ReplicateCommands extends SubcommandGroup {
 
     ReplicateCommands(Commands commands) {
-        super(commands, "replicate", "usage: snapshare replicate set VOLUME --to https://HOST:PORT --token-file F"
-                + " [--fingerprint SHA256] [--keep POLICY] | clear VOLUME | list", "set, clear or list",
-                java.util.Map.of("clear", "VOLUME", "list", ""));
+        super(commands, "replicate", java.util.Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override

@@ -11,9 +11,7 @@ import org.snapshare.appliance.VolumeNames;
 final class ScheduleCommands extends SubcommandGroup {
 
     ScheduleCommands(Commands commands) {
-        super(commands, "schedule", "usage: snapshare schedule set VOLUME \"every 1h keep 24; every 1d keep 7\""
-                + " | clear VOLUME | list", "set, clear or list",
-                java.util.Map.of("clear", "VOLUME", "list", ""));
+        super(commands, "schedule", java.util.Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override

@@ -22,12 +22,12 @@ abstract class SubcommandGroup {
     /** The subcommands that take only names, with their usage (e.g. "VOLUME"; "" for none). */
     private final java.util.Map<String, String> plain;
 
-    SubcommandGroup(Commands commands, String name, String usage, String subcommands,
-            java.util.Map<String, String> plain) {
+    /** The group {@code name} of the CommandTable; its usage and subcommands come from there. */
+    SubcommandGroup(Commands commands, String name, java.util.Map<String, String> plain) {
         this.commands = commands;
         this.name = name;
-        this.usage = usage;
-        this.subcommands = subcommands;
+        this.usage = CommandTable.usage(name);
+        this.subcommands = CommandTable.verbs(name);
         this.plain = plain;
     }
 

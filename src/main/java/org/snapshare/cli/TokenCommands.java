@@ -9,9 +9,7 @@ import org.apache.commons.cli.Options;
 final class TokenCommands extends SubcommandGroup {
 
     TokenCommands(Commands commands) {
-        super(commands, "token", "usage: snapshare token create NAME --role admin|operator|viewer | list"
-                + " | revoke NAME", "create, list or revoke",
-                java.util.Map.of("list", "", "revoke", "NAME"));
+        super(commands, "token", java.util.Map.of("list", "", "revoke", "NAME"));
     }
 
     @Override
