@@ -36,7 +36,8 @@ final class ApiRoutes {
         String snapshot = volume + "/snapshots/{snapshot}";
         routes = List.of(
                 new Route(HandlerType.GET, BASE + "/" + DOCUMENT, null, this::document),
-                new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER, ctx -> ctx.json(appliance.reports().statusSummary())),
+                new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER,
+                        ctx -> ctx.json(appliance.reports().statusSummary())),
                 new Route(HandlerType.GET, BASE + "/io", ApiRole.VIEWER, ctx -> ctx.json(new IoSample(
                         java.time.Instant.now(), appliance.lunIo()))),
                 new Route(HandlerType.GET, BASE + "/volumes", ApiRole.VIEWER, volumes::list),
@@ -68,7 +69,8 @@ final class ApiRoutes {
                         appliance.reports().sessionList(), s -> s.target() + " " + s.initiatorPort()))),
                 new Route(HandlerType.GET, BASE + "/cluster", ApiRole.VIEWER, ctx -> ctx.json(
                         appliance.reports().clusterSummary())),
-                new Route(HandlerType.GET, BASE + "/access", ApiRole.ADMIN, ctx -> ctx.json(appliance.reports().accessSummary())),
+                new Route(HandlerType.GET, BASE + "/access", ApiRole.ADMIN,
+                        ctx -> ctx.json(appliance.reports().accessSummary())),
                 new Route(HandlerType.GET, BASE + "/jobs", ApiRole.VIEWER, this::jobs),
                 new Route(HandlerType.GET, BASE + "/jobs/{job}", ApiRole.VIEWER, this::job));
     }

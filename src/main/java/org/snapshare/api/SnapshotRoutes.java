@@ -17,7 +17,8 @@ final class SnapshotRoutes {
     }
 
     void list(Context ctx) throws Exception {
-        ctx.json(Pages.page(ctx, appliance.reports().snapshotSummaries(ctx.pathParam("volume")), SnapshotSummary::name));
+        ctx.json(Pages.page(ctx, appliance.reports().snapshotSummaries(ctx.pathParam("volume")),
+                SnapshotSummary::name));
     }
 
     void get(Context ctx) throws Exception {

@@ -445,22 +445,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         SnapshotCore core = volume(volumeName).core();
         jobs.settle("rollback", volumeName);
         rollback(volumeName, name);
-        return jobs.start("rollback", volumeName, name, new Jobs.Watch() {
-            @Override
-            public Optional<Double> progress() {
-                return core.rollbackProgress();
-            }
-
-            @Override
-            public Optional<String> failure() {
-                return core.rollbackFailure();
-            }
-
-            @Override
-            public String done() {
-                return "the origin of volume " + volumeName + " holds snapshot " + name + "'s content";
-            }
-        });
+        return jobs.start("rollback", volumeName, name, new Jobs.Watch(core::rollbackProgress, core::rollbackFailure,
+                () -> "the origin of volume " + volumeName + " holds snapshot " + name + "'s content"));
     }
 
     /**
@@ -472,22 +458,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         SnapshotCore core = volume(volumeName).core();
         jobs.settle("delete", volumeName);
         deleteSnapshot(volumeName, snapshot, force);
-        return jobs.start("delete", volumeName, snapshot, new Jobs.Watch() {
-            @Override
-            public Optional<Double> progress() {
-                return core.reclaimProgress();
-            }
-
-            @Override
-            public Optional<String> failure() {
-                return core.reclaimFailure();
-            }
-
-            @Override
-            public String done() {
-                return "the space of snapshot " + snapshot + " (and any deleted with it) is free";
-            }
-        });
+        return jobs.start("delete", volumeName, snapshot, new Jobs.Watch(core::reclaimProgress, core::reclaimFailure,
+                () -> "the space of snapshot " + snapshot + " (and any deleted with it) is free"));
     }
 
     /** Starts a scrub (as `scrub`) and follows it as a job. */
@@ -496,22 +468,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         SnapshotCore core = volume(volumeName).core();
         jobs.settle("scrub", volumeName);
         startScrub(volumeName, bytesPerSecond);
-        return jobs.start("scrub", volumeName, "", new Jobs.Watch() {
-            @Override
-            public Optional<Double> progress() {
-                return core.scrubProgress();
-            }
-
-            @Override
-            public Optional<String> failure() {
-                return core.scrubFailure();
-            }
-
-            @Override
-            public String done() {
-                return core.scrubStatus().orElse("scrub finished");
-            }
-        });
+        return jobs.start("scrub", volumeName, "", new Jobs.Watch(core::scrubProgress, core::scrubFailure,
+                () -> core.scrubStatus().orElse("scrub finished")));
     }
 
     public Jobs jobs() {
@@ -611,7 +569,8 @@ public final class Appliance implements Closeable, Metrics.Source {
                 + Sizes.format(volume.core().storeSpace().sizeBytes()) + "\n";
     }
 
-    public synchronized String startScrub(String volumeName, long bytesPerSecond) throws ConfigException, SnapshotException {
+    public synchronized String startScrub(String volumeName, long bytesPerSecond)
+            throws ConfigException, SnapshotException {
         volume(volumeName).core().startScrub(bytesPerSecond);
         return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";
     }
@@ -641,7 +600,8 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     /** Writes a stream of the snapshot to {@code out} (docs/STREAM.md); I/O to the volume goes on meanwhile. */
-    public void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
+    public void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom,
+            OutputStream out)
             throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = core(volumeName);
         SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Long operations started through the API (a rollback), each with an id to
@@ -21,15 +22,12 @@ public final class Jobs {
             double progress, String result, Instant ended) {
     }
 
-    /** How a job's work is seen from outside: its progress while it runs, empty once it has ended. */
-    interface Watch {
-        Optional<Double> progress();
-
-        /** Why the work stopped, if an error stopped it. */
-        Optional<String> failure();
-
-        /** The result line once it has ended well. */
-        String done();
+    /**
+     * How a job's work is seen from outside: its progress while it runs
+     * (empty once it has ended), why an error stopped it, and its result line
+     * once it has ended well.
+     */
+    record Watch(Supplier<Optional<Double>> progress, Supplier<Optional<String>> failure, Supplier<String> done) {
     }
 
     static final int KEPT = 100;
@@ -50,12 +48,12 @@ public final class Jobs {
             if (ended != null) {
                 return ended;
             }
-            Optional<String> failure = watch.failure();
-            Optional<Double> progress = watch.progress();
+            Optional<String> failure = watch.failure().get();
+            Optional<Double> progress = watch.progress().get();
             if (failure.isPresent()) {
                 ended = with(started, "failed", progress.orElse(0.0), failure.get());
             } else if (progress.isEmpty()) {
-                ended = with(started, "succeeded", 1.0, watch.done());
+                ended = with(started, "succeeded", 1.0, watch.done().get());
             } else {
                 return new Job(started.id(), started.kind(), started.volume(), started.subject(), started.started(),
                         "running", progress.get(), "", null);

@@ -135,7 +135,8 @@ final class Metrics implements Closeable {
     }
 
     /** A gauge of times by volume, in Unix seconds; a volume whose time is null has no sample. */
-    private void timestamps(String name, String help, java.util.function.Supplier<Map<String, java.time.Instant>> times) {
+    private void timestamps(String name, String help,
+            java.util.function.Supplier<Map<String, java.time.Instant>> times) {
         GaugeWithCallback.builder().name(name).help(help).labelNames("volume")
                 .callback(callback -> times.get().forEach((volume, time) -> {
                     if (time != null) {
