@@ -28,7 +28,6 @@ import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.VolumeDiff;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.cluster.ZooKeeperCluster;
-import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.stream.SnapshotExport;
 import org.snapshare.stream.SnapshotReceive;
 
@@ -76,7 +75,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
-        this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget());
+        this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget(this));
         this.apiAccess = apiAccess;
         this.automation = new Automation(this, new ScheduleBook(config, catalog));
     }
@@ -310,6 +309,11 @@ public final class Appliance implements Closeable, Metrics.Source {
         return volume(name);
     }
 
+    /** The served volume of that name, if there is one. */
+    synchronized Optional<Volume> served(String name) {
+        return Optional.ofNullable(volumes.get(name));
+    }
+
     /** The served volumes now, in name order (a copy). */
     synchronized List<Volume> volumesNow() {
         return new ArrayList<>(volumes.values());
@@ -404,7 +408,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
-    private void serveNewSnapshot(String volumeName, String name, LogicalUnit unit) throws IOException {
+    void serveNewSnapshot(String volumeName, String name, LogicalUnit unit) throws IOException {
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save("");
         exportTarget(volumeName, name, unit);
     }
@@ -626,52 +630,6 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private synchronized SnapshotCore core(String volumeName) throws ConfigException {
         return volume(volumeName).core();
-    }
-
-    /** What an import asks of this appliance (SnapshotReceive), each under its lock. */
-    private final class ImportTarget implements ReceiveTarget {
-
-        @Override
-        public Optional<SnapshotCore> volume(String name) {
-            synchronized (Appliance.this) {
-                return Optional.ofNullable(volumes.get(name)).map(Volume::core);
-            }
-        }
-
-        @Override
-        public void checkSnapshotName(String name) throws SnapshotException {
-            try {
-                VolumeNames.checkSnapshot(name);
-            } catch (ConfigException e) {
-                throw new SnapshotException("the stream's snapshot: " + e.getMessage());
-            }
-        }
-
-        @Override
-        public SnapshotCore createVolume(String name, long sizeBytes) throws IOException {
-            synchronized (Appliance.this) {
-                try {
-                    Appliance.this.createVolume(new VolumeSpec(name, sizeBytes, 0, 0, null, null));
-                    return Appliance.this.volume(name).core();
-                } catch (ConfigException e) {
-                    throw new IOException("cannot create volume " + name + " for the stream: " + e.getMessage(), e);
-                }
-            }
-        }
-
-        @Override
-        public int originSessions(String name) {
-            synchronized (Appliance.this) {
-                return targets.sessionCount(targetName(name));
-            }
-        }
-
-        @Override
-        public void snapshotReceived(String volume, String snapshot, LogicalUnit unit) throws IOException {
-            synchronized (Appliance.this) {
-                serveNewSnapshot(volume, snapshot, unit);
-            }
-        }
     }
 
     synchronized String listSnapshots(String volumeName) throws ConfigException, IOException {
