@@ -45,6 +45,10 @@ final class Problems {
         config.routes.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, e.getStatus(),
                 title(e.getStatus()), e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path()
                         + " (GET /api/v1/openapi.json lists them)" : e.getMessage()));
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("API request {} {} failed", ctx.method(), ctx.path(), e);
+            answer(ctx, 500, title(500), "the server failed: " + e + " (details in the server log)");
+        });
         config.routes.exception(IOException.class, (e, ctx) -> {
             LOG.error("API request {} {} failed", ctx.method(), ctx.path(), e);
             answer(ctx, 500, title(500), e.getMessage() + " (details in the server log)");
