@@ -47,9 +47,15 @@ printf '%-14s %12s %12s %8s %6s\n' workload off on ratio unit
 for w in "${workloads[@]}"; do
     IFS='|' read -r name opts ops unit <<<"$w"
     : >"$work/a"; : >"$work/b"
-    for _ in $(seq "$rounds"); do
+    for round in $(seq "$rounds"); do
+        # Each server goes first in every other round, so running second (a warmer or a busier
+        # machine) weighs on both alike.
         # shellcheck disable=SC2086
-        run $opts "$(url "$base")" >>"$work/a"; run $opts "$(url $((base + 1)))" >>"$work/b"
+        if [ $((round % 2)) -eq 1 ]; then
+            run $opts "$(url "$base")" >>"$work/a"; run $opts "$(url $((base + 1)))" >>"$work/b"
+        else
+            run $opts "$(url $((base + 1)))" >>"$work/b"; run $opts "$(url "$base")" >>"$work/a"
+        fi
     done
     a=$(median <"$work/a"); b=$(median <"$work/b")
     awk -v n="$name" -v a="$a" -v b="$b" -v o="$ops" -v u="$unit" \
