@@ -46,11 +46,12 @@ final class RemoteApi {
 
     private final HttpClient http;
     private final String base;
-    private final String token;
+    private final ReplicationSettings settings;
 
+    /** A client for these settings; keep it while they hold (an HttpClient has threads of its own). */
     RemoteApi(ReplicationSettings settings) throws ConfigException {
         this.base = settings.url() + "/api/v1";
-        this.token = settings.token();
+        this.settings = settings;
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(TIMEOUT);
         if (settings.fingerprint().isPresent()) {
             builder.sslContext(pinned(settings.fingerprint().get()));
@@ -118,9 +119,18 @@ final class RemoteApi {
         json(send(request("/volumes/" + volume + "/snapshots/" + snapshot).DELETE()), 202);
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
-                .header("Authorization", "Bearer " + token);
+    /** The token is read from its file for every request, so it can be rotated in place. */
+    private HttpRequest.Builder request(String path) throws IOException {
+        try {
+            return HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
+                    .header("Authorization", "Bearer " + settings.token());
+        } catch (ConfigException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    ReplicationSettings settings() {
+        return settings;
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {

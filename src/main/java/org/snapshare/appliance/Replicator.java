@@ -60,6 +60,9 @@ final class Replicator implements Closeable {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** Per volume, the snapshots replication needs here: the one being sent and the base of the next send. */
     private final Map<String, Set<String>> needed = new ConcurrentHashMap<>();
+    /** Each replicated volume's client, kept while its settings hold (only the loop's thread uses it). */
+    private final Map<String, RemoteApi> clients = new TreeMap<>();
+    private final RepeatedFailures failures = new RepeatedFailures(LOG);
     private final BackgroundLoop loop;
 
     Replicator(Volumes volumes) {
@@ -87,15 +90,16 @@ final class Replicator implements Closeable {
                 if (settings.isEmpty()) {
                     needed.remove(volume);
                     states.remove(volume);
+                    clients.remove(volume);
                 } else if (volumes.runsHere(volume)) {
                     replicate(volume, settings.get());
+                    failures.succeeded(volume, "replication");
                 }
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
-                LOG.warn("replication of volume {} failed: {}; trying again in {} s", volume, e.getMessage(),
-                        PASS.toSeconds());
                 State was = state(volume);
+                failures.failed(volume, "replication", e, PASS);
                 states.put(volume, new State(was.lastSent(), was.lastSuccess(), Instant.now(), e.getMessage(),
                         was.lagSeconds(), was.lagBytes()));
             }
@@ -107,7 +111,11 @@ final class Replicator implements Closeable {
         if (local.isEmpty()) {
             return;
         }
-        RemoteApi remote = new RemoteApi(settings);
+        RemoteApi remote = clients.get(volume);
+        if (remote == null || !remote.settings().equals(settings)) {
+            remote = new RemoteApi(settings);
+            clients.put(volume, remote);
+        }
         Optional<List<RemoteApi.RemoteSnapshot>> there = remote.snapshots(volume);
         Set<String> held = new TreeSet<>();
         there.ifPresent(list -> list.forEach(snapshot -> held.add(snapshot.name())));

@@ -50,6 +50,7 @@ final class Schedules implements Closeable {
     private final Volumes volumes;
     private final Map<String, Outcome> outcomes = new TreeMap<>();
     private final BackgroundLoop loop;
+    private final RepeatedFailures failures = new RepeatedFailures(LOG);
 
     Schedules(Volumes volumes) {
         this.volumes = volumes;
@@ -71,8 +72,9 @@ final class Schedules implements Closeable {
                 if (policy.isPresent() && runOne(volume, policy.get(), now)) {
                     record(volume, new Outcome(now, outcome(volume).lastFailure(), outcome(volume).lastError()));
                 }
+                failures.succeeded(volume, "schedule");
             } catch (Exception e) {
-                LOG.warn("schedule of volume {} failed: {}; trying again in a second", volume, e.getMessage());
+                failures.failed(volume, "schedule", e, TICK);
                 record(volume, new Outcome(outcome(volume).lastSuccess(), now, e.getMessage()));
             }
         }
