@@ -207,7 +207,7 @@ public final class Automation {
                     names.add(snapshot.name());
                 }
             }
-            names.sort(null); // by time: the names are
+            names.sort(null); // scheduled snapshots' names sort by the time they were taken
             return names;
         }
 

@@ -63,6 +63,8 @@ final class Replicator implements Closeable {
     /** Each replicated volume's client, kept while its settings hold (only the loop's thread uses it). */
     private final Map<String, RemoteApi> clients = new TreeMap<>();
     private final RepeatedFailures failures = new RepeatedFailures(LOG);
+    /** Per volume, the last (base, newest) pair measured and how many bytes apart they are. */
+    private final Map<String, Map.Entry<String, Long>> lastBehind = new TreeMap<>();
     private final BackgroundLoop loop;
 
     Replicator(Volumes volumes) {
@@ -136,7 +138,7 @@ final class Replicator implements Closeable {
                     + " of this volume's scheduled snapshots; delete it there, or replicate to another server");
         }
         needed.put(volume, base.isPresent() ? Set.of(base.get(), newest) : Set.of(newest));
-        long behind = base.isPresent() ? volumes.changedBytes(volume, base.get(), newest) : volumes.sizeBytes(volume);
+        long behind = behind(volume, base, newest);
         Instant sentAt = AutoSnapshotNames.taken(base.orElse(newest)).orElse(Instant.now());
         State was = state(volume);
         states.put(volume, new State(was.lastSent(), was.lastSuccess(), was.lastFailure(), was.lastError(),
@@ -153,6 +155,21 @@ final class Replicator implements Closeable {
         held.add(newest);
         needed.put(volume, Set.of(newest));
         settle(volume, newest, 0, 0, settings, remote, held);
+    }
+
+    /**
+     * Bytes the replica is behind: what differs from its newest snapshot to ours, from a metadata scan made
+     * once per pair (a send that keeps failing retries every pass).
+     */
+    private long behind(String volume, Optional<String> base, String newest) throws Exception {
+        String pair = base.orElse("") + " " + newest;
+        Map.Entry<String, Long> known = lastBehind.get(volume);
+        if (known != null && known.getKey().equals(pair)) {
+            return known.getValue();
+        }
+        long bytes = base.isPresent() ? volumes.changedBytes(volume, base.get(), newest) : volumes.sizeBytes(volume);
+        lastBehind.put(volume, Map.entry(pair, bytes));
+        return bytes;
     }
 
     /** Records an up-to-date replica and prunes there what the retention does not keep. */
