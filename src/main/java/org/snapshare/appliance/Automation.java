@@ -181,8 +181,8 @@ public final class Automation {
         return list;
     }
 
-    /** What replication asks of the appliance. */
-    private final class ReplicatedVolumes implements Replicator.Volumes {
+    /** The served volumes, and whether this node does their work: what schedules and replication share. */
+    private abstract class AppliedVolumes implements ServedVolumes {
 
         @Override
         public Set<String> names() {
@@ -190,13 +190,17 @@ public final class Automation {
         }
 
         @Override
-        public Optional<ReplicationSettings> settings(String volume) throws ConfigException, IOException {
-            return ReplicationSettings.read(appliance.volumeDir(volume));
-        }
-
-        @Override
         public boolean runsHere(String volume) {
             return appliance.runsHere(volume);
+        }
+    }
+
+    /** What replication asks of the appliance. */
+    private final class ReplicatedVolumes extends AppliedVolumes implements Replicator.Volumes {
+
+        @Override
+        public Optional<ReplicationSettings> settings(String volume) throws ConfigException, IOException {
+            return ReplicationSettings.read(appliance.volumeDir(volume));
         }
 
         @Override
@@ -230,21 +234,11 @@ public final class Automation {
     }
 
     /** What the schedules ask of the appliance. */
-    private final class ScheduledVolumes implements Schedules.Volumes {
-
-        @Override
-        public Set<String> names() {
-            return appliance.volumeNames();
-        }
+    private final class ScheduledVolumes extends AppliedVolumes implements Schedules.Volumes {
 
         @Override
         public Optional<SchedulePolicy> policy(String volume) throws ConfigException, IOException {
             return scheduleBook.entry(volume).map(ScheduleBook.Entry::policy);
-        }
-
-        @Override
-        public boolean runsHere(String volume) {
-            return appliance.runsHere(volume);
         }
 
         @Override

@@ -32,12 +32,8 @@ final class Replicator implements Closeable {
     static final Duration PASS = Duration.ofSeconds(2);
 
     /** What replication asks of the appliance. */
-    interface Volumes {
-        Set<String> names();
-
+    interface Volumes extends ServedVolumes {
         Optional<ReplicationSettings> settings(String volume) throws Exception;
-
-        boolean runsHere(String volume);
 
         /** The live scheduled snapshots, oldest first. */
         List<String> scheduledSnapshots(String volume) throws Exception;

@@ -26,14 +26,9 @@ final class Schedules implements Closeable {
     static final Duration TICK = Duration.ofSeconds(1);
 
     /** What the schedules ask of the appliance. */
-    interface Volumes {
-        Set<String> names();
-
+    interface Volumes extends ServedVolumes {
         /** The volume's schedule, if it has one. */
         Optional<SchedulePolicy> policy(String volume) throws Exception;
-
-        /** Whether this node runs the volume's schedule (in a cluster: the node holding its lock). */
-        boolean runsHere(String volume);
 
         List<String> snapshots(String volume) throws Exception;
 
