@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.DurableFiles;
 import org.snapshare.snapshot.SnapshotException;
+import org.snapshare.snapshot.SnapshotStatus;
 
 /**
  * What the server does by itself on a volume's behalf (docs/SCHEDULES.md):
@@ -207,7 +208,8 @@ public final class Automation {
         public List<String> scheduledSnapshots(String volume) throws ConfigException, IOException {
             List<String> names = new ArrayList<>();
             for (SnapshotSummary snapshot : appliance.reports().snapshotSummaries(volume)) {
-                if (snapshot.state().equals("live") && AutoSnapshotNames.taken(snapshot.name()).isPresent()) {
+                if (snapshot.state() == SnapshotStatus.State.LIVE
+                        && AutoSnapshotNames.taken(snapshot.name()).isPresent()) {
                     names.add(snapshot.name());
                 }
             }
@@ -245,7 +247,7 @@ public final class Automation {
         public List<String> snapshots(String volume) throws ConfigException, IOException {
             List<String> names = new ArrayList<>();
             for (SnapshotSummary snapshot : appliance.reports().snapshotSummaries(volume)) {
-                if (!snapshot.state().equals("deleting")) {
+                if (snapshot.state() != SnapshotStatus.State.DELETING) {
                     names.add(snapshot.name());
                 }
             }

@@ -1,6 +1,7 @@
 package org.snapshare.appliance;
 
 import java.time.Instant;
+import org.snapshare.snapshot.SnapshotStatus;
 
 /**
  * One snapshot as `snapshot list` and the API show it. {@code state}: live,
@@ -9,6 +10,6 @@ import java.time.Instant;
  * {@code work}: background work on it, or empty; {@code held}: `snapshot hold`
  * keeps it from being deleted.
  */
-public record SnapshotSummary(String name, Instant created, String state, long ownedBytes, int sessions,
+public record SnapshotSummary(String name, Instant created, SnapshotStatus.State state, long ownedBytes, int sessions,
         String target, String work, boolean held) {
 }

@@ -419,12 +419,12 @@ public final class SnapshotCore implements Closeable {
         Rollback rollback = io.rollback();
         List<SnapshotStatus> rows = new ArrayList<>();
         for (SnapshotInfo info : store().snapshots()) {
-            String state = info.state().name().toLowerCase();
+            SnapshotStatus.State state = SnapshotStatus.State.valueOf(info.state().name());
             String work = "";
             if (info.state() == SnapshotState.DELETING) {
                 work = deleter.progress();
             } else if (rollback != null && rollback.snapshotId == info.id()) {
-                state = "rolling-back";
+                state = SnapshotStatus.State.ROLLING_BACK;
                 work = rollbackProgress(rollback);
             }
             rows.add(new SnapshotStatus(info.name(), info.created(), state,

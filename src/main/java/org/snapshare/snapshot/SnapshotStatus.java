@@ -1,13 +1,23 @@
 package org.snapshare.snapshot;
 
 import java.time.Instant;
+import java.util.Locale;
 
 /**
- * One row of `snapshot list`: {@code state} is live, invalid, deleting or
- * rolling-back; {@code ownedBytes} is the copied data only this snapshot
- * uses (what deleting it frees), -1 when damaged metadata hides it;
- * {@code work} describes background work on
- * it, or is empty.
+ * One row of `snapshot list`: {@code ownedBytes} is the copied data only
+ * this snapshot uses (what deleting it frees), -1 when damaged metadata
+ * hides it; {@code work} describes background work on it, or is empty.
  */
-public record SnapshotStatus(String name, Instant created, String state, long ownedBytes, String work) {
+public record SnapshotStatus(String name, Instant created, State state, long ownedBytes, String work) {
+
+    /** What a snapshot is now, as users see it: its state in the store, or being rolled back to. */
+    public enum State {
+        LIVE, INVALID, DELETING, ROLLING_BACK;
+
+        /** "live", "rolling-back": the word `snapshot list` and the API show. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
 }

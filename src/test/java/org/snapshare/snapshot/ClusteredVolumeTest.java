@@ -156,7 +156,7 @@ class ClusteredVolumeTest {
     }
 
     private static String rolling(SnapshotCore core) throws IOException {
-        return core.snapshots().stream().filter(s -> s.state().equals("rolling-back")).map(SnapshotStatus::name)
+        return core.snapshots().stream().filter(s -> s.state() == SnapshotStatus.State.ROLLING_BACK).map(SnapshotStatus::name)
                 .findFirst().orElse(null);
     }
 }

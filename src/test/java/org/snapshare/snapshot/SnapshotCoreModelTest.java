@@ -184,7 +184,7 @@ class SnapshotCoreModelTest {
     }
 
     private static String rollingSnapshot(SnapshotCore core) throws IOException {
-        return core.snapshots().stream().filter(s -> s.state().equals("rolling-back")).map(SnapshotStatus::name)
+        return core.snapshots().stream().filter(s -> s.state() == SnapshotStatus.State.ROLLING_BACK).map(SnapshotStatus::name)
                 .findFirst().orElse(null);
     }
 }

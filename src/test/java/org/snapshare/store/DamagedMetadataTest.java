@@ -56,7 +56,7 @@ class DamagedMetadataTest {
     }
 
     private static SnapshotState state(SnapshotCore core) throws IOException {
-        return SnapshotState.valueOf(core.snapshots().get(0).state().toUpperCase());
+        return SnapshotState.valueOf(core.snapshots().get(0).state().name());
     }
 
     @Test
