@@ -139,10 +139,10 @@ final class Replicator implements Closeable {
         State was = state(volume);
         states.put(volume, new State(was.lastSent(), was.lastSuccess(), was.lastFailure(), was.lastError(),
                 Duration.between(sentAt, Instant.now()).getSeconds(), behind));
-        Optional<InterruptedImport> interrupted = remote.interrupted(volume);
-        long resumeFrom = interrupted.filter(i -> i.snapshot().equals(newest)).map(InterruptedImport::resumeOffset)
-                .orElse(0L);
         Optional<String> since = base;
+        // Resumed only if the other side stopped in this very stream; else a new send drops what it staged.
+        long resumeFrom = remote.interrupted(volume).filter(i -> i.snapshot().equals(newest) && i.base().equals(since))
+                .map(InterruptedImport::resumeOffset).orElse(0L);
         LOG.info("volume {}: sending snapshot {}{} to {}{}", volume, newest, since.map(b -> " since " + b).orElse(""),
                 settings.url(), resumeFrom > 0 ? " from byte " + resumeFrom + " (resumed)" : "");
         remote.importStream(volume, resumeFrom > 0,
