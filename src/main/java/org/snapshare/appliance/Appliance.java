@@ -39,7 +39,6 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
 
-
     private final ApplianceConfig config;
     private final DataDirLock lock;
     /** This node's ZooKeeper session; null for a single node. */
@@ -101,11 +100,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         config.apiListen();
         config.apiUrl();
         ReadOnlyPolicy.from(config);
-        for (String key : config.keys()) {
-            if (key.startsWith(ScheduleBook.CONFIG_PREFIX)) {
-                SchedulePolicy.parse(config.optional(key).orElse(""));
-            }
-        }
+        ScheduleBook.checkConfig(config);
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
@@ -271,10 +266,6 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     // What Reports reads, under this appliance's lock.
-
-    java.util.Collection<Volume> volumesInOrder() {
-        return volumes.values();
-    }
 
     TargetRegistry targets() {
         return targets;
@@ -447,9 +438,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized Jobs.Job rollbackJob(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = volume(volumeName).core();
-        jobs.settle("rollback", volumeName);
-        rollback(volumeName, name);
-        return jobs.start("rollback", volumeName, name, new Jobs.Watch(core::rollbackProgress, core::rollbackFailure,
+        return jobs.run("rollback", volumeName, name, () -> rollback(volumeName, name), new Jobs.Watch(core::rollbackProgress, core::rollbackFailure,
                 () -> "the origin of volume " + volumeName + " holds snapshot " + name + "'s content"));
     }
 
@@ -460,19 +449,16 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized Jobs.Job deleteSnapshotJob(String volumeName, String snapshot, boolean force)
             throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = volume(volumeName).core();
-        jobs.settle("delete", volumeName);
-        deleteSnapshot(volumeName, snapshot, force);
-        return jobs.start("delete", volumeName, snapshot, new Jobs.Watch(core::reclaimProgress, core::reclaimFailure,
+        return jobs.run("delete", volumeName, snapshot, () -> deleteSnapshot(volumeName, snapshot, force),
+                new Jobs.Watch(core::reclaimProgress, core::reclaimFailure,
                 () -> "the space of snapshot " + snapshot + " (and any deleted with it) is free"));
     }
 
     /** Starts a scrub (as `scrub`) and follows it as a job. */
     public synchronized Jobs.Job scrubJob(String volumeName, long bytesPerSecond)
-            throws ConfigException, SnapshotException {
+            throws ConfigException, SnapshotException, IOException {
         SnapshotCore core = volume(volumeName).core();
-        jobs.settle("scrub", volumeName);
-        startScrub(volumeName, bytesPerSecond);
-        return jobs.start("scrub", volumeName, "", new Jobs.Watch(core::scrubProgress, core::scrubFailure,
+        return jobs.run("scrub", volumeName, "", () -> startScrub(volumeName, bytesPerSecond), new Jobs.Watch(core::scrubProgress, core::scrubFailure,
                 () -> core.scrubStatus().orElse("scrub finished")));
     }
 

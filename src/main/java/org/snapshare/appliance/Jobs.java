@@ -1,5 +1,6 @@
 package org.snapshare.appliance;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.snapshare.snapshot.SnapshotException;
 
 /**
  * Long operations started through the API (a rollback), each with an id to
@@ -67,19 +69,25 @@ public final class Jobs {
         }
     }
 
+    /** The work a job starts, done before the job is registered; a refusal registers none. */
+    @FunctionalInterface
+    interface Work {
+        void start() throws ConfigException, SnapshotException, IOException;
+    }
+
     /**
-     * Settles the volume's jobs of this kind before another starts: the watch
-     * of one that has ended would see the new one's progress as its own.
+     * Starts {@code work} as a job the {@code watch} follows. The volume's
+     * ended jobs of this kind are settled first: the watch of one that has
+     * ended would see the new one's progress as its own.
      */
-    synchronized void settle(String kind, String volume) {
+    synchronized Job run(String kind, String volume, String subject, Work work, Watch watch)
+            throws ConfigException, SnapshotException, IOException {
         for (Tracked tracked : jobs.values()) {
             if (tracked.started.kind().equals(kind) && tracked.started.volume().equals(volume)) {
                 tracked.now();
             }
         }
-    }
-
-    synchronized Job start(String kind, String volume, String subject, Watch watch) {
+        work.start();
         Instant now = Instant.now();
         // Ids sort in the order jobs started (lists are by id), and stay unique across restarts.
         String id = String.format("%013d-%s", now.toEpochMilli(), UUID.randomUUID().toString().substring(0, 8));

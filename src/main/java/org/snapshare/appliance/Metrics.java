@@ -33,7 +33,7 @@ final class Metrics implements Closeable {
         /** The volumes served now, by name. */
         Map<String, SnapshotCore> volumes();
 
-        /** How each volume's schedule last went, for the volumes that have one. */
+        /** How each served volume's schedule last went (times null where it has not run since start). */
         Map<String, Schedules.Outcome> scheduleOutcomes();
 
         /** How each replicated volume's replication stands. */

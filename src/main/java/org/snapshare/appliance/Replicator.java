@@ -126,7 +126,7 @@ final class Replicator implements Closeable {
         }
         if (base.isPresent() && base.get().equals(newest)) {
             needed.put(volume, Set.of(newest));
-            settle(volume, newest, 0, 0, settings, remote, held);
+            settle(volume, newest, settings, remote, held);
             return;
         }
         if (base.isEmpty() && there.isPresent()) {
@@ -150,7 +150,7 @@ final class Replicator implements Closeable {
         LOG.info("volume {}: snapshot {} replicated to {}", volume, newest, settings.url());
         held.add(newest);
         needed.put(volume, Set.of(newest));
-        settle(volume, newest, 0, 0, settings, remote, held);
+        settle(volume, newest, settings, remote, held);
     }
 
     /**
@@ -168,12 +168,12 @@ final class Replicator implements Closeable {
         return bytes;
     }
 
-    /** Records an up-to-date replica and prunes there what the retention does not keep. */
-    private void settle(String volume, String newest, long lagSeconds, long lagBytes, ReplicationSettings settings,
-            RemoteApi remote, Set<String> held) throws Exception {
+    /** Records an up-to-date replica (no lag) and prunes there what the retention does not keep. */
+    private void settle(String volume, String newest, ReplicationSettings settings, RemoteApi remote,
+            Set<String> held) throws Exception {
         State was = state(volume);
         states.put(volume, new State(newest, was.lastSent().equals(newest) && was.lastSuccess() != null
-                ? was.lastSuccess() : Instant.now(), was.lastFailure(), was.lastError(), lagSeconds, lagBytes));
+                ? was.lastSuccess() : Instant.now(), was.lastFailure(), was.lastError(), 0, 0));
         if (settings.keep().isEmpty()) {
             return;
         }

@@ -35,8 +35,7 @@ public final class Reports {
     String listVolumes() {
         StringBuilder out = new StringBuilder(String.format("%-20s %12s %8s  %-48s %6s %s%n", "NAME", "SIZE",
                 "SESSIONS", "TARGET", "STORE", "STATE"));
-        for (Volume volume : appliance.volumesInOrder()) {
-            VolumeSummary row = summary(volume);
+        for (VolumeSummary row : volumeSummaries()) {
             out.append(String.format("%-20s %12s %8d  %-48s %5d%% %s%n", row.name(), Sizes.format(row.sizeBytes()),
                     row.sessions(), row.target(), row.storePercentOfLimit(), row.state()));
         }
@@ -116,7 +115,7 @@ public final class Reports {
                 + "portal:      " + appliance.iscsi().boundAddress().getAddress().getHostAddress() + ":"
                 + appliance.iscsi().boundAddress().getPort() + "\n"
                 + "uptime:      " + uptime.toString().substring(2).toLowerCase() + "\n"
-                + "volumes:     " + appliance.volumesInOrder().size() + "\n"
+                + "volumes:     " + appliance.volumesNow().size() + "\n"
                 + "connections: " + appliance.iscsi().connectionCount() + "\n"
                 + clusterStatus()
                 + volumeStatus();
@@ -136,7 +135,7 @@ public final class Reports {
 
     private String volumeStatus() throws IOException {
         StringBuilder out = new StringBuilder();
-        for (Volume volume : appliance.volumesInOrder()) {
+        for (Volume volume : appliance.volumesNow()) {
             StoreSpace space = volume.core().storeSpace();
             out.append(String.format("volume %s: %d snapshot(s), exception store %s used of %s (%s)%n", volume.name,
                     appliance.exportedSnapshots(volume).size(), Sizes.format(space.usedBytes()), Sizes.format(space.sizeBytes()),

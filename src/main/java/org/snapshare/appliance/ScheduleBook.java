@@ -27,6 +27,15 @@ final class ScheduleBook {
         this.catalog = catalog;
     }
 
+    /** Refuses a config whose schedule.VOLUME keys do not parse (checked at start, before anything is served). */
+    static void checkConfig(ApplianceConfig config) throws ConfigException {
+        for (String key : config.keys()) {
+            if (key.startsWith(CONFIG_PREFIX)) {
+                SchedulePolicy.parse(config.optional(key).orElse(""));
+            }
+        }
+    }
+
     /** The schedule and where it comes from ("config" or "set"), if the volume has one. */
     record Entry(SchedulePolicy policy, String source) {
     }
