@@ -207,12 +207,11 @@ public final class Automation {
         @Override
         public List<String> scheduledSnapshots(String volume) throws ConfigException, IOException {
             List<String> names = new ArrayList<>();
-            for (SnapshotSummary snapshot : appliance.reports().snapshotSummaries(volume)) {
-                if (snapshot.state() == SnapshotStatus.State.LIVE
-                        && AutoSnapshotNames.taken(snapshot.name()).isPresent()) {
-                    names.add(snapshot.name());
+            appliance.volumeNamed(volume).core().snapshotStates().forEach((name, state) -> {
+                if (state == SnapshotStatus.State.LIVE && AutoSnapshotNames.taken(name).isPresent()) {
+                    names.add(name);
                 }
-            }
+            });
             names.sort(null); // scheduled snapshots' names sort by the time they were taken
             return names;
         }
@@ -246,11 +245,11 @@ public final class Automation {
         @Override
         public List<String> snapshots(String volume) throws ConfigException, IOException {
             List<String> names = new ArrayList<>();
-            for (SnapshotSummary snapshot : appliance.reports().snapshotSummaries(volume)) {
-                if (snapshot.state() != SnapshotStatus.State.DELETING) {
-                    names.add(snapshot.name());
+            appliance.volumeNamed(volume).core().snapshotStates().forEach((name, state) -> {
+                if (state != SnapshotStatus.State.DELETING) {
+                    names.add(name);
                 }
-            }
+            });
             return names;
         }
 
