@@ -86,7 +86,7 @@ public final class StoreGrowthBench {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long commits = store.commitStats().commits() - commitsBefore;
                 double commitMillis = (store.commitStats().nanos() - commitNanosBefore) / 1e6 / Math.max(1, commits);
-                SharedExceptionStore.GrowthStats growth = store.growthStats();
+                StoreCapacity.GrowthStats growth = store.growthStats();
                 return new Round(VOLUME / 1048576.0 / seconds, growth.steps(), growth.nanos() / 1e6, commitMillis);
             }
         } finally {

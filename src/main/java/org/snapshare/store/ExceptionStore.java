@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.snapshare.util.IoWork;
 
 /**
  * The exception store as the snapshot core sees it: which snapshot ids have
@@ -204,12 +205,6 @@ public interface ExceptionStore extends Closeable {
 
     // -- durability -----------------------------------------------------
 
-    /** Work of several calls on the store that must be committed whole or not at all. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run() throws IOException;
-    }
-
     /**
      * Runs {@code work} so that no commit (of any thread) captures part of it:
      * a commit waits for running work, and work waits for a commit's blocks to
@@ -217,7 +212,7 @@ public interface ExceptionStore extends Closeable {
      * as allocating a chunk and adding the entry that owns it. {@link #commit()}
      * must not be called inside.
      */
-    <T> T atomically(Work<T> work) throws IOException;
+    <T> T atomically(IoWork<T> work) throws IOException;
 
     /**
      * Makes every change so far durable: new blocks, flush, commit block,

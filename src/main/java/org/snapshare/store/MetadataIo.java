@@ -178,12 +178,12 @@ final class MetadataIo {
         block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
         MetaBlock.seal(block);
         device.write(ref.primary() * chunkSize, block.clear());
-        transaction.listed(ref.primary(), block);
+        transaction.name(ref.primary(), block);
         if (ref.mirrored()) {
             block.putLong(MetaBlock.SELF_OFFSET, ref.mirror());
             MetaBlock.seal(block);
             device.write(ref.mirror() * chunkSize, block.clear());
-            transaction.listed(ref.mirror(), block);
+            transaction.name(ref.mirror(), block);
             block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
             MetaBlock.seal(block);
         }

@@ -307,9 +307,9 @@ final class SpaceMap {
      * The transaction's blocks are written and its commit block is about to
      * be: the next transaction starts. What this one wrote is no longer fresh
      * (the pending commit refers to it), and what it freed stays quarantined
-     * until {@link #durable()}.
+     * until {@link #releaseSealed()}.
      */
-    void sealed() {
+    void seal() {
         quarantined.addAll(freedThisTransaction);
         fresh.clear();
         freedThisTransaction.clear();
@@ -318,7 +318,7 @@ final class SpaceMap {
     }
 
     /** The sealed transaction's commit is durable: its freed chunks may be reused. */
-    void durable() {
+    void releaseSealed() {
         quarantined.forEach(this::reusable);
         quarantined.clear();
     }

@@ -52,10 +52,62 @@ public final class StoreRepair {
             repair.walk(tree.root, tree.height - 1, progress);
         }
         boolean lost = !repair.damagedNodes.isEmpty() || repair.dropped > 0;
-        SharedExceptionStore.Rebuilt rebuilt = store.rebuild(repair.kept, lost);
+        Rebuilt rebuilt = store.repairing(() -> repair.rebuild(lost));
         store.commit();
-        return new Result(repair.healed, List.copyOf(repair.damagedNodes), repair.kept.size(), repair.dropped, rebuilt.chunksFreed(),
-                rebuilt.chunksClaimed(), rebuilt.invalidated());
+        return new Result(repair.healed, List.copyOf(repair.damagedNodes), repair.kept.size(), repair.dropped,
+                rebuilt.chunksFreed(), rebuilt.chunksClaimed(), rebuilt.invalidated());
+    }
+
+    /** What {@link #rebuild} did: chunks it freed, in-use chunks it marked so, snapshots it invalidated. */
+    private record Rebuilt(long chunksFreed, long chunksClaimed, List<String> invalidated) {
+    }
+
+    /**
+     * Under the store's lock: replaces the tree with one holding exactly the
+     * entries kept (sorted, sound), frees every allocated chunk that then
+     * belongs to nothing (the old tree's nodes, data behind damaged nodes),
+     * and invalidates the live snapshots when entries were {@code lost}. The
+     * new nodes take chunks free in the old commit, so a crash leaves it whole.
+     */
+    private Rebuilt rebuild(boolean lost) throws IOException {
+        StoreState state = store.state();
+        SpaceMap space = state.space();
+        StoreLayout layout = store.superblock().layout();
+        state.forgetCachedNodes();
+        long claimed = 0;
+        for (ExceptionEntry entry : kept) { // before the new nodes can take them
+            if (!entry.zeros() && !space.isAllocated(entry.storeChunk())) {
+                space.claim(entry.storeChunk());
+                claimed++;
+            }
+        }
+        BTree rebuilt = new BTree(state.nodes(), space, layout, store.chunkSize(), BlockRef.NONE, 0);
+        RangeCounts recounted = state.counts() == null ? null : RangeCounts.empty(store.metadataIo(), layout);
+        for (ExceptionEntry entry : kept) {
+            rebuilt.insert(entry);
+            if (recounted != null) {
+                recounted.added(entry);
+            }
+        }
+        state.replaceTree(rebuilt, recounted); // the old counter chain belongs to nothing now: freed below
+        Set<Long> owned = new HashSet<>();
+        for (long chunk = 0; chunk < layout.reservedChunks(store.chunkSize()); chunk++) {
+            owned.add(chunk);
+        }
+        owned.addAll(space.metadataChunks()); // the map and table shadow themselves at the commit
+        owned.addAll(state.table().chunks());
+        rebuilt.visitNodes((node, level) -> owned.addAll(node.ref().chunks()));
+        owned.addAll(storeChunks);
+        long freed = 0;
+        for (long chunk = 0; chunk < state.chunkCount(); chunk++) {
+            if (space.isAllocated(chunk) && !owned.contains(chunk)) {
+                space.free(chunk);
+                freed++;
+            }
+        }
+        List<String> invalidated = lost
+                ? store.invalidateLive("repair could not read every entry; they may have lost copies") : List.of();
+        return new Rebuilt(freed, claimed, invalidated);
     }
 
     /** Collects the readable, sound entries below {@code location}; damaged nodes are noted and skipped. */

@@ -28,17 +28,17 @@ final class TransactionWrites {
     }
 
     /** A whole chunk written that stays as it is until it is freed. */
-    void listed(long chunk, ByteBuffer wholeChunk) {
-        listed(chunk, crc(wholeChunk));
+    void name(long chunk, ByteBuffer wholeChunk) {
+        name(chunk, crc(wholeChunk));
     }
 
     /** The same, its checksum known already. */
-    synchronized void listed(long chunk, int crc) {
+    synchronized void name(long chunk, int crc) {
         written.put(chunk, crc);
     }
 
     /** A write the commit cannot vouch for by checksum (data written in place): flush it before the commit. */
-    synchronized void unlisted() {
+    synchronized void writtenInPlace() {
         unlisted = true;
     }
 

@@ -139,7 +139,7 @@ class ClusteredStoreTest {
         copy(a, 2, id, 0x55);
         a.commit();
         SharedExceptionStore after = node(true);
-        assertEquals(7, SharedExceptionStore.newestCommit(disk, after.superblock()).generation);
+        assertEquals(7, StoreMount.newestCommit(disk, after.superblock()).generation);
         assertTrue(java.util.Arrays.equals(filled(0x44), readEntry(after, 1, id)));
         assertTrue(java.util.Arrays.equals(filled(0x55), readEntry(after, 2, id)));
         CheckReport report = StoreChecker.check(after, done -> { });

@@ -43,7 +43,7 @@ class DamagedMetadataTest {
             core.createSnapshot("s1");
             core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x22, 32 * CHUNK)));
         }
-        BlockRef root = SharedExceptionStore.newestCommit(storeDevice, MetadataDamage.superblock(storeDevice)).treeRoot;
+        BlockRef root = StoreMount.newestCommit(storeDevice, MetadataDamage.superblock(storeDevice)).treeRoot;
         MetadataDamage.flipEveryCopy(storeDevice, CHUNK, root, 100);
     }
 

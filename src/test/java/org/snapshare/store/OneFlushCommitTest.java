@@ -126,7 +126,7 @@ class OneFlushCommitTest {
             Thread.sleep(10);
         }
         assertEquals(oneFlush + 1, store.sequence(), "an empty commit followed within "
-                + SharedExceptionStore.CONFIRM_DELAY_MILLIS + " ms or so");
+                + TransactionManager.CONFIRM_DELAY_MILLIS + " ms or so");
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);
         CommitRing.Newest newest = CommitRing.read(device, Superblock.decode(header.clear()), true);

@@ -26,7 +26,7 @@ class StoreFormatVersionTest {
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);
         Superblock two = Superblock.decode(header);
-        CommitBlock commit = SharedExceptionStore.newestCommit(device, two);
+        CommitBlock commit = StoreMount.newestCommit(device, two);
         header.putInt(8, 1).putInt(Superblock.SIZE - 4, MetaBlock.crc(header, Superblock.SIZE - 4));
         Superblock one = Superblock.decode(header);
         device.write(0, header.clear());
