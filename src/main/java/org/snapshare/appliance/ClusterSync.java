@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.snapshot.LockStatus;
+import org.snapshare.util.IoAction;
 
 /**
  * A cluster node's view of what the others do (docs/CLUSTER.md): once a
@@ -88,12 +89,7 @@ final class ClusterSync {
     }
 
     /** One volume's part of a sync; a failure is logged and retried next time, the other volumes go on. */
-    @FunctionalInterface
-    private interface VolumeSync {
-        void run() throws IOException;
-    }
-
-    private static void syncOne(String volume, VolumeSync sync) {
+    private static void syncOne(String volume, IoAction sync) {
         try {
             sync.run();
         } catch (IOException | RuntimeException e) {

@@ -9,17 +9,13 @@ import java.util.function.UnaryOperator;
 import org.snapshare.snapshot.BlockStatus;
 import org.snapshare.snapshot.ForwardingUnit;
 import org.snapshare.snapshot.LogicalUnit;
+import org.snapshare.util.IoWork;
 
 /** A LUN whose operations are counted and timed (docs/METRICS.md); the series are looked up once. */
 final class MeteredUnit extends ForwardingUnit {
 
     static final List<String> OPS = List.of("read", "write", "flush", "compare_write", "unmap", "write_zeros",
             "status");
-
-    @FunctionalInterface
-    private interface Call<T> {
-        T run() throws IOException;
-    }
 
     private final CounterDataPoint readBytes;
     private final CounterDataPoint writeBytes;
@@ -45,7 +41,7 @@ final class MeteredUnit extends ForwardingUnit {
         this.status = ops.apply("status");
     }
 
-    private static <T> T timed(Metrics.Op op, Call<T> call) throws IOException {
+    private static <T> T timed(Metrics.Op op, IoWork<T> call) throws IOException {
         long started = System.nanoTime();
         try {
             T result = call.run();

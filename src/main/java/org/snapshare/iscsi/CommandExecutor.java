@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.util.IoAction;
 
 /**
  * Runs the SCSI commands of one connection on a few worker threads, so a
@@ -19,12 +20,6 @@ import org.slf4j.LoggerFactory;
  * pressure on an initiator that sends faster than we complete.
  */
 final class CommandExecutor {
-
-    /** A command's work: execute it and send its response. */
-    @FunctionalInterface
-    interface Command {
-        void run() throws IOException;
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandExecutor.class);
     static final int WORKERS = 4;
@@ -46,7 +41,8 @@ final class CommandExecutor {
         pool.allowCoreThreadTimeOut(true);
     }
 
-    void submit(int itt, Command command) {
+    /** Runs {@code command}, which executes one task and sends its response, on a worker. */
+    void submit(int itt, IoAction command) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         running.put(itt, done);
         pool.execute(() -> {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.function.UnaryOperator;
 import org.snapshare.store.StoreFencedException;
+import org.snapshare.util.IoAction;
+import org.snapshare.util.IoWork;
 
 /**
  * A LUN whose every command passes the volume's {@link ClusterGate}; a fenced store reads as "retry".
@@ -19,17 +21,7 @@ final class GatedUnit extends ForwardingUnit {
         this.gate = gate;
     }
 
-    @FunctionalInterface
-    private interface Command<T> {
-        T run() throws IOException;
-    }
-
-    @FunctionalInterface
-    private interface Action {
-        void run() throws IOException;
-    }
-
-    private <T> T gated(Command<T> command) throws IOException {
+    private <T> T gated(IoWork<T> command) throws IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
             return command.run();
         } catch (StoreFencedException e) {
@@ -37,7 +29,7 @@ final class GatedUnit extends ForwardingUnit {
         }
     }
 
-    private void gated(Action action) throws IOException {
+    private void gated(IoAction action) throws IOException {
         gated(() -> {
             action.run();
             return null;
