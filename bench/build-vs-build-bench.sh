@@ -50,7 +50,6 @@ for w in "${workloads[@]}"; do   # warm up both (the JIT)
     # shellcheck disable=SC2086
     for i in 0 1; do bench_seconds $opts "$(url $i)" >/dev/null; done
 done
-median5() { printf '%s\n' "$@" | sort -g | sed -n 3p; }
 echo "old: ${jars[0]}"
 echo "new: ${jars[1]}"
 echo "($size volume; higher is better; median of 5, the builds taking turns)"
@@ -67,7 +66,7 @@ for w in "${workloads[@]}"; do
             new_times+=("$(bench_seconds $opts "$(url 1)")"); old_times+=("$(bench_seconds $opts "$(url 0)")")
         fi
     done
-    a=$(median5 "${old_times[@]}"); b=$(median5 "${new_times[@]}")
+    a=$(median_of "${old_times[@]}"); b=$(median_of "${new_times[@]}")
     awk -v n="$name" -v a="$a" -v b="$b" -v o="$ops" -v u="$unit" \
         'BEGIN { printf "%-14s %12.0f %12.0f %7.3fx %6s\n", n, o / a, o / b, a / b, u }'
 done

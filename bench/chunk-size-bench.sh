@@ -56,7 +56,6 @@ overwrite() { # target -> seconds of a whole-volume 1 MiB overwrite
     qemu-img bench -f raw -t none -w -s 1M -S 1M -d 8 -c "$mib" "$1" >/dev/null
     awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 for round in $(seq 0 "$rounds"); do
     raw=$(seconds "$work/raw.img")

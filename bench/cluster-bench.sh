@@ -68,7 +68,6 @@ for _ in $(seq 100); do iscsi-ls "iscsi://127.0.0.1:$((base + 2))" 2>/dev/null |
 
 bytes=$(numfmt --from=iec "$size")
 run() { bench_seconds "$@"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 workloads=("4k-qd32-write|-w -s 4k -d 32 -c 40000|40000|iops"
            "4k-qd32-read|-s 4k -d 32 -c 40000|40000|iops"
            "1M-qd8-write|-w -s 1M -d 8 -c 1000|1000|MiB/s")

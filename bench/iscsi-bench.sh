@@ -65,7 +65,6 @@ for w in "${workloads[@]}"; do   # warm up both servers (the JIT, tgtd's threads
     # shellcheck disable=SC2086
     run "$(ours_url plain)" $opts >/dev/null; run "$tgt_url" $opts >/dev/null
 done
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 echo "1. origin, no snapshots ($size volume; higher is better; median of 3, the three targets taking turns)"
 printf '%-14s %12s %12s %8s %12s %8s %6s\n' workload snapshare tgtd ratio raw "/ raw" unit
 for w in "${workloads[@]}"; do
@@ -77,7 +76,7 @@ for w in "${workloads[@]}"; do
         # shellcheck disable=SC2086
         raw_times+=("$(run "$work/raw.img" $opts)")
     done
-    a=$(median3 "${ours_times[@]}"); b=$(median3 "${tgt_times[@]}"); r=$(median3 "${raw_times[@]}")
+    a=$(median_of "${ours_times[@]}"); b=$(median_of "${tgt_times[@]}"); r=$(median_of "${raw_times[@]}")
     awk -v n="$name" -v a="$a" -v b="$b" -v r="$r" -v o="$ops" -v u="$unit" \
         'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %12.0f %7.2fx %6s\n", n, o / a, o / b, b / a, o / r, r / a, u }'
 done
@@ -86,7 +85,7 @@ echo "(goal 3 of issue 14: 1 MiB QD8 reads and writes >= 0.90x the raw file)"
 tcp=$(bench/run-java.sh 256m org.snapshare.bench.LoopbackTcpBench 4096 2>"$work/loopback.log" | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^[0-9]+$' | tail -1)
 cached_times=()
 for _ in 1 2 3; do cached_times+=("$(run "$work/raw.img" -t writeback -w -s 1M -d 8 -c 1500)"); done
-cached=$(awk -v t="$(median3 "${cached_times[@]}")" 'BEGIN { printf "%.0f", 1500 / t }')
+cached=$(awk -v t="$(median_of "${cached_times[@]}")" 'BEGIN { printf "%.0f", 1500 / t }')
 awk -v tcp="$tcp" -v c="$cached" 'BEGIN { both = 1 / (1 / tcp + 1 / c)
     printf "ceiling of 1 MiB writes over loopback: TCP alone %d MiB/s, cached overwrite of the raw file %d MiB/s,\n", tcp, c
     printf "one after the other %.0f MiB/s\n", both }'
@@ -105,7 +104,7 @@ for w in "${workloads[@]}"; do
         # shellcheck disable=SC2086
         snapped_times+=("$(run "$(ours_url snapped)" $opts)"); plain_times+=("$(run "$(ours_url plain)" $opts)")
     done
-    a=$(median3 "${snapped_times[@]}"); p=$(median3 "${plain_times[@]}")
+    a=$(median_of "${snapped_times[@]}"); p=$(median_of "${plain_times[@]}")
     awk -v n="$name" -v a="$a" -v p="$p" -v o="$ops" -v u="$unit" \
         'BEGIN { printf "%-14s %12.0f %12.0f %7.2fx %6s\n", n, o / a, o / p, p / a, u }'
 done
@@ -149,7 +148,7 @@ for try in 0 1 2; do
 done
 for n in "${cases[@]}"; do
     # shellcheck disable=SC2086
-    first[$n]=$(median3 ${times[$n]})
+    first[$n]=$(median_of ${times[$n]})
 done
 printf '%-44s %8s\n' case seconds
 printf '%-44s %8.2f\n' "no snapshot" "${first[0]}" "no snapshot, then flushed" "${first[0-durable]}" \

@@ -43,3 +43,9 @@ stop_tgtd() { # CONTROL
         wait "$tgt" 2>/dev/null
     fi
 }
+
+# The median of the numbers on stdin, one per line, blank lines skipped (the upper middle one for an even count).
+median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int(n / 2) + 1] }'; }
+
+# The median of the arguments.
+median_of() { printf '%s\n' "$@" | median; }

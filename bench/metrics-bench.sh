@@ -35,7 +35,6 @@ for name in off on; do
 done
 url() { echo "iscsi://127.0.0.1:$1/iqn.2026-11.org.snapshare:m/0"; }
 run() { bench_seconds "$@"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bytes=$(numfmt --from=iec "$size")
 for port in "$base" $((base + 1)); do
     run -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)) "$(url "$port")" >/dev/null   # allocate, warm up

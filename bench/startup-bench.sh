@@ -88,6 +88,5 @@ url="iscsi://127.0.0.1:$tgt_port/$TGT_IQN/1"
 cold=$(iops "$url")
 warm=$(iops "$url")
 printf '%-28s %8s %10s %10s %12s\n' "tgtd (target set up)" "$ready" "$cold" "$warm" "$(minute "$url" "$start")"
-median() { grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf '\nCLI round trip (snapshare status, median of 5): %s s plain, %s s with the archive, %s s C1 only\n' \
     "$(median <"$work/cli.plain")" "$(median <"$work/cli.cds")" "$(median <"$work/cli.c1")"

@@ -24,7 +24,6 @@ for _ in $(seq 100); do [ -S "$data/d/control.sock" ] && break; sleep 0.1; done
 snapshare() { java -jar target/snapshare.jar "$@" --data-dir "$data/d"; }
 lun() { echo "iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:$1/0"; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bytes=$(numfmt --from=iec "$size")
 mib=$((bytes / 1048576))

@@ -142,9 +142,8 @@ public final class CopyFloorBench {
         return null;
     }
 
+    /** The median of the rounds after the first, the warm-up. */
     private static double median(double[] withWarmUp) {
-        double[] rounds = Arrays.copyOfRange(withWarmUp, 1, withWarmUp.length);
-        Arrays.sort(rounds);
-        return rounds[rounds.length / 2];
+        return Medians.of(Arrays.copyOfRange(withWarmUp, 1, withWarmUp.length));
     }
 }

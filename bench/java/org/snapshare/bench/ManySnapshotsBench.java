@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
@@ -66,16 +65,9 @@ public final class ManySnapshotsBench {
 
     private static void row(String name, List<Round> one, List<Round> lots, ToDoubleFunction<Round> figure,
             String goal) {
-        double a = median(one, figure);
-        double b = median(lots, figure);
+        double a = Medians.of(one, figure);
+        double b = Medians.of(lots, figure);
         System.out.printf("%-40s %12.2f %12.2f %8.2f   %s%n", name, a, b, b / a, goal);
-    }
-
-    private static double median(List<Round> rounds, ToDoubleFunction<Round> figure) {
-        List<Double> values = new ArrayList<>();
-        rounds.forEach(r -> values.add(figure.applyAsDouble(r)));
-        Collections.sort(values);
-        return values.get(values.size() / 2);
     }
 
     private static Round run(Path dir, int snapshots) throws IOException, SnapshotException {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.snapshare.bench.Medians;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
@@ -56,20 +57,13 @@ public final class MetadataCopyBench {
         row("copy-on-write first writes/s (4 KiB random)", byFormat, Round::cowWritesPerSecond);
         row("first overwrite MiB/s (1 MiB writes)", byFormat, Round::overwriteMiBps);
         System.out.printf("%-44s %12s %12.1f%n", "scrub MiB/s (unthrottled, past the cache)", "-",
-                median(byFormat.get(1), Round::scrubMiBps));
+                Medians.of(byFormat.get(1), Round::scrubMiBps));
     }
 
     private static void row(String name, List<List<Round>> byFormat, java.util.function.ToDoubleFunction<Round> f) {
-        double two = median(byFormat.get(0), f);
-        double three = median(byFormat.get(1), f);
+        double two = Medians.of(byFormat.get(0), f);
+        double three = Medians.of(byFormat.get(1), f);
         System.out.printf("%-44s %12.1f %12.1f %8.2f%n", name, two, three, three / two);
-    }
-
-    private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> f) {
-        List<Double> values = new ArrayList<>();
-        rounds.forEach(r -> values.add(f.applyAsDouble(r)));
-        Collections.sort(values);
-        return values.get(values.size() / 2);
     }
 
     private static Round run(Path dir, int format) throws IOException, org.snapshare.snapshot.SnapshotException {

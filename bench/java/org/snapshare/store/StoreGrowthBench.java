@@ -1,12 +1,11 @@
 package org.snapshare.store;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import org.snapshare.bench.Medians;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.SnapshotCore;
 
@@ -46,20 +45,13 @@ public final class StoreGrowthBench {
         System.out.printf("%-46s %12s %12s %8s%n", "first overwrite of 512 MiB, 1 MiB writes", "presized", "growing",
                 "ratio");
         System.out.printf("%-46s %12.1f %12.1f %8.2f%n", "MiB/s (median of " + rounds + ")",
-                median(presized, Round::mibPerSecond), median(growing, Round::mibPerSecond),
-                median(growing, Round::mibPerSecond) / median(presized, Round::mibPerSecond));
-        System.out.printf("%-46s %12.2f %12.2f%n", "mean commit ms", median(presized, Round::commitMillisMean),
-                median(growing, Round::commitMillisMean));
-        System.out.printf("%-46s %12s %12.0f%n", "growth steps", "-", median(growing, r -> r.growths));
+                Medians.of(presized, Round::mibPerSecond), Medians.of(growing, Round::mibPerSecond),
+                Medians.of(growing, Round::mibPerSecond) / Medians.of(presized, Round::mibPerSecond));
+        System.out.printf("%-46s %12.2f %12.2f%n", "mean commit ms", Medians.of(presized, Round::commitMillisMean),
+                Medians.of(growing, Round::commitMillisMean));
+        System.out.printf("%-46s %12s %12.0f%n", "growth steps", "-", Medians.of(growing, r -> r.growths));
         System.out.printf("%-46s %12s %12.2f%n", "ms spent growing, all steps (in their commits)", "-",
-                median(growing, Round::growthMillis));
-    }
-
-    private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> f) {
-        List<Double> values = new ArrayList<>();
-        rounds.forEach(r -> values.add(f.applyAsDouble(r)));
-        Collections.sort(values);
-        return values.get(values.size() / 2);
+                Medians.of(growing, Round::growthMillis));
     }
 
     private static Round run(Path dir, long storeBytes, boolean grows) throws Exception {
