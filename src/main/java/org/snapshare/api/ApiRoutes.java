@@ -7,6 +7,7 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.snapshare.appliance.ApiRole;
 import org.snapshare.appliance.Appliance;
@@ -39,7 +40,7 @@ final class ApiRoutes {
                 new Route(HandlerType.GET, BASE + "/status", ApiRole.VIEWER,
                         ctx -> ctx.json(appliance.reports().statusSummary())),
                 new Route(HandlerType.GET, BASE + "/io", ApiRole.VIEWER, ctx -> ctx.json(new IoSample(
-                        java.time.Instant.now(), appliance.lunIo()))),
+                        Instant.now(), appliance.lunIo()))),
                 new Route(HandlerType.GET, BASE + "/volumes", ApiRole.VIEWER, volumes::list),
                 new Route(HandlerType.POST, BASE + "/volumes", ApiRole.ADMIN, volumes::create),
                 new Route(HandlerType.GET, volume, ApiRole.VIEWER, volumes::get),
@@ -76,7 +77,7 @@ final class ApiRoutes {
     }
 
     /** Every LUN's I/O counters at one moment: the console's rates are the differences of two samples. */
-    record IoSample(java.time.Instant time, List<org.snapshare.appliance.LunIo> luns) {
+    record IoSample(Instant time, List<org.snapshare.appliance.LunIo> luns) {
     }
 
     List<Route> routes() {

@@ -1,6 +1,8 @@
 package org.snapshare.api;
 
 import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 
@@ -20,8 +22,8 @@ final class Pages {
 
     /** The page of {@code items}, in the order of {@code key}, the request asks for. */
     static <T> List<T> page(Context ctx, List<T> unsorted, Function<T, String> key) {
-        List<T> items = new java.util.ArrayList<>(unsorted);
-        items.sort(java.util.Comparator.comparing(key));
+        List<T> items = new ArrayList<>(unsorted);
+        items.sort(Comparator.comparing(key));
         int limit = limit(ctx);
         String after = ctx.queryParam("after");
         int from = 0;

@@ -37,7 +37,7 @@ final class SnapshotRoutes {
 
     /** The snapshot's target goes at once: 202, and the job that reclaims its space in the background. */
     void delete(Context ctx) throws Exception {
-        accepted(ctx, appliance.deleteSnapshotJob(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
+        accepted(ctx, appliance.volumeJobs().deleteSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
                 "true".equals(ctx.queryParam("force"))));
     }
 
@@ -58,13 +58,13 @@ final class SnapshotRoutes {
 
     /** 202 and the job: GET /api/v1/jobs/{id} follows it to its end. */
     void rollback(Context ctx) throws Exception {
-        accepted(ctx, appliance.rollbackJob(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
+        accepted(ctx, appliance.volumeJobs().rollback(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
     }
 
     /** Where {@code ?to=} (a snapshot, or origin: the default) differs from this snapshot. */
     void diff(Context ctx) throws Exception {
         String to = Optional.ofNullable(ctx.queryParam("to")).orElse("origin");
-        ctx.json(appliance.diffRuns(ctx.pathParam("volume"), ctx.pathParam("snapshot"), to));
+        ctx.json(appliance.streams().diffRuns(ctx.pathParam("volume"), ctx.pathParam("snapshot"), to));
     }
 
     /** The snapshot as a stream (docs/STREAM.md), or what changed since {@code ?since=BASE}. */
@@ -72,14 +72,14 @@ final class SnapshotRoutes {
         long resumeFrom = nonNegative(ctx.queryParam("resume_from"), "resume_from");
         ctx.contentType("application/octet-stream");
         OutputStream out = ctx.outputStream();
-        appliance.exportSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
+        appliance.streams().exportSnapshot(ctx.pathParam("volume"), ctx.pathParam("snapshot"),
                 Optional.ofNullable(ctx.queryParam("since")), resumeFrom, out);
         out.flush();
     }
 
     /** Receives a stream in the body, as `snapshot import` does; ?force=true, ?resume=true as its options. */
     void importStream(Context ctx) throws Exception {
-        String report = appliance.importSnapshot(ctx.pathParam("volume"), ctx.bodyInputStream(),
+        String report = appliance.streams().importSnapshot(ctx.pathParam("volume"), ctx.bodyInputStream(),
                 "true".equals(ctx.queryParam("force")), "true".equals(ctx.queryParam("resume")));
         ctx.json(new Imported(report.strip()));
     }
@@ -87,7 +87,7 @@ final class SnapshotRoutes {
     /** An import of the volume that stopped and can be resumed (404: none): replication asks before it sends. */
     void interruptedImport(Context ctx) throws Exception {
         String volume = ctx.pathParam("volume");
-        ctx.json(appliance.interruptedImport(volume).orElseThrow(() -> new ApiProblem(404, Problems.title(404),
+        ctx.json(appliance.streams().interruptedImport(volume).orElseThrow(() -> new ApiProblem(404, Problems.title(404),
                 "volume " + volume + " has no interrupted import")));
     }
 

@@ -1,6 +1,7 @@
 package org.snapshare.api;
 
 import io.javalin.http.Context;
+import java.util.Optional;
 import org.snapshare.appliance.Appliance;
 import org.snapshare.appliance.VolumeSpec;
 import org.snapshare.appliance.VolumeSummary;
@@ -55,7 +56,7 @@ final class VolumeRoutes {
         Long rate = body.length == 0 ? null : Bodies.read(body, Bodies.Scrub.class).rate();
         long bytesPerSecond = rate == null ? org.snapshare.appliance.Sizes.parse(Appliance.DEFAULT_SCRUB_RATE)
                 : positive(rate, "rate");
-        SnapshotRoutes.accepted(ctx, appliance.scrubJob(ctx.pathParam("volume"), bytesPerSecond));
+        SnapshotRoutes.accepted(ctx, appliance.volumeJobs().scrub(ctx.pathParam("volume"), bytesPerSecond));
     }
 
     void setSchedule(Context ctx) throws Exception {
@@ -75,8 +76,8 @@ final class VolumeRoutes {
         String name = ctx.pathParam("volume");
         Bodies.SetReplication request = Bodies.read(ctx.bodyAsBytes(), Bodies.SetReplication.class);
         appliance.automation().setReplicationWithToken(name, Bodies.required(request.to(), "to"),
-                Bodies.required(request.token(), "token"), java.util.Optional.ofNullable(request.fingerprint()),
-                java.util.Optional.ofNullable(request.keep()));
+                Bodies.required(request.token(), "token"), Optional.ofNullable(request.fingerprint()),
+                Optional.ofNullable(request.keep()));
         ctx.json(appliance.automation().replicationSummaries().stream().filter(r -> r.volume().equals(name)).findFirst()
                 .orElseThrow());
     }

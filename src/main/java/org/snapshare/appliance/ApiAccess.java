@@ -1,6 +1,7 @@
 package org.snapshare.appliance;
 
 import java.io.IOException;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,7 @@ public final class ApiAccess {
         StringBuilder out = new StringBuilder(String.format("%-24s %-9s %s%n", "NAME", "ROLE", "CREATED"));
         for (ApiTokens.Token token : tokens.list()) {
             out.append(String.format("%-24s %-9s %s%n", token.name(), token.role().word(),
-                    token.created().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+                    token.created().truncatedTo(ChronoUnit.SECONDS)));
         }
         return out.toString();
     }

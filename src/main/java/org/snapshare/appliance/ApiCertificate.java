@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -131,7 +132,7 @@ public final class ApiCertificate {
             }
             return new ApiCertificate(new JcaX509CertificateConverter()
                     .getCertificate((X509CertificateHolder) cert), privateKey);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new ConfigException("API TLS file " + e.getFile() + " does not exist");
         } catch (GeneralSecurityException e) {
             throw new ConfigException("cannot read the API's TLS pair " + certFile + ", " + keyFile + ": "

@@ -2,8 +2,6 @@ package org.snapshare.appliance;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,15 +19,11 @@ import org.snapshare.Version;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
-import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
-import org.snapshare.snapshot.VolumeDiff;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.cluster.ZooKeeperCluster;
-import org.snapshare.stream.SnapshotExport;
-import org.snapshare.stream.SnapshotReceive;
 
 /**
  * The running server: holds the data directory, opens its volumes, serves
@@ -59,8 +53,9 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** The LUN counters and the Prometheus endpoint; null when neither metrics-listen nor api-listen is set. */
     private Metrics metrics;
     private final Reports reports = new Reports(this);
-    private final SnapshotReceive receiver;
+    private final VolumeStreams streams;
     private final Jobs jobs = new Jobs();
+    private final VolumeJobs volumeJobs = new VolumeJobs(this, jobs);
     private final Automation automation;
     private final ApiAccess apiAccess;
 
@@ -74,7 +69,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
-        this.receiver = new SnapshotReceive(config.dataDir().resolve(RECEIVING_DIR), new ImportTarget(this));
+        this.streams = new VolumeStreams(this, config.dataDir().resolve(RECEIVING_DIR));
         this.apiAccess = apiAccess;
         this.automation = new Automation(this, new ScheduleBook(config, catalog));
     }
@@ -91,16 +86,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** Opens the data directory, its volumes and both sockets; serves until {@link #close()}. */
     public static Appliance start(ApplianceConfig config) throws ConfigException, IOException {
         InetSocketAddress portal = config.portal();
-        config.chunkSize(); // refuse bad settings before taking the data dir
-        config.storeFullPolicy();
-        config.damagedMetadataPolicy();
-        config.storeMaxSize();
-        config.advertisedPortal();
-        config.metricsListen();
-        config.apiListen();
-        config.apiUrl();
-        ReadOnlyPolicy.from(config);
-        ScheduleBook.checkConfig(config);
+        config.checkSettings(); // refuse bad settings before taking the data dir
         Optional<String> node = config.clusterNode();
         Duration sessionTimeout = config.clusterSessionTimeout();
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
@@ -140,7 +126,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             }
             appliance.openVolumes(config);
             if (cluster == null) {
-                appliance.receiver.completeInterrupted();
+                appliance.streams.completeInterrupted();
             }
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
@@ -166,6 +152,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     private static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
     public InetSocketAddress portal() {
         return iscsi.boundAddress();
     }
@@ -431,35 +418,14 @@ public final class Appliance implements Closeable, Metrics.Source {
                 + " (online; other snapshots keep their content)\n";
     }
 
-    /**
-     * Starts a rollback as a job (the API's way); its progress and end are
-     * the core's, as `snapshot rollback` follows them.
-     */
-    public synchronized Jobs.Job rollbackJob(String volumeName, String name)
-            throws ConfigException, SnapshotException, IOException {
-        SnapshotCore core = volume(volumeName).core();
-        return jobs.run("rollback", volumeName, name, () -> rollback(volumeName, name), new Jobs.Watch(core::rollbackProgress, core::rollbackFailure,
-                () -> "the origin of volume " + volumeName + " holds snapshot " + name + "'s content"));
+    /** Diffs, exports and imports. */
+    public VolumeStreams streams() {
+        return streams;
     }
 
-    /**
-     * Deletes a snapshot (as `snapshot delete`) and follows the reclaiming of
-     * its space as a job, which ends when background delete is idle.
-     */
-    public synchronized Jobs.Job deleteSnapshotJob(String volumeName, String snapshot, boolean force)
-            throws ConfigException, SnapshotException, IOException {
-        SnapshotCore core = volume(volumeName).core();
-        return jobs.run("delete", volumeName, snapshot, () -> deleteSnapshot(volumeName, snapshot, force),
-                new Jobs.Watch(core::reclaimProgress, core::reclaimFailure,
-                () -> "the space of snapshot " + snapshot + " (and any deleted with it) is free"));
-    }
-
-    /** Starts a scrub (as `scrub`) and follows it as a job. */
-    public synchronized Jobs.Job scrubJob(String volumeName, long bytesPerSecond)
-            throws ConfigException, SnapshotException, IOException {
-        SnapshotCore core = volume(volumeName).core();
-        return jobs.run("scrub", volumeName, "", () -> startScrub(volumeName, bytesPerSecond), new Jobs.Watch(core::scrubProgress, core::scrubFailure,
-                () -> core.scrubStatus().orElse("scrub finished")));
+    /** The long operations the API follows as jobs. */
+    public VolumeJobs volumeJobs() {
+        return volumeJobs;
     }
 
     public Jobs jobs() {
@@ -519,12 +485,6 @@ public final class Appliance implements Closeable, Metrics.Source {
         return served != null && (cluster == null || served.core().lockStatus().held());
     }
 
-    /** An import into the volume that stopped and can be resumed (replication asks before it sends). */
-    public Optional<org.snapshare.stream.InterruptedImport> interruptedImport(String volumeName)
-            throws ConfigException, IOException {
-        return receiver.interrupted(VolumeNames.check(volumeName));
-    }
-
     /** "idle", or the rollback's progress. */
     synchronized String rollbackStatus(String volumeName) throws ConfigException {
         return volume(volumeName).core().rollbackStatus().orElse("idle") + "\n";
@@ -570,51 +530,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         return volume(volumeName).core().scrubStatus().orElse("idle") + "\n";
     }
 
-    /** Where `snapshot diff` from {@code from} to {@code to} (a snapshot or "origin") changed; text or JSON. */
-    public String diff(String volumeName, String from, String to, boolean json)
-            throws ConfigException, SnapshotException, IOException {
-        VolumeDiff diff = volumeDiff(volumeName, from, to);
-        return json ? DiffReport.json(DiffRuns.of(volumeName, from, to, diff))
-                : DiffReport.text(volumeName, from, to, diff);
-    }
-
-    public DiffRuns diffRuns(String volumeName, String from, String to)
-            throws ConfigException, SnapshotException, IOException {
-        return DiffRuns.of(volumeName, from, to, volumeDiff(volumeName, from, to));
-    }
-
-    private VolumeDiff volumeDiff(String volumeName, String from, String to)
-            throws ConfigException, SnapshotException, IOException {
-        return core(volumeName).diff(Optional.of(from), to.equals(DiffReport.ORIGIN) ? Optional.empty()
-                : Optional.of(to));
-    }
-
-    /** Writes a stream of the snapshot to {@code out} (docs/STREAM.md); I/O to the volume goes on meanwhile. */
-    public void exportSnapshot(String volumeName, String snapshot, Optional<String> base, long resumeFrom,
-            OutputStream out)
-            throws ConfigException, SnapshotException, IOException {
-        SnapshotCore core = core(volumeName);
-        SnapshotExport.run(volumeName, core, snapshot, base, resumeFrom, out);
-        LOG.info("volume {}: exported snapshot {}{}", volumeName, snapshot, base.map(b -> " since " + b).orElse(""));
-    }
-
-    /** Receives a stream into {@code volumeName} (a new volume for a full stream); the report. */
-    public String importSnapshot(String volumeName, InputStream in, boolean force, boolean resume)
-            throws ConfigException, SnapshotException, IOException {
-        VolumeNames.check(volumeName);
-        if (cluster != null) {
-            throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
-                    + " serve the volume from the cluster");
-        }
-        return receiver.receive(volumeName, in, force, resume);
-    }
-
-    /** Imports under way, a line each, by volume (a full stream's volume may not exist yet). */
-    Map<String, String> importProgress() {
-        return receiver.progress();
-    }
-
-    private synchronized SnapshotCore core(String volumeName) throws ConfigException {
+    synchronized SnapshotCore core(String volumeName) throws ConfigException {
         return volume(volumeName).core();
     }
 

@@ -2,6 +2,7 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -48,7 +50,7 @@ public final class ApplianceConfig {
                 throw new IllegalStateException("embedded " + DEFAULTS + " missing from the jar");
             }
             Properties values = new Properties();
-            values.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+            values.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             return new ApplianceConfig(values);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read embedded " + DEFAULTS, e);
@@ -86,6 +88,20 @@ public final class ApplianceConfig {
         return new ApplianceConfig(merged);
     }
 
+    /** Reads every setting a server needs once, so a bad one is refused before anything starts. */
+    void checkSettings() throws ConfigException {
+        chunkSize();
+        storeFullPolicy();
+        damagedMetadataPolicy();
+        storeMaxSize();
+        advertisedPortal();
+        metricsListen();
+        apiListen();
+        apiUrl();
+        ReadOnlyPolicy.from(this);
+        ScheduleBook.checkConfig(this);
+    }
+
     public Path dataDir() {
         return Path.of(get("data-dir"));
     }
@@ -95,23 +111,23 @@ public final class ApplianceConfig {
     }
 
     /** Where Prometheus metrics are served (HOST:PORT); empty: nowhere (docs/METRICS.md says why). */
-    public java.util.Optional<InetSocketAddress> metricsListen() throws ConfigException {
-        java.util.Optional<String> listen = optional("metrics-listen");
-        return listen.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parsePortal(listen.get()));
+    public Optional<InetSocketAddress> metricsListen() throws ConfigException {
+        Optional<String> listen = optional("metrics-listen");
+        return listen.isEmpty() ? Optional.empty() : Optional.of(parsePortal(listen.get()));
     }
 
     /** Where the HTTPS management API listens (HOST:PORT); empty: it is off (docs/API.md). */
-    public java.util.Optional<InetSocketAddress> apiListen() throws ConfigException {
-        java.util.Optional<String> listen = optional("api-listen");
-        return listen.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(parsePortal(listen.get()));
+    public Optional<InetSocketAddress> apiListen() throws ConfigException {
+        Optional<String> listen = optional("api-listen");
+        return listen.isEmpty() ? Optional.empty() : Optional.of(parsePortal(listen.get()));
     }
 
     /**
      * The API's base URL as clients reach it (behind NAT or a proxy), else
      * https://HOST:PORT of api-listen; empty when the API is off.
      */
-    public java.util.Optional<String> apiUrl() throws ConfigException {
-        java.util.Optional<String> advertised = optional("api-advertised");
+    public Optional<String> apiUrl() throws ConfigException {
+        Optional<String> advertised = optional("api-advertised");
         if (advertised.isPresent()) {
             if (!advertised.get().matches("https://[^/\\s]+")) {
                 throw new ConfigException("api-advertised '" + advertised.get() + "' must be https://HOST:PORT, the"
@@ -132,8 +148,8 @@ public final class ApplianceConfig {
      * that reach this server through NAT or a proxy; empty: the address each
      * discovery connection arrived on.
      */
-    public java.util.Optional<String> advertisedPortal() throws ConfigException {
-        java.util.Optional<String> advertised = optional("advertised-portal");
+    public Optional<String> advertisedPortal() throws ConfigException {
+        Optional<String> advertised = optional("advertised-portal");
         if (advertised.isPresent()) {
             int colon = advertised.get().lastIndexOf(':');
             String port = colon < 0 ? "" : advertised.get().substring(colon + 1);
@@ -156,7 +172,7 @@ public final class ApplianceConfig {
     /** The copy unit of new volumes' exception stores: a power of two from 4K to 1M. */
     /** The cap of a store file that grows, for volumes without their own; 0 when unset (only the reserve applies). */
     public long storeMaxSize() throws ConfigException {
-        java.util.Optional<String> value = optional("store-max-size");
+        Optional<String> value = optional("store-max-size");
         return value.isEmpty() || value.get().isBlank() ? 0 : Sizes.parse(value.get());
     }
 
@@ -182,21 +198,21 @@ public final class ApplianceConfig {
     }
 
     /** The ZooKeeper ensemble of a cluster (HOST:PORT[,HOST:PORT...][/chroot]); empty: a single node. */
-    public java.util.Optional<String> clusterZookeeper() {
+    public Optional<String> clusterZookeeper() {
         return optional("cluster-zookeeper");
     }
 
     /** This node's name in its cluster (default: the host name); present only in a cluster. */
-    public java.util.Optional<String> clusterNode() throws ConfigException {
+    public Optional<String> clusterNode() throws ConfigException {
         if (clusterZookeeper().isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String node = optional("cluster-node").orElseGet(ApplianceConfig::hostName);
         if (!node.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
             throw new ConfigException("cluster-node '" + node + "' must be 1 to 63 letters, digits, '.', '_' or '-'"
                     + " (it names the node's control socket and lock file)");
         }
-        return java.util.Optional.of(node);
+        return Optional.of(node);
     }
 
     private static String hostName() {
@@ -208,7 +224,7 @@ public final class ApplianceConfig {
     }
 
     /** How long ZooKeeper waits for a silent node before its locks pass to another: 2s to 60s. */
-    public java.time.Duration clusterSessionTimeout() throws ConfigException {
+    public Duration clusterSessionTimeout() throws ConfigException {
         return duration("cluster-session-timeout", optional("cluster-session-timeout").orElse("6s"), 2000, 60000);
     }
 
@@ -243,17 +259,17 @@ public final class ApplianceConfig {
     }
 
     /** A key the embedded defaults set, in seconds (6s) or milliseconds (6000ms), within the bounds. */
-    private java.time.Duration duration(String key, long minMillis, long maxMillis) throws ConfigException {
+    private Duration duration(String key, long minMillis, long maxMillis) throws ConfigException {
         return duration(key, get(key), minMillis, maxMillis);
     }
 
     /** {@code text}, the value of {@code key}: seconds (6s) or milliseconds (6000ms), within the bounds. */
-    private static java.time.Duration duration(String key, String text, long minMillis, long maxMillis)
+    private static Duration duration(String key, String text, long minMillis, long maxMillis)
             throws ConfigException {
-        java.time.Duration value;
+        Duration value;
         try {
-            value = text.endsWith("ms") ? java.time.Duration.ofMillis(Long.parseLong(text.substring(0,
-                    text.length() - 2))) : java.time.Duration.ofSeconds(Long.parseLong(text.replaceAll("s$", "")));
+            value = text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0,
+                    text.length() - 2))) : Duration.ofSeconds(Long.parseLong(text.replaceAll("s$", "")));
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " '" + text + "' must be seconds (6s) or ms (6000ms)");
         }
@@ -331,9 +347,9 @@ public final class ApplianceConfig {
     }
 
     /** A setting that may be absent (or empty, which counts as absent). */
-    public java.util.Optional<String> optional(String key) {
+    public Optional<String> optional(String key) {
         String value = values.getProperty(key);
-        return value == null || value.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(value.trim());
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
     }
 
     private Properties copy() {

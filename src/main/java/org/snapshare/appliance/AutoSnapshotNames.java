@@ -5,6 +5,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -22,7 +23,7 @@ public final class AutoSnapshotNames {
     }
 
     public static String name(Instant taken) {
-        return PREFIX + FORMAT.format(taken.truncatedTo(ChronoUnit.SECONDS)).toLowerCase(java.util.Locale.ROOT);
+        return PREFIX + FORMAT.format(taken.truncatedTo(ChronoUnit.SECONDS)).toLowerCase(Locale.ROOT);
     }
 
     /** When a scheduled snapshot was taken, from its name; empty for any other name. */
@@ -32,7 +33,7 @@ public final class AutoSnapshotNames {
         }
         try {
             return Optional.of(Instant.from(FORMAT.parse(name.substring(PREFIX.length())
-                    .toUpperCase(java.util.Locale.ROOT))));
+                    .toUpperCase(Locale.ROOT))));
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }

@@ -219,13 +219,13 @@ public final class Automation {
         @Override
         public void export(String volume, String snapshot, Optional<String> base, long resumeFrom, OutputStream out)
                 throws ConfigException, SnapshotException, IOException {
-            appliance.exportSnapshot(volume, snapshot, base, resumeFrom, out);
+            appliance.streams().exportSnapshot(volume, snapshot, base, resumeFrom, out);
         }
 
         @Override
         public long changedBytes(String volume, String from, String to)
                 throws ConfigException, SnapshotException, IOException {
-            return appliance.diffRuns(volume, from, to).changedBytes();
+            return appliance.streams().diffRuns(volume, from, to).changedBytes();
         }
 
         @Override

@@ -75,16 +75,16 @@ final class ControlCommands {
                 return appliance.rollbackStatus(request.names(1).get(0));
             case "snapshot diff":
                 names = request.names(3);
-                return appliance.diff(names.get(0), names.get(1), names.get(2), request.flag("json"));
+                return appliance.streams().diff(names.get(0), names.get(1), names.get(2), request.flag("json"));
             case "snapshot export":
                 names = request.names(2);
                 try (OutputStream out = new BufferedOutputStream(new StreamOnFirstWrite(exchange), 1 << 16)) {
-                    appliance.exportSnapshot(names.get(0), names.get(1), request.option("since"),
+                    appliance.streams().exportSnapshot(names.get(0), names.get(1), request.option("since"),
                             request.option("resume-from").map(Long::parseLong).orElse(0L), out);
                 }
                 return "";
             case "snapshot import":
-                return appliance.importSnapshot(request.names(1).get(0), exchange.body(), request.flag("force"),
+                return appliance.streams().importSnapshot(request.names(1).get(0), exchange.body(), request.flag("force"),
                         request.flag("resume"));
             case "snapshot hold":
                 names = request.names(2);

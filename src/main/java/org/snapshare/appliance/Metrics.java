@@ -13,8 +13,17 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 
@@ -52,7 +61,7 @@ final class Metrics implements Closeable {
     /** The endpoint, or null when only the API reads the counters. */
     private final HTTPServer server;
     /** Every LUN counted now, as (volume, snapshot) pairs. */
-    private final java.util.Set<java.util.List<String>> luns = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<List<String>> luns = ConcurrentHashMap.newKeySet();
 
     private Metrics(Optional<InetSocketAddress> listen, Source source) throws IOException {
         readBytes = Counter.builder().name("snapshare_lun_read_bytes_total").help("Bytes read from the LUN")
@@ -136,7 +145,7 @@ final class Metrics implements Closeable {
 
     /** A gauge of times by volume, in Unix seconds; a volume whose time is null has no sample. */
     private void timestamps(String name, String help,
-            java.util.function.Supplier<Map<String, java.time.Instant>> times) {
+            Supplier<Map<String, Instant>> times) {
         GaugeWithCallback.builder().name(name).help(help).labelNames("volume")
                 .callback(callback -> times.get().forEach((volume, time) -> {
                     if (time != null) {
@@ -145,9 +154,9 @@ final class Metrics implements Closeable {
                 })).register(registry);
     }
 
-    private static <T> Map<String, java.time.Instant> mapValues(Map<String, T> byVolume,
-            java.util.function.Function<T, java.time.Instant> time) {
-        Map<String, java.time.Instant> times = new java.util.TreeMap<>();
+    private static <T> Map<String, Instant> mapValues(Map<String, T> byVolume,
+            Function<T, Instant> time) {
+        Map<String, Instant> times = new TreeMap<>();
         byVolume.forEach((volume, value) -> times.put(volume, time.apply(value)));
         return times;
     }
@@ -171,9 +180,9 @@ final class Metrics implements Closeable {
     }
 
     /** Every LUN's I/O since start, from the same counters Prometheus reads. */
-    java.util.List<LunIo> io() {
-        java.util.List<LunIo> io = new java.util.ArrayList<>();
-        for (java.util.List<String> lun : luns) {
+    List<LunIo> io() {
+        List<LunIo> io = new ArrayList<>();
+        for (List<String> lun : luns) {
             String volume = lun.get(0);
             String snapshot = lun.get(1);
             io.add(new LunIo(volume, snapshot, (long) readBytes.labelValues(volume, snapshot).get(),
@@ -181,14 +190,14 @@ final class Metrics implements Closeable {
                     (long) commands.labelValues(volume, snapshot, "read", "ok").get(),
                     (long) commands.labelValues(volume, snapshot, "write", "ok").get()));
         }
-        io.sort(java.util.Comparator.comparing(LunIo::volume).thenComparing(LunIo::snapshot));
+        io.sort(Comparator.comparing(LunIo::volume).thenComparing(LunIo::snapshot));
         return io;
     }
 
     /** {@code unit} with its I/O counted under its volume and snapshot ("" for the origin). */
     LogicalUnit metered(LogicalUnit unit, String volume, String snapshot) {
         String snap = snapshot == null ? "" : snapshot;
-        luns.add(java.util.List.of(volume, snap));
+        luns.add(List.of(volume, snap));
         return new MeteredUnit(unit, readBytes.labelValues(volume, snap), writeBytes.labelValues(volume, snap),
                 op -> new Op(commands.labelValues(volume, snap, op, "ok"),
                         commands.labelValues(volume, snap, op, "error"), latency.labelValues(volume, snap, op)));
@@ -197,7 +206,7 @@ final class Metrics implements Closeable {
     /** Forgets a withdrawn LUN's series. */
     void forget(String volume, String snapshot) {
         String snap = snapshot == null ? "" : snapshot;
-        luns.remove(java.util.List.of(volume, snap));
+        luns.remove(List.of(volume, snap));
         readBytes.remove(volume, snap);
         writeBytes.remove(volume, snap);
         for (String op : MeteredUnit.OPS) {

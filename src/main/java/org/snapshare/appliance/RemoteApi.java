@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,53 +156,53 @@ final class RemoteApi {
     /** A TLS context that trusts exactly the certificate with this SHA-256 fingerprint. */
     private static SSLContext pinned(String fingerprint) throws ConfigException {
         X509ExtendedTrustManager trust = new X509ExtendedTrustManager() {
-            private void check(X509Certificate[] chain) throws java.security.cert.CertificateException {
+            private void check(X509Certificate[] chain) throws CertificateException {
                 try {
                     String seen = HexFormat.ofDelimiter(":").withUpperCase()
                             .formatHex(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
                     if (!seen.equals(fingerprint)) {
-                        throw new java.security.cert.CertificateException("the other server's certificate has"
+                        throw new CertificateException("the other server's certificate has"
                                 + " fingerprint " + seen + ", not the pinned " + fingerprint);
                     }
                 } catch (GeneralSecurityException e) {
-                    throw new java.security.cert.CertificateException(e.getMessage(), e);
+                    throw new CertificateException(e.getMessage(), e);
                 }
             }
 
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                    throws java.security.cert.CertificateException {
+                    throws CertificateException {
                 check(chain);
             }
 
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                    throws java.security.cert.CertificateException {
+                    throws CertificateException {
                 check(chain);
             }
 
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
+                    throws CertificateException {
                 check(chain);
             }
 
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("replication is a client only");
+                    throws CertificateException {
+                throw new CertificateException("replication is a client only");
             }
 
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("replication is a client only");
+                    throws CertificateException {
+                throw new CertificateException("replication is a client only");
             }
 
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("replication is a client only");
+                    throws CertificateException {
+                throw new CertificateException("replication is a client only");
             }
 
             @Override

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import org.snapshare.device.DurableFiles;
@@ -31,7 +32,7 @@ public record ReplicationSettings(String url, Path tokenFile, Optional<String> f
         if (!url.matches("https://[A-Za-z0-9.\\-\\[\\]:]+(:[0-9]{1,5})?/?")) {
             throw new ConfigException("--to '" + url + "' must be the other server's API, https://HOST:PORT");
         }
-        Optional<String> pinned = fingerprint.map(f -> f.toUpperCase(java.util.Locale.ROOT));
+        Optional<String> pinned = fingerprint.map(f -> f.toUpperCase(Locale.ROOT));
         if (pinned.isPresent() && !pinned.get().matches(FINGERPRINT)) {
             throw new ConfigException("--fingerprint must be the SHA-256 fingerprint `token create` printed on the"
                     + " other server (32 hex bytes separated by ':')");

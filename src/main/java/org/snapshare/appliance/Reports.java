@@ -2,6 +2,7 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.TreeMap;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.SessionInfo;
@@ -67,7 +68,7 @@ public final class Reports {
 
     List<SnapshotSummary> snapshots(Volume volume) throws IOException {
         List<SnapshotSummary> rows = new ArrayList<>();
-        java.util.Set<String> held = appliance.heldSnapshots(volume.name);
+        Set<String> held = appliance.heldSnapshots(volume.name);
         for (SnapshotStatus row : volume.core().snapshots()) {
             String target = appliance.targetName(volume.name, row.name());
             rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
@@ -164,7 +165,7 @@ public final class Reports {
                 out.append("  ").append(work).append('\n');
             }
         }
-        appliance.importProgress().forEach((volume, line) -> out.append("volume ").append(volume).append(": ")
+        appliance.streams().importProgress().forEach((volume, line) -> out.append("volume ").append(volume).append(": ")
                 .append(line).append('\n'));
         return out.toString();
     }
@@ -263,7 +264,7 @@ public final class Reports {
             for (Volume volume : appliance.volumesNow()) {
                 volume.core().backgroundWork().forEach(line -> work.add("volume " + volume.name + ": " + line));
             }
-            appliance.importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
+            appliance.streams().importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
             InetSocketAddress bound = appliance.iscsi().boundAddress();
             ZooKeeperCluster cluster = appliance.cluster();
             return new ApplianceStatus(Version.get(), appliance.started(), bound.getAddress().getHostAddress() + ":"

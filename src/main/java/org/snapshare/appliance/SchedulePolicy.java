@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -35,7 +36,7 @@ public record SchedulePolicy(List<Rule> rules) {
     public static SchedulePolicy parse(String text) throws ConfigException {
         List<Rule> rules = new ArrayList<>();
         for (String part : text.split(";")) {
-            String rule = part.strip().toLowerCase(java.util.Locale.ROOT);
+            String rule = part.strip().toLowerCase(Locale.ROOT);
             if (rule.isEmpty()) {
                 continue;
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -125,7 +126,7 @@ public final class VolumeCatalog {
         Files.createDirectories(volumesDir);
         try {
             Files.createDirectory(dir); // atomic: another node creating the same name loses here
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " already exists");
         }
         Properties metadata = new Properties();

@@ -2,9 +2,9 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -89,8 +89,8 @@ public final class VolumeCheck {
         try (store) {
             CheckReport report = StoreChecker.check(store, nodes -> progress.print("\r  walked " + nodes + " tree nodes"));
             progress.print("\r");
-            List<String> problems = new java.util.ArrayList<>(report.problems());
-            List<String> notes = new java.util.ArrayList<>(report.notes());
+            List<String> problems = new ArrayList<>(report.problems());
+            List<String> notes = new ArrayList<>(report.notes());
             // A resize grows the origin (flushed), then tells the store, then volume.properties: a crash in
             // between leaves the origin bigger than the others say, and the next start completes it.
             if (actualOrigin < originBytes) {
@@ -102,7 +102,7 @@ public final class VolumeCheck {
             }
             long originChunks = (actualOrigin + store.chunkSize() - 1) / store.chunkSize();
             if (originChunks < store.originChunks()) {
-                problems.add("the store was formatted for " + store.originChunks() + " origin chunks, the origin has "
+                problems.add("the store records an origin of " + store.originChunks() + " chunks, the origin has "
                         + originChunks + ": the files do not belong together");
             } else if (originChunks > store.originChunks()) {
                 notes.add("a resize was cut short by a crash: the store knows " + store.originChunks()

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.apache.commons.cli.CommandLine;
@@ -117,7 +118,7 @@ final class Commands {
     }
 
     int volume(String[] args) throws UsageException, CommandFailedException {
-        return new SubcommandGroup(this, "volume", java.util.Map.of("grow-store", "NAME")) {
+        return new SubcommandGroup(this, "volume", Map.of("grow-store", "NAME")) {
             @Override
             int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
                 switch (verb) {
@@ -212,7 +213,7 @@ final class Commands {
     }
 
     int snapshot(String[] args) throws UsageException, CommandFailedException {
-        return new SubcommandGroup(this, "snapshot", java.util.Map.of()) {
+        return new SubcommandGroup(this, "snapshot", Map.of()) {
             @Override
             int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
                 switch (verb) {

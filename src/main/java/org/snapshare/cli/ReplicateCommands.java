@@ -2,6 +2,8 @@ package org.snapshare.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -14,7 +16,7 @@ import org.snapshare.appliance.VolumeNames;
 final class ReplicateCommands extends SubcommandGroup {
 
     ReplicateCommands(Commands commands) {
-        super(commands, "replicate", java.util.Map.of("clear", "VOLUME", "list", ""));
+        super(commands, "replicate", Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override
@@ -49,15 +51,15 @@ final class ReplicateCommands extends SubcommandGroup {
         try {
             VolumeNames.check(line.getArgs()[0]);
             ReplicationSettings.of(line.getOptionValue("to"), tokenFile,
-                    java.util.Optional.ofNullable(line.getOptionValue("fingerprint")),
-                    java.util.Optional.ofNullable(line.getOptionValue("keep")));
+                    Optional.ofNullable(line.getOptionValue("fingerprint")),
+                    Optional.ofNullable(line.getOptionValue("keep")));
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
         return commands.request(line, ControlRequest.of("replicate", "set", line.getArgs()[0])
-                .with("to", java.util.Optional.of(line.getOptionValue("to")))
-                .with("token-file", java.util.Optional.of(tokenFile.toString()))
-                .with("fingerprint", java.util.Optional.ofNullable(line.getOptionValue("fingerprint")))
-                .with("keep", java.util.Optional.ofNullable(line.getOptionValue("keep"))));
+                .with("to", Optional.of(line.getOptionValue("to")))
+                .with("token-file", Optional.of(tokenFile.toString()))
+                .with("fingerprint", Optional.ofNullable(line.getOptionValue("fingerprint")))
+                .with("keep", Optional.ofNullable(line.getOptionValue("keep"))));
     }
 }

@@ -1,5 +1,6 @@
 package org.snapshare.cli;
 
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.snapshare.appliance.ConfigException;
@@ -11,7 +12,7 @@ import org.snapshare.appliance.VolumeNames;
 final class ScheduleCommands extends SubcommandGroup {
 
     ScheduleCommands(Commands commands) {
-        super(commands, "schedule", java.util.Map.of("clear", "VOLUME", "list", ""));
+        super(commands, "schedule", Map.of("clear", "VOLUME", "list", ""));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.snapshare.control.ControlRequest;
@@ -20,10 +21,10 @@ abstract class SubcommandGroup {
     private final String usage;
     private final String subcommands;
     /** The subcommands that take only names, with their usage (e.g. "VOLUME"; "" for none). */
-    private final java.util.Map<String, String> plain;
+    private final Map<String, String> plain;
 
     /** The group {@code name} of the CommandTable; its usage and subcommands come from there. */
-    SubcommandGroup(Commands commands, String name, java.util.Map<String, String> plain) {
+    SubcommandGroup(Commands commands, String name, Map<String, String> plain) {
         this.commands = commands;
         this.name = name;
         this.usage = CommandTable.usage(name);

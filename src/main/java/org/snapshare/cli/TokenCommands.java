@@ -1,5 +1,7 @@
 package org.snapshare.cli;
 
+import java.util.Map;
+import java.util.Optional;
 import org.snapshare.control.ControlRequest;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
@@ -9,7 +11,7 @@ import org.apache.commons.cli.Options;
 final class TokenCommands extends SubcommandGroup {
 
     TokenCommands(Commands commands) {
-        super(commands, "token", java.util.Map.of("list", "", "revoke", "NAME"));
+        super(commands, "token", Map.of("list", "", "revoke", "NAME"));
     }
 
     @Override
@@ -32,6 +34,6 @@ final class TokenCommands extends SubcommandGroup {
             throw new UsageException("token create needs --role admin, operator or viewer");
         }
         return commands.request(line, ControlRequest.of("token", "create", line.getArgs()[0])
-                .with("role", java.util.Optional.of(line.getOptionValue("role"))));
+                .with("role", Optional.of(line.getOptionValue("role"))));
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
@@ -221,7 +222,7 @@ public final class ZooKeeperLock implements ClusterLock {
         Future<T> result = owner.submit(call::call);
         try {
             return wait == null ? result.get() : result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException slow) {
+        } catch (TimeoutException slow) {
             LOG.warn("lock {}: ZooKeeper is slow to take the release; it finishes in the background", path);
             return null;
         } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +80,7 @@ final class Connection implements Runnable {
             writer.digests(session.parameters.headerDigest, session.parameters.dataDigest);
             if (session.target != null) {
                 info = new SessionInfo(session.target.name, session.parameters.initiatorName, session.initiatorPort,
-                        peer, java.time.Instant.now(), session.parameters.headerDigest,
+                        peer, Instant.now(), session.parameters.headerDigest,
                         session.parameters.dataDigest);
                 session.target.attach(session.initiatorPort, this);
                 if (!registry.isExported(session.target)) {

@@ -1,5 +1,7 @@
 package org.snapshare.iscsi;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.snapshare.iscsi.scsi.BlockCommandProcessor;
@@ -40,8 +42,8 @@ final class ExportedTarget {
         return sessions.size();
     }
 
-    java.util.List<SessionInfo> sessions() {
-        java.util.List<SessionInfo> list = new java.util.ArrayList<>();
+    List<SessionInfo> sessions() {
+        List<SessionInfo> list = new ArrayList<>();
         for (Connection connection : sessions.values()) {
             SessionInfo info = connection.info();
             if (info != null) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -197,7 +198,7 @@ final class LoginPhase {
 
     /** iSCSI names are at most 223 bytes (RFC 7143, 4.2.7.1); TransportIDs and logs rely on it. */
     private static void checkNameLength(String key, String name) throws LoginException {
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             throw LoginException.initiatorError(key + " is longer than " + MAX_NAME_BYTES + " bytes");
         }
     }

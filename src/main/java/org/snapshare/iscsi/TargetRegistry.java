@@ -2,6 +2,7 @@ package org.snapshare.iscsi;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,9 +102,9 @@ public final class TargetRegistry {
     /** Sessions logged in to any target. */
     /** Every session logged in to a target, by target. */
     public List<SessionInfo> sessions() {
-        List<SessionInfo> list = new java.util.ArrayList<>();
+        List<SessionInfo> list = new ArrayList<>();
         targets.values().forEach(target -> list.addAll(target.sessions()));
-        list.sort(java.util.Comparator.comparing(SessionInfo::target).thenComparing(SessionInfo::initiatorPort));
+        list.sort(Comparator.comparing(SessionInfo::target).thenComparing(SessionInfo::initiatorPort));
         return list;
     }
 

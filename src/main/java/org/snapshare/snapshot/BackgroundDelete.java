@@ -59,17 +59,17 @@ final class BackgroundDelete implements Runnable {
     }
 
     /** How far reclaiming is, 0..1, while there is any to do; empty when idle. */
-    java.util.Optional<Double> fraction() {
+    Optional<Double> fraction() {
         if (!busy()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(walking ? Math.min(1.0, (double) data.store.deleteCursor().originChunk()
+        return Optional.of(walking ? Math.min(1.0, (double) data.store.deleteCursor().originChunk()
                 / Math.max(1, data.originChunks())) : 0.0);
     }
 
     /** Why it stopped, if an error stopped it (a restart resumes it). */
-    java.util.Optional<String> failure() {
-        return java.util.Optional.ofNullable(failure);
+    Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** "idle", or how far the walk is. */

@@ -1,6 +1,7 @@
 package org.snapshare.snapshot;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -93,17 +94,17 @@ final class Scrub implements Runnable {
     }
 
     /** How far it is, 0..1, while it runs; empty once it has ended. */
-    java.util.Optional<Double> fraction() {
+    Optional<Double> fraction() {
         if (!running()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of((double) Math.min(scrub.originChunkReached(), originChunks)
+        return Optional.of((double) Math.min(scrub.originChunkReached(), originChunks)
                 / Math.max(1, originChunks));
     }
 
     /** Why it stopped, if an error stopped it. */
-    java.util.Optional<String> failure() {
-        return java.util.Optional.ofNullable(failure);
+    Optional<String> failure() {
+        return Optional.ofNullable(failure);
     }
 
     /** One line while it runs; when it is over, the summary and each block or chunk it could not mend. */
@@ -129,7 +130,7 @@ final class Scrub implements Runnable {
 
     private String summary() {
         double seconds = (System.nanoTime() - started) / 1e9;
-        List<String> lost = new java.util.ArrayList<>(scrub.unhealable());
+        List<String> lost = new ArrayList<>(scrub.unhealable());
         lost.addAll(scrub.damagedData());
         String head = String.format("scrub finished in %.1f s at %.1f MiB/s: %s; ", seconds,
                 scrub.bytesRead() / 1048576.0 / Math.max(seconds, 1e-3), counts());

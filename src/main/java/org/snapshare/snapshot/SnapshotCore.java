@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +18,11 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
-import org.snapshare.store.IdRange;
-import org.snapshare.store.LiveIds;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
-import org.snapshare.store.StoreCorruptException;
 
 /**
  * The snapshot core of one volume: its origin and its snapshots as logical
@@ -50,6 +46,7 @@ public final class SnapshotCore implements Closeable {
     private final LogicalUnit originUnit;
     private final BackgroundDelete deleter;
     private final Thread deleterThread;
+    private final SnapshotRows rows;
     private volatile Scrub scrub;
     private Thread scrubThread;
     private final RollbackJournal journal;
@@ -76,7 +73,7 @@ public final class SnapshotCore implements Closeable {
         ChunkData data = new ChunkData(new FencedDevice(origin, gate::holds, volume), store, sizeBytes);
         if (data.originChunks() < store.originChunks()) {
             throw new IOException("volume " + volume + ": the origin has " + data.originChunks()
-                    + " chunks but its exception store was formatted for " + store.originChunks()
+                    + " chunks but its exception store records an origin of " + store.originChunks()
                     + "; the volume's files do not belong together");
         }
         this.io = new VolumeIo(data);
@@ -84,6 +81,7 @@ public final class SnapshotCore implements Closeable {
         this.originUnit = new GatedUnit(rawOrigin, gate);
         this.journal = new RollbackJournal(rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
+        this.rows = new SnapshotRows(io, deleter);
         this.deleterThread = new Thread(deleter, "delete-" + volume);
         deleterThread.setDaemon(true);
         try {
@@ -105,7 +103,7 @@ public final class SnapshotCore implements Closeable {
             LOG.info("volume {}: completed a resize to {} bytes that a crash interrupted", volume, sizeBytes);
         } catch (StoreException e) {
             throw new IOException("volume " + volume + ": the origin has " + io.originChunks()
-                    + " chunks but its exception store was formatted for " + store.originChunks() + " ("
+                    + " chunks but its exception store records an origin of " + store.originChunks() + " ("
                     + e.getMessage() + "); the volume's files do not belong together", e);
         }
     }
@@ -410,7 +408,7 @@ public final class SnapshotCore implements Closeable {
     /** Every snapshot with its state, the space only it uses, and background work on it. */
     public List<SnapshotStatus> snapshots() throws IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
-            return snapshotsHeld();
+            return rows.rows();
         }
     }
 
@@ -422,79 +420,13 @@ public final class SnapshotCore implements Closeable {
      */
     public Map<String, SnapshotStatus.State> snapshotStates() throws IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
-            Rollback rollback = io.rollback();
-            Map<String, SnapshotStatus.State> states = new LinkedHashMap<>();
-            for (SnapshotInfo info : store().snapshots()) {
-                states.put(info.name(), stateOf(info, rollback));
-            }
-            return states;
+            return rows.states();
         }
-    }
-
-    private static SnapshotStatus.State stateOf(SnapshotInfo info, Rollback rollback) {
-        if (info.state() != SnapshotState.DELETING && rollback != null && rollback.snapshotId == info.id()) {
-            return SnapshotStatus.State.ROLLING_BACK;
-        }
-        return SnapshotStatus.State.valueOf(info.state().name());
-    }
-
-    private List<SnapshotStatus> snapshotsHeld() throws IOException {
-        Optional<Map<Long, Long>> ownedChunks = ownedChunks(store().liveIds());
-        Rollback rollback = io.rollback();
-        List<SnapshotStatus> rows = new ArrayList<>();
-        for (SnapshotInfo info : store().snapshots()) {
-            SnapshotStatus.State state = stateOf(info, rollback);
-            String work = state == SnapshotStatus.State.DELETING ? deleter.progress()
-                    : state == SnapshotStatus.State.ROLLING_BACK ? rollbackProgress(rollback) : "";
-            rows.add(new SnapshotStatus(info.name(), info.created(), state,
-                    ownedChunks.map(owned -> owned.getOrDefault(info.id(), 0L) * store().chunkSize()).orElse(-1L),
-                    work));
-        }
-        return rows;
-    }
-
-    /**
-     * Copied chunks each live snapshot alone reads: from the store's range
-     * counters (format 3), else by a walk of the tree; empty when damaged
-     * metadata makes that walk impossible.
-     */
-    private Optional<Map<Long, Long>> ownedChunks(LiveIds live) throws IOException {
-        Map<Long, Long> owned = new HashMap<>();
-        Optional<Map<IdRange, Long>> byRange = store().copiedChunksByRange();
-        if (byRange.isPresent()) {
-            byRange.get().forEach((range, chunks) -> {
-                long owner = live.soleIn(range.from(), range.to());
-                if (owner != 0) {
-                    owned.merge(owner, chunks, Long::sum);
-                }
-            });
-            return Optional.of(owned);
-        }
-        try {
-            store().scan(0, 0, entry -> {
-                long owner = live.soleIn(entry.fromId(), entry.toId());
-                if (owner != 0 && !entry.zeros()) {
-                    owned.merge(owner, 1L, Long::sum);
-                }
-                return true;
-            });
-            return Optional.of(owned);
-        } catch (StoreCorruptException damaged) {
-            return Optional.empty(); // the table still lists the snapshots; what they own is unreadable
-        }
-    }
-
-    private static String rollbackProgress(Rollback rollback) {
-        String progress = String.format("origin rolled back %d%%", Math.round(rollback.progress() * 100));
-        return rollback.failure() == null ? progress
-                : progress + ", stopped by an error (" + rollback.failure().getMessage() + "); restart to resume";
     }
 
     /** The running rollback's progress line, or empty when no rollback runs. */
     public Optional<String> rollbackStatus() {
-        Rollback rollback = io.rollback();
-        return rollback == null ? Optional.empty()
-                : Optional.of("rollback to " + rollback.snapshotName + ": " + rollbackProgress(rollback));
+        return rows.rollbackStatus();
     }
 
     /** Background work in progress on this volume, one line each; empty when idle. */

@@ -3,7 +3,9 @@ package org.snapshare.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A chain of metadata blocks of one kind holding packed records (the
@@ -65,7 +67,7 @@ final class BlockChain {
     }
 
     /** Rewrites the chain with {@code records} if it changed; returns its head (none when empty). */
-    BlockRef writeChanges(SpaceMap space, java.util.function.Supplier<List<byte[]>> records) throws IOException {
+    BlockRef writeChanges(SpaceMap space, Supplier<List<byte[]>> records) throws IOException {
         if (!changed) {
             return head();
         }
@@ -93,7 +95,7 @@ final class BlockChain {
         }
         ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
         for (int i = 0; i < blocks.size(); i++) {
-            java.util.Arrays.fill(block.array(), (byte) 0);
+            Arrays.fill(block.array(), (byte) 0);
             MetaBlock.writeHeader(block, kind, 0, blocks.get(i).size(), chain.get(i).primary());
             layout.putRef(block, NEXT_OFFSET, i + 1 < chain.size() ? chain.get(i + 1) : BlockRef.NONE);
             int at = recordsOffset();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -131,7 +132,7 @@ public interface ExceptionStore extends Closeable {
      * the tree (format 3; empty before): what a snapshot owns alone is a sum
      * over these, without a walk of the tree.
      */
-    Optional<java.util.Map<IdRange, Long>> copiedChunksByRange();
+    Optional<Map<IdRange, Long>> copiedChunksByRange();
 
     /** Entries in (origin chunk, from id) order from the given key, until the visitor returns false. */
     void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException;

@@ -1,6 +1,7 @@
 package org.snapshare.store;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * A B+-tree node in memory. Keys are (origin chunk, from id). A leaf holds
@@ -168,7 +169,7 @@ final class Node {
 
     /** The node as a block naming its primary chunk (not sealed: {@link MetadataIo#write} seals each copy). */
     void encode(ByteBuffer block, StoreLayout layout) {
-        java.util.Arrays.fill(block.array(), (byte) 0);
+        Arrays.fill(block.array(), (byte) 0);
         MetaBlock.writeHeader(block, BlockKind.NODE, level, count, location);
         int stride = isLeaf() ? layout.leafEntryBytes() : layout.internalEntryBytes();
         for (int i = 0; i < count; i++) {

@@ -3,6 +3,7 @@ package org.snapshare.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
@@ -290,7 +291,7 @@ final class SpaceMap {
         if (indexDirty) {
             for (int i = 0; i < indexLocation.length; i++) {
                 block.clear();
-                java.util.Arrays.fill(block.array(), (byte) 0);
+                Arrays.fill(block.array(), (byte) 0);
                 int count = Math.min(pointersPerIndex, bitmapLocation.length - i * pointersPerIndex);
                 MetaBlock.writeHeader(block, BlockKind.SPACE_INDEX, 0, count, indexLocation[i].primary());
                 for (int p = 0; p < count; p++) {
@@ -371,18 +372,18 @@ final class SpaceMap {
                     + " chunks");
         }
         long added = newCount - chunkCount;
-        bits = java.util.Arrays.copyOf(bits, (int) ((newCount + 63) / 64));
+        bits = Arrays.copyOf(bits, (int) ((newCount + 63) / 64));
         chunkCount = newCount;
         freeCount += added;
         int oldBitmaps = bitmapLocation.length;
-        bitmapLocation = java.util.Arrays.copyOf(bitmapLocation, bitmaps);
+        bitmapLocation = Arrays.copyOf(bitmapLocation, bitmaps);
         dirtyBitmaps.set(oldBitmaps - 1); // its bits past the old end now name chunks
         for (int b = oldBitmaps; b < bitmaps; b++) {
             bitmapLocation[b] = allocateBlock();
             dirtyBitmaps.set(b);
         }
         int oldIndexes = indexLocation.length;
-        indexLocation = java.util.Arrays.copyOf(indexLocation, indexes);
+        indexLocation = Arrays.copyOf(indexLocation, indexes);
         for (int i = oldIndexes; i < indexes; i++) {
             indexLocation[i] = allocateBlock();
         }

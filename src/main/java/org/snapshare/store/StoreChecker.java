@@ -1,11 +1,15 @@
 package org.snapshare.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
 
 /**
  * Walks every structure of a mounted store and reports, like thin_check:
@@ -95,7 +99,7 @@ public final class StoreChecker {
             problem(unowned.describe() + (damagedNodes.isEmpty()
                     ? " allocated but nothing refers to them (leaked)"
                     : " allocated and unreachable: they hang behind the damaged B+-tree node(s) at chunk "
-                            + damagedNodes.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                            + damagedNodes.stream().map(String::valueOf).collect(Collectors.joining(", "))
                             + " (not leaked: what they hold cannot be told)"));
         }
         return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used,
@@ -105,7 +109,7 @@ public final class StoreChecker {
 
     /** The range counters committed with the tree must say what the walk counted. */
     private void compareCounts(Map<IdRange, Long> committed) {
-        java.util.Set<IdRange> ranges = new java.util.HashSet<>(committed.keySet());
+        Set<IdRange> ranges = new HashSet<>(committed.keySet());
         ranges.addAll(counted.keySet());
         int reported = 0;
         for (IdRange range : ranges) {
@@ -149,7 +153,7 @@ public final class StoreChecker {
     }
 
     /** Owns both copies of a metadata block and reads each; a bad copy is a problem, two are damage. */
-    private java.nio.ByteBuffer ownAndRead(BlockRef ref, BlockKind kind) throws IOException {
+    private ByteBuffer ownAndRead(BlockRef ref, BlockKind kind) throws IOException {
         for (long chunk : ref.chunks()) {
             if (chunk <= 0 || chunk >= store.chunkCount()) {
                 throw new StoreCorruptException(kind.what() + " pointer to chunk " + chunk + " lies outside the store");

@@ -1,5 +1,6 @@
 package org.snapshare.stream;
 
+import java.nio.ByteBuffer;
 /**
  * One record: {@code length} bytes of the volume from {@code offset} (data:
  * the payload; zeros: no payload), or the header or end record with its
@@ -8,8 +9,8 @@ package org.snapshare.stream;
 public record StreamRecord(RecordType type, long offset, long length, byte[] bytes) {
 
     /** The payload: what follows the record's head. */
-    public java.nio.ByteBuffer payload() {
-        return java.nio.ByteBuffer.wrap(bytes, RecordCodec.HEAD_BYTES, bytes.length - RecordCodec.HEAD_BYTES);
+    public ByteBuffer payload() {
+        return ByteBuffer.wrap(bytes, RecordCodec.HEAD_BYTES, bytes.length - RecordCodec.HEAD_BYTES);
     }
 
     public long end() {

@@ -64,7 +64,7 @@ class VolumeCheckTest {
         assertFalse(clean[0], report);
         assertTrue(report.contains("problem: the origin is " + SIZE / 2 + " bytes, but volume.properties records "
                 + SIZE), report);
-        assertTrue(report.contains("problem: the store was formatted for 64 origin chunks, the origin has 32: the"
+        assertTrue(report.contains("problem: the store records an origin of 64 chunks, the origin has 32: the"
                 + " files do not belong together"), report);
     }
 }

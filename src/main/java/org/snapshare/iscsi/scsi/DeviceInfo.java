@@ -1,6 +1,7 @@
 package org.snapshare.iscsi.scsi;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.snapshare.snapshot.LogicalUnit;
 
 /** Identity and geometry of a logical unit, as SCSI commands report them. */
@@ -83,7 +84,7 @@ final class DeviceInfo {
 
     static byte[] ascii(String text, int width) {
         byte[] field = new byte[width];
-        java.util.Arrays.fill(field, (byte) ' ');
+        Arrays.fill(field, (byte) ' ');
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(bytes, 0, field, 0, Math.min(bytes.length, width));
         return field;

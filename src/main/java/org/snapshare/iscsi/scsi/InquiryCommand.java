@@ -1,6 +1,7 @@
 package org.snapshare.iscsi.scsi;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /** INQUIRY (SPC-4, 6.6): standard data and the vital product data pages. */
 final class InquiryCommand {
@@ -90,8 +91,8 @@ final class InquiryCommand {
         byte[] naa = new byte[8];
         Cdb.put64(naa, 0, (0x3L << 60) | (device.uniqueId & 0x0fffffffffffffffL));
         designator(body, 0x01, 0x03, naa);
-        byte[] vendorId = (new String(DeviceInfo.ascii(DeviceInfo.VENDOR, 8), java.nio.charset.StandardCharsets.US_ASCII)
-                + device.serial()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] vendorId = (new String(DeviceInfo.ascii(DeviceInfo.VENDOR, 8), StandardCharsets.US_ASCII)
+                + device.serial()).getBytes(StandardCharsets.US_ASCII);
         designator(body, 0x02, 0x01, vendorId);
         if (device.portGroups != null) { // the port this answer came through: its group and relative id
             byte[] port = new byte[4];

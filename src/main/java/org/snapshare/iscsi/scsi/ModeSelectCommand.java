@@ -1,6 +1,7 @@
 package org.snapshare.iscsi.scsi;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -66,7 +67,7 @@ final class ModeSelectCommand {
             if (list.length - at < 2 || at + 2 + Cdb.u8(list, at + 1) > list.length) {
                 throw new ScsiException(SenseCode.PARAMETER_LIST_LENGTH_ERROR, "mode page cut short at byte " + at);
             }
-            byte[] page = java.util.Arrays.copyOfRange(list, at, at + 2 + Cdb.u8(list, at + 1));
+            byte[] page = Arrays.copyOfRange(list, at, at + 2 + Cdb.u8(list, at + 1));
             checkPage(page);
             pages.add(page);
             at += page.length;

@@ -3,6 +3,7 @@ package org.snapshare.iscsi.scsi;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,7 @@ final class ProvisioningCommands {
             LOG.error("GET LBA STATUS failed at LBA {}", lba, e);
             return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
         }
-        byte[] bytes = java.util.Arrays.copyOf(data.array(), data.position());
+        byte[] bytes = Arrays.copyOf(data.array(), data.position());
         Cdb.put32(bytes, 0, bytes.length - 4);
         return ScsiResult.good(bytes, allocationLength);
     }
