@@ -39,6 +39,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final MetadataIo io;
     private final StoreState state;
     private final StoreCapacity capacity;
+    private final DataChunks chunks;
     /** Superblock copies healed since the store was opened. */
     private volatile long superblockHeals;
 
@@ -54,6 +55,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         this.io = transactions.io();
         this.state = transactions.state();
         this.capacity = new StoreCapacity(device, superblock, state);
+        this.chunks = new DataChunks(device, superblock.chunkSize(), state, tenure, transactions);
         if (state.chunkCount() * superblock.chunkSize() > device.size()) {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + state.chunkCount() + " chunks its newest commit says it has");
@@ -508,7 +510,8 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public Optional<Map<IdRange, Long>> copiedChunksByRange() {
-        return state.counts() == null ? Optional.empty() : Optional.of(transactions.reading(() -> state.counts().counts()));
+        return state.counts() == null ? Optional.empty()
+                : Optional.of(transactions.reading(() -> state.counts().counts()));
     }
 
     @Override
@@ -529,52 +532,17 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public void readChunk(long storeChunk, int offset, ByteBuffer dst) throws IOException {
-        checkChunkAccess(storeChunk, offset, dst.remaining());
-        device.read(storeChunk * chunkSize() + offset, dst);
+        chunks.read(storeChunk, offset, dst);
     }
 
     @Override
     public void writeChunk(long storeChunk, int offset, ByteBuffer src) throws IOException {
-        checkChunkAccess(storeChunk, offset, src.remaining());
-        tenure.check(); // the chunk may be another node's by now
-        transactions.wroteInPlace(); // it may change again in place: the next commit flushes it first
-        device.write(storeChunk * chunkSize() + offset, src);
+        chunks.write(storeChunk, offset, src);
     }
 
     @Override
     public void writeCopies(long firstStoreChunk, ByteBuffer wholeChunks, long[] checksums) throws IOException {
-        int count = checksums.length;
-        checkChunkAccess(firstStoreChunk, 0, 0);
-        checkChunkAccess(firstStoreChunk + count - 1, 0, 0);
-        if (wholeChunks.remaining() != (long) count * chunkSize()) {
-            throw new IllegalArgumentException(count + " copies are " + count + " whole chunks of " + chunkSize()
-                    + " bytes, not " + wholeChunks.remaining() + " bytes");
-        }
-        assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
-        tenure.check();
-        // Seldom read again, and the commit's flush must wait for them: past the cache, or on their way at once.
-        device.writeUncached(firstStoreChunk * chunkSize(), wholeChunks.duplicate());
-        for (int i = 0; i < count; i++) {
-            transactions.wroteCopy(firstStoreChunk + i, (int) checksums[i]);
-        }
-    }
-
-    private boolean checksumsMatch(ByteBuffer wholeChunks, long[] checksums) {
-        int size = chunkSize();
-        for (int i = 0; i < checksums.length; i++) {
-            if (DataChecksum.of(wholeChunks.slice(wholeChunks.position() + i * size, size)) != checksums[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void checkChunkAccess(long storeChunk, int offset, int length) throws StoreException {
-        if (storeChunk <= 0 || storeChunk >= state.chunkCount() || offset < 0
-                || offset + (long) length > chunkSize()) {
-            throw new StoreException("access of " + length + " bytes at offset " + offset + " of store chunk "
-                    + storeChunk + " is outside the store");
-        }
+        chunks.writeCopies(firstStoreChunk, wholeChunks, checksums);
     }
 
     // ---- durability
