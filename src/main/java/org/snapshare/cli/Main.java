@@ -2,6 +2,7 @@ package org.snapshare.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import org.snapshare.appliance.Advice;
 
 /**
  * Entry point of the {@code snapshare} command. Exit status: 0 success,
@@ -25,6 +26,7 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        Advice.install(); // the lower layers' remedies in the CLI's words
         Commands commands = new Commands(out);
         try {
             if (args.length == 0) {

@@ -16,6 +16,7 @@ import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.snapshare.store.Remedy;
 
 /**
  * This node's session with a ZooKeeper ensemble, through Curator: it hands
@@ -72,7 +73,7 @@ public final class ZooKeeperCluster implements Closeable {
         if (!connected) {
             client.close();
             throw new IOException("no ZooKeeper server at " + connectString + " answered within "
-                    + connectTimeout.toSeconds() + " s; check cluster-zookeeper and that the ensemble runs");
+                    + connectTimeout.toSeconds() + " s; " + Remedy.CHECK_ZOOKEEPER.advice());
         }
         return new ZooKeeperCluster(client, nodeName, sessionTimeout);
     }
@@ -139,8 +140,7 @@ public final class ZooKeeperCluster implements Closeable {
         try {
             if (client.checkExists().forPath(path) != null) {
                 throw new IOException("a node named " + nodeName + " is already in the cluster at " + new String(
-                        client.getData().forPath(path), StandardCharsets.UTF_8) + "; give each node its own"
-                        + " cluster-node");
+                        client.getData().forPath(path), StandardCharsets.UTF_8) + "; " + Remedy.RENAME_NODE.advice());
             }
         } catch (IOException e) {
             throw e;

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
+import org.snapshare.store.Remedy;
 import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
@@ -402,7 +403,7 @@ public final class SnapshotCore implements Closeable {
     /** The refusal of a request that names a snapshot the volume does not have. */
     public static SnapshotException noSnapshot(String volume, String name) {
         return new SnapshotException(SnapshotException.Reason.NOT_FOUND, "volume " + volume
-                + " has no snapshot named " + name + "; `snapshare snapshot list " + volume + "` shows them");
+                + " has no snapshot named " + name + "; " + Remedy.LIST_SNAPSHOTS.advice(volume));
     }
 
     /** Every snapshot with its state, the space only it uses, and background work on it. */
@@ -452,8 +453,8 @@ public final class SnapshotCore implements Closeable {
             throw new SnapshotException("the scrub rate must be positive, not " + bytesPerSecond + " bytes/s");
         }
         if (scrub != null && scrub.running()) {
-            throw new SnapshotException("a scrub of volume " + volume + " is already running: `snapshare scrub "
-                    + volume + " --status` shows how far it is");
+            throw new SnapshotException("a scrub of volume " + volume + " is already running: "
+                    + Remedy.SCRUB_STATUS.advice(volume));
         }
         scrub = new Scrub(store().newScrub(), gate, volume, bytesPerSecond, io.originChunks());
         scrubThread = new Thread(scrub, "scrub-" + volume);

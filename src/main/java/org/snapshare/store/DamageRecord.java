@@ -30,9 +30,9 @@ final class DamageRecord {
         }
         damage = damaged.getMessage();
         LOG.error("exception store on {} has damaged metadata: {}. Snapshot reads that need it fail; origin"
-                + " writes {}. Stop the server and run `snapshare check` on this volume", device, damage,
-                policy == DamagedMetadataPolicy.FAIL_WRITES ? "that need it fail (damaged-metadata-policy"
-                + " fail-writes)" : "invalidate the live snapshots and go ahead");
+                + " writes {}. To mend it: {}", device, damage, policy == DamagedMetadataPolicy.FAIL_WRITES
+                ? "that need it fail (damaged-metadata policy: fail writes)"
+                : "invalidate the live snapshots and go ahead", Remedy.CHECK_OFFLINE.advice());
     }
 
     /** Repair replaced the damaged metadata. */

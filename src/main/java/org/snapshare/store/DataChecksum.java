@@ -29,7 +29,7 @@ public final class DataChecksum {
             throw new StoreCorruptException("copied data of origin chunk " + entry.originChunk() + " for snapshot ids "
                     + entry.fromId() + ".." + entry.toId() + " in store chunk " + entry.storeChunk()
                     + " fails its checksum: the store's disk returned damaged data; restore these snapshots' data"
-                    + " from a backup (`snapshare check` and `scrub` list every damaged chunk)");
+                    + " from a backup (" + Remedy.FIND_DAMAGED_DATA.advice() + ")");
         }
     }
 }

@@ -87,14 +87,14 @@ final class StoreCapacity {
             if (growthStoppedAt != chunkCount && growth != StoreGrowth.FIXED) {
                 growthStoppedAt = chunkCount;
                 LOG.warn("exception store on {} is at its size limit ({} bytes) and cannot grow further; when it is"
-                        + " full, store-full-policy applies", device, chunkCount * chunkSize);
+                        + " full, the store-full policy applies", device, chunkCount * chunkSize);
             }
             return;
         }
         long started = System.nanoTime();
         try {
             if (!device.grow(target * chunkSize)) {
-                return; // a raw device: `snapshare volume grow-store` adopts its new size
+                return; // a raw device: adoptDeviceSize takes its new size once it was extended
             }
             state.space().grow(target);
             growths++;
@@ -138,6 +138,11 @@ final class StoreCapacity {
         return added;
     }
 
+    /** What to do when the store fills: its limit can be raised, or its device must be extended first. */
+    String makeRoom() {
+        return (spaceUse().canGrow() ? Remedy.MAKE_ROOM : Remedy.MAKE_ROOM_ON_DEVICE).advice();
+    }
+
     StoreSpace spaceUse() {
         long size = state.chunkCount() * superblock.chunkSize();
         long limit = superblock.layout().sizesInCommits ? Math.max(size, growth.limitBytes(size, usedBytes()))
@@ -159,9 +164,9 @@ final class StoreCapacity {
         int level = now.warningLevel();
         if (level > warnedLevel) {
             LOG.warn("exception store on {} is {}% full: {} bytes used of a limit of {} ({}); at 100% the"
-                    + " store-full-policy applies: delete snapshots{}", device, now.percentOfLimit(), now.usedBytes(),
+                    + " store-full policy applies: {}", device, now.percentOfLimit(), now.usedBytes(),
                     now.limitBytes(), now.canGrow() ? "it grows toward the limit as needed" : "it cannot grow",
-                    now.canGrow() ? " or raise store-max-size" : " or give the volume a larger store");
+                    makeRoom());
             warnedLevel = level;
         } else if (level < warnedLevel && now.percentOfLimit() < warnedLevel - 5) {
             LOG.info("exception store on {} is back under {}% of its limit", device, warnedLevel);

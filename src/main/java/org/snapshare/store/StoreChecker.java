@@ -22,8 +22,6 @@ import java.util.stream.Collectors;
 public final class StoreChecker {
 
     private static final int MAX_PROBLEMS = 1000;
-    static final String HEAL_ADVICE = "`snapshare scrub VOLUME` (online) or `snapshare repair VOLUME` (offline)"
-            + " rewrites it";
 
     private final SharedExceptionStore store;
     private final Map<Long, String> owners = new HashMap<>();
@@ -117,8 +115,8 @@ public final class StoreChecker {
             long walked = counted.getOrDefault(range, 0L);
             if (kept != walked && reported++ < 5) {
                 problem("the range counter of ids " + range.from() + ".." + range.to() + " says " + kept
-                        + " copied chunks, the tree holds " + walked + " (`snapshot list` shows wrong OWNED;"
-                        + " `snapshare repair` counts again)");
+                        + " copied chunks, the tree holds " + walked + " (the space each snapshot owns is shown"
+                        + " wrong; " + Remedy.RECOUNT.advice() + ")");
             }
         }
     }
@@ -133,7 +131,7 @@ public final class StoreChecker {
             Superblock.Copy copy = Superblock.Copy.read(io.device(), offset);
             if (!copy.good()) {
                 problem("the superblock copy at byte " + offset + " is damaged (" + copy.damage().getMessage()
-                        + "); the other is good: " + HEAL_ADVICE);
+                        + "); the other is good: " + Remedy.HEAL_METADATA.advice());
             }
         }
         if (CommitRing.read(io.device(), superblock, true).copyMissing()) {
@@ -164,7 +162,8 @@ public final class StoreChecker {
         if (copies.lost()) {
             throw copies.lostError();
         }
-        copies.problems().forEach(text -> problem(text + "; its other copy is good: " + HEAL_ADVICE));
+        copies.problems().forEach(text -> problem(text + "; its other copy is good: "
+                + Remedy.HEAL_METADATA.advice()));
         return copies.good();
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.snapshare.store.ClusterLock;
+import org.snapshare.store.Remedy;
 
 /** The ZooKeeper cluster lock against a real ZooKeeper server (curator-test's TestingServer) on 127.0.0.1. */
 public class ZooKeeperLockTest {
@@ -133,7 +134,7 @@ public class ZooKeeperLockTest {
     void anUnreachableEnsembleIsAClearError() {
         IOException error = assertThrows(IOException.class, () -> ZooKeeperCluster.connect("127.0.0.1:1", "a",
                 SESSION, Duration.ofSeconds(1)));
-        assertTrue(error.getMessage().contains("check cluster-zookeeper"), error.getMessage());
+        assertTrue(error.getMessage().contains(Remedy.CHECK_ZOOKEEPER.advice()), error.getMessage());
     }
 
     interface Condition {
