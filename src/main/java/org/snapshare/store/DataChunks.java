@@ -34,7 +34,7 @@ final class DataChunks {
     void write(long storeChunk, int offset, ByteBuffer src) throws IOException {
         checkAccess(storeChunk, offset, src.remaining());
         tenure.check(); // the chunk may be another node's by now
-        transactions.wroteInPlace(); // it may change again in place: the next commit flushes it first
+        transactions.noteInPlaceWrite(); // it may change again in place: the next commit flushes it first
         device.write(storeChunk * chunkSize + offset, src);
     }
 
@@ -52,7 +52,7 @@ final class DataChunks {
         // Seldom read again, and the commit's flush must wait for them: past the cache, or on their way at once.
         device.writeUncached(firstStoreChunk * chunkSize, wholeChunks.duplicate());
         for (int i = 0; i < count; i++) {
-            transactions.wroteCopy(firstStoreChunk + i, (int) checksums[i]);
+            transactions.nameCopy(firstStoreChunk + i, (int) checksums[i]);
         }
     }
 

@@ -122,8 +122,8 @@ public final class SharedExceptionStore implements ExceptionStore {
     public void takeOver(ClusterLock.Grant grant) throws IOException {
         if (grant.generation() != 0 && !superblock.layout().lockGenerations) {
             throw new StoreException("this store has format version " + superblock.version + ", which has no"
-                    + " room for the cluster lock generation; only a single node can serve it (create the"
-                    + " volume anew, or serve it without cluster-zookeeper)");
+                    + " room for the cluster lock generation; only a single node can serve it ("
+                    + Remedy.SERVE_ON_ONE_NODE.advice() + ")");
         }
         transactions.takeOver(grant);
     }
@@ -298,14 +298,14 @@ public final class SharedExceptionStore implements ExceptionStore {
                 long storeBytes = state.chunkCount() * superblock.chunkSize();
                 if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
                     LOG.error("exception store on {} is full ({} bytes, its limit): origin writes that need a copy fail"
-                            + " (store-full-policy fail-writes); delete snapshots to make room", device, storeBytes);
+                            + " (store-full policy: fail writes); {}", device, storeBytes, capacity.makeRoom());
                     throw full;
                 }
                 List<String> invalidated = state.invalidateLive(ids);
                 LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
-                        + " they needed a copy of an origin chunk that was overwritten (store-full-policy"
-                        + " invalidate-snapshots); delete them, and raise store-max-size or delete other snapshots"
-                        + " before the next ones fill it", device, storeBytes, fewOf(invalidated));
+                        + " they needed a copy of an origin chunk that was overwritten (store-full policy: invalidate"
+                        + " snapshots); delete them, and before the next ones fill it: {}", device, storeBytes,
+                        fewOf(invalidated), capacity.makeRoom());
                 return Optional.empty();
             }
         });
@@ -324,7 +324,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created)
             throws IOException {
-        return transactions.changing(() -> state.table().add(name, created, sizeBytes, identity));
+        return changingTable(() -> state.table().add(name, created, sizeBytes, identity));
     }
 
     @Override
@@ -382,7 +382,7 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public void setSnapshotState(long id, SnapshotState snapshotState) throws IOException {
-        transactions.changing(() -> {
+        changingTable(() -> {
             state.table().setState(id, snapshotState);
             return null;
         });
@@ -390,9 +390,18 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     @Override
     public void forgetSnapshot(long id) throws IOException {
-        transactions.changing(() -> {
+        changingTable(() -> {
             state.table().remove(id);
             return null;
+        });
+    }
+
+    /** A change of the snapshot table: no chunk is known copy-free any more (a new snapshot lacks every copy). */
+    private <T> T changingTable(IoWork<T> change) throws IOException {
+        return transactions.changing(() -> {
+            T result = change.run();
+            state.copyFree().forgetAll();
+            return result;
         });
     }
 
@@ -425,12 +434,21 @@ public final class SharedExceptionStore implements ExceptionStore {
         return result;
     }
 
+    /**
+     * The live snapshot ids lacking a copy of the chunk. Most origin writes
+     * find none: the answer is then remembered and given again without the
+     * lock until a change can make a copy lacking (see {@link CopyFreeChunks}).
+     */
     @Override
     public List<IdRange> rangesLackingCopy(long originChunk) throws IOException {
+        if (!tenure.lost() && state.copyFree().known(originChunk)) { // a fenced node gets the lock's refusal
+            return List.of();
+        }
         return transactions.locked(() -> {
             LiveIds live = state.table().liveIds();
             if (live.isEmpty()) {
-                return List.of(); // no snapshot to copy for: skip the tree
+                state.copyFree().remember(originChunk); // no snapshot to copy for: skip the tree
+                return List.of();
             }
             List<ExceptionEntry> entries;
             try {
@@ -444,8 +462,17 @@ public final class SharedExceptionStore implements ExceptionStore {
                         + " is damaged");
                 return List.of();
             }
-            return CopyRanges.lacking(live, entries);
+            List<IdRange> lacking = CopyRanges.lacking(live, entries);
+            if (lacking.isEmpty()) {
+                state.copyFree().remember(originChunk);
+            }
+            return lacking;
         });
+    }
+
+    /** Answers of {@link #rangesLackingCopy} given without the lock since the open. */
+    long lockFreeAnswers() {
+        return state.copyFree().answered();
     }
 
     @Override
@@ -475,6 +502,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                 throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
             }
             state.recount(old, stored);
+            state.copyFree().forget(entry.originChunk()); // it may cover fewer ids now
             return null;
         });
     }
@@ -487,6 +515,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                 throw new StoreException("no entry for chunk " + originChunk + " from id " + fromId);
             }
             state.recount(old, null);
+            state.copyFree().forget(originChunk);
             return null;
         });
     }

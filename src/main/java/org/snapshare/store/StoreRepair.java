@@ -73,7 +73,7 @@ public final class StoreRepair {
         StoreState state = store.state();
         SpaceMap space = state.space();
         StoreLayout layout = store.superblock().layout();
-        state.forgetCachedNodes();
+        state.forgetCaches();
         long claimed = 0;
         for (ExceptionEntry entry : kept) { // before the new nodes can take them
             if (!entry.zeros() && !space.isAllocated(entry.storeChunk())) {

@@ -15,6 +15,7 @@ final class StoreState {
 
     private final Superblock superblock;
     private final NodeCache nodes;
+    private final CopyFreeChunks copyFree = new CopyFreeChunks();
     private SpaceMap space;
     private BTree tree;
     private SnapshotTable table;
@@ -34,6 +35,7 @@ final class StoreState {
 
     /** Takes everything from a mount; the node cache must hold nothing of an older state. */
     void adopt(StoreMount.Mount mount) {
+        copyFree.forgetAll();
         CommitBlock commit = mount.commit();
         chunkCount = commit.chunkCount(superblock);
         originChunks = commit.originChunks(superblock);
@@ -72,9 +74,15 @@ final class StoreState {
         sequence = committed;
     }
 
-    /** Drops every cached node: they may no longer be what the disk holds. */
-    void forgetCachedNodes() {
+    /** Drops every cached node and every chunk known copy-free: they may no longer be what the disk holds. */
+    void forgetCaches() {
         nodes.invalidate();
+        copyFree.forgetAll();
+    }
+
+    /** Origin chunks known to need no copy (see {@link CopyFreeChunks}). */
+    CopyFreeChunks copyFree() {
+        return copyFree;
     }
 
     NodeCache nodes() {
@@ -100,6 +108,7 @@ final class StoreState {
 
     /** For repair: a new tree with counters that count it (null before format 3). */
     void replaceTree(BTree rebuilt, RangeCounts recounted) {
+        copyFree.forgetAll();
         tree = rebuilt;
         counts = recounted;
     }
@@ -151,6 +160,7 @@ final class StoreState {
 
     /** Marks every live snapshot in {@code ids} INVALID; returns their names. */
     List<String> invalidateLive(IdRange ids) throws StoreException {
+        copyFree.forgetAll(); // the snapshot table changes
         List<String> invalidated = new ArrayList<>();
         for (SnapshotInfo info : table.all()) {
             if (info.state() == SnapshotState.LIVE && info.id() >= ids.from() && info.id() <= ids.to()) {

@@ -100,12 +100,12 @@ final class TransactionManager {
     }
 
     /** The chunks of a write in place (not named by the commit): the next commit flushes them first. */
-    void wroteInPlace() {
-        writes.writtenInPlace();
+    void noteInPlaceWrite() {
+        writes.noteInPlaceWrite();
     }
 
     /** Copies the next commit may name, each with the CRC32C of its whole chunk. */
-    void wroteCopy(long chunk, int crc) {
+    void nameCopy(long chunk, int crc) {
         writes.name(chunk, crc);
     }
 
@@ -187,7 +187,7 @@ final class TransactionManager {
             boolean metBadCopy = io.takeUnhealed();
             if (grant.othersHeldSince() || failure != null || uncommitted || metBadCopy) {
                 device.dropCache(0, device.size());
-                state.forgetCachedNodes();
+                state.forgetCaches();
                 adopt(StoreMount.mount(io, superblock));
                 durableChangeCount = changeCount;
                 failure = null;
@@ -330,7 +330,7 @@ final class TransactionManager {
             // Memory and disk no longer agree; only a remount (which finds the last commit) is safe.
             error = e instanceof IOException io ? io : new IOException(e);
             failure = error;
-            state.forgetCachedNodes();
+            state.forgetCaches(); // and askers of copy-free chunks go to the store, which refuses
         } finally {
             committing = false;
             commitDone.signalAll();

@@ -38,7 +38,7 @@ final class TransactionWrites {
     }
 
     /** A write the commit cannot vouch for by checksum (data written in place): flush it before the commit. */
-    synchronized void writtenInPlace() {
+    synchronized void noteInPlaceWrite() {
         unlisted = true;
     }
 
