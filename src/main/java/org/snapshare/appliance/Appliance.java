@@ -346,16 +346,15 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
     }
 
-    public synchronized String createVolume(VolumeSpec spec) throws ConfigException, IOException {
+    public synchronized Outcomes.VolumeCreated createVolume(VolumeSpec spec) throws ConfigException, IOException {
         String name = spec.name();
         Volume volume = catalog.create(spec);
         export(volume);
         LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes()));
-        return "created volume " + name + " (" + Sizes.format(volume.sizeBytes()) + "), served as "
-                + targetName(name) + " LUN 0\n";
+        return new Outcomes.VolumeCreated(name, volume.sizeBytes(), targetName(name));
     }
 
-    public synchronized String deleteVolume(String name, boolean force) throws ConfigException, IOException {
+    public synchronized void deleteVolume(String name, boolean force) throws ConfigException, IOException {
         Volume volume = volume(name);
         int sessions = sessions(volume);
         if (sessions > 0 && !force) {
@@ -368,21 +367,20 @@ public final class Appliance implements Closeable, Metrics.Source {
         volume.close();
         catalog.delete(name);
         LOG.info("deleted volume {}", name);
-        return "deleted volume " + name + "\n";
     }
 
     synchronized String listVolumes() {
         return reports.listVolumes();
     }
 
-    public synchronized String createSnapshot(String volumeName, String name)
+    public synchronized Outcomes.SnapshotCreated createSnapshot(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
         LogicalUnit unit = volume.core().createSnapshot(name);
         String target = targetName(volumeName, name);
         serveNewSnapshot(volumeName, name, unit);
-        return "created snapshot " + name + " of volume " + volumeName + ", served as " + target + " LUN 0\n";
+        return new Outcomes.SnapshotCreated(volumeName, name, target);
     }
 
     /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
@@ -391,7 +389,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         exportTarget(volumeName, name, unit);
     }
 
-    public synchronized String deleteSnapshot(String volumeName, String name, boolean force)
+    public synchronized void deleteSnapshot(String volumeName, String name, boolean force)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
         String target = targetName(volumeName, name);
@@ -407,15 +405,12 @@ public final class Appliance implements Closeable, Metrics.Source {
         volume.core().deleteSnapshot(name);
         withdrawTarget(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
-        return "deleted snapshot " + name + " of volume " + volumeName
-                + "; its space is reclaimed in the background (`snapshare status` shows progress)\n";
     }
 
-    synchronized String rollback(String volumeName, String name)
+    /** Starts rolling the origin back to the snapshot, online; {@link #rollbackStatus} follows it. */
+    synchronized void rollback(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
         volume(volumeName).core().rollback(name);
-        return "rolling the origin of volume " + volumeName + " back to snapshot " + name
-                + " (online; other snapshots keep their content)\n";
     }
 
     /** Diffs, exports and imports. */
@@ -485,16 +480,16 @@ public final class Appliance implements Closeable, Metrics.Source {
         return served != null && (cluster == null || served.core().lockStatus().held());
     }
 
-    /** "idle", or the rollback's progress. */
-    synchronized String rollbackStatus(String volumeName) throws ConfigException {
-        return volume(volumeName).core().rollbackStatus().orElse("idle") + "\n";
+    /** The rollback's progress line; empty when none runs. */
+    synchronized Optional<String> rollbackStatus(String volumeName) throws ConfigException {
+        return volume(volumeName).core().rollbackStatus();
     }
 
     /**
      * Grows a volume online; its initiators get CAPACITY DATA HAS CHANGED
      * and see the new size at their next READ CAPACITY (a rescan).
      */
-    public synchronized String resizeVolume(String volumeName, long newSizeBytes)
+    public synchronized Outcomes.VolumeResized resizeVolume(String volumeName, long newSizeBytes)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
         if (cluster != null) {
@@ -507,27 +502,23 @@ public final class Appliance implements Closeable, Metrics.Source {
         catalog.recordSize(volumeName, newSizeBytes);
         targets.capacityChanged(targetName(volumeName));
         LOG.info("resized volume {} from {} to {}", volumeName, Sizes.format(before), Sizes.format(newSizeBytes));
-        return "resized volume " + volumeName + " from " + Sizes.format(before) + " to " + Sizes.format(newSizeBytes)
-                + "; initiators were told (CAPACITY DATA HAS CHANGED): rescan to see it (Linux: echo 1 >"
-                + " /sys/class/block/sdX/device/rescan); its snapshots keep their size\n";
+        return new Outcomes.VolumeResized(volumeName, before, newSizeBytes);
     }
 
-    synchronized String growStore(String volumeName) throws ConfigException, IOException {
+    synchronized Outcomes.StoreGrown growStore(String volumeName) throws ConfigException, IOException {
         Volume volume = volume(volumeName);
         long added = volume.core().growStore();
-        return "the exception store of volume " + volumeName + " grew by " + Sizes.format(added) + " to "
-                + Sizes.format(volume.core().storeSpace().sizeBytes()) + "\n";
+        return new Outcomes.StoreGrown(volumeName, added, volume.core().storeSpace().sizeBytes());
     }
 
-    public synchronized String startScrub(String volumeName, long bytesPerSecond)
+    public synchronized void startScrub(String volumeName, long bytesPerSecond)
             throws ConfigException, SnapshotException {
         volume(volumeName).core().startScrub(bytesPerSecond);
-        return "scrubbing volume " + volumeName + " online at up to " + Sizes.format(bytesPerSecond) + "/s\n";
     }
 
-    /** The running or last scrub's status, or "idle" when none ran since the server started. */
-    synchronized String scrubStatus(String volumeName) throws ConfigException {
-        return volume(volumeName).core().scrubStatus().orElse("idle") + "\n";
+    /** The running or last scrub's status; empty when none ran since the server started. */
+    synchronized Optional<String> scrubStatus(String volumeName) throws ConfigException {
+        return volume(volumeName).core().scrubStatus();
     }
 
     synchronized SnapshotCore core(String volumeName) throws ConfigException {

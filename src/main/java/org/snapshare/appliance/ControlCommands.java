@@ -47,32 +47,36 @@ final class ControlCommands {
         switch (request.command()) {
             case "volume create":
                 names = request.names(1);
-                return appliance.createVolume(new VolumeSpec(names.get(0), size(request, "size"),
-                        size(request, "store-size"), size(request, "store-max-size"),
+                return ControlReplies.created(appliance.createVolume(new VolumeSpec(names.get(0),
+                        size(request, "size"), size(request, "store-size"), size(request, "store-max-size"),
                         request.option("origin-device").map(Path::of).orElse(null),
-                        request.option("store-device").map(Path::of).orElse(null)));
+                        request.option("store-device").map(Path::of).orElse(null))));
             case "volume list":
                 request.names(0);
                 return appliance.listVolumes();
             case "volume delete":
-                return appliance.deleteVolume(request.names(1).get(0), request.flag("force"));
+                names = request.names(1);
+                appliance.deleteVolume(names.get(0), request.flag("force"));
+                return ControlReplies.volumeDeleted(names.get(0));
             case "volume resize":
-                return appliance.resizeVolume(request.names(1).get(0), size(request, "size"));
+                return ControlReplies.resized(appliance.resizeVolume(request.names(1).get(0), size(request, "size")));
             case "volume grow-store":
-                return appliance.growStore(request.names(1).get(0));
+                return ControlReplies.grown(appliance.growStore(request.names(1).get(0)));
             case "snapshot create":
                 names = request.names(2);
-                return appliance.createSnapshot(names.get(0), names.get(1));
+                return ControlReplies.created(appliance.createSnapshot(names.get(0), names.get(1)));
             case "snapshot list":
                 return appliance.listSnapshots(request.names(1).get(0));
             case "snapshot delete":
                 names = request.names(2);
-                return appliance.deleteSnapshot(names.get(0), names.get(1), request.flag("force"));
+                appliance.deleteSnapshot(names.get(0), names.get(1), request.flag("force"));
+                return ControlReplies.snapshotDeleted(names.get(0), names.get(1));
             case "snapshot rollback":
                 names = request.names(2);
-                return appliance.rollback(names.get(0), names.get(1));
+                appliance.rollback(names.get(0), names.get(1));
+                return ControlReplies.rollingBack(names.get(0), names.get(1));
             case "snapshot rollback-status":
-                return appliance.rollbackStatus(request.names(1).get(0));
+                return ControlReplies.progress(appliance.rollbackStatus(request.names(1).get(0)));
             case "snapshot diff":
                 names = request.names(3);
                 return appliance.streams().diff(names.get(0), names.get(1), names.get(2), request.flag("json"));
@@ -84,8 +88,8 @@ final class ControlCommands {
                 }
                 return "";
             case "snapshot import":
-                return appliance.streams().importSnapshot(request.names(1).get(0), exchange.body(), request.flag("force"),
-                        request.flag("resume"));
+                return appliance.streams().importSnapshot(request.names(1).get(0), exchange.body(),
+                        request.flag("force"), request.flag("resume"));
             case "snapshot hold":
                 names = request.names(2);
                 return appliance.automation().holdSnapshot(names.get(0), names.get(1));
@@ -118,9 +122,11 @@ final class ControlCommands {
             case "token revoke":
                 return appliance.apiAccess().revokeToken(request.names(1).get(0));
             case "scrub start":
-                return appliance.startScrub(request.names(1).get(0), size(request, "rate"));
+                names = request.names(1);
+                appliance.startScrub(names.get(0), size(request, "rate"));
+                return ControlReplies.scrubbing(names.get(0), size(request, "rate"));
             case "scrub status":
-                return appliance.scrubStatus(request.names(1).get(0));
+                return ControlReplies.progress(appliance.scrubStatus(request.names(1).get(0)));
             case "status":
                 request.names(0);
                 return appliance.status();
