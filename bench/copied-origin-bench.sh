@@ -18,20 +18,8 @@ need_tools qemu-img
 [ -f "$jar" ] || mvn -B -q package -DskipTests
 
 work=$(mktemp -d)
-cleanup() {
-    set +e
-    if [ -n "${server:-}" ]; then
-        kill "$server" 2>/dev/null
-        wait "$server" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-java ${SNAPSHARE_JAVA_OPTS:-} -jar "$jar" serve --data-dir "$work/data" --portal "127.0.0.1:$port" \
-    >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 150); do [ -S "$work/data/control.sock" ] && break; sleep 0.1; done
+trap 'stop_server; rm -rf "$work"' EXIT
+start_server "$jar" "$port" "$work"
 cli() { java -jar "$jar" "$@" --data-dir "$work/data" >/dev/null; }
 url() { echo "iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:$1/0"; }
 bytes=$(numfmt --from=iec "$size")

@@ -49,3 +49,20 @@ median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int(n / 2) + 1] }'; }
 
 # The median of the arguments.
 median_of() { printf '%s\n' "$@" | median; }
+
+# Serves with JAR on 127.0.0.1:PORT, its data dir DIR/data, log DIR/server.log, in the background (pid in
+# $server); returns once its control socket is there.
+start_server() { # JAR PORT DIR
+    java ${SNAPSHARE_JAVA_OPTS:-} -jar "$1" serve --data-dir "$3/data" --portal "127.0.0.1:$2" >"$3/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 150); do [ -S "$3/data/control.sock" ] && break; sleep 0.1; done
+}
+
+# Stops the server start_server started, if any.
+stop_server() {
+    if [ -n "${server:-}" ]; then
+        kill "$server" 2>/dev/null
+        wait "$server" 2>/dev/null
+    fi
+    return 0
+}

@@ -22,8 +22,6 @@ import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
-import org.snapshare.store.SingleNodeLock;
-import org.snapshare.cluster.ZooKeeperCluster;
 
 /**
  * The running server: holds the data directory, opens its volumes, serves
@@ -35,12 +33,10 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private final ApplianceConfig config;
     private final DataDirLock lock;
-    /** This node's ZooKeeper session; null for a single node. */
-    private final ZooKeeperCluster cluster;
+    /** Alone, or one node of a cluster. */
+    private final Membership membership;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
-    /** This node's ALUA port group in a cluster. */
-    private final int localPortGroup;
     /** The snapshot targets served, by volume. */
     private final Map<String, Set<String>> exportedSnapshots = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
@@ -48,8 +44,6 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final Instant started = Instant.now();
     private IscsiServer iscsi;
     private ControlServer control;
-    /** Follows what the other nodes do; null for a single node. */
-    private ClusterSync clusterSync;
     /** The LUN counters and the Prometheus endpoint; null when neither metrics-listen nor api-listen is set. */
     private Metrics metrics;
     private final Reports reports = new Reports(this);
@@ -59,14 +53,13 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final Automation automation;
     private final ApiAccess apiAccess;
 
-    private Appliance(ApplianceConfig config, DataDirLock lock, ZooKeeperCluster cluster, int localPortGroup,
-            ApiAccess apiAccess) throws ConfigException {
+    private Appliance(ApplianceConfig config, DataDirLock lock, Membership membership, ApiAccess apiAccess)
+            throws ConfigException {
         this.config = config;
         this.lock = lock;
-        this.cluster = cluster;
-        this.localPortGroup = localPortGroup;
+        this.membership = membership;
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
-                config.damagedMetadataPolicy(), cluster == null ? volume -> new SingleNodeLock() : cluster::lockFor);
+                config.damagedMetadataPolicy(), membership::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         this.readOnly = ReadOnlyPolicy.from(config);
         this.streams = new VolumeStreams(this, config.dataDir().resolve(RECEIVING_DIR));
@@ -91,31 +84,21 @@ public final class Appliance implements Closeable, Metrics.Source {
         Duration sessionTimeout = config.clusterSessionTimeout();
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), node, node.isPresent()
                 ? "stop it first, or give this node another cluster-node" : "stop it first or use another --data-dir");
-        ZooKeeperCluster cluster = null;
-        int portGroup = 0;
+        Membership membership;
         try {
-            if (node.isPresent()) {
-                cluster = ZooKeeperCluster.connect(config.clusterZookeeper().orElseThrow(), node.get(),
-                        sessionTimeout, CLUSTER_CONNECT_TIMEOUT);
-                cluster.join(config.advertisedPortal().orElse(config.portalText()));
-                portGroup = cluster.portGroup();
-            }
+            membership = node.isEmpty() ? new LoneNode() : ClusterNode.join(config.clusterZookeeper().orElseThrow(),
+                    node.get(), sessionTimeout, config.advertisedPortal().orElse(config.portalText()));
         } catch (IOException e) {
-            if (cluster != null) {
-                cluster.close();
-            }
             lock.close();
             throw e;
         }
         Appliance appliance;
         try {
-            appliance = new Appliance(config, lock, cluster, portGroup, new ApiAccess(
+            appliance = new Appliance(config, lock, membership, new ApiAccess(
                     ApiTokens.open(config.dataDir().resolve(API_DIR)),
                     config.apiListen().isPresent() ? ApiCertificate.load(config) : null, config.apiUrl()));
         } catch (IOException | ConfigException | RuntimeException e) {
-            if (cluster != null) {
-                cluster.close();
-            }
+            membership.close();
             lock.close();
             throw e;
         }
@@ -125,33 +108,26 @@ public final class Appliance implements Closeable, Metrics.Source {
                 appliance.metrics = Metrics.start(metricsListen, appliance);
             }
             appliance.openVolumes(config);
-            if (cluster == null) {
+            if (membership.alone()) {
                 appliance.streams.completeInterrupted();
             }
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
-            if (cluster != null) {
-                appliance.targets.portalGroupTag(portGroup);
-            }
+            membership.tagPortals(appliance.targets);
             appliance.iscsi = new IscsiServer(portal, appliance.targets, config.connectionLimits());
             appliance.control = new ControlServer(config.controlSocket(), new ControlCommands(appliance)::handle);
             appliance.iscsi.start();
             appliance.control.start();
-            if (cluster != null) {
-                appliance.clusterSync = new ClusterSync(appliance, cluster);
-                appliance.clusterSync.start();
-            }
+            membership.follow(appliance);
             appliance.automation.start();
             LOG.info("snapshare {} serving {} volume(s) from {}{}", Version.get(), appliance.volumes.size(),
-                    config.dataDir().toAbsolutePath(), node.map(name -> " as cluster node " + name).orElse(""));
+                    config.dataDir().toAbsolutePath(), membership.describe());
             return appliance;
         } catch (IOException | ConfigException | RuntimeException e) {
             appliance.close();
             throw e;
         }
     }
-
-    private static final Duration CLUSTER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
     public InetSocketAddress portal() {
         return iscsi.boundAddress();
@@ -162,7 +138,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         for (Volume volume : catalog.openAll()) {
             export(volume);
         }
-        if (firstStart && cluster == null) { // a cluster's volumes are made on purpose, by one node
+        if (firstStart && membership.alone()) { // a cluster's volumes are made on purpose, by one node
             String name = VolumeNames.check(config.defaultVolume());
             LOG.info("first start: creating volume {} of {}", name, Sizes.format(config.defaultVolumeSize()));
             export(catalog.create(name, config.defaultVolumeSize()));
@@ -194,8 +170,7 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     /** The volume's ALUA port groups in a cluster; none for a single node. */
     private TargetPortGroups portGroups(String volume) {
-        return cluster == null ? null
-                : new ClusterPortGroups(cluster, localPortGroup, volume, volumes.get(volume).core());
+        return membership.portGroups(volume, volumes.get(volume).core());
     }
 
     private void withdrawTarget(String volume, String snapshot) {
@@ -266,8 +241,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         return iscsi;
     }
 
-    ZooKeeperCluster cluster() {
-        return cluster;
+    Membership membership() {
+        return membership;
     }
 
     Instant started() {
@@ -337,9 +312,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             withdrawTarget(volume.name, snapshot);
         }
         exportedSnapshots.remove(volume.name);
-        if (clusterSync != null) {
-            clusterSync.forget(volume.name);
-        }
+        membership.forget(volume.name);
         targets.withdraw(targetName(volume.name));
         if (metrics != null) {
             metrics.forget(volume.name, null);
@@ -477,7 +450,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** Whether this node runs the volume's schedule and replication: the one node holding its lock. */
     synchronized boolean runsHere(String volume) {
         Volume served = volumes.get(volume);
-        return served != null && (cluster == null || served.core().lockStatus().held());
+        return served != null && membership.runsHere(served.core());
     }
 
     /** The rollback's progress line; empty when none runs. */
@@ -492,11 +465,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized Outcomes.VolumeResized resizeVolume(String volumeName, long newSizeBytes)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
-        if (cluster != null) {
-            throw new ConfigException("volumes of a cluster cannot be resized yet: the other nodes would go on"
-                    + " serving the old size (stop every node, serve the volume on one node without"
-                    + " cluster-zookeeper, resize it, then start the cluster again)");
-        }
+        membership.checkResizable();
         long before = volume.sizeBytes();
         volume.core().resize(newSizeBytes);
         catalog.recordSize(volumeName, newSizeBytes);
@@ -542,9 +511,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     @Override
     public synchronized void close() throws IOException {
         IOException failure = null;
-        if (clusterSync != null) {
-            clusterSync.close();
-        }
+        membership.stopFollowing();
         automation.close();
         for (Closeable part : new Closeable[] {control, iscsi, metrics}) {
             try {
@@ -564,9 +531,7 @@ public final class Appliance implements Closeable, Metrics.Source {
             }
         }
         volumes.clear();
-        if (cluster != null) {
-            cluster.close(); // after the volumes: their tenures end, then the session
-        }
+        membership.close(); // after the volumes: their tenures end, then the session
         lock.close();
         LOG.info("snapshare stopped");
         if (failure != null) {

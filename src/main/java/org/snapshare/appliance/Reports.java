@@ -2,21 +2,23 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Set;
-import java.util.TreeMap;
-import org.snapshare.cluster.ZooKeeperCluster;
-import org.snapshare.iscsi.SessionInfo;
-import org.snapshare.snapshot.SnapshotCore;
-import org.snapshare.snapshot.SnapshotException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import org.snapshare.Version;
+import org.snapshare.cluster.ZooKeeperCluster;
+import org.snapshare.iscsi.SessionInfo;
 import org.snapshare.snapshot.LockStatus;
+import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.snapshot.SnapshotException;
 import org.snapshare.snapshot.SnapshotStatus;
+import org.snapshare.store.Remedy;
 import org.snapshare.store.StoreSpace;
 
 /**
@@ -123,12 +125,13 @@ public final class Reports {
     }
 
     private String clusterStatus() throws IOException {
-        if (appliance.cluster() == null) {
+        Optional<ZooKeeperCluster> cluster = appliance.membership().cluster();
+        if (cluster.isEmpty()) {
             return "cluster:     none (single node)\n";
         }
-        StringBuilder out = new StringBuilder("cluster:     node " + appliance.cluster().nodeName() + ", ZooKeeper "
+        StringBuilder out = new StringBuilder("cluster:     node " + cluster.get().nodeName() + ", ZooKeeper "
                 + appliance.config().clusterZookeeper().orElseThrow() + "\n");
-        for (Map.Entry<String, String> member : appliance.cluster().members().entrySet()) {
+        for (Map.Entry<String, String> member : cluster.get().members().entrySet()) {
             out.append(String.format("  node %s at %s%n", member.getKey(), member.getValue()));
         }
         return out.toString();
@@ -143,11 +146,11 @@ public final class Reports {
                     space.canGrow() ? "grows up to " + Sizes.format(space.limitBytes()) : "cannot grow"));
             if (space.warningLevel() > 0) {
                 out.append(String.format("  WARNING: exception store %d%% full of its limit; at 100%% the"
-                        + " store-full-policy applies: delete snapshots or raise store-max-size%n",
-                        space.percentOfLimit()));
+                        + " store-full-policy applies: %s%n", space.percentOfLimit(), Advice.words(space.canGrow()
+                        ? Remedy.MAKE_ROOM : Remedy.MAKE_ROOM_ON_DEVICE, volume.name)));
             }
             volume.core().damage().ifPresent(damage -> out.append("  DAMAGED metadata: ").append(damage)
-                    .append("; stop the server and run `snapshare check ").append(volume.name).append("`\n"));
+                    .append("; ").append(Advice.words(Remedy.CHECK_OFFLINE, volume.name)).append('\n'));
             long heals = volume.core().metadataHeals();
             if (heals > 0) {
                 out.append(String.format("  metadata copies healed from their twin: %d (the disk under the store"
@@ -158,8 +161,9 @@ public final class Reports {
                 out.append(String.format("  commits cut off by a crash and rolled back at mount: %d (the store"
                         + " stands at the commit before; none of them had been acknowledged)%n", cutOff));
             }
-            if (appliance.cluster() != null) {
-                out.append("  ").append(lockLine(volume)).append('\n');
+            Optional<ZooKeeperCluster> cluster = appliance.membership().cluster();
+            if (cluster.isPresent()) {
+                out.append("  ").append(lockLine(cluster.get(), volume)).append('\n');
             }
             for (String work : volume.core().backgroundWork()) {
                 out.append("  ").append(work).append('\n');
@@ -171,12 +175,12 @@ public final class Reports {
     }
 
     /** Who holds the volume's cluster lock, its generation, this node's handovers, and the active node. */
-    private String lockLine(Volume volume) throws IOException {
+    private static String lockLine(ZooKeeperCluster cluster, Volume volume) throws IOException {
         LockStatus lock = volume.core().lockStatus();
         String holder = lock.held() ? "this node (generation " + lock.generation() + ")"
-                : appliance.cluster().lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
+                : cluster.lastHolder(volume.name).map(node -> "node " + node).orElse("nobody yet");
         return "cluster lock: held by " + holder + "; handed over " + lock.handovers() + " time(s) by this node;"
-                + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(appliance.cluster(), volume.name,
+                + " active (ALUA optimized) node: " + ClusterPortGroups.activeNode(cluster, volume.name,
                         volume.core()).orElse("none yet");
     }
 
@@ -217,7 +221,7 @@ public final class Reports {
 
     public ClusterSummary clusterSummary() throws IOException {
         synchronized (appliance) {
-            ZooKeeperCluster cluster = appliance.cluster();
+            ZooKeeperCluster cluster = appliance.membership().cluster().orElse(null);
             if (cluster == null) {
                 return new ClusterSummary("", "", Map.of(), List.of());
             }
@@ -266,10 +270,10 @@ public final class Reports {
             }
             appliance.streams().importProgress().forEach((volume, line) -> work.add("volume " + volume + ": " + line));
             InetSocketAddress bound = appliance.iscsi().boundAddress();
-            ZooKeeperCluster cluster = appliance.cluster();
+            String node = appliance.membership().cluster().map(ZooKeeperCluster::nodeName).orElse("");
             return new ApplianceStatus(Version.get(), appliance.started(), bound.getAddress().getHostAddress() + ":"
                     + bound.getPort(), appliance.iscsi().connectionCount(), appliance.targets().sessionCount(),
-                    cluster == null ? "" : cluster.nodeName(), volumeSummaries(), work);
+                    node, volumeSummaries(), work);
         }
     }
 }

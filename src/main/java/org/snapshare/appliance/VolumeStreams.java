@@ -64,10 +64,7 @@ public final class VolumeStreams {
     public String importSnapshot(String volumeName, InputStream in, boolean force, boolean resume)
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.check(volumeName);
-        if (appliance.cluster() != null) {
-            throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
-                    + " serve the volume from the cluster");
-        }
+        appliance.membership().checkImportable();
         return receiver.receive(volumeName, in, force, resume);
     }
 

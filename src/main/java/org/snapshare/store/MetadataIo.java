@@ -30,23 +30,26 @@ final class MetadataIo {
 
     /** Blocks written are named in the open transaction (format 5); a fresh one when nobody commits them. */
     private final TransactionWrites transaction;
+    /** Every read first drops the chunk from the device's cache: a peek at what another node wrote. */
+    private final boolean freshReads;
 
     MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal) {
         this(device, chunkSize, mayHeal, new TransactionWrites());
     }
 
     MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, TransactionWrites transaction) {
-        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong(), transaction);
+        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong(), transaction, false);
     }
 
     private MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, AtomicLong heals,
-            AtomicLong unhealed, TransactionWrites transaction) {
+            AtomicLong unhealed, TransactionWrites transaction, boolean freshReads) {
         this.device = device;
         this.chunkSize = chunkSize;
         this.mayHeal = mayHeal;
         this.heals = heals;
         this.unhealed = unhealed;
         this.transaction = transaction;
+        this.freshReads = freshReads;
     }
 
     /**
@@ -56,7 +59,16 @@ final class MetadataIo {
      * transaction of its own would hide their blocks from the commit that must name them (issue 26).
      */
     MetadataIo withoutHealing() {
-        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction);
+        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction, false);
+    }
+
+    /**
+     * A view for a node that does not hold the store: no healing, and each
+     * block read from the disk as another node left it (its chunk dropped
+     * from the cache first), while the rest of the cache stays.
+     */
+    MetadataIo peeking() {
+        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction, true);
     }
 
     /** Whether a read took a copy without healing the bad one since the last call; resets. */
@@ -80,6 +92,9 @@ final class MetadataIo {
     /** One copy, checked: magic, version, self pointer, CRC. */
     ByteBuffer readCopy(long chunk, BlockKind kind) throws IOException {
         ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        if (freshReads) {
+            device.dropCache(chunk * chunkSize, chunkSize);
+        }
         device.read(chunk * chunkSize, block);
         block.clear();
         MetaBlock.verify(block, kind, chunk);

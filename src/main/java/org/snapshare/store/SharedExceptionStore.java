@@ -175,27 +175,6 @@ public final class SharedExceptionStore implements ExceptionStore {
         return superblock;
     }
 
-    BTree tree() {
-        return state.tree();
-    }
-
-    SpaceMap space() {
-        return state.space();
-    }
-
-    SnapshotTable table() {
-        return state.table();
-    }
-
-    /** The range counters as committed with the tree, for check and scrub; null before format 3. */
-    RangeCounts rangeCounts() {
-        return state.counts();
-    }
-
-    long sequence() {
-        return state.sequence();
-    }
-
     /** The metadata reader, for check and scrub. */
     MetadataIo metadataIo() {
         return io;
@@ -222,7 +201,7 @@ public final class SharedExceptionStore implements ExceptionStore {
         return result;
     }
 
-    /** The metadata the open transaction holds, for {@link StoreRepair}; only under {@link #repairing}. */
+    /** The metadata the open transaction holds: for check and scrub (under {@link #underLock}) and repair. */
     StoreState state() {
         return state;
     }
@@ -359,15 +338,10 @@ public final class SharedExceptionStore implements ExceptionStore {
         return transactions.reading(() -> state.table().liveIds());
     }
 
+    /** Reads only the commit ring and the table's blocks afresh (see {@link StoreMount#peekSnapshots}). */
     @Override
     public List<SnapshotInfo> snapshotsOnDisk() throws IOException {
-        device.dropCache(0, device.size());
-        MetadataIo peek = io.withoutHealing(); // another node may hold the store
-        return StoreMount.readSettled(device, () -> {
-            CommitBlock newest = StoreMount.newestCommit(device, superblock);
-            return SnapshotTable.load(peek, superblock, newest.snapshotTable, newest.nextSnapshotId,
-                    newest.chunkCount(superblock)).all();
-        });
+        return StoreMount.peekSnapshots(io.peeking(), superblock);
     }
 
     @Override

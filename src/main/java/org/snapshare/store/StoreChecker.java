@@ -51,23 +51,23 @@ public final class StoreChecker {
             own(chunk, "superblock and commit ring");
         }
         checkFixedCopies(superblock);
-        for (BlockRef ref : store.space().indexBlocks()) {
+        for (BlockRef ref : store.state().space().indexBlocks()) {
             ownAndReadOrReport(ref, BlockKind.SPACE_INDEX);
         }
-        for (BlockRef ref : store.space().bitmapBlocks()) {
+        for (BlockRef ref : store.state().space().bitmapBlocks()) {
             ownAndReadOrReport(ref, BlockKind.SPACE_BITMAP);
         }
-        for (BlockRef ref : store.table().blocks()) {
+        for (BlockRef ref : store.state().table().blocks()) {
             ownAndReadOrReport(ref, BlockKind.SNAPSHOT_TABLE);
         }
-        RangeCounts counts = store.rangeCounts();
+        RangeCounts counts = store.state().counts();
         if (counts != null) {
             for (BlockRef ref : counts.blocks()) {
                 ownAndReadOrReport(ref, BlockKind.RANGE_COUNTS);
             }
         }
-        long nextId = store.table().nextId();
-        BTree tree = store.tree();
+        long nextId = store.state().table().nextId();
+        BTree tree = store.state().tree();
         if (tree.height > 0) {
             walk(tree.root, tree.height - 1, null, null, nextId, progress);
         }
@@ -78,7 +78,7 @@ public final class StoreChecker {
         ChunkRanges markedFree = new ChunkRanges();
         ChunkRanges unowned = new ChunkRanges();
         for (long chunk = 0; chunk < store.chunkCount(); chunk++) {
-            boolean allocated = store.space().isAllocated(chunk);
+            boolean allocated = store.state().space().isAllocated(chunk);
             boolean owned = owners.containsKey(chunk);
             if (allocated) {
                 used++;

@@ -2,9 +2,11 @@ package org.snapshare.store;
 
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
+import org.snapshare.util.IoAction;
 import org.snapshare.util.IoWork;
 
 /**
@@ -57,6 +59,11 @@ final class StoreMount {
      * is taken as real.
      */
     static <T> T readSettled(BlockDevice device, IoWork<T> read) throws IOException {
+        return readSettled(() -> device.dropCache(0, device.size()), read);
+    }
+
+    /** The same, with {@code forget} dropping what a retry must read again from the disk. */
+    static <T> T readSettled(IoAction forget, IoWork<T> read) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 return read.run();
@@ -64,7 +71,7 @@ final class StoreMount {
                 if (attempt == READ_ATTEMPTS) {
                     throw torn;
                 }
-                device.dropCache(0, device.size());
+                forget.run();
                 try {
                     Thread.sleep(20L * attempt);
                 } catch (InterruptedException e) {
@@ -73,6 +80,23 @@ final class StoreMount {
                 }
             }
         }
+    }
+
+    /**
+     * The snapshot table as the newest commit on disk has it, for a node that
+     * does not hold the store: only the commit ring and the table's blocks
+     * are read again from the disk ({@code peek} drops each block from the
+     * cache before it reads it); the rest of the cache stays.
+     */
+    static List<SnapshotInfo> peekSnapshots(MetadataIo peek, Superblock superblock) throws IOException {
+        BlockDevice device = peek.device();
+        IoAction forgetRing = () -> device.dropCache(StoreLayout.RING_OFFSET, CommitRing.span(superblock));
+        forgetRing.run();
+        return readSettled(forgetRing, () -> {
+            CommitBlock newest = newestCommit(device, superblock);
+            return SnapshotTable.load(peek, superblock, newest.snapshotTable, newest.nextSnapshotId,
+                    newest.chunkCount(superblock)).all();
+        });
     }
 
     /** The newest commit block on disk, without reading what it points at. */

@@ -47,7 +47,7 @@ public final class StoreRepair {
         StoreRepair repair = new StoreRepair(store);
         repair.healed = scrub.healed();
         repair.walked = scrub.blocksRead(); // progress goes on counting from there
-        BTree tree = store.tree();
+        BTree tree = store.state().tree();
         if (tree.height > 0) {
             repair.walk(tree.root, tree.height - 1, progress);
         }
@@ -155,7 +155,7 @@ public final class StoreRepair {
     private void keep(ExceptionEntry entry) {
         ExceptionEntry last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
         boolean sound = entry.fromId() > 0 && entry.fromId() <= entry.toId()
-                && entry.toId() < store.table().nextId()
+                && entry.toId() < store.state().table().nextId()
                 && entry.originChunk() >= 0 && entry.originChunk() < store.originChunks()
                 && (entry.zeros() ? store.holdsUnmappedRanges()
                         : entry.storeChunk() < store.chunkCount() && !storeChunks.contains(entry.storeChunk()))

@@ -133,21 +133,21 @@ public final class StoreScrub {
         long before = store.heals();
         store.healCommitRing();
         healed += store.heals() - before;
-        for (BlockRef ref : store.space().indexBlocks()) {
+        for (BlockRef ref : store.state().space().indexBlocks()) {
             scrubBlock(ref, BlockKind.SPACE_INDEX);
         }
-        for (BlockRef ref : store.space().bitmapBlocks()) {
+        for (BlockRef ref : store.state().space().bitmapBlocks()) {
             scrubBlock(ref, BlockKind.SPACE_BITMAP);
         }
-        for (BlockRef ref : store.table().blocks()) {
+        for (BlockRef ref : store.state().table().blocks()) {
             scrubBlock(ref, BlockKind.SNAPSHOT_TABLE);
         }
-        if (store.rangeCounts() != null) {
-            for (BlockRef ref : store.rangeCounts().blocks()) {
+        if (store.state().counts() != null) {
+            for (BlockRef ref : store.state().counts().blocks()) {
                 scrubBlock(ref, BlockKind.RANGE_COUNTS);
             }
         }
-        done = store.tree().height == 0;
+        done = store.state().tree().height == 0;
     }
 
     /** The superblock never changes after format: a bad copy is always rewritten from the good one. */
@@ -193,17 +193,17 @@ public final class StoreScrub {
      * moves the cursor past that leaf; returns the leaf's checksummed entries.
      */
     private List<ExceptionEntry> scrubPath() throws IOException {
-        if (store.sequence() != sequenceSeen) {
+        if (store.state().sequence() != sequenceSeen) {
             readInternal.clear(); // a commit may have freed and reused any of them
-            sequenceSeen = store.sequence();
+            sequenceSeen = store.state().sequence();
         }
-        BTree tree = store.tree();
+        BTree tree = store.state().tree();
         BlockRef ref = tree.root;
         long[] next = null; // the separator of the next subtree at the deepest level that has one
         List<ExceptionEntry> checksummed = new ArrayList<>();
         for (int level = tree.height - 1; level >= 0; level--) {
             Node node;
-            if (store.space().isFresh(ref.primary())) {
+            if (store.state().space().isFresh(ref.primary())) {
                 node = tree.node(ref); // changed in the open transaction: not on the disk yet
             } else if (level > 0 && readInternal.contains(ref.primary())) {
                 node = tree.node(ref);
@@ -219,7 +219,7 @@ public final class StoreScrub {
             }
             if (node.isLeaf()) {
                 for (int i = 0; i < node.count; i++) {
-                    if (node.checksum[i] != ExceptionEntry.NO_CHECKSUM && !store.space().isFresh(node.store[i])) {
+                    if (node.checksum[i] != ExceptionEntry.NO_CHECKSUM && !store.state().space().isFresh(node.store[i])) {
                         checksummed.add(node.entry(i));
                     }
                 }

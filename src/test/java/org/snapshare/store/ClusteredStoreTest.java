@@ -170,4 +170,22 @@ class ClusteredStoreTest {
         a.commit();
         assertTrue(node(true).find(2, id).isPresent());
     }
+
+    @Test
+    void aPeekAtTheSnapshotTableReadsItAfreshAndKeepsTheRestOfTheCache() throws Exception {
+        SharedExceptionStore holder = node(true);
+        long first = holder.createSnapshot("first").id();
+        long data = copy(holder, 3, first, 0x33);
+        holder.commit();
+        NodeCachingDevice peekerView = new NodeCachingDevice(disk, true);
+        SharedExceptionStore peeker = SharedExceptionStore.open(peekerView, 1 << 20);
+        peeker.readChunk(data, 0, ByteBuffer.allocate(CHUNK));
+        assertTrue(peekerView.caches(data * CHUNK), "the copy is in the peeker's cache");
+
+        holder.createSnapshot("second");
+        holder.commit();
+        List<String> seen = peeker.snapshotsOnDisk().stream().map(SnapshotInfo::name).toList();
+        assertEquals(List.of("first", "second"), seen, "the peek read the newest table from the disk");
+        assertTrue(peekerView.caches(data * CHUNK), "the peek dropped only the commit ring and the table's blocks");
+    }
 }

@@ -35,13 +35,13 @@ class MirroredMetadataTest {
     /** Where a block type lives in the newest commit: its two byte offsets on the device. */
     enum Block {
         SUPERBLOCK(store -> new long[] {0, StoreLayout.SUPERBLOCK_COPY_OFFSET}),
-        COMMIT(store -> new long[] {StoreLayout.slotOffset(store.sequence()),
-            StoreLayout.mirrorSlotOffset(store.sequence())}),
-        INTERNAL_NODE(store -> bytes(store.tree().root)),
-        LEAF_NODE(store -> bytes(node(store, store.tree().root).child(1))),
-        SPACE_MAP_BITMAP(store -> bytes(store.space().bitmapBlocks().get(0))),
-        SPACE_MAP_INDEX(store -> bytes(store.space().indexBlocks().get(0))),
-        SNAPSHOT_TABLE(store -> bytes(store.table().blocks().get(0)));
+        COMMIT(store -> new long[] {StoreLayout.slotOffset(store.state().sequence()),
+            StoreLayout.mirrorSlotOffset(store.state().sequence())}),
+        INTERNAL_NODE(store -> bytes(store.state().tree().root)),
+        LEAF_NODE(store -> bytes(node(store, store.state().tree().root).child(1))),
+        SPACE_MAP_BITMAP(store -> bytes(store.state().space().bitmapBlocks().get(0))),
+        SPACE_MAP_INDEX(store -> bytes(store.state().space().indexBlocks().get(0))),
+        SNAPSHOT_TABLE(store -> bytes(store.state().table().blocks().get(0)));
 
         final Function<SharedExceptionStore, long[]> offsets;
 
@@ -81,7 +81,7 @@ class MirroredMetadataTest {
             model.put(chunk, fill);
         }
         store.commit();
-        assertEquals(2, store.tree().height);
+        assertEquals(2, store.state().tree().height);
         return store;
     }
 
@@ -153,11 +153,11 @@ class MirroredMetadataTest {
         for (int slot = 0; slot < CommitBlock.SLOTS; slot++) {
             store.createSnapshot("extra" + slot);
             store.commit();
-            long newest = store.sequence();
+            long newest = store.state().sequence();
             MetadataDamage.flipAt(device, (slot % 2 == 0 ? StoreLayout.slotOffset(newest)
                     : StoreLayout.mirrorSlotOffset(newest)) + 64);
             SharedExceptionStore reopened = SharedExceptionStore.open(device, 1 << 20);
-            assertEquals(newest, reopened.sequence(), "slot " + newest % CommitBlock.SLOTS);
+            assertEquals(newest, reopened.state().sequence(), "slot " + newest % CommitBlock.SLOTS);
             reopened.takeOver(singleNode());
             assertEquals(1, reopened.heals());
             store = reopened;
@@ -180,8 +180,8 @@ class MirroredMetadataTest {
     void copiesLieHalfAStoreApart() throws Exception {
         SharedExceptionStore store = build();
         long half = store.chunkCount() / 2;
-        for (BlockRef ref : List.of(store.tree().root, store.space().bitmapBlocks().get(0),
-                store.table().blocks().get(0))) {
+        for (BlockRef ref : List.of(store.state().tree().root, store.state().space().bitmapBlocks().get(0),
+                store.state().table().blocks().get(0))) {
             assertTrue(ref.primary() < half && ref.mirror() >= half, ref.toString());
         }
     }

@@ -60,7 +60,7 @@ class OneFlushCommitTest {
             long id = store.createSnapshot("s").id();
             store.commit();
             store.confirm();
-            long whole = store.sequence();
+            long whole = store.state().sequence();
             long copy = copyOnWrite(store, 5, id);
             store.commit();
             return new CopyCommitted(device, store, id, whole, copy);
@@ -82,7 +82,7 @@ class OneFlushCommitTest {
         cut.write(0, ByteBuffer.wrap(lost));
         cut.write(copy * CHUNK, ByteBuffer.allocate(CHUNK));
         SharedExceptionStore fellBack = SharedExceptionStore.open(cut, 1 << 20);
-        assertEquals(whole, fellBack.sequence(), "a commit without all of its blocks is not mounted");
+        assertEquals(whole, fellBack.state().sequence(), "a commit without all of its blocks is not mounted");
         assertEquals(1, fellBack.cutOffCommits(), "and the mount counts it (status, metrics)");
         assertEquals(0, store.cutOffCommits());
         assertTrue(fellBack.find(5, id).isEmpty(), "the entry of the lost commit is not there");
@@ -92,7 +92,7 @@ class OneFlushCommitTest {
         store.confirm();
         device.write(copy * CHUNK, ByteBuffer.allocate(CHUNK));
         SharedExceptionStore mounted = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(whole + 2, mounted.sequence());
+        assertEquals(whole + 2, mounted.state().sequence());
         assertEquals(copy, mounted.find(5, id).orElseThrow().storeChunk());
     }
 
@@ -105,10 +105,10 @@ class OneFlushCommitTest {
 
         SharedExceptionStore other = SharedExceptionStore.open(device, 1 << 20);
         other.takeOver(new HandGrant(2, true));
-        assertEquals(whole, other.sequence());
+        assertEquals(whole, other.state().sequence());
         other.createSnapshot("t");
         other.commit(); // the fencing check reads the ring: the cut-off commit must not look like another node's
-        assertEquals(whole + 1, SharedExceptionStore.open(device, 1 << 20).sequence());
+        assertEquals(whole + 1, SharedExceptionStore.open(device, 1 << 20).state().sequence());
     }
 
     @Test
@@ -120,12 +120,12 @@ class OneFlushCommitTest {
         long id = store.createSnapshot("s").id();
         copyOnWrite(store, 2, id);
         store.commit();
-        long oneFlush = store.sequence();
+        long oneFlush = store.state().sequence();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (store.sequence() == oneFlush && System.nanoTime() < deadline) {
+        while (store.state().sequence() == oneFlush && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertEquals(oneFlush + 1, store.sequence(), "an empty commit followed within "
+        assertEquals(oneFlush + 1, store.state().sequence(), "an empty commit followed within "
                 + TransactionManager.CONFIRM_DELAY_MILLIS + " ms or so");
         ByteBuffer header = ByteBuffer.allocate(Superblock.SIZE);
         device.read(0, header);

@@ -198,13 +198,13 @@ class StoreBehaviourTest {
         store.commit();
         store.createSnapshot("two");
         store.commit();
-        long newest = store.sequence();
+        long newest = store.state().sequence();
         // Tear the newest commit block, both copies: flip one byte in each.
         MetadataDamage.flipAt(device, StoreLayout.slotOffset(newest) + 100);
-        assertEquals(newest, SharedExceptionStore.open(device, 1 << 20).sequence(), "one good copy is enough");
+        assertEquals(newest, SharedExceptionStore.open(device, 1 << 20).state().sequence(), "one good copy is enough");
         MetadataDamage.flipAt(device, StoreLayout.mirrorSlotOffset(newest) + 100);
         SharedExceptionStore mounted = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(newest - 1, mounted.sequence());
+        assertEquals(newest - 1, mounted.state().sequence());
         assertEquals(List.of("one"), mounted.snapshots().stream().map(SnapshotInfo::name).toList());
         assertTrue(StoreChecker.check(mounted, n -> { }).clean());
     }
@@ -234,7 +234,7 @@ class StoreBehaviourTest {
         long data = store.allocateChunk();
         store.addEntry(new ExceptionEntry(3, id, id + 1, data));
         // Bypass the API's own checks to plant an overlapping range.
-        store.tree().insert(new ExceptionEntry(3, id + 1, id + 1, store.allocateChunk()));
+        store.state().tree().insert(new ExceptionEntry(3, id + 1, id + 1, store.allocateChunk()));
         store.commit();
         CheckReport report = StoreChecker.check(store, n -> { });
         String problems = String.join("\n", report.problems());
@@ -249,7 +249,7 @@ class StoreBehaviourTest {
         assertTrue(StoreChecker.check(clean, n -> { }).clean());
         // Corrupt the only tree node on disk.
         FaultInjectingDevice device = reopenDevice(clean);
-        MetadataDamage.flipEveryCopy(device, CHUNK, clean.tree().root, 200);
+        MetadataDamage.flipEveryCopy(device, CHUNK, clean.state().tree().root, 200);
         SharedExceptionStore remounted = SharedExceptionStore.open(device, 1 << 20);
         CheckReport damaged = StoreChecker.check(remounted, n -> { });
         assertTrue(damaged.problems().stream().anyMatch(p -> p.contains("checksum mismatch")), damaged.toString());
@@ -268,7 +268,7 @@ class StoreBehaviourTest {
             store.addEntry(new ExceptionEntry(chunk, id, id, store.allocateChunk()));
         }
         store.commit();
-        assertEquals(3, store.tree().height);
+        assertEquals(3, store.state().tree().height);
         for (int chunk = 0; chunk < entries; chunk += 2) {
             ExceptionEntry entry = store.find(chunk, id).orElseThrow();
             store.removeEntry(chunk, id);

@@ -37,7 +37,7 @@ class StoreFormatVersionTest {
 
     private static int versionOfNewestSlot(FaultInjectingDevice device, SharedExceptionStore store) throws Exception {
         ByteBuffer slot = ByteBuffer.allocate(CommitBlock.SIZE);
-        device.read(StoreLayout.slotOffset(store.sequence()), slot);
+        device.read(StoreLayout.slotOffset(store.state().sequence()), slot);
         return slot.getInt(8);
     }
 
@@ -113,7 +113,7 @@ class StoreFormatVersionTest {
         store.addEntry(new ExceptionEntry(5, id, id, chunk));
         store.commit();
         assertEquals(2, versionOfNewestSlot(device, store));
-        assertTrue(store.tree().root.mirror() == 0 && !store.tree().root.isNone(), "one copy: " + store.tree().root);
+        assertTrue(store.state().tree().root.mirror() == 0 && !store.state().tree().root.isNone(), "one copy: " + store.state().tree().root);
 
         SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
         assertEquals(chunk, again.find(5, id).orElseThrow().storeChunk());

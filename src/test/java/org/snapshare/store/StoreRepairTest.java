@@ -36,7 +36,7 @@ class StoreRepairTest {
             store.addEntry(new ExceptionEntry(chunk, id, id, copy));
         }
         store.commit();
-        assertEquals(2, store.tree().height);
+        assertEquals(2, store.state().tree().height);
         return device;
     }
 
@@ -49,7 +49,7 @@ class StoreRepairTest {
     /** Flips a byte in both copies of the second leaf; returns the origin chunks whose entries lived there. */
     private static long[] damageSecondLeaf(FaultInjectingDevice device) throws IOException {
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        Node root = store.readNodeUncached(store.tree().root);
+        Node root = store.readNodeUncached(store.state().tree().root);
         BlockRef leafAt = root.child(1);
         Node leaf = store.readNodeUncached(leafAt);
         long[] lost = Arrays.copyOf(leaf.chunk, leaf.count);

@@ -89,6 +89,11 @@ public final class NodeCachingDevice implements BlockDevice {
         }
     }
 
+    /** Whether the byte at {@code offset} is served from this node's cache. */
+    public synchronized boolean caches(long offset) {
+        return cache.containsKey(offset / BLOCK);
+    }
+
     @Override
     public void close() {
         // the shared device belongs to the test

@@ -1,0 +1,113 @@
+package org.snapshare.appliance;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import org.snapshare.cluster.ZooKeeperCluster;
+import org.snapshare.iscsi.TargetRegistry;
+import org.snapshare.iscsi.scsi.TargetPortGroups;
+import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.store.ClusterLock;
+
+/** One node of a ZooKeeper cluster (docs/CLUSTER.md): volume locks, its ALUA port group, following the others. */
+final class ClusterNode implements Membership {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+    private final ZooKeeperCluster cluster;
+    /** This node's ALUA port group, which is also its portal group tag. */
+    private final int portGroup;
+    /** Set once at start, before other threads look. */
+    private volatile ClusterSync sync;
+
+    private ClusterNode(ZooKeeperCluster cluster, int portGroup) {
+        this.cluster = cluster;
+        this.portGroup = portGroup;
+    }
+
+    /** Connects to the ensemble as {@code node} and joins with the portal initiators should use. */
+    static ClusterNode join(String zookeeper, String node, Duration sessionTimeout, String portal)
+            throws IOException {
+        ZooKeeperCluster cluster = ZooKeeperCluster.connect(zookeeper, node, sessionTimeout, CONNECT_TIMEOUT);
+        try {
+            cluster.join(portal);
+            return new ClusterNode(cluster, cluster.portGroup());
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public ClusterLock lockFor(String volume) {
+        return cluster.lockFor(volume);
+    }
+
+    @Override
+    public TargetPortGroups portGroups(String volume, SnapshotCore core) {
+        return new ClusterPortGroups(cluster, portGroup, volume, core);
+    }
+
+    @Override
+    public void tagPortals(TargetRegistry targets) {
+        targets.portalGroupTag(portGroup);
+    }
+
+    @Override
+    public boolean runsHere(SnapshotCore core) {
+        return core.lockStatus().held(); // the one node holding the volume's lock
+    }
+
+    @Override
+    public boolean alone() {
+        return false;
+    }
+
+    @Override
+    public void checkResizable() throws ConfigException {
+        throw new ConfigException("volumes of a cluster cannot be resized yet: the other nodes would go on"
+                + " serving the old size (stop every node, serve the volume on one node without"
+                + " cluster-zookeeper, resize it, then start the cluster again)");
+    }
+
+    @Override
+    public void checkImportable() throws ConfigException {
+        throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
+                + " serve the volume from the cluster");
+    }
+
+    @Override
+    public void follow(Appliance appliance) {
+        sync = new ClusterSync(appliance, cluster);
+        sync.start();
+    }
+
+    @Override
+    public void forget(String volume) {
+        if (sync != null) {
+            sync.forget(volume);
+        }
+    }
+
+    @Override
+    public void stopFollowing() {
+        if (sync != null) {
+            sync.close();
+        }
+    }
+
+    @Override
+    public Optional<ZooKeeperCluster> cluster() {
+        return Optional.of(cluster);
+    }
+
+    @Override
+    public String describe() {
+        return " as cluster node " + cluster.nodeName();
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+    }
+}
