@@ -20,8 +20,9 @@ import org.snapshare.util.IoWork;
  * and a ring of commit blocks, every metadata block in two copies (format 3).
  * This class keeps the store's contract; the layers under it (docs/STORE.md,
  * "Layers") are the {@link TransactionManager} (lock, commits), the
- * {@link StoreState} it writes out, the {@link Tenure} (fencing), the
- * {@link StoreCapacity} (allocation, growth) and the {@link DamageRecord}.
+ * {@link StoreState} it writes out (with {@link CopyFreeChunks}), the
+ * {@link Tenure} (fencing), the {@link StoreCapacity} (allocation, growth),
+ * {@link DataChunks} (data I/O) and the {@link DamageRecord}.
  */
 public final class SharedExceptionStore implements ExceptionStore {
 

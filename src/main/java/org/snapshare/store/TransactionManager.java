@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -265,13 +266,38 @@ final class TransactionManager {
             while (durableChangeCount < mine) {
                 checkUsable();
                 if (committing) {
-                    commitDone.awaitUninterruptibly();
+                    awaitCommit();
                     continue;
                 }
                 commitOnce();
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Waits, holding the lock, until the commit under way ends. A managed
+     * block: a worker of a ForkJoinPool (the iSCSI command workers) that
+     * waits here is stood in for by another, which can bring its change to
+     * the next commit, so commits are shared by more writers.
+     */
+    private void awaitCommit() {
+        try {
+            ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+                @Override
+                public boolean block() {
+                    commitDone.awaitUninterruptibly();
+                    return true;
+                }
+
+                @Override
+                public boolean isReleasable() {
+                    return !committing;
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // awaitUninterruptibly does not throw it; kept for the contract
         }
     }
 
