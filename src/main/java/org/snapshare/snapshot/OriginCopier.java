@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import org.snapshare.device.BlockDevice;
 import org.snapshare.store.DataChecksum;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
@@ -25,14 +24,6 @@ final class OriginCopier {
 
     /** Most origin bytes one batch reads and holds, unless one chunk is larger (a 1 MiB write of 64 KiB chunks is one batch). */
     static final int BATCH_BYTES = 1 << 20;
-
-    /**
-     * Each thread's batch buffer, direct and aligned: reads and writes from it
-     * skip the JDK's copy through a temporary direct buffer, and the copies
-     * can go to the store past the page cache. One per thread that
-     * copies, like the JDK's own cache of temporary buffers for heap I/O.
-     */
-    private static final ThreadLocal<ByteBuffer> BATCH = new ThreadLocal<>();
 
     /** One copy a batch needs: origin chunk {@code chunk} for the snapshot ids {@code ids}. */
     private record Need(long chunk, IdRange ids) {
@@ -82,8 +73,19 @@ final class OriginCopier {
         if (needs.isEmpty()) {
             return false;
         }
+        ByteBuffer batch = CopyBuffers.take();
+        try {
+            copy(needs, batch);
+        } finally {
+            CopyBuffers.give(batch);
+        }
+        return true;
+    }
+
+    /** Copies what {@code needs} (in chunk order) into the store, through {@code batch}. */
+    private void copy(List<Need> needs, ByteBuffer batch) throws IOException {
         long firstNeeded = needs.get(0).chunk();
-        ByteBuffer old = data.readOrigin(firstNeeded, needs.get(needs.size() - 1).chunk(), batchBuffer());
+        ByteBuffer old = data.readOrigin(firstNeeded, needs.get(needs.size() - 1).chunk(), batch);
         List<Need> placed = new ArrayList<>(needs.size());
         long[] stored = allocate(needs, placed);
         long[] checksums = new long[placed.size()];
@@ -107,7 +109,6 @@ final class OriginCopier {
                     checksums[i]));
             copies.incrementAndGet();
         }
-        return true;
     }
 
     /**
@@ -134,16 +135,6 @@ final class OriginCopier {
             throw e;
         }
         return taken.stream().mapToLong(Long::longValue).sorted().toArray();
-    }
-
-    private ByteBuffer batchBuffer() {
-        ByteBuffer buffer = BATCH.get();
-        if (buffer == null || buffer.capacity() < batchChunks * data.chunkSize) {
-            int alignment = BlockDevice.DIRECT_ALIGNMENT; // so the copies can be written past the page cache
-            buffer = ByteBuffer.allocateDirect(batchChunks * data.chunkSize + alignment).alignedSlice(alignment);
-            BATCH.set(buffer);
-        }
-        return buffer;
     }
 
     /** {@code count} whole chunks of a batch buffer from chunk {@code index}. */
