@@ -3,6 +3,7 @@ package org.snapshare.cluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -53,6 +55,8 @@ public final class ZooKeeperLock implements ClusterLock {
     private final long trustNanos;
     private volatile Tenure tenure;
     private volatile boolean contended;
+    /** Told at once when a node comes to wait (see {@link #onContention}). */
+    private volatile Runnable wake = () -> { };
     private long lastGeneration = -1;
     private ScheduledFuture<?> poll;
 
@@ -131,6 +135,7 @@ public final class ZooKeeperLock implements ClusterLock {
             tenure = granted;
             poll = cluster.poller().scheduleWithFixedDelay(() -> poll(granted), pollNanos, pollNanos,
                     TimeUnit.NANOSECONDS);
+            watchContenders(granted);
             return Optional.of(granted);
         });
     }
@@ -157,12 +162,46 @@ public final class ZooKeeperLock implements ClusterLock {
         }
     }
 
+    /**
+     * Watches the lock's queue for as long as {@code watched} lasts: a node
+     * that comes to wait is seen within milliseconds, not at the next poll
+     * (which goes on confirming the session, and looks too). A watch fires
+     * once; each firing looks again and sets the next.
+     */
+    private void watchContenders(Tenure watched) {
+        if (tenure != watched) {
+            return; // the tenure ended: its watch ends with it
+        }
+        try {
+            List<String> queued = client.getChildren().usingWatcher((CuratorWatcher) event ->
+                    cluster.poller().execute(() -> watchContenders(watched))).forPath(path + "/lock");
+            boolean waiting = queued.size() > 1;
+            if (tenure == watched) {
+                contended = waiting;
+                if (waiting) {
+                    wake.run();
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("lock {}: watching for waiting nodes failed: {}; the poll still looks", path, e.toString());
+        }
+    }
+
+    @Override
+    public void onContention(Runnable wake) {
+        this.wake = wake;
+    }
+
     /** Confirms the session is alive and looks for other nodes queued behind this one. */
     private void poll(Tenure polled) {
         long asked = System.nanoTime();
         try {
-            contended = mutex.getParticipantNodes().size() > 1;
+            boolean waiting = mutex.getParticipantNodes().size() > 1;
+            contended = waiting;
             polled.confirmedAt = asked;
+            if (waiting) {
+                wake.run();
+            }
         } catch (Exception e) {
             LOG.debug("lock {}: poll failed: {}", path, e.toString());
         }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,16 +184,14 @@ final class ClusterGate implements Closeable {
             return;
         }
         watcher = new Thread(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(WATCH_MILLIS);
-                    watchOnce();
-                } catch (InterruptedException e) {
-                    return;
-                }
+            while (!closed && !Thread.currentThread().isInterrupted()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WATCH_MILLIS)); // or till a node waits
+                watchOnce();
             }
         }, "cluster-gate-" + volume);
         watcher.setDaemon(true);
+        Thread started = watcher;
+        lock.onContention(() -> LockSupport.unpark(started)); // a waiting node is seen at once, not next tick
         watcher.start();
     }
 

@@ -27,6 +27,14 @@ public interface ClusterLock extends Closeable {
     /** True when another node waits for the lock: long work should hand it over at its next safe point. */
     boolean contended();
 
+    /**
+     * Calls {@code wake} (quickly, on another thread) as soon as another node
+     * comes to wait for the lock, so the holder need not poll
+     * {@link #contended}. This default (a lock nobody else wants) never calls it.
+     */
+    default void onContention(Runnable wake) {
+    }
+
     /** One tenure of the lock. */
     interface Grant {
 
