@@ -189,8 +189,11 @@ final class ClusterGate implements Closeable {
             return;
         }
         watcher = new Thread(() -> {
-            while (!closed && !Thread.currentThread().isInterrupted()) {
+            while (!closed) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WATCH_MILLIS)); // or till a node waits
+                if (Thread.currentThread().isInterrupted()) {
+                    return; // closing
+                }
                 watchOnce();
             }
         }, "cluster-gate-" + volume);
