@@ -123,8 +123,9 @@ final class ControlCommands {
                 return appliance.apiAccess().revokeToken(request.names(1).get(0));
             case "scrub start":
                 names = request.names(1);
-                appliance.startScrub(names.get(0), size(request, "rate"));
-                return ControlReplies.scrubbing(names.get(0), size(request, "rate"));
+                long rate = size(request, "rate");
+                appliance.startScrub(names.get(0), rate);
+                return ControlReplies.scrubbing(names.get(0), rate);
             case "scrub status":
                 return ControlReplies.progress(appliance.scrubStatus(request.names(1).get(0)));
             case "status":

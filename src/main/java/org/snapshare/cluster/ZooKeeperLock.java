@@ -175,15 +175,19 @@ public final class ZooKeeperLock implements ClusterLock {
         try {
             List<String> queued = client.getChildren().usingWatcher((CuratorWatcher) event ->
                     cluster.poller().execute(() -> watchContenders(watched))).forPath(path + "/lock");
-            boolean waiting = queued.size() > 1;
             if (tenure == watched) {
-                contended = waiting;
-                if (waiting) {
-                    wake.run();
-                }
+                queueSeen(queued.size());
             }
         } catch (Exception e) {
             LOG.debug("lock {}: watching for waiting nodes failed: {}; the poll still looks", path, e.toString());
+        }
+    }
+
+    /** The lock's queue holds {@code nodes} (this holder's included): more than one wait, the holder is told. */
+    private void queueSeen(int nodes) {
+        contended = nodes > 1;
+        if (nodes > 1) {
+            wake.run();
         }
     }
 
@@ -196,12 +200,9 @@ public final class ZooKeeperLock implements ClusterLock {
     private void poll(Tenure polled) {
         long asked = System.nanoTime();
         try {
-            boolean waiting = mutex.getParticipantNodes().size() > 1;
-            contended = waiting;
+            int queued = mutex.getParticipantNodes().size();
             polled.confirmedAt = asked;
-            if (waiting) {
-                wake.run();
-            }
+            queueSeen(queued);
         } catch (Exception e) {
             LOG.debug("lock {}: poll failed: {}", path, e.toString());
         }

@@ -112,8 +112,8 @@ final class CommitRing {
         }
     }
 
-    /** The bytes both rings take, from the first slot, for cache drops before a fencing read. */
-    static long span(Superblock superblock) {
-        return superblock.layout().fixedBytes() - StoreLayout.RING_OFFSET;
+    /** Drops both rings from the device's cache, so the next read sees what another node wrote there. */
+    static void dropCache(BlockDevice device, Superblock superblock) throws IOException {
+        device.dropCache(StoreLayout.RING_OFFSET, superblock.layout().fixedBytes() - StoreLayout.RING_OFFSET);
     }
 }

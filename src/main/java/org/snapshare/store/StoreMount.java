@@ -90,7 +90,7 @@ final class StoreMount {
      */
     static List<SnapshotInfo> peekSnapshots(MetadataIo peek, Superblock superblock) throws IOException {
         BlockDevice device = peek.device();
-        IoAction forgetRing = () -> device.dropCache(StoreLayout.RING_OFFSET, CommitRing.span(superblock));
+        IoAction forgetRing = () -> CommitRing.dropCache(device, superblock);
         forgetRing.run();
         return readSettled(forgetRing, () -> {
             CommitBlock newest = newestCommit(device, superblock);

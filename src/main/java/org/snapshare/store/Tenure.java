@@ -71,7 +71,7 @@ final class Tenure {
             return; // single node: nobody else writes this store
         }
         check();
-        device.dropCache(StoreLayout.RING_OFFSET, CommitRing.span(superblock));
+        CommitRing.dropCache(device, superblock);
         CommitBlock newest = StoreMount.newestCommit(device, superblock);
         if (newest.sequence != sequence || newest.generation > generation) {
             throw new StoreFencedException("another node committed to this store (commit " + newest.sequence
