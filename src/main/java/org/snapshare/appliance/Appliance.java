@@ -61,6 +61,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         this.catalog = new VolumeCatalog(config.dataDir(), config.chunkSize(), config.storeFullPolicy(),
                 config.damagedMetadataPolicy(), membership::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
+        config.originWriteBack().ifPresent(catalog::originWriteBack);
         this.readOnly = ReadOnlyPolicy.from(config);
         this.streams = new VolumeStreams(this, config.dataDir().resolve(RECEIVING_DIR));
         this.apiAccess = apiAccess;

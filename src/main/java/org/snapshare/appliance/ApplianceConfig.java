@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,7 +33,7 @@ public final class ApplianceConfig {
                     "advertised-portal", "metrics-listen", "store-max-size", "max-connections", "max-pending-logins",
                     "max-pending-logins-per-address", "login-timeout", "nop-in-interval", "nop-in-timeout",
                     "queue-depth", "buffer-memory", "discovery-auth", "api-listen", "api-advertised", "api-tls-cert",
-                    "api-tls-key");
+                    "api-tls-key", "origin-write-back");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -94,6 +95,7 @@ public final class ApplianceConfig {
         storeFullPolicy();
         damagedMetadataPolicy();
         storeMaxSize();
+        originWriteBack();
         advertisedPortal();
         metricsListen();
         apiListen();
@@ -174,6 +176,21 @@ public final class ApplianceConfig {
     public long storeMaxSize() throws ConfigException {
         Optional<String> value = optional("store-max-size");
         return value.isEmpty() || value.get().isBlank() ? 0 : Sizes.parse(value.get());
+    }
+
+    /** Bytes of deferred origin writes each volume may hold; empty when unset (the snapshot core's default). */
+    public OptionalLong originWriteBack() throws ConfigException {
+        Optional<String> value = optional("origin-write-back");
+        if (value.isEmpty() || value.get().isBlank()) {
+            return OptionalLong.empty();
+        }
+        long bytes = Sizes.parse(value.get());
+        if (bytes >= Runtime.getRuntime().maxMemory() / 4) {
+            throw new ConfigException("origin-write-back " + value.get() + " must stay below a quarter of the JVM's"
+                    + " heap limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): each volume may hold"
+                    + " that much");
+        }
+        return OptionalLong.of(bytes);
     }
 
     public int chunkSize() throws ConfigException {

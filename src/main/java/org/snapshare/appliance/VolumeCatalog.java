@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.DurableFiles;
@@ -53,6 +54,7 @@ public final class VolumeCatalog {
     private final DamagedMetadataPolicy damagePolicy;
     /** The cap of store files of volumes that set none (store-max-size), 0 for none. */
     private long defaultStoreMaxBytes;
+    private OptionalLong originWriteBack = OptionalLong.empty();
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
@@ -74,6 +76,11 @@ public final class VolumeCatalog {
     /** The store-max-size of volumes without their own (0: none); set before volumes are opened. */
     public void defaultStoreMaxBytes(long bytes) {
         this.defaultStoreMaxBytes = bytes;
+    }
+
+    /** The bytes of deferred origin writes each volume opened from now on may hold (origin-write-back). */
+    public void originWriteBack(long bytes) {
+        this.originWriteBack = OptionalLong.of(bytes);
     }
 
     /** Records a resized volume's new size in its volume.properties. */
@@ -318,8 +325,10 @@ public final class VolumeCatalog {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);
             }
-            return new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL), locks.lockFor(name),
-                    SnapshotCore.DEFAULT_TAKE_TIMEOUT);
+            SnapshotCore core = new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL),
+                    locks.lockFor(name), SnapshotCore.DEFAULT_TAKE_TIMEOUT);
+            originWriteBack.ifPresent(core::writeBackBudget);
+            return core;
         } catch (IOException | RuntimeException e) {
             origin.close();
             if (storeDevice != null) {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.function.UnaryOperator;
 
-/** The origin of a volume as a LUN: writes copy for the snapshots first. */
+/** The origin of a volume as a LUN: writes copy for the snapshots first; a flush writes deferred writes back. */
 final class OriginUnit extends VolumeUnit {
 
     OriginUnit(VolumeIo io, long sizeBytes, long uniqueId) {
@@ -48,6 +48,7 @@ final class OriginUnit extends VolumeUnit {
 
     @Override
     public void flush() throws IOException {
-        io.data.origin.flush(); // copies were committed before each origin write
+        io.writeBackPending(); // commits the copies the deferred writes wait for, then writes them
+        io.data.origin.flush();
     }
 }

@@ -37,6 +37,9 @@ public final class SnapshotCore implements Closeable {
     /** How long a command waits for a clustered volume's lock before it is answered "retry". */
     public static final Duration DEFAULT_TAKE_TIMEOUT = Duration.ofSeconds(5);
 
+    /** The bytes of origin writes a volume holds while their copies' commit is pending, unless configured. */
+    public static final long DEFAULT_WRITE_BACK_BYTES = 64L << 20;
+
     private final String volume;
     private final long uniqueId;
     private volatile long sizeBytes;
@@ -47,9 +50,9 @@ public final class SnapshotCore implements Closeable {
     private final LogicalUnit originUnit;
     private final BackgroundDelete deleter;
     private final Thread deleterThread;
+    private final WriteBackFlusher flusher;
     private final SnapshotRows rows;
-    private volatile Scrub scrub;
-    private Thread scrubThread;
+    private final ScrubSlot scrubs;
     private final RollbackJournal journal;
     private Thread rollbackThread;
 
@@ -83,8 +86,10 @@ public final class SnapshotCore implements Closeable {
         this.journal = new RollbackJournal(rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
         this.rows = new SnapshotRows(io, deleter);
+        this.scrubs = new ScrubSlot(io, gate, volume);
         this.deleterThread = new Thread(deleter, "delete-" + volume);
         deleterThread.setDaemon(true);
+        this.flusher = new WriteBackFlusher(io, gate, volume);
         try {
             gate.enter(Duration.ZERO).close(); // the first node up holds the lock and resumes the work
         } catch (UnitUnavailableException heldElsewhere) {
@@ -94,6 +99,16 @@ public final class SnapshotCore implements Closeable {
             completeResize(store);
         }
         deleterThread.start();
+        flusher.start();
+    }
+
+    /**
+     * The most bytes of origin writes held in memory while the commit of their
+     * chunks' copies is pending (docs/SNAPSHOTS.md, "Deferred origin writes");
+     * 0 makes every first write wait for its commit.
+     */
+    public void writeBackBudget(long bytes) {
+        io.pending.budget(bytes);
     }
 
     /** The origin grew but the store was not told (a crash inside a resize): tell it now, or refuse the volume. */
@@ -154,6 +169,7 @@ public final class SnapshotCore implements Closeable {
         @Override
         public void begin(ClusterLock.Grant grant) throws IOException {
             stopRollback(); // left running by a tenure that was lost, not ended
+            flusher.dropUnwritable(); // held by a tenure that was lost, not ended
             store().takeOver(grant);
             if (grant.othersHeldSince()) {
                 io.origin().dropCache(0, io.origin().size());
@@ -186,6 +202,7 @@ public final class SnapshotCore implements Closeable {
         @Override
         public void end() throws IOException {
             stopRollback(); // it saves its cursor; the next holder resumes from the journal
+            io.writeBackPending();
             store().commit();
             io.origin().flush();
             store().flush();
@@ -437,10 +454,7 @@ public final class SnapshotCore implements Closeable {
             work.add(deleter.progress());
         }
         rollbackStatus().ifPresent(work::add);
-        Scrub running = scrub;
-        if (running != null && running.running()) {
-            work.add(running.status());
-        }
+        scrubs.running().ifPresent(work::add);
         return work;
     }
 
@@ -449,35 +463,22 @@ public final class SnapshotCore implements Closeable {
      * {@code bytesPerSecond}; one at a time per volume.
      */
     public synchronized void startScrub(long bytesPerSecond) throws SnapshotException {
-        if (bytesPerSecond <= 0) {
-            throw new SnapshotException("the scrub rate must be positive, not " + bytesPerSecond + " bytes/s");
-        }
-        if (scrub != null && scrub.running()) {
-            throw new SnapshotException("a scrub of volume " + volume + " is already running: "
-                    + Remedy.SCRUB_STATUS.advice(volume));
-        }
-        scrub = new Scrub(store().newScrub(), gate, volume, bytesPerSecond, io.originChunks());
-        scrubThread = new Thread(scrub, "scrub-" + volume);
-        scrubThread.setDaemon(true);
-        scrubThread.start();
+        scrubs.start(bytesPerSecond);
     }
 
     /** The running or last scrub's status (see {@link Scrub#status}); empty when none ran since the open. */
     public Optional<String> scrubStatus() {
-        Scrub last = scrub;
-        return last == null ? Optional.empty() : Optional.of(last.status());
+        return scrubs.last().map(Scrub::status);
     }
 
     /** How far the running scrub is, 0..1; empty when none runs. */
     public Optional<Double> scrubProgress() {
-        Scrub last = scrub;
-        return last == null ? Optional.empty() : last.fraction();
+        return scrubs.last().flatMap(Scrub::fraction);
     }
 
     /** Why the last scrub stopped, if an error stopped it. */
     public Optional<String> scrubFailure() {
-        Scrub last = scrub;
-        return last == null ? Optional.empty() : last.failure();
+        return scrubs.last().flatMap(Scrub::failure);
     }
 
     /** How far background delete is, 0..1, while it has deleted snapshots to reclaim; empty when idle. */
@@ -559,18 +560,17 @@ public final class SnapshotCore implements Closeable {
     @Override
     public synchronized void close() throws IOException {
         deleter.stop();
-        Scrub running = scrub;
-        if (running != null) {
-            running.stop();
-        }
+        scrubs.stop();
         Rollback rollback = io.rollback();
         if (rollback != null) {
             rollback.stop();
         }
         join(deleterThread);
-        join(scrubThread);
+        flusher.close();
+        scrubs.join();
         join(rollbackThread);
         gate.close(); // commits and flushes what this node changed, then lets the lock go
+        flusher.dropUnwritable(); // left only when the lock was lost first
         journal.close();
         try {
             store().close();

@@ -17,6 +17,10 @@ import org.snapshare.store.SnapshotState;
  * writes, split at chunk boundaries, under the chunks' locks. Origin writes
  * also hold the point-in-time lock shared, so taking a snapshot (which holds
  * it exclusively) waits for in-flight origin writes and holds back new ones.
+ * An origin write whose chunks' copies are not committed yet is deferred
+ * ({@link PendingWrites}): acknowledged at once, read back at once, and
+ * written to the origin device only after the commit that makes those copies
+ * durable.
  */
 final class VolumeIo {
 
@@ -28,6 +32,10 @@ final class VolumeIo {
     /** Origin writes hold it shared; a snapshot, a rollback's start and a resize hold it exclusively. */
     private final ReentrantReadWriteLock pointInTime = new ReentrantReadWriteLock();
     final OriginCopier copier;
+    /** Origin writes waiting for their copies' commit (docs/SNAPSHOTS.md, "Deferred origin writes"). */
+    final PendingWrites pending = new PendingWrites(SnapshotCore.DEFAULT_WRITE_BACK_BYTES);
+    /** Told after each deferred write (the flusher decides whether to write back early). */
+    private volatile Runnable onDeferred = () -> { };
     private final SnapshotWriter snapshotWriter;
     /** The rollback in progress, or null; while set, unrolled origin chunks read as its snapshot. */
     private volatile Rollback rollback;
@@ -44,10 +52,61 @@ final class VolumeIo {
         void close();
     }
 
-    /** Waits for in-flight origin writes and holds new ones back until the result is closed. */
-    Quiesced quiesceOrigin() {
+    /**
+     * Waits for in-flight origin writes and holds new ones back until the
+     * result is closed; deferred writes are on the origin device by then (a
+     * snapshot taken next must find them there).
+     */
+    Quiesced quiesceOrigin() throws IOException {
         pointInTime.writeLock().lock();
+        try {
+            writeBackPending();
+        } catch (IOException | RuntimeException e) {
+            pointInTime.writeLock().unlock();
+            throw e;
+        }
         return () -> pointInTime.writeLock().unlock();
+    }
+
+    void onDeferred(Runnable listener) {
+        onDeferred = listener;
+    }
+
+    /**
+     * Puts every origin write deferred so far on the origin device: one
+     * commit makes their copies durable, then each chunk's pieces are written
+     * under its lock. Writes deferred meanwhile wait for the next call.
+     */
+    void writeBackPending() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long upTo = pending.lastSequence();
+        data.store.commit(); // the copies of every piece up to upTo were made before it was numbered
+        for (long chunk : pending.allChunks()) {
+            try (ChunkLocks.Held held = locks.lock(chunk, true)) {
+                pending.writeBack(chunk, upTo, this::writePiece);
+            }
+        }
+    }
+
+    /**
+     * The deferred writes to {@code chunks}, whose locks the caller holds, put
+     * on the origin device; the caller committed after their pieces were added.
+     */
+    private void writeBackLocked(List<Long> chunks) throws IOException {
+        for (long chunk : chunks) {
+            pending.writeBack(chunk, Long.MAX_VALUE, this::writePiece);
+        }
+    }
+
+    private void writePiece(long chunk, int offsetInChunk, ByteBuffer bytes) throws IOException {
+        data.origin.write(chunk * data.chunkSize + offsetInChunk, bytes);
+    }
+
+    /** Drops deferred writes that can no longer be written (a new tenure: their copies were never committed). */
+    long discardPending() {
+        return pending.discardAll();
     }
 
     BlockDevice origin() {
@@ -116,17 +175,22 @@ final class VolumeIo {
                     }
                 }
             }
+            if (!pending.isEmpty()) {
+                for (ChunkPiece piece : pieces) {
+                    pending.overlay(piece.chunk(), piece.offsetInChunk(), slice(dst, piece));
+                }
+            }
         }
         dst.position(dst.limit());
     }
 
     void writeOrigin(long offset, ByteBuffer src) throws IOException {
-        changeOrigin(pieces(offset, src), () -> data.origin.write(offset, src));
+        changeOrigin(pieces(offset, src), src, () -> data.origin.write(offset, src));
     }
 
-    /** WRITE SAME with UNMAP: copies for the snapshots as a write would, then deallocates. */
+    /** WRITE SAME with UNMAP: copies for the snapshots as a write would, then deallocates (never deferred). */
     void zeroOrigin(long offset, long length) throws IOException {
-        changeOrigin(ChunkPiece.split(offset, Math.toIntExact(length), data.chunkSize),
+        changeOrigin(ChunkPiece.split(offset, Math.toIntExact(length), data.chunkSize), null,
                 () -> data.origin.deallocate(offset, length));
     }
 
@@ -136,10 +200,18 @@ final class VolumeIo {
         void apply() throws IOException;
     }
 
-    private void changeOrigin(List<ChunkPiece> pieces, OriginChange change) throws IOException {
+    /**
+     * Makes copies for the snapshots, then changes the origin: at once when no
+     * copy waits for a commit; deferred when {@code written} (the bytes of a
+     * write, null for a deallocation) fits the budget and no rollback runs;
+     * otherwise after a commit and the chunks' deferred writes.
+     */
+    private void changeOrigin(List<ChunkPiece> pieces, ByteBuffer written, OriginChange change) throws IOException {
         if (pieces.isEmpty()) {
             return;
         }
+        long first = pieces.get(0).chunk();
+        long last = pieces.get(pieces.size() - 1).chunk();
         pointInTime.readLock().lock();
         try (ChunkLocks.Held held = lock(pieces, true)) {
             Rollback running = rollback;
@@ -148,9 +220,22 @@ final class VolumeIo {
                     running.ensureRolled(piece.chunk());
                 }
             }
-            if (copier.preserve(pieces.get(0).chunk(), pieces.get(pieces.size() - 1).chunk())) {
-                data.store.commit(); // copies durable before the origin changes
+            boolean copied = copier.preserve(first, last);
+            List<Long> waiting = pending.chunksIn(first, last);
+            if (!copied && waiting.isEmpty()) {
+                change.apply(); // nothing waits for a commit here
+                return;
             }
+            if (written != null && running == null && pending.reserve(written.remaining())) {
+                for (ChunkPiece piece : pieces) {
+                    pending.add(piece.chunk(), piece.offsetInChunk(), slice(written, piece));
+                }
+                written.position(written.limit());
+                onDeferred.run();
+                return;
+            }
+            data.store.commit(); // copies durable before the origin changes
+            writeBackLocked(waiting);
             change.apply();
         } finally {
             pointInTime.readLock().unlock();
@@ -179,6 +264,11 @@ final class VolumeIo {
         try (ChunkLocks.Held held = lock(pieces, true)) {
             if (rollback != null) {
                 return;
+            }
+            List<Long> waiting = pending.chunksIn(pieces.get(0).chunk(), pieces.get(pieces.size() - 1).chunk());
+            if (!waiting.isEmpty()) {
+                data.store.commit(); // their copies durable before the deferred writes and the unmap change the origin
+                writeBackLocked(waiting);
             }
             long runStart = -1;
             for (ChunkPiece piece : pieces) {
@@ -253,6 +343,10 @@ final class VolumeIo {
     BlockStatus originStatus(long offset, long sizeBytes) throws IOException {
         if (rollback != null) {
             return new BlockStatus(true, sizeBytes);
+        }
+        long chunk = offset / data.chunkSize;
+        if (pending.holds(chunk)) { // written, not yet on the device
+            return new BlockStatus(true, Math.min(sizeBytes, (chunk + 1) * data.chunkSize));
         }
         Extent extent = data.origin.extentAt(offset);
         return new BlockStatus(extent.allocated(), Math.min(extent.end(), sizeBytes));

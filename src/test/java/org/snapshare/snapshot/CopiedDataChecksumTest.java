@@ -48,6 +48,7 @@ class CopiedDataChecksumTest {
         core.origin().write(0, ByteBuffer.wrap(pattern(1, CHUNKS * CHUNK)));
         core.createSnapshot("s1");
         core.origin().write(0, ByteBuffer.wrap(pattern(2, CHUNKS * CHUNK)));
+        core.origin().flush(); // the copies are committed by then (a deferred write's commit may come later)
         return core;
     }
 
