@@ -19,6 +19,15 @@ bench_seconds() {
     qemu-img bench -f raw -t none "$@" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p'
 }
 
+# Seconds a SYNCHRONIZE CACHE of LUN takes, from a new qemu-io session (its login included: subtract an idle one's).
+flush_seconds() { # LUN
+    local start end
+    start=$(date +%s.%N)
+    qemu-io -f raw -c flush "$1" >/dev/null
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+
 TGT_IQN=iqn.2026-11.org.bench:tgt
 
 # Starts tgtd (control port CONTROL, portal 127.0.0.1:PORT) in the background; its pid goes to $tgt.

@@ -65,6 +65,8 @@ class MetricsIT {
             String metrics = scrape(port);
             assertTrue(value(metrics, "snapshare_cow_bytes_total{volume=\"vol0\"}") >= 2 << 20, metrics);
             assertTrue(value(metrics, "snapshare_cow_copies_total{volume=\"vol0\"}") >= 1);
+            assertEquals(0, value(metrics, "snapshare_origin_write_back_bytes{volume=\"vol0\"}"),
+                    "the flush wrote back what the copy-on-write writes held");
             assertTrue(value(metrics, "snapshare_store_commits_total{volume=\"vol0\"}") >= 2);
             assertTrue(value(metrics, "snapshare_store_commit_seconds_total{volume=\"vol0\"}") > 0);
             assertEquals(0, value(metrics, "snapshare_background_delete_active{volume=\"vol0\"}"));

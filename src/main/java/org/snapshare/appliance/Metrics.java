@@ -93,6 +93,11 @@ final class Metrics implements Closeable {
                 .help("Origin chunks copied into the store for snapshots (copy-on-write), since start")
                 .labelNames("volume").callback(callback -> source.volumes()
                         .forEach((volume, core) -> callback.call(core.copiedChunks(), volume))).register(registry);
+        GaugeWithCallback.builder().name("snapshare_origin_write_back_bytes")
+                .help("Bytes of origin writes held in memory until the commit of their snapshots' copies")
+                .labelNames("volume").callback(callback -> source.volumes()
+                        .forEach((volume, core) -> callback.call(core.deferredWriteBytes(), volume)))
+                .register(registry);
         CounterWithCallback.builder().name("snapshare_cow_bytes_total")
                 .help("Bytes copied into the store for snapshots, since start").labelNames("volume")
                 .callback(callback -> source.volumes().forEach((volume, core) -> callback.call(

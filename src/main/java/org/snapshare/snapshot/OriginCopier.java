@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.snapshare.store.DataChecksum;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
+import org.snapshare.util.BlockingIo;
 
 /**
  * The copy-on-write step before origin chunks change (docs/SNAPSHOTS.md, "Origin
@@ -60,7 +61,8 @@ final class OriginCopier {
 
     private boolean preserveBatch(long first, long last) throws IOException {
         // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
-        return data.store.atomically(() -> copy(first, last));
+        // A managed block: while a command worker waits for the copy's disk I/O, another may serve the connection.
+        return BlockingIo.run(() -> data.store.atomically(() -> copy(first, last)));
     }
 
     private boolean copy(long first, long last) throws IOException {

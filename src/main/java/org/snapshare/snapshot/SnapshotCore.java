@@ -102,11 +102,7 @@ public final class SnapshotCore implements Closeable {
         flusher.start();
     }
 
-    /**
-     * The most bytes of origin writes held in memory while the commit of their
-     * chunks' copies is pending (docs/SNAPSHOTS.md, "Deferred origin writes");
-     * 0 makes every first write wait for its commit.
-     */
+    /** The most bytes of origin writes held until their copies' commit (docs/SNAPSHOTS.md); 0: none. */
     public void writeBackBudget(long bytes) {
         io.pending.budget(bytes);
     }
@@ -509,6 +505,11 @@ public final class SnapshotCore implements Closeable {
     /** Chunks copied for snapshots (copy-on-write) since the volume was opened. */
     public long copiedChunks() {
         return io.copiedChunks();
+    }
+
+    /** Bytes of origin writes held until the commit of their snapshots' copies (docs/SNAPSHOTS.md). */
+    public long deferredWriteBytes() {
+        return io.pending.heldBytes();
     }
 
     /** The store's commits since the volume was opened, and their total time. */
