@@ -60,9 +60,22 @@ final class OriginCopier {
     }
 
     private boolean preserveBatch(long first, long last) throws IOException {
+        if (!anyShared(first, last)) {
+            return false; // the common case: no pool stand-in, no store lock
+        }
         // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
         // A managed block: while a command worker waits for the copy's disk I/O, another may serve the connection.
         return BlockingIo.run(() -> data.store.atomically(() -> copy(first, last)));
+    }
+
+    /** Whether a live snapshot still reads any of the chunks from the origin (rechecked, atomically, by the copy). */
+    private boolean anyShared(long first, long last) throws IOException {
+        for (long chunk = first; chunk <= last; chunk++) {
+            if (shared(chunk)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean copy(long first, long last) throws IOException {
