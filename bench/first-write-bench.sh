@@ -6,10 +6,10 @@
 # chunk (goal: >= 0.5 of the rate with no copy); (2) a whole-volume overwrite
 # in 1 MiB QD8 writes, then a new snapshot and the same overwrite, every
 # chunk copied (goal: <= 2.0 times the plain overwrite's time). After a
-# warm-up round, median of ROUNDS. Each phase's time includes the
-# SYNCHRONIZE CACHE after it (a first write may be acknowledged before the
-# commit of its copy; the flush waits for that commit): the time of a flush
-# from a new session, less that of an idle flush (the login).
+# warm-up round, median of ROUNDS. Each figure twice: until the last write
+# is acknowledged (qemu-img's own figure), and until the SYNCHRONIZE CACHE
+# that qemu-img sends as it closes returns (a first write may be
+# acknowledged before the commit of its copy; that flush waits for it).
 # Pass another build's jar to measure it the same way (before/after).
 # Not part of the test suite. Needs qemu-utils and qemu-block-extra.
 # Usage: bench/first-write-bench.sh [JAR] [SIZE] [ROUNDS] (default target/snapshare.jar 1G 3)
@@ -34,18 +34,22 @@ writes=$(( (bytes - 4096) / stride ))
 
 cli volume create b --size "$size"
 bench_seconds -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)) "$lun" >/dev/null # allocate every chunk
-# Seconds of the writes and of the flush that makes them durable (less an idle flush's: the login).
-durable() { # qemu-img bench arguments
-    local writing flushing idle
+# A phase: "ACKED DURABLE" seconds. ACKED is qemu-img's own figure, which stops when the last write is
+# acknowledged; DURABLE is the wall time of the qemu-img process, whose close sends the SYNCHRONIZE CACHE that
+# waits for the commit and the write-back, less an idle flush's wall time (start-up, login).
+phase() { # qemu-img bench arguments
+    local start end idle acked
     idle=$(flush_seconds "$lun")
-    writing=$(bench_seconds "$@" "$lun")
-    flushing=$(flush_seconds "$lun")
-    echo "$writing + $flushing - $idle" | bc -l
+    start=$(date +%s.%N)
+    acked=$(bench_seconds "$@" "$lun")
+    end=$(date +%s.%N)
+    echo "$acked $(echo "$end - $start - $idle" | bc -l)"
 }
-scattered() { durable -w -s 4K -S "$stride" -d 32 -c "$writes"; }
-whole() { durable -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)); }
+scattered() { phase -w -s 4K -S "$stride" -d 32 -c "$writes"; }
+whole() { phase -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)); }
 
-for f in plain first wplain wfirst; do : >"$work/$f"; done
+names="plain first wplain wfirst"
+for f in $names; do : >"$work/$f"; done
 for round in $(seq 0 "$rounds"); do
     plain=$(scattered)
     cli snapshot create b "r$round"
@@ -60,14 +64,20 @@ for round in $(seq 0 "$rounds"); do
         echo "$wplain" >>"$work/wplain"; echo "$wfirst" >>"$work/wfirst"
     fi
 done
-p=$(median <"$work/plain"); f=$(median <"$work/first"); wp=$(median <"$work/wplain"); wf=$(median <"$work/wfirst")
-echo "$jar, $size volume, median of $rounds rounds"
-awk -v p="$p" -v f="$f" -v n="$writes" -v wp="$wp" -v wf="$wf" 'BEGIN {
-    printf "1. %d scattered 4 KiB writes at QD32 (stride 68 KiB), then a flush   IOPS\n", n
-    printf "   %-40s %10.0f\n", "no copy to make", n / p
-    printf "   %-40s %10.0f\n", "first writes after a snapshot", n / f
-    printf "   ratio %.2f (goal >= 0.5)\n", p / f
-    printf "2. whole-volume overwrite, 1 MiB QD8, then a flush    seconds\n"
-    printf "   %-40s %10.2f\n", "no copy to make", wp
-    printf "   %-40s %10.2f\n", "first overwrite after a snapshot", wf
-    printf "   ratio %.2f (goal <= 2.0)\n", wf / wp }'
+# The median of column COLUMN (1 acked, 2 durable) of a phase's rounds.
+of() { cut -d' ' -f"$2" "$work/$1" | median; }
+echo "$jar, $size volume, median of $rounds rounds; acked: until the last write is acknowledged,"
+echo "durable: until the SYNCHRONIZE CACHE after it returns"
+for column in 1 2; do
+    label=$([ "$column" = 1 ] && echo acked || echo durable)
+    awk -v l="$label" -v p="$(of plain $column)" -v f="$(of first $column)" -v n="$writes" \
+        -v wp="$(of wplain $column)" -v wf="$(of wfirst $column)" 'BEGIN {
+        printf "%s\n1. %d scattered 4 KiB writes at QD32 (stride 68 KiB)   IOPS\n", l, n
+        printf "   %-40s %10.0f\n", "no copy to make", n / p
+        printf "   %-40s %10.0f\n", "first writes after a snapshot", n / f
+        printf "   ratio %.2f (goal >= 0.5)\n", p / f
+        printf "2. whole-volume overwrite, 1 MiB QD8                  seconds\n"
+        printf "   %-40s %10.2f\n", "no copy to make", wp
+        printf "   %-40s %10.2f\n", "first overwrite after a snapshot", wf
+        printf "   ratio %.2f (goal <= 2.0)\n", wf / wp }'
+done

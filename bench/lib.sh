@@ -70,8 +70,8 @@ start_server() { # JAR PORT DIR
 # Stops the server start_server started, if any.
 stop_server() {
     if [ -n "${server:-}" ]; then
-        kill "$server" 2>/dev/null
-        wait "$server" 2>/dev/null
+        kill "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true # its exit status (143) must not stop an EXIT trap before its clean-up
     fi
     return 0
 }
