@@ -43,7 +43,7 @@ public final class CopyFloorBench {
 
         final String label;
         final boolean reused;
-        /** Copies written past the page cache, as the server writes them (BlockDevice.writeUncached). */
+        /** Copies written past the page cache, as the server wrote them until issue 29's deferred writes. */
         final boolean direct;
 
         Case(String label, boolean reused, boolean direct) {

@@ -10,9 +10,6 @@ import java.nio.ByteBuffer;
  */
 public interface BlockDevice extends Closeable {
 
-    /** What {@link #writeUncached} needs to bypass the cache: buffer address, offset and length multiples of it. */
-    int DIRECT_ALIGNMENT = 4096;
-
     /** Size in bytes. */
     long size() throws IOException;
 
@@ -24,21 +21,6 @@ public interface BlockDevice extends Closeable {
 
     /** Makes every completed write durable. */
     void flush() throws IOException;
-
-    /**
-     * Writes all of {@code src} at {@code offset} like {@link #write}, for data
-     * this node will seldom read again (copy-on-write copies): where the device
-     * can, past the page cache, straight from a direct buffer aligned to
-     * {@link #DIRECT_ALIGNMENT}, so the write takes no cache memory and leaves
-     * no dirty pages for the next {@link #flush()} (which still makes it
-     * durable). This default writes through the cache and starts the
-     * write-back at once.
-     */
-    default void writeUncached(long offset, ByteBuffer src) throws IOException {
-        int length = src.remaining();
-        write(offset, src);
-        startWriteBack(offset, length);
-    }
 
     /**
      * Starts writing the range's cached writes to the medium without waiting

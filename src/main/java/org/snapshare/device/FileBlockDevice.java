@@ -19,7 +19,6 @@ public final class FileBlockDevice implements BlockDevice {
     /** Grows with {@link #grow}, or when an access past it finds the device larger now (lvextend, another node). */
     private volatile long size;
     private final SparseFile sparse; // null when native calls are unavailable
-    private final DirectWriter direct;
     private final WriteRecorder.Device recorder; // null unless the process records its writes
 
     private FileBlockDevice(Path path, FileChannel channel, long size) throws IOException {
@@ -27,7 +26,6 @@ public final class FileBlockDevice implements BlockDevice {
         this.channel = channel;
         this.size = size;
         this.sparse = SparseFile.open(path);
-        this.direct = new DirectWriter(path);
         this.recorder = WriteRecorder.device(path, size);
     }
 
@@ -83,19 +81,6 @@ public final class FileBlockDevice implements BlockDevice {
             position += channel.write(src, position);
         }
         if (recorder != null) {
-            recorder.wrote(start, offset, recorded);
-        }
-    }
-
-    /** O_DIRECT where the buffer, the file system and the device allow; else through the cache (see the interface). */
-    @Override
-    public void writeUncached(long offset, ByteBuffer src) throws IOException {
-        checkRange(offset, src.remaining());
-        ByteBuffer recorded = recorder == null ? null : src.duplicate();
-        long start = recordingStart();
-        if (!direct.write(offset, src)) {
-            BlockDevice.super.writeUncached(offset, src); // recorded by write()
-        } else if (recorder != null) {
             recorder.wrote(start, offset, recorded);
         }
     }
@@ -170,7 +155,6 @@ public final class FileBlockDevice implements BlockDevice {
     @Override
     public void close() throws IOException {
         try {
-            direct.close();
             if (sparse != null) {
                 sparse.close();
             }

@@ -4,13 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.snapshare.device.BlockDevice;
 
 /**
- * The buffers copy-on-write batches read the origin into: direct and
- * aligned, so reads and writes from them skip the JDK's copy through a
- * temporary direct buffer and the copies can go to the store past the page
- * cache. At most {@link #COUNT} exist for the whole server, made as needed
+ * The buffers copy-on-write batches read the origin into: direct, so reads
+ * and writes from them skip the JDK's copy through a temporary direct
+ * buffer. At most {@link #COUNT} exist for the whole server, made as needed
  * and reused; a batch waits for one when all are in use. Bounded so that the
  * command workers that stand in for ones waiting on a commit (up to 32 per
  * connection) cannot multiply direct memory.
@@ -34,8 +32,7 @@ final class CopyBuffers {
         FREE.acquireUninterruptibly();
         ByteBuffer buffer = MADE.poll();
         if (buffer == null) {
-            int alignment = BlockDevice.DIRECT_ALIGNMENT; // so the copies can be written past the page cache
-            buffer = ByteBuffer.allocateDirect(BYTES + alignment).alignedSlice(alignment);
+            buffer = ByteBuffer.allocateDirect(BYTES);
             ALLOCATED.incrementAndGet();
         }
         return buffer.clear();

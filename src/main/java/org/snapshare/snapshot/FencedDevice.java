@@ -53,12 +53,6 @@ final class FencedDevice implements BlockDevice {
     }
 
     @Override
-    public void writeUncached(long offset, ByteBuffer src) throws IOException {
-        checkHeld();
-        device.writeUncached(offset, src);
-    }
-
-    @Override
     public void startWriteBack(long offset, long length) throws IOException {
         device.startWriteBack(offset, length);
     }

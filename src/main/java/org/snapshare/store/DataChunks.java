@@ -49,8 +49,12 @@ final class DataChunks {
         }
         assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
         tenure.check();
-        // Seldom read again, and the commit's flush must wait for them: past the cache, or on their way at once.
-        device.writeUncached(firstStoreChunk * chunkSize, wholeChunks.duplicate());
+        // Through the page cache, on their way to the disk at once: the commit's flush finds them written or under
+        // way. Past the cache (O_DIRECT) each copy's disk write was on its origin write's path: slower once origin
+        // writes stopped waiting for their commits (docs/PERFORMANCE.md, "Copies through the page cache again").
+        long offset = firstStoreChunk * chunkSize;
+        device.write(offset, wholeChunks.duplicate());
+        device.startWriteBack(offset, (long) count * chunkSize);
         for (int i = 0; i < count; i++) {
             transactions.nameCopy(firstStoreChunk + i, (int) checksums[i]);
         }

@@ -90,29 +90,4 @@ class FileBlockDeviceTest {
             assertHolds(device, 0, ones);
         }
     }
-
-    @Test
-    void uncachedWritesBypassThePageCacheFromAnAlignedDirectBufferAndStartWriteBackOtherwise(@TempDir Path dir)
-            throws Exception {
-        Path file = dir.resolve("store");
-        try (FileBlockDevice device = FileBlockDevice.createSparse(file, 8 * MIB)) {
-            assumeTrue(CachedPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
-            byte[] ones = ones(2 * MIB);
-            ByteBuffer aligned = ByteBuffer.allocateDirect(2 * MIB + BlockDevice.DIRECT_ALIGNMENT)
-                    .alignedSlice(BlockDevice.DIRECT_ALIGNMENT);
-            aligned.put(ones).flip();
-
-            device.writeUncached(0, aligned);
-            assertEquals(0, aligned.remaining(), "written whole");
-            assertEquals(new CachedPages(0, 0), CachedPages.of(file, 0, 2 * MIB), "nothing of it in the cache");
-
-            device.writeUncached(2 * MIB, ByteBuffer.wrap(ones)); // a heap buffer cannot bypass the cache
-            device.writeUncached(4 * MIB, aligned.clear().position(512).slice()); // nor a misaligned one
-            assertEquals(0, CachedPages.of(file, 2 * MIB, 4 * MIB).dirty(), "through the cache, write-back started");
-
-            assertHolds(device, 0, ones);
-            assertHolds(device, 2 * MIB, ones);
-            assertHolds(device, 4 * MIB, Arrays.copyOf(ones, 2 * MIB - 512));
-        }
-    }
 }
