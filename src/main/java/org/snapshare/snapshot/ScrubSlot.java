@@ -1,7 +1,6 @@
 package org.snapshare.snapshot;
 
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.snapshare.store.Remedy;
 
 /** A volume's online scrub: at most one runs at a time, on its own thread; the last one is kept for its status. */
@@ -48,15 +47,8 @@ final class ScrubSlot {
         last().ifPresent(Scrub::stop);
     }
 
-    /** Waits (30 s at most) for a stopped scrub's thread to end. */
+    /** Waits (bounded) for a stopped scrub's thread to end. */
     synchronized void join() {
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        StoppedThreads.join(thread);
     }
 }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
@@ -209,7 +208,7 @@ public final class SnapshotCore implements Closeable {
         Rollback rollback = io.rollback();
         if (rollback != null) {
             rollback.stop();
-            join(rollbackThread);
+            StoppedThreads.join(rollbackThread);
             io.rollback(null);
         }
     }
@@ -566,10 +565,10 @@ public final class SnapshotCore implements Closeable {
         if (rollback != null) {
             rollback.stop();
         }
-        join(deleterThread);
+        StoppedThreads.join(deleterThread);
         flusher.close();
         scrubs.join();
-        join(rollbackThread);
+        StoppedThreads.join(rollbackThread);
         gate.close(); // commits and flushes what this node changed, then lets the lock go
         flusher.dropUnwritable(); // left only when the lock was lost first
         journal.close();
@@ -581,17 +580,6 @@ public final class SnapshotCore implements Closeable {
             } finally {
                 io.origin().close();
             }
-        }
-    }
-
-    private static void join(Thread thread) {
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

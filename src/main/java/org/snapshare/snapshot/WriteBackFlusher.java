@@ -2,7 +2,6 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +48,7 @@ final class WriteBackFlusher implements Runnable {
         synchronized (wakeUp) {
             wakeUp.notifyAll();
         }
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        StoppedThreads.join(thread);
     }
 
     /**
