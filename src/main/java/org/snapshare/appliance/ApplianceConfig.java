@@ -184,7 +184,7 @@ public final class ApplianceConfig {
         if (value.isEmpty() || value.get().isBlank()) {
             return OptionalLong.empty();
         }
-        long bytes = Sizes.parse(value.get());
+        long bytes = value.get().trim().equals("0") ? 0 : Sizes.parse(value.get()); // 0: deferring off
         if (bytes >= Runtime.getRuntime().maxMemory() / 4) {
             throw new ConfigException("origin-write-back " + value.get() + " must stay below a quarter of the JVM's"
                     + " heap limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): each volume may hold"

@@ -89,6 +89,19 @@ class SizesAndConfigTest {
     }
 
     @Test
+    void theOriginWriteBackBudgetDefaultsToTheCoresAndRefusesWhatTheHeapCannotHold() throws ConfigException {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        assertTrue(defaults.originWriteBack().isEmpty(), "unset: the snapshot core's default applies");
+        assertEquals(0, defaults.with("origin-write-back", "0").originWriteBack().getAsLong());
+        assertEquals(16L << 20, defaults.with("origin-write-back", "16M").originWriteBack().getAsLong());
+        ConfigException tooBig = assertThrows(ConfigException.class,
+                () -> defaults.with("origin-write-back", "1T").originWriteBack());
+        assertTrue(tooBig.getMessage().contains("origin-write-back 1T") && tooBig.getMessage().contains("-Xmx"),
+                tooBig.getMessage());
+        assertThrows(ConfigException.class, () -> defaults.with("origin-write-back", "lots").originWriteBack());
+    }
+
+    @Test
     void configFileOverridesAndUnknownKeysAreNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("a.conf");
         Files.writeString(file, "portal = 127.0.0.2:4000\n");
