@@ -178,7 +178,7 @@ public final class ApplianceConfig {
         return value.isEmpty() || value.get().isBlank() ? 0 : Sizes.parse(value.get());
     }
 
-    /** Bytes of deferred origin writes each volume may hold; empty when unset (the snapshot core's default). */
+    /** Bytes of deferred origin writes all volumes may hold together; empty when unset (the built-in default). */
     public OptionalLong originWriteBack() throws ConfigException {
         Optional<String> value = optional("origin-write-back");
         if (value.isEmpty() || value.get().isBlank()) {
@@ -187,8 +187,8 @@ public final class ApplianceConfig {
         long bytes = value.get().trim().equals("0") ? 0 : Sizes.parse(value.get()); // 0: deferring off
         if (bytes >= Runtime.getRuntime().maxMemory() / 4) {
             throw new ConfigException("origin-write-back " + value.get() + " must stay below a quarter of the JVM's"
-                    + " heap limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): each volume may hold"
-                    + " that much");
+                    + " heap limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): the volumes may hold"
+                    + " that much in the heap");
         }
         return OptionalLong.of(bytes);
     }

@@ -12,13 +12,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.DurableFiles;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.snapshot.WriteBackBudget;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.DamagedMetadataPolicy;
 import org.snapshare.store.SharedExceptionStore;
@@ -54,7 +54,8 @@ public final class VolumeCatalog {
     private final DamagedMetadataPolicy damagePolicy;
     /** The cap of store files of volumes that set none (store-max-size), 0 for none. */
     private long defaultStoreMaxBytes;
-    private OptionalLong originWriteBack = OptionalLong.empty();
+    /** Shared by every volume this catalogue opens: their held writes together stay within it. */
+    private WriteBackBudget writeBackBudget = new WriteBackBudget(WriteBackBudget.DEFAULT_BYTES);
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
@@ -78,9 +79,9 @@ public final class VolumeCatalog {
         this.defaultStoreMaxBytes = bytes;
     }
 
-    /** The bytes of deferred origin writes each volume opened from now on may hold (origin-write-back). */
+    /** The bytes of deferred origin writes all volumes opened from now on may hold together (origin-write-back). */
     public void originWriteBack(long bytes) {
-        this.originWriteBack = OptionalLong.of(bytes);
+        this.writeBackBudget = new WriteBackBudget(bytes);
     }
 
     /** Records a resized volume's new size in its volume.properties. */
@@ -327,7 +328,7 @@ public final class VolumeCatalog {
             }
             SnapshotCore core = new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL),
                     locks.lockFor(name), SnapshotCore.DEFAULT_TAKE_TIMEOUT);
-            originWriteBack.ifPresent(core::writeBackBudget);
+            core.writeBackBudget(writeBackBudget);
             return core;
         } catch (IOException | RuntimeException e) {
             origin.close();

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * copies their chunks' snapshots need are not committed yet
  * (docs/SNAPSHOTS.md, "Deferred origin writes"). Kept per chunk as the
  * written pieces in the order they were written; reads lay them over what
- * the device holds. The bytes held are bounded by a budget.
+ * the device holds. The bytes held count against a {@link WriteBackBudget}
+ * that all volumes share.
  *
  * <p>A chunk's pieces change only under that chunk's exclusive lock and are
  * read under at least its shared lock; the map itself is concurrent, so
@@ -35,24 +36,25 @@ final class PendingWrites {
     }
 
     private final ConcurrentHashMap<Long, List<Piece>> chunks = new ConcurrentHashMap<>();
+    /** This volume's part of what the budget holds. */
     private final AtomicLong heldBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
-    private volatile long budgetBytes;
+    private volatile WriteBackBudget budget;
 
-    PendingWrites(long budgetBytes) {
-        budget(budgetBytes);
+    PendingWrites(WriteBackBudget budget) {
+        this.budget = budget;
     }
 
-    /** The most bytes held at once; 0 turns deferring off (what is held stays until written back). */
-    void budget(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("a write-back budget cannot be negative: " + bytes);
+    /** Holds against {@code shared} from now on; only while nothing is held (what was taken goes back to its own). */
+    synchronized void budget(WriteBackBudget shared) {
+        if (heldBytes.get() != 0) {
+            throw new IllegalStateException("a volume changes its write-back budget only while it holds nothing");
         }
-        budgetBytes = bytes;
+        budget = shared;
     }
 
-    long budget() {
-        return budgetBytes;
+    WriteBackBudget budget() {
+        return budget;
     }
 
     long heldBytes() {
@@ -104,15 +106,17 @@ final class PendingWrites {
 
     /** Takes room for {@code bytes} more; false, and nothing taken, when the budget has not that much left. */
     boolean reserve(long bytes) {
-        long budget = budgetBytes;
-        while (true) {
-            long held = heldBytes.get();
-            if (bytes > budget - held) {
-                return false;
-            }
-            if (heldBytes.compareAndSet(held, held + bytes)) {
-                return true;
-            }
+        if (!budget.reserve(bytes)) {
+            return false;
+        }
+        heldBytes.addAndGet(bytes);
+        return true;
+    }
+
+    private void release(long bytes) {
+        if (bytes != 0) {
+            heldBytes.addAndGet(-bytes);
+            budget.release(bytes);
         }
     }
 
@@ -136,7 +140,7 @@ final class PendingWrites {
         }
         pieces.add(added);
         chunks.put(chunk, List.copyOf(pieces));
-        heldBytes.addAndGet(-released);
+        release(released);
     }
 
     /** Lays the chunk's pieces over {@code dst}, which holds its bytes from {@code offsetInChunk}. */
@@ -182,7 +186,7 @@ final class PendingWrites {
         } else {
             chunks.put(chunk, List.copyOf(kept));
         }
-        heldBytes.addAndGet(-written);
+        release(written);
     }
 
     /** Forgets every piece unwritten (their copies' commit can no longer happen); the bytes dropped. */
@@ -196,7 +200,7 @@ final class PendingWrites {
                 }
             }
         }
-        heldBytes.addAndGet(-dropped);
+        release(dropped);
         return dropped;
     }
 }

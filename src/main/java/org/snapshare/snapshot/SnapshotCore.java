@@ -36,9 +36,6 @@ public final class SnapshotCore implements Closeable {
     /** How long a command waits for a clustered volume's lock before it is answered "retry". */
     public static final Duration DEFAULT_TAKE_TIMEOUT = Duration.ofSeconds(5);
 
-    /** The bytes of origin writes a volume holds while their copies' commit is pending, unless configured. */
-    public static final long DEFAULT_WRITE_BACK_BYTES = 64L << 20;
-
     private final String volume;
     private final long uniqueId;
     private volatile long sizeBytes;
@@ -101,9 +98,9 @@ public final class SnapshotCore implements Closeable {
         flusher.start();
     }
 
-    /** The most bytes of origin writes held until their copies' commit (docs/SNAPSHOTS.md); 0: none. */
-    public void writeBackBudget(long bytes) {
-        io.pending.budget(bytes);
+    /** Holds deferred origin writes against {@code shared}, the server's budget (docs/SNAPSHOTS.md). */
+    public void writeBackBudget(WriteBackBudget shared) {
+        io.pending.budget(shared);
     }
 
     /** The origin grew but the store was not told (a crash inside a resize): tell it now, or refuse the volume. */

@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes deferred origin writes back in the background (docs/SNAPSHOTS.md,
  * "Deferred origin writes"): every {@link #INTERVAL_MILLIS}, or at once when
- * a quarter of the budget is held, one commit makes the copies of all the
+ * a quarter of the server's budget is held, one commit makes the copies of all the
  * writes held so far durable and they go to the origin device. Like other
  * background work it runs only while this node holds the volume's lock,
  * on its own thread from {@link #start} to {@link #close}.
@@ -63,10 +63,10 @@ final class WriteBackFlusher implements Runnable {
         }
     }
 
-    /** A write was deferred: wakes the flusher at once when a quarter of the budget is held. */
+    /** A write was deferred: wakes the flusher at once when a quarter of the (shared) budget is held. */
     private void deferred() {
-        PendingWrites pending = io.pending;
-        if (pending.heldBytes() >= pending.budget() / 4) {
+        WriteBackBudget budget = io.pending.budget();
+        if (budget.heldBytes() >= budget.limitBytes() / 4) {
             synchronized (wakeUp) {
                 nudged = true;
                 wakeUp.notifyAll();

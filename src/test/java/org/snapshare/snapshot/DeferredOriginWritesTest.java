@@ -140,7 +140,7 @@ class DeferredOriginWritesTest {
 
     @Test
     void aFullBudgetMakesTheWriteWaitForItsCommitInstead() throws IOException {
-        io.pending.budget(CHUNK);
+        io.pending.budget(new WriteBackBudget(CHUNK));
         io.writeOrigin(20L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x66, CHUNK))); // fits: deferred
         long commits = store.commitStats().commits();
         io.writeOrigin(21L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x77, CHUNK))); // does not fit
@@ -152,11 +152,34 @@ class DeferredOriginWritesTest {
     }
 
     @Test
+    void volumesSharingABudgetHoldNoMoreThanItTogether() throws IOException {
+        WriteBackBudget shared = new WriteBackBudget(2L * CHUNK);
+        io.pending.budget(shared);
+        SmallVolume otherVolume = new SmallVolume().formatted();
+        SharedExceptionStore otherStore = otherVolume.store();
+        VolumeIo other = new VolumeIo(new ChunkData(otherVolume.origin, otherStore, SIZE));
+        other.pending.budget(shared);
+        other.writeOrigin(0, ByteBuffer.wrap(Filled.bytes(0x11, SIZE)));
+        otherStore.createSnapshot("t1", SIZE, UUID.randomUUID(), Instant.now());
+        otherStore.commit();
+
+        io.writeOrigin(30L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x66, 2 * CHUNK))); // takes the whole budget
+        assertEquals(2L * CHUNK, shared.heldBytes());
+        other.writeOrigin(3L * CHUNK, ByteBuffer.wrap(Filled.bytes(0x77, CHUNK))); // none left for the other volume
+        assertEquals(0, other.pending.heldBytes(), "written through after its commit instead");
+        assertArrayEquals(Filled.bytes(0x77, CHUNK),
+                Arrays.copyOfRange(otherVolume.origin.contents(), 3 * CHUNK, 4 * CHUNK));
+
+        io.writeBackPending();
+        assertEquals(0, shared.heldBytes(), "written back: the budget is free again");
+    }
+
+    @Test
     void randomWritesReadBackExactlyAgainstAModelWhateverIsWrittenBackWhen() throws IOException {
         Random random = new Random(29);
         byte[] model = Filled.bytes(0x11, SIZE);
         byte[] frozen = model.clone();
-        io.pending.budget(6L * CHUNK);
+        io.pending.budget(new WriteBackBudget(6L * CHUNK));
         for (int op = 0; op < 400; op++) {
             int length = 512 * (1 + random.nextInt(16));
             int offset = 512 * random.nextInt((SIZE - length) / 512 + 1);
