@@ -55,7 +55,7 @@ public final class VolumeCatalog {
     /** The cap of store files of volumes that set none (store-max-size), 0 for none. */
     private long defaultStoreMaxBytes;
     /** Shared by every volume this catalogue opens: their held writes together stay within it. */
-    private WriteBackBudget writeBackBudget = new WriteBackBudget(WriteBackBudget.DEFAULT_BYTES);
+    private WriteBackBudget writeBackBudget = new WriteBackBudget(WriteBackBudget.defaultBytes());
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 

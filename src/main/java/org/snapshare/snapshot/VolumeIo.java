@@ -33,7 +33,7 @@ final class VolumeIo {
     private final ReentrantReadWriteLock pointInTime = new ReentrantReadWriteLock();
     final OriginCopier copier;
     /** Origin writes waiting for their copies' commit (docs/SNAPSHOTS.md, "Deferred origin writes"). */
-    final PendingWrites pending = new PendingWrites(new WriteBackBudget(WriteBackBudget.DEFAULT_BYTES));
+    final PendingWrites pending = new PendingWrites(new WriteBackBudget(WriteBackBudget.defaultBytes()));
     /** Told after each deferred write (the flusher decides whether to write back early). */
     private volatile Runnable onDeferred = () -> { };
     private final SnapshotWriter snapshotWriter;

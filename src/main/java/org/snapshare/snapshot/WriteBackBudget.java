@@ -11,8 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WriteBackBudget {
 
-    /** The budget when none is configured. */
-    public static final long DEFAULT_BYTES = 64L << 20;
+    /** The most the budget is when none is configured. */
+    static final long DEFAULT_MOST_BYTES = 64L << 20;
+
+    /** The budget when none is configured: 64 MiB, or an eighth of the heap's limit (-Xmx) when that is less. */
+    public static long defaultBytes() {
+        return Math.min(DEFAULT_MOST_BYTES, Runtime.getRuntime().maxMemory() / 8);
+    }
 
     private final long limitBytes;
     private final AtomicLong heldBytes = new AtomicLong();
