@@ -567,7 +567,7 @@ public final class SnapshotCore implements Closeable {
         scrubs.join();
         StoppedThreads.join(rollbackThread);
         gate.close(); // commits and flushes what this node changed, then lets the lock go
-        flusher.dropUnwritable(); // left only when the lock was lost first
+        flusher.dropUnwritable(); // left only when the lock was lost or a commit failed
         journal.close();
         try {
             store().close();

@@ -52,14 +52,16 @@ final class WriteBackFlusher implements Runnable {
     }
 
     /**
-     * Drops what is still held and says so: after a lost tenure the copies
-     * it waits for were never committed, so it must never be written.
+     * Drops what is still held and says so: after a lost tenure or a failed
+     * commit the copies it waits for were never committed, so it must never
+     * be written.
      */
     void dropUnwritable() {
         long dropped = io.discardPending();
         if (dropped > 0) {
-            LOG.warn("volume {}: {} bytes of origin writes that no SYNCHRONIZE CACHE covered were dropped: the lock"
-                    + " was lost before their snapshots' copies were committed", volume, dropped);
+            LOG.warn("volume {}: {} bytes of origin writes that no SYNCHRONIZE CACHE covered were dropped: their"
+                    + " snapshots' copies were never committed (the cluster lock was lost, or the commit failed)",
+                    volume, dropped);
         }
     }
 
