@@ -17,9 +17,7 @@ port=${SNAPSHARE_BENCH_PORT:-3273}
 need_tools qemu-img
 [ -f "$jar" ] || mvn -B -q package -DskipTests
 
-work=$(mktemp -d)
-trap 'stop_server; rm -rf "$work"' EXIT
-start_server "$jar" "$port" "$work"
+serve_from_temp_dir "$jar" "$port"
 cli() { java -jar "$jar" "$@" --data-dir "$work/data" >/dev/null; }
 url() { echo "iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:$1/0"; }
 bytes=$(numfmt --from=iec "$size")

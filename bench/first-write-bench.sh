@@ -23,9 +23,7 @@ port=${SNAPSHARE_BENCH_PORT:-3274}
 need_tools qemu-img qemu-io bc
 [ -f "$jar" ] || mvn -B -q package -DskipTests
 
-work=$(mktemp -d)
-trap 'stop_server; rm -rf "$work"' EXIT
-start_server "$jar" "$port" "$work"
+serve_from_temp_dir "$jar" "$port"
 cli() { java -jar "$jar" "$@" --data-dir "$work/data" >/dev/null; }
 lun="iscsi://127.0.0.1:$port/iqn.2026-11.org.snapshare:b/0"
 bytes=$(numfmt --from=iec "$size")

@@ -67,6 +67,13 @@ start_server() { # JAR PORT DIR
     for _ in $(seq 150); do [ -S "$3/data/control.sock" ] && break; sleep 0.1; done
 }
 
+# Starts JAR on 127.0.0.1:PORT over a new temporary dir, $work; at exit the server stops and the dir goes.
+serve_from_temp_dir() { # JAR PORT
+    work=$(mktemp -d)
+    trap 'stop_server; rm -rf "$work"' EXIT
+    start_server "$1" "$2" "$work"
+}
+
 # Stops the server start_server started, if any.
 stop_server() {
     if [ -n "${server:-}" ]; then

@@ -61,8 +61,9 @@ final class PendingWrites {
         return heldBytes.get();
     }
 
+    /** No piece held. One read of a counter: it is asked on every origin read and write. */
     boolean isEmpty() {
-        return heldBytes.get() == 0 && chunks.isEmpty();
+        return heldBytes.get() == 0; // a piece's bytes are counted before it is added and until it is gone
     }
 
     /** The sequence number of the last piece added: pieces up to it were added before this call. */
@@ -77,7 +78,7 @@ final class PendingWrites {
     /** The chunks from {@code first} to {@code last} that hold pieces, ascending. */
     List<Long> chunksIn(long first, long last) {
         List<Long> found = new ArrayList<>();
-        if (chunks.isEmpty()) {
+        if (isEmpty()) {
             return found;
         }
         if (last - first < chunks.size()) {
