@@ -74,7 +74,7 @@ public final class ManySnapshotsBench {
         Path originFile = dir.resolve("origin.img");
         Path storeFile = dir.resolve("store.img");
         try (SnapshotCore core = new SnapshotCore("bench", 1, FileBlockDevice.createSparse(originFile, VOLUME),
-                formatted(storeFile), dir.resolve("journal"))) {
+                formatted(storeFile, snapshots), dir.resolve("journal"))) {
             LogicalUnit origin = core.origin();
             ByteBuffer big = ByteBuffer.allocate(1 << 20);
             overwrite(origin, big); // the origin holds data: copies are real reads and writes
@@ -116,8 +116,9 @@ public final class ManySnapshotsBench {
         }
     }
 
-    private static SharedExceptionStore formatted(Path storeFile) throws IOException {
-        FileBlockDevice store = FileBlockDevice.createSparse(storeFile, 3 * VOLUME);
+    private static SharedExceptionStore formatted(Path storeFile, int snapshots) throws IOException {
+        // Room for two overwrites' copies and one copy per write taken between the snapshots.
+        FileBlockDevice store = FileBlockDevice.createSparse(storeFile, 3 * VOLUME + (long) snapshots * CHUNK);
         SharedExceptionStore.format(store, CHUNK, VOLUME);
         return SharedExceptionStore.open(store, SharedExceptionStore.DEFAULT_CACHE_BYTES);
     }

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * A chain of metadata blocks of one kind holding packed records (the
  * snapshot table, the range counters): offset 24 names the next block
  * (0 = last), the records follow the reference, the header counts them.
- * Rewritten whole, to fresh chunks, when what it holds changed.
+ * Rewritten to fresh chunks when what it holds changed: whole, or only its
+ * first blocks when the rest did not change (the range counters).
  */
 final class BlockChain {
 
@@ -60,29 +61,20 @@ final class BlockChain {
         }
     }
 
-    /** Frees the old blocks (at the commit) and writes {@code records}, packed, to fresh ones; the new head. */
     /** What the chain holds changed: the next {@link #writeChanges} rewrites it. */
     void changed() {
         changed = true;
     }
 
-    /** Rewrites the chain with {@code records} if it changed; returns its head (none when empty). */
+    /** Rewrites the chain with {@code records}, packed, if it changed; returns its head (none when empty). */
     BlockRef writeChanges(SpaceMap space, Supplier<List<byte[]>> records) throws IOException {
         if (!changed) {
             return head();
         }
         changed = false;
-        return rewrite(space, records.get());
-    }
-
-    private BlockRef rewrite(SpaceMap space, List<byte[]> records) throws IOException {
-        for (BlockRef old : chain) {
-            space.freeBlock(old);
-        }
-        chain.clear();
         List<List<byte[]>> blocks = new ArrayList<>();
         int used = io.chunkSize();
-        for (byte[] record : records) {
+        for (byte[] record : records.get()) {
             if (used + record.length > io.chunkSize()) {
                 blocks.add(new ArrayList<>());
                 used = recordsOffset();
@@ -90,9 +82,24 @@ final class BlockChain {
             blocks.get(blocks.size() - 1).add(record);
             used += record.length;
         }
+        return replaceFirst(space, chain.size(), blocks);
+    }
+
+    /**
+     * Replaces the first {@code replaced} blocks with {@code blocks} (each a list of records that fits one),
+     * written to fresh chunks; the rest of the chain stays where it is, and the last new block names the first
+     * kept one. The replaced blocks are freed (reusable after the commit). Returns the new head.
+     */
+    BlockRef replaceFirst(SpaceMap space, int replaced, List<List<byte[]>> blocks) throws IOException {
+        for (BlockRef old : chain.subList(0, replaced)) {
+            space.freeBlock(old);
+        }
+        List<BlockRef> kept = new ArrayList<>(chain.subList(replaced, chain.size()));
+        chain.clear();
         for (int i = 0; i < blocks.size(); i++) {
             chain.add(space.allocateBlock());
         }
+        chain.addAll(kept);
         ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
         for (int i = 0; i < blocks.size(); i++) {
             Arrays.fill(block.array(), (byte) 0);
@@ -106,6 +113,11 @@ final class BlockChain {
             io.write(chain.get(i), block);
         }
         return head();
+    }
+
+    /** How many blocks the chain has. */
+    int size() {
+        return chain.size();
     }
 
     BlockRef head() {

@@ -31,6 +31,8 @@ public final class CrashTrials {
     private final int deviceBytes;
     private final int operations;
     private final long workloadSeed;
+    /** Snapshots made before the workload, each with a copy of its own: a range counter apiece. */
+    private final int presetRanges;
     /** In a cluster, the lock of the node that writes and is cut off, and of the node that takes over; else null. */
     private final ClusterLock writerLock;
     private final ClusterLock nextLock;
@@ -52,7 +54,16 @@ public final class CrashTrials {
      * grow), transactions of {@code operations} operations, drawn from {@code workloadSeed}.
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed) throws IOException {
-        this(version, deviceBytes, operations, workloadSeed, null, null);
+        this(version, deviceBytes, operations, workloadSeed, 0, null, null);
+    }
+
+    /**
+     * The same trials on a store that starts with {@code presetRanges} snapshots, each holding a copy of one
+     * origin chunk alone: a chain of several range counter blocks, of which commits rewrite only the first few.
+     */
+    public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, int presetRanges)
+            throws IOException {
+        this(version, deviceBytes, operations, workloadSeed, presetRanges, null, null);
     }
 
     /**
@@ -61,10 +72,16 @@ public final class CrashTrials {
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, ClusterLock writerLock,
             ClusterLock nextLock) throws IOException {
+        this(version, deviceBytes, operations, workloadSeed, 0, writerLock, nextLock);
+    }
+
+    private CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, int presetRanges,
+            ClusterLock writerLock, ClusterLock nextLock) throws IOException {
         this.version = version;
         this.deviceBytes = deviceBytes;
         this.operations = operations;
         this.workloadSeed = workloadSeed;
+        this.presetRanges = presetRanges;
         this.writerLock = writerLock;
         this.nextLock = nextLock;
         FaultInjectingDevice dry = formatted();
@@ -157,9 +174,24 @@ public final class CrashTrials {
         return CommitRing.read(device, Superblock.decode(header.clear()), true).tornSequence();
     }
 
+    /** A formatted device, with the preset snapshots and their copies committed (not cut points). */
     private FaultInjectingDevice formatted() throws IOException {
         FaultInjectingDevice device = new FaultInjectingDevice(deviceBytes, GROWN);
         SharedExceptionStore.format(device, CHUNK, ORIGIN_CHUNKS * CHUNK, version);
+        if (presetRanges > 0) {
+            try (SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20)) {
+                for (int i = 1; i <= presetRanges; i++) {
+                    SnapshotInfo snapshot = store.createSnapshot("preset" + i, 0, new java.util.UUID(7, i),
+                            java.time.Instant.ofEpochMilli(i));
+                    store.addEntry(new ExceptionEntry(i % ORIGIN_CHUNKS, snapshot.id(), snapshot.id(),
+                            store.allocateChunk()));
+                }
+                store.commit();
+                if (store.state().counts().blocks().size() < 2) {
+                    throw new IllegalStateException("the preset ranges fill only one counter block");
+                }
+            }
+        }
         return device;
     }
 
