@@ -17,7 +17,7 @@ final class ChunkData {
     final BlockDevice origin;
     final ExceptionStore store;
     final int chunkSize;
-    /** Grows with a volume resize. */
+    private final VerifiedChunks verified = new VerifiedChunks();
     /** The origin's size; it changes only by {@link #resizedTo}, with no origin write in flight. */
     private volatile long originBytes;
 
@@ -74,7 +74,24 @@ final class ChunkData {
         }
         store.readChunk(entry.storeChunk(), 0, data);
         DataChecksum.verify(entry, data);
+        verified.verified(entry);
         return data.clear();
+    }
+
+    /**
+     * The bytes of the chunk an entry points at from {@code offsetInChunk}, as many as {@code dst} has room for.
+     * A checksum covers the whole chunk: unless the chunk was checked lately ({@link VerifiedChunks}), it is read
+     * whole and checked.
+     */
+    void readStoredPiece(ExceptionEntry entry, int offsetInChunk, ByteBuffer dst) throws IOException {
+        if (entry.zeros()) {
+            dst.put(ByteBuffer.allocate(dst.remaining()));
+        } else if (!entry.checksummed() || verified.contains(entry)) {
+            store.readChunk(entry.storeChunk(), offsetInChunk, dst);
+        } else {
+            ByteBuffer whole = readStored(entry);
+            dst.put(whole.position(offsetInChunk).limit(offsetInChunk + dst.remaining()));
+        }
     }
 
     /** {@code whole}: a chunk-sized buffer, written from its start whatever its position. */

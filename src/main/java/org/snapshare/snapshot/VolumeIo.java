@@ -399,14 +399,8 @@ final class VolumeIo {
 
     private void readSnapshotPiece(long snapshotId, ChunkPiece piece, ByteBuffer dst) throws IOException {
         ExceptionEntry entry = data.store.find(piece.chunk(), snapshotId).orElse(null);
-        if (entry != null && entry.zeros()) {
-            dst.put(ByteBuffer.allocate(dst.remaining())); // unmapped by the snapshot
-        } else if (entry != null && entry.checksummed()) {
-            // The checksum covers the whole chunk: read it all, serve the piece asked for.
-            ByteBuffer whole = data.readStored(entry);
-            dst.put(whole.position(piece.offsetInChunk()).limit(piece.offsetInChunk() + dst.remaining()));
-        } else if (entry != null) {
-            data.store.readChunk(entry.storeChunk(), piece.offsetInChunk(), dst);
+        if (entry != null) {
+            data.readStoredPiece(entry, piece.offsetInChunk(), dst);
         } else {
             data.origin.read(piece.chunk() * data.chunkSize + piece.offsetInChunk(), dst);
         }
