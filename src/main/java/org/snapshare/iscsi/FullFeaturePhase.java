@@ -37,6 +37,7 @@ final class FullFeaturePhase {
     private final TextResponder text;
     private final Map<Integer, WriteTask> pendingWrites = new HashMap<>();
     private final CommandExecutor executor;
+    private final WaitingFunctions waitingFunctions;
     private final WriteTask.UnsolicitedRules unsolicitedRules;
     private final IdleWatch idle;
     /**
@@ -61,6 +62,7 @@ final class FullFeaturePhase {
         this.unsolicitedRules = new WriteTask.UnsolicitedRules(parameters.immediateData, parameters.initialR2T,
                 parameters.firstBurstLength);
         this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
+        this.waitingFunctions = new WaitingFunctions(session.parameters.initiatorName, closeConnection);
         this.pendingWriteLimit = Math.max(ConnectionLimits.LARGEST_COMMAND, limits.bufferMemory() / 8);
         this.idle = new IdleWatch(timers, limits.nopInInterval(), limits.nopInTimeout(), this::ping, () -> {
             LOG.info("closing the session of {}: no answer to a NOP-In ping for {} s", parameters.initiatorName,
@@ -75,6 +77,7 @@ final class FullFeaturePhase {
             serve();
         } finally {
             idle.close();
+            waitingFunctions.shutdown();
             executor.shutdown();
             dropPendingWrites();
         }
@@ -360,31 +363,35 @@ final class FullFeaturePhase {
                 if (dropped != null) {
                     dropped.release();
                     response = TaskManagement.Response.COMPLETE;
-                } else {
-                    // Running or done: it sends (or sent) its own response, so for the TMF it no longer exists.
-                    executor.await(pdu.referencedTaskTag());
-                    response = TaskManagement.Response.TASK_DOES_NOT_EXIST;
+                    break;
                 }
-                break;
+                // Running or done: it sends (or sent) its own response, so for the TMF it no longer exists.
+                return answerAfterWaiting(pdu, () -> executor.await(pdu.referencedTaskTag()),
+                        TaskManagement.Response.TASK_DOES_NOT_EXIST);
             case ABORT_TASK_SET:
             case CLEAR_TASK_SET:
             case LOGICAL_UNIT_RESET:
             case TARGET_WARM_RESET:
             case TARGET_COLD_RESET:
-                boolean otherLun = function == TaskManagement.Function.LOGICAL_UNIT_RESET
-                        && lunNumber(pdu.lun()) != 0;
-                response = otherLun ? TaskManagement.Response.LUN_DOES_NOT_EXIST : TaskManagement.Response.COMPLETE;
-                if (!otherLun) {
-                    dropPendingWrites();
+                if (function == TaskManagement.Function.LOGICAL_UNIT_RESET && lunNumber(pdu.lun()) != 0) {
+                    response = TaskManagement.Response.LUN_DOES_NOT_EXIST;
+                    break;
+                }
+                dropPendingWrites();
+                if (function == TaskManagement.Function.TARGET_COLD_RESET) { // the connection ends after it
+                    executor.awaitAll();
+                    session.target.commands.reset(true);
+                    sendTaskManagementResponse(pdu, TaskManagement.Response.COMPLETE);
+                    return false;
+                }
+                return answerAfterWaiting(pdu, () -> {
                     executor.awaitAll();
                     if (function == TaskManagement.Function.LOGICAL_UNIT_RESET) {
                         session.target.commands.reset(false);
-                    } else if (function != TaskManagement.Function.ABORT_TASK_SET
-                            && function != TaskManagement.Function.CLEAR_TASK_SET) {
+                    } else if (function == TaskManagement.Function.TARGET_WARM_RESET) {
                         session.target.commands.reset(true);
                     }
-                }
-                break;
+                }, TaskManagement.Response.COMPLETE);
             case CLEAR_ACA: // no ACA support
                 response = TaskManagement.Response.NOT_SUPPORTED;
                 break;
@@ -395,7 +402,22 @@ final class FullFeaturePhase {
                 response = TaskManagement.Response.REJECTED;
         }
         sendTaskManagementResponse(pdu, response);
-        return function != TaskManagement.Function.TARGET_COLD_RESET;
+        return true;
+    }
+
+    /**
+     * Answers {@code pdu} with {@code response} once {@code wait} (for running commands, then a reset) is done,
+     * on the connection's {@link WaitingFunctions} thread, so this one goes on reading (and answering NOP-Outs);
+     * refused when too many functions already wait.
+     */
+    private boolean answerAfterWaiting(Pdu pdu, Runnable wait, TaskManagement.Response response) throws IOException {
+        if (!waitingFunctions.submit(() -> {
+            wait.run();
+            sendTaskManagementResponse(pdu, response);
+        })) {
+            sendTaskManagementResponse(pdu, TaskManagement.Response.REJECTED);
+        }
+        return true;
     }
 
     private void sendTaskManagementResponse(Pdu request, TaskManagement.Response response) throws IOException {
@@ -405,6 +427,7 @@ final class FullFeaturePhase {
 
     private void logout(Pdu pdu) throws IOException {
         executor.awaitAll(); // every response goes out before the logout response
+        waitingFunctions.awaitAll();
         int reason = pdu.flags() & 0x7f;
         int response = reason == 2 ? 2 : 0; // no connection recovery at ErrorRecoveryLevel 0
         Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).responseCode(response).initiatorTaskTag(pdu.initiatorTaskTag());
