@@ -65,7 +65,26 @@ final class OriginCopier {
         }
         // Atomic: a commit by another thread must not catch a chunk allocated before its entry exists.
         // A managed block: while a command worker waits for the copy's disk I/O, another may serve the connection.
-        return BlockingIo.run(() -> data.store.atomically(() -> copy(first, last)));
+        try {
+            return BlockingIo.run(() -> data.store.atomically(() -> copy(first, last)));
+        } catch (IOException | RuntimeException e) {
+            commitCopiesMadeBefore(e);
+            throw e;
+        }
+    }
+
+    /**
+     * A batch failed part-way (a tree node the full store could not allocate): the entries it added name copies
+     * that are on disk, and a later write to their chunks finds nothing to copy and goes straight to the origin.
+     * Committed now, they are durable before that write; if the commit fails too, the store refuses every
+     * change from then on (a restart recovers from the last commit), so no such write reaches the origin.
+     */
+    private void commitCopiesMadeBefore(Exception failure) {
+        try {
+            data.store.commit();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Whether a live snapshot still reads any of the chunks from the origin (rechecked, atomically, by the copy). */
