@@ -35,6 +35,13 @@ final class PendingWrites {
         void write(long chunk, int offsetInChunk, ByteBuffer bytes) throws IOException;
     }
 
+    /**
+     * Pieces one chunk may hold. Pieces that overlap without covering each other all stay, so an initiator
+     * rewriting one chunk in shifting small pieces would grow its list (copied on every add, laid whole on
+     * every read) up to the budget; at this many a write to the chunk commits and writes back instead.
+     */
+    static final int MOST_PIECES_PER_CHUNK = 64;
+
     private final ConcurrentHashMap<Long, List<Piece>> chunks = new ConcurrentHashMap<>();
     /** This volume's part of what the budget holds. */
     private final AtomicLong heldBytes = new AtomicLong();
@@ -73,6 +80,21 @@ final class PendingWrites {
 
     boolean holds(long chunk) {
         return chunks.containsKey(chunk);
+    }
+
+    /** Whether one of {@code held} (chunks holding pieces) holds {@link #MOST_PIECES_PER_CHUNK} already. */
+    boolean crowded(List<Long> held) {
+        for (long chunk : held) {
+            if (chunks.getOrDefault(chunk, List.of()).size() >= MOST_PIECES_PER_CHUNK) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many pieces {@code chunk} holds. */
+    int pieces(long chunk) {
+        return chunks.getOrDefault(chunk, List.of()).size();
     }
 
     /** The chunks from {@code first} to {@code last} that hold pieces, ascending. */

@@ -203,7 +203,8 @@ final class VolumeIo {
     /**
      * Makes copies for the snapshots, then changes the origin: at once when no
      * copy waits for a commit; deferred when {@code written} (the bytes of a
-     * write, null for a deallocation) fits the budget and no rollback runs;
+     * write, null for a deallocation) fits the budget, no rollback runs and
+     * none of its chunks holds too many pieces already;
      * otherwise after a commit and the chunks' deferred writes.
      */
     private void changeOrigin(List<ChunkPiece> pieces, ByteBuffer written, OriginChange change) throws IOException {
@@ -226,7 +227,8 @@ final class VolumeIo {
                 change.apply(); // nothing waits for a commit here
                 return;
             }
-            if (written != null && running == null && pending.reserve(written.remaining())) {
+            if (written != null && running == null && !pending.crowded(waiting)
+                    && pending.reserve(written.remaining())) {
                 for (ChunkPiece piece : pieces) {
                     pending.add(piece.chunk(), piece.offsetInChunk(), slice(written, piece));
                 }

@@ -68,6 +68,20 @@ class DeferredOriginWritesTest {
     }
 
     @Test
+    void aChunkRewrittenInOverlappingPiecesHoldsABoundedNumberOfThem() throws IOException {
+        byte[] expected = Filled.bytes(0x11, CHUNK);
+        for (int i = 0; i < 500; i++) { // 1 KiB at 0, 512, 0, 512...: none covers the one before
+            int offset = (i % 2) * 512;
+            byte[] piece = Filled.bytes(i & 0x7f, 1024);
+            io.writeOrigin(3L * CHUNK + offset, ByteBuffer.wrap(piece));
+            System.arraycopy(piece, 0, expected, offset, 1024);
+            assertTrue(io.pending.pieces(3) <= PendingWrites.MOST_PIECES_PER_CHUNK, "pieces: " + io.pending.pieces(3));
+        }
+        assertArrayEquals(expected, origin(3L * CHUNK, CHUNK), "every write read back in order");
+        assertArrayEquals(Filled.bytes(0x11, CHUNK), snapshot(snapshotId, 3L * CHUNK, CHUNK), "the snapshot's data");
+    }
+
+    @Test
     void aFirstWriteIsReadBackAtOnceButReachesTheDeviceOnlyAfterItsCopyIsCommitted() throws IOException {
         long commits = store.commitStats().commits();
         io.writeOrigin(5L * CHUNK + 512, ByteBuffer.wrap(Filled.bytes(0x22, 1024)));
