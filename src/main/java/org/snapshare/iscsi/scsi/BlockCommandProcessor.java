@@ -218,7 +218,7 @@ public final class BlockCommandProcessor {
     // The handlers OpcodeTable's rows name: one per command family.
 
     CommandPlan read(String initiatorPort, byte[] cdb) throws ScsiException {
-        return CommandPlan.finished(readWrite.read(cdb));
+        return CommandPlan.later(() -> readWrite.read(cdb));
     }
 
     CommandPlan write(String initiatorPort, byte[] cdb) throws ScsiException {
@@ -226,7 +226,7 @@ public final class BlockCommandProcessor {
     }
 
     CommandPlan synchronizeCache(String initiatorPort, byte[] cdb) throws ScsiException {
-        return CommandPlan.finished(readWrite.synchronizeCache(cdb));
+        return CommandPlan.later(() -> readWrite.synchronizeCache(cdb));
     }
 
     CommandPlan verify(String initiatorPort, byte[] cdb) throws ScsiException {
@@ -242,7 +242,7 @@ public final class BlockCommandProcessor {
     }
 
     CommandPlan preFetch(String initiatorPort, byte[] cdb) throws ScsiException {
-        return CommandPlan.finished(verify.preFetch(cdb));
+        return CommandPlan.later(() -> verify.preFetch(cdb));
     }
 
     CommandPlan modeSense(String initiatorPort, byte[] cdb) throws ScsiException {

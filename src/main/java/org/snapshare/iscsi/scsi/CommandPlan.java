@@ -34,6 +34,35 @@ public interface CommandPlan {
         return false;
     }
 
+    /** What a command does when it runs. */
+    @FunctionalInterface
+    interface Work {
+        ScsiResult run() throws ScsiException;
+    }
+
+    /**
+     * A command without data-out that does its work when it runs, on a command worker, not while the
+     * connection's thread decodes it: a read or a flush may wait long (for the disk, in a cluster for the
+     * volume's lock), and meanwhile that thread must go on reading PDUs and answering NOP-Outs.
+     */
+    static CommandPlan later(Work work) {
+        return new CommandPlan() {
+            @Override
+            public int dataOutLength() {
+                return 0;
+            }
+
+            @Override
+            public ScsiResult complete(ByteBuffer dataOut) {
+                try {
+                    return work.run();
+                } catch (ScsiException e) {
+                    return e.result();
+                }
+            }
+        };
+    }
+
     /** A command that finished while being decoded. */
     static CommandPlan finished(ScsiResult result) {
         return new CommandPlan() {

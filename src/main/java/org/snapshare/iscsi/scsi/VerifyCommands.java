@@ -31,7 +31,7 @@ final class VerifyCommands {
         int byteCheck = (Cdb.u8(cdb, 1) >>> 1) & 0x03;
         switch (byteCheck) {
             case 0:
-                return CommandPlan.finished(readable(range));
+                return CommandPlan.later(() -> readable(range));
             case 1:
                 return DataOutPlan.of(range.byteLength(device.blockSize), dataOut -> compare(range, dataOut, false));
             case 3:

@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.snapshare.testing.MemoryUnit;
 
 /**
- * A task management function waits for the commands it names to finish (their responses go first), and a
- * command may wait long: for a cluster lock that another node's expiring session still holds, for a slow disk.
+ * A command may wait long: for a cluster lock that another node's expiring session still holds, for a slow
+ * disk; and a task management function waits for the commands it names (their responses go first).
  * Meanwhile the connection must keep answering: a NOP-Out unanswered for 5 s makes open-iscsi drop the
- * connection, and multipath the path (the suspected cause of a rare failover failure in ClusterIT).
+ * connection, and multipath the path (the suspected cause of a rare failover failure in ClusterIT, where
+ * reads ran on the connection's thread and waited there for the volume's lock).
  */
-class TaskManagementWaitTest {
+class WaitingCommandsTest {
 
     private static final String TARGET = "iqn.2026-11.org.snapshare:tmf";
     private static final int ABORT_TASK = 1;
@@ -48,6 +49,25 @@ class TaskManagementWaitTest {
     @Test
     void aNopOutIsAnsweredWhileALunResetWaitsForTheCommands() throws Exception {
         answersWhileTheFunctionWaits(LOGICAL_UNIT_RESET);
+    }
+
+    @Test
+    void aNopOutIsAnsweredWhileAReadWaitsForTheUnit() throws Exception {
+        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+            initiator.loginNormal(TARGET);
+            Pdu read;
+            synchronized (unit) { // MemoryUnit's reads take its monitor: the read below waits for it
+                read = initiator.command(0xc0, 4096, 0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0);
+                initiator.send(read);
+                initiator.send(TestInitiator.request(Opcode.NOP_OUT | 0x40).flags(0x80).initiatorTaskTag(0x7002)
+                        .intAt(20, Pdu.NO_TAG).intAt(24, initiator.cmdSn));
+                Pdu answer = initiator.receive(); // before the fix: nothing until the read ends (10 s timeout)
+                assertEquals(Opcode.NOP_IN, answer.opcode(), "the NOP-Out is answered while the read waits");
+            }
+            Pdu data = initiator.receive();
+            assertEquals(Opcode.DATA_IN, data.opcode());
+            assertEquals(read.initiatorTaskTag(), data.initiatorTaskTag());
+        }
     }
 
     @Test
