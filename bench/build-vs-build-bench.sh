@@ -19,14 +19,7 @@ size=${3:-256M}
 ports=(3281 3282)
 need_tools qemu-img
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+serve_several_from_temp_dir
 
 for i in 0 1; do
     java ${SNAPSHARE_JAVA_OPTS:-} -jar "${jars[$i]}" serve --data-dir "$work/data$i" \

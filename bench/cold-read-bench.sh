@@ -18,14 +18,7 @@ reads=8000
 need_tools qemu-img bc
 [ -w /proc/sys/vm/drop_caches ] || { echo "needs root: it drops the page cache before each pass" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+serve_several_from_temp_dir
 lun() { echo "iscsi://127.0.0.1:${ports[$1]}/iqn.2026-11.org.snapshare:c/0"; }
 for i in 0 1; do
     mkdir -p "$work/$i"

@@ -74,6 +74,20 @@ serve_from_temp_dir() { # JAR PORT
     start_server "$1" "$2" "$work"
 }
 
+# For scripts that run several servers at once: a new temporary dir, $work, and an empty $pids for the
+# servers' pids (start_server's $server); at exit they stop and the dir goes.
+serve_several_from_temp_dir() {
+    work=$(mktemp -d)
+    pids=()
+    trap stop_several EXIT
+}
+
+stop_several() {
+    set +e
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    rm -rf "$work"
+}
+
 # Stops the server start_server started, if any.
 stop_server() {
     if [ -n "${server:-}" ]; then

@@ -1,7 +1,6 @@
 package org.snapshare.iscsi.scsi;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Set;
 import org.snapshare.snapshot.LogicalUnit;
 
@@ -117,21 +116,8 @@ public final class BlockCommandProcessor {
      */
     private CommandPlan planInTenure(String initiatorPort, byte[] cdb, CommandAccess access) {
         boolean readsState = Cdb.u8(cdb, 0) == 0x5e;
-        CommandPlan decoded = readsState ? new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return 0;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                try {
-                    return persistentReserve.in(cdb);
-                } catch (ScsiException e) {
-                    return e.result();
-                }
-            }
-        } : decode(initiatorPort, cdb);
+        CommandPlan decoded = readsState ? CommandPlan.later(() -> persistentReserve.in(cdb))
+                : decode(initiatorPort, cdb);
         return new TenurePlan(decoded, completion -> {
             try {
                 return unit.inTenure(tenure -> {

@@ -65,16 +65,6 @@ public interface CommandPlan {
 
     /** A command that finished while being decoded. */
     static CommandPlan finished(ScsiResult result) {
-        return new CommandPlan() {
-            @Override
-            public int dataOutLength() {
-                return 0;
-            }
-
-            @Override
-            public ScsiResult complete(ByteBuffer dataOut) {
-                return result;
-            }
-        };
+        return later(() -> result);
     }
 }
