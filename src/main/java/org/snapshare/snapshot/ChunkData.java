@@ -94,6 +94,11 @@ final class ChunkData {
         }
     }
 
+    /** Scrub found the entry's copy damaged: reads check it whole again (and fail). */
+    void forgetChecked(ExceptionEntry entry) {
+        verified.forget(entry);
+    }
+
     /** {@code whole}: a chunk-sized buffer, written from its start whatever its position. */
     void writeStored(long storeChunk, ByteBuffer whole) throws IOException {
         store.writeChunk(storeChunk, 0, whole.duplicate().rewind());

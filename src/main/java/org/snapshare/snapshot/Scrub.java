@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.StoreScrub;
 
 /**
@@ -25,18 +27,23 @@ final class Scrub implements Runnable {
     private final String volume;
     private final long bytesPerSecond;
     private final long originChunks;
+    /** Told of each copy found damaged (reads must check it again, not trust an earlier check). */
+    private final Consumer<ExceptionEntry> onDamagedCopy;
+    private int damagedCopiesTold;
     private final long started = System.nanoTime();
     private volatile boolean stopped;
     private volatile boolean waitingForLock;
     private volatile String finished;
     private volatile String failure;
 
-    Scrub(StoreScrub scrub, ClusterGate gate, String volume, long bytesPerSecond, long originChunks) {
+    Scrub(StoreScrub scrub, ClusterGate gate, String volume, long bytesPerSecond, long originChunks,
+            Consumer<ExceptionEntry> onDamagedCopy) {
         this.scrub = scrub;
         this.gate = gate;
         this.volume = volume;
         this.bytesPerSecond = bytesPerSecond;
         this.originChunks = originChunks;
+        this.onDamagedCopy = onDamagedCopy;
     }
 
     @Override
@@ -53,6 +60,9 @@ final class Scrub implements Runnable {
                 try (ClusterGate.Pass held = pass.get()) {
                     more = scrub.step();
                 }
+                List<ExceptionEntry> damaged = scrub.damagedCopies();
+                damaged.subList(damagedCopiesTold, damaged.size()).forEach(onDamagedCopy);
+                damagedCopiesTold = damaged.size();
                 if (!more) {
                     finished = summary();
                     LOG.info("volume {}: {}", volume, finished);

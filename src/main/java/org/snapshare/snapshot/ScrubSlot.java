@@ -27,7 +27,8 @@ final class ScrubSlot {
             throw new SnapshotException("a scrub of volume " + volume + " is already running: "
                     + Remedy.SCRUB_STATUS.advice(volume));
         }
-        scrub = new Scrub(io.store().newScrub(), gate, volume, bytesPerSecond, io.originChunks());
+        scrub = new Scrub(io.store().newScrub(), gate, volume, bytesPerSecond, io.originChunks(),
+                io.data::forgetChecked);
         thread = new Thread(scrub, "scrub-" + volume);
         thread.setDaemon(true);
         thread.start();

@@ -14,7 +14,8 @@ import org.snapshare.store.ExceptionEntry;
  * a newer chunk replaces an older one; nothing expires by time. The price,
  * recorded in docs/SNAPSHOTS.md: bit rot that strikes a chunk after its
  * check, while it stays in the table, reaches a partial read unnoticed
- * (scrub and every whole-chunk read that misses still check it).
+ * (scrub still checks it, and a copy it finds damaged is forgotten here,
+ * so reads fail on it again).
  */
 final class VerifiedChunks {
 
@@ -37,6 +38,13 @@ final class VerifiedChunks {
     void verified(ExceptionEntry entry) {
         if (entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK) {
             slots.set(slot(entry), key(entry));
+        }
+    }
+
+    /** {@code entry}'s chunk is no longer taken for checked (scrub found it damaged). */
+    void forget(ExceptionEntry entry) {
+        if (entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK) {
+            slots.compareAndSet(slot(entry), key(entry), 0);
         }
     }
 

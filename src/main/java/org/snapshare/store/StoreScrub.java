@@ -39,6 +39,8 @@ public final class StoreScrub {
     private long healed;
     private final List<String> unhealable = new ArrayList<>();
     private final List<String> damagedData = new ArrayList<>();
+    /** The entries of {@link #damagedData}, in the same order. */
+    private final List<ExceptionEntry> damagedCopies = new ArrayList<>();
     private long dataChunksRead;
 
     public StoreScrub(SharedExceptionStore store) {
@@ -74,6 +76,11 @@ public final class StoreScrub {
     }
 
     /** Copied chunks whose data failed its checksum: nothing can mend them (they have one copy). */
+    /** The entries whose copied data failed its checksum so far, in the order found. */
+    public List<ExceptionEntry> damagedCopies() {
+        return List.copyOf(damagedCopies);
+    }
+
     public List<String> damagedData() {
         return List.copyOf(damagedData);
     }
@@ -92,6 +99,7 @@ public final class StoreScrub {
                     DataChecksum.verify(entry, readPastCache(entry));
                 } catch (StoreCorruptException damaged) {
                     damagedData.add(damaged.getMessage());
+                    damagedCopies.add(entry);
                     LOG.error("scrub: {}", damaged.getMessage());
                 }
             }

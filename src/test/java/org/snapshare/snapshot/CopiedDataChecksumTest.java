@@ -142,6 +142,25 @@ class CopiedDataChecksumTest {
     }
 
     @Test
+    void aCopyScrubFindsDamagedIsCheckedWholeAgainByReads() throws Exception {
+        try (SnapshotCore core = volumeWithCopies()) {
+            LogicalUnit s1 = core.servedSnapshots().get("s1");
+            long offset = 9L * CHUNK + 1024;
+            s1.read(offset, ByteBuffer.allocate(512)); // checked whole: remembered
+            flipBit(entryOf(core, 9), new Random(9));
+            core.startScrub(1L << 30);
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+            while (!core.scrubStatus().orElseThrow().startsWith("scrub finished")) {
+                assertTrue(Instant.now().isBefore(deadline), core.scrubStatus().orElseThrow());
+                Thread.sleep(20);
+            }
+            assertTrue(core.scrubStatus().orElseThrow().contains("1 damaged"), core.scrubStatus().orElseThrow());
+            IOException error = assertThrows(IOException.class, () -> s1.read(offset, ByteBuffer.allocate(512)));
+            assertTrue(error.getMessage().contains("fails its checksum"), error.getMessage());
+        }
+    }
+
+    @Test
     void aSnapshotWriteIntoItsOwnCopyDropsTheChecksumFirst() throws Exception {
         try (SnapshotCore core = volumeWithCopies()) {
             LogicalUnit s1 = core.servedSnapshots().get("s1");
