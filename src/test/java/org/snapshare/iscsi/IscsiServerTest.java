@@ -9,44 +9,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snapshare.testing.MemoryUnit;
 
 /** The protocol engine against a raw-PDU initiator on 127.0.0.1. */
 class IscsiServerTest {
 
     private static final String TARGET = "iqn.2026-11.org.snapshare:test";
-    private final TargetRegistry registry = new TargetRegistry();
     private final MemoryUnit unit = new MemoryUnit(4 << 20);
-    private IscsiServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        registry.export(TARGET, unit);
-        server = new IscsiServer(new InetSocketAddress("127.0.0.1", 0), registry);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackTargets server = new LoopbackTargets().export(TARGET, unit);
 
     private TestInitiator connect() throws IOException {
-        return new TestInitiator(server.boundAddress());
+        return new TestInitiator(server.address());
     }
 
     @Test
     void discoveryListsEveryTargetWithThePortalAddress() throws Exception {
-        registry.export(TARGET + "-2", new MemoryUnit(1 << 20));
+        server.registry.export(TARGET + "-2", new MemoryUnit(1 << 20));
         try (TestInitiator initiator = connect()) {
             Map<String, String> keys = new LinkedHashMap<>();
             keys.put("InitiatorName", "iqn.2026-11.org.snapshare:test-initiator");
@@ -58,7 +44,7 @@ class IscsiServerTest {
             Pdu reply = initiator.receive();
             assertEquals(Opcode.TEXT_RESPONSE, reply.opcode());
             String answer = StandardCharsets.UTF_8.decode(reply.data()).toString();
-            String address = "TargetAddress=127.0.0.1:" + server.boundAddress().getPort() + ",1";
+            String address = "TargetAddress=127.0.0.1:" + server.address().getPort() + ",1";
             assertEquals("TargetName=" + TARGET + "\0" + address + "\0TargetName=" + TARGET + "-2\0" + address + "\0",
                     answer);
         }
@@ -206,7 +192,7 @@ class IscsiServerTest {
 
     @Test
     void aClientDroppingMidPduLeavesTheServerServing() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", server.boundAddress().getPort())) {
+        try (Socket socket = new Socket("127.0.0.1", server.address().getPort())) {
             OutputStream out = socket.getOutputStream();
             out.write(new byte[20]); // part of a header, then gone
             out.flush();
@@ -214,7 +200,7 @@ class IscsiServerTest {
         try (TestInitiator initiator = connect()) {
             initiator.loginNormal(TARGET);
         }
-        waitFor(() -> server.connectionCount() == 0);
+        waitFor(() -> server.server().connectionCount() == 0);
     }
 
     @Test
@@ -256,11 +242,11 @@ class IscsiServerTest {
 
     @Test
     void withdrawingATargetEndsItsSessionsOnly() throws Exception {
-        registry.export(TARGET + "-other", new MemoryUnit(1 << 20));
+        server.registry.export(TARGET + "-other", new MemoryUnit(1 << 20));
         try (TestInitiator doomed = connect(); TestInitiator other = connect()) {
             doomed.loginNormal(TARGET);
             other.loginNormal(TARGET + "-other");
-            registry.withdraw(TARGET);
+            server.registry.withdraw(TARGET);
             assertNull(readOrNull(doomed));
             other.send(other.command(0xc0, 512, 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0));
             assertEquals(512, other.readData(512).position());

@@ -3,13 +3,10 @@ package org.snapshare.iscsi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snapshare.testing.MemoryUnit;
 
 /**
@@ -25,21 +22,9 @@ class WaitingCommandsTest {
     private static final int ABORT_TASK = 1;
     private static final int LOGICAL_UNIT_RESET = 5;
 
-    private final TargetRegistry registry = new TargetRegistry();
     private final MemoryUnit unit = new MemoryUnit(1 << 20);
-    private IscsiServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        registry.export(TARGET, unit);
-        server = new IscsiServer(new InetSocketAddress("127.0.0.1", 0), registry);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackTargets server = new LoopbackTargets().export(TARGET, unit);
 
     @Test
     void aNopOutIsAnsweredWhileAnAbortTaskWaitsForItsCommand() throws Exception {
@@ -53,7 +38,7 @@ class WaitingCommandsTest {
 
     @Test
     void aNopOutIsAnsweredWhileAReadWaitsForTheUnit() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(TARGET);
             Pdu read;
             synchronized (unit) { // MemoryUnit's reads take its monitor: the read below waits for it
@@ -73,7 +58,7 @@ class WaitingCommandsTest {
     @Test
     void functionsBeyondTheQueueAreRefusedAtOnce() throws Exception {
         int extra = 3;
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(TARGET);
             synchronized (unit) {
                 Pdu write = initiator.command(0xa0, 4096, 0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0)
@@ -103,7 +88,7 @@ class WaitingCommandsTest {
     }
 
     private void answersWhileTheFunctionWaits(int function) throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(TARGET);
             List<Pdu> received = new ArrayList<>();
             Pdu write;

@@ -3,12 +3,9 @@ package org.snapshare.iscsi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.snapshare.testing.MemoryUnit;
 
 /**
@@ -24,28 +21,15 @@ class WriteDataAttackTest {
     private static final int MIB = 1 << 20;
     private static final int MARKER = 0x5b;
 
-    private final TargetRegistry registry = new TargetRegistry();
     private final MemoryUnit victim = new MemoryUnit(4 * MIB);
     private final MemoryUnit attacker = new MemoryUnit(4 * MIB);
-    private IscsiServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        registry.export(VICTIM, victim);
-        registry.export(ATTACKER, attacker);
-        server = new IscsiServer(new InetSocketAddress("127.0.0.1", 0), registry);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        server.close();
-    }
+    @RegisterExtension
+    final LoopbackTargets server = new LoopbackTargets().export(VICTIM, victim).export(ATTACKER, attacker);
 
     @Test
     void anUnsolicitedLastBlockAloneNeverWritesAnotherTargetsBytes() throws Exception {
         fillVictimAndReadItBack();
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "No", "ImmediateData", "Yes");
             Pdu write = initiator.command(0x20, MIB, 0x2a, 0, 0, 0, 0, 0, 0, 0x08, 0, 0); // F clear: data follows
             initiator.send(write);
@@ -58,7 +42,7 @@ class WriteDataAttackTest {
     @Test
     void anR2tAnsweredWithOnlyItsLastBlockNeverWritesAnotherTargetsBytes() throws Exception {
         fillVictimAndReadItBack();
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "Yes", "ImmediateData", "No");
             Pdu write = initiator.command(0xa0, MIB, 0x2a, 0, 0, 0, 0, 0, 0, 0x08, 0, 0);
             initiator.send(write);
@@ -73,7 +57,7 @@ class WriteDataAttackTest {
 
     @Test
     void overlappingDataOutIsRefused() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "Yes", "ImmediateData", "No");
             Pdu write = initiator.command(0xa0, 8192, 0x2a, 0, 0, 0, 0, 0, 0, 0, 16, 0);
             initiator.send(write);
@@ -87,7 +71,7 @@ class WriteDataAttackTest {
 
     @Test
     void dataForAnotherR2tsTagIsRefused() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "Yes", "ImmediateData", "No");
             Pdu write = initiator.command(0xa0, 4096, 0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0);
             initiator.send(write);
@@ -99,7 +83,7 @@ class WriteDataAttackTest {
 
     @Test
     void unsolicitedDataIsRefusedWhenInitialR2tIsYes() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "Yes", "ImmediateData", "No");
             Pdu write = initiator.command(0x20, 4096, 0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0);
             initiator.send(write);
@@ -111,7 +95,7 @@ class WriteDataAttackTest {
 
     @Test
     void immediateDataIsRefusedWhenNotNegotiated() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "ImmediateData", "No");
             initiator.send(initiator.command(0xa0, 4096, 0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0)
                     .data(TestInitiator.bytes(4096, 0x06)));
@@ -122,7 +106,7 @@ class WriteDataAttackTest {
 
     @Test
     void unsolicitedDataBeyondTheFirstBurstIsRefused() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "No", "FirstBurstLength", "8192");
             Pdu write = initiator.command(0xa0, 16384, 0x2a, 0, 0, 0, 0, 0, 0, 0, 32, 0)
                     .data(TestInitiator.bytes(16384, 0x07));
@@ -135,7 +119,7 @@ class WriteDataAttackTest {
     /** The rules refuse only what breaks them: a write sent by the book still lands whole. */
     @Test
     void aWriteWithImmediateUnsolicitedAndSolicitedDataLandsWhole() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(ATTACKER, "InitialR2T", "No", "ImmediateData", "Yes", "FirstBurstLength", "8192");
             Pdu write = initiator.command(0x20, 16384, 0x2a, 0, 0, 0, 0, 0, 0, 0, 32, 0)
                     .data(TestInitiator.bytes(4096, 0x11));
@@ -158,7 +142,7 @@ class WriteDataAttackTest {
 
     /** Puts a marker all over the victim and reads it, so the reused buffers last held the victim's bytes. */
     private void fillVictimAndReadItBack() throws Exception {
-        try (TestInitiator initiator = new TestInitiator(server.boundAddress())) {
+        try (TestInitiator initiator = new TestInitiator(server.address())) {
             initiator.loginNormal(VICTIM);
             for (int round = 0; round < 4; round++) {
                 Pdu write = initiator.command(0x20, MIB, 0x2a, 0, 0, 0, 0, 0, 0, 0x08, 0, 0);
