@@ -62,6 +62,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 config.damagedMetadataPolicy(), membership::lockFor);
         this.catalog.defaultStoreMaxBytes(config.storeMaxSize());
         config.originWriteBack().ifPresent(catalog::originWriteBack);
+        config.metadataCache().ifPresent(catalog::metadataCache);
         this.readOnly = ReadOnlyPolicy.from(config);
         this.streams = new VolumeStreams(this, config.dataDir().resolve(RECEIVING_DIR));
         this.apiAccess = apiAccess;

@@ -33,7 +33,7 @@ public final class ApplianceConfig {
                     "advertised-portal", "metrics-listen", "store-max-size", "max-connections", "max-pending-logins",
                     "max-pending-logins-per-address", "login-timeout", "nop-in-interval", "nop-in-timeout",
                     "queue-depth", "buffer-memory", "discovery-auth", "api-listen", "api-advertised", "api-tls-cert",
-                    "api-tls-key", "origin-write-back");
+                    "api-tls-key", "origin-write-back", "metadata-cache");
     /** Keys that may also (read-only: only) name one target: KEY.VOLUME or KEY.VOLUME.SNAPSHOT. */
     private static final Set<String> PER_TARGET_KEYS = Set.of("chap-user", "chap-secret", "allowed-initiators",
             "snapshots-read-only", "read-only");
@@ -96,6 +96,7 @@ public final class ApplianceConfig {
         damagedMetadataPolicy();
         storeMaxSize();
         originWriteBack();
+        metadataCache();
         advertisedPortal();
         metricsListen();
         apiListen();
@@ -171,7 +172,6 @@ public final class ApplianceConfig {
         return Sizes.parse(get("default-volume-size"));
     }
 
-    /** The copy unit of new volumes' exception stores: a power of two from 4K to 1M. */
     /** The cap of a store file that grows, for volumes without their own; 0 when unset (only the reserve applies). */
     public long storeMaxSize() throws ConfigException {
         Optional<String> value = optional("store-max-size");
@@ -193,6 +193,22 @@ public final class ApplianceConfig {
         return OptionalLong.of(bytes);
     }
 
+    /** Bytes of B+-tree nodes all volumes' stores may cache together; empty when unset (the built-in default). */
+    public OptionalLong metadataCache() throws ConfigException {
+        Optional<String> value = optional("metadata-cache");
+        if (value.isEmpty() || value.get().isBlank()) {
+            return OptionalLong.empty();
+        }
+        long bytes = Sizes.parse(value.get());
+        if (bytes >= Runtime.getRuntime().maxMemory() / 2) {
+            throw new ConfigException("metadata-cache " + value.get() + " must stay below half of the JVM's heap"
+                    + " limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): the stores may cache that"
+                    + " much in the heap");
+        }
+        return OptionalLong.of(bytes);
+    }
+
+    /** The copy unit of new volumes' exception stores: a power of two from 4K to 1M. */
     public int chunkSize() throws ConfigException {
         long size = Sizes.parse(get("chunk-size"));
         if (Long.bitCount(size) != 1 || size < 4096 || size > (1 << 20)) {

@@ -19,6 +19,7 @@ import org.snapshare.device.FileBlockDevice;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.WriteBackBudget;
+import org.snapshare.store.NodeCacheBudget;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.DamagedMetadataPolicy;
 import org.snapshare.store.SharedExceptionStore;
@@ -56,6 +57,8 @@ public final class VolumeCatalog {
     private long defaultStoreMaxBytes;
     /** Shared by every volume this catalogue opens: their held writes together stay within it. */
     private WriteBackBudget writeBackBudget = new WriteBackBudget(WriteBackBudget.defaultBytes());
+    /** The node caches of every store the catalogue opens share it (metadata-cache). */
+    private NodeCacheBudget nodeCacheBudget = new NodeCacheBudget(NodeCacheBudget.defaultBytes());
     private final VolumeLocks locks;
     private final SecureRandom random = new SecureRandom();
 
@@ -82,6 +85,11 @@ public final class VolumeCatalog {
     /** The bytes of deferred origin writes all volumes opened from now on may hold together (origin-write-back). */
     public void originWriteBack(long bytes) {
         this.writeBackBudget = new WriteBackBudget(bytes);
+    }
+
+    /** The bytes of B+-tree nodes the stores opened from now on may cache together (metadata-cache). */
+    public void metadataCache(long bytes) {
+        this.nodeCacheBudget = new NodeCacheBudget(bytes);
     }
 
     /** Records a resized volume's new size in its volume.properties. */
@@ -316,8 +324,7 @@ public final class VolumeCatalog {
             storeDevice = FileBlockDevice.open(storePath(dir, metadata));
             SharedExceptionStore store;
             try {
-                store = SharedExceptionStore.open(storeDevice, SharedExceptionStore.DEFAULT_CACHE_BYTES, fullPolicy,
-                        damagePolicy);
+                store = SharedExceptionStore.open(storeDevice, nodeCacheBudget, fullPolicy, damagePolicy);
                 store.probeTreeRoot();
                 if (metadata.getProperty("store-device") == null) { // a raw device grows by `volume grow-store`
                     store.growWith(new FileStoreGrowth(storePath(dir, metadata), storeMaxBytes(metadata)));

@@ -3,14 +3,16 @@ package org.snapshare.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Reads, caches and writes B+-tree nodes. Clean nodes live in an LRU bounded
- * by {@code maxCachedNodes}; nodes changed in the open transaction are kept
- * apart until the commit writes them, so memory is the cache limit plus one
- * transaction's changes.
+ * by the store's share of a {@link NodeCacheBudget} (it shrinks at the next
+ * read when another store joins the budget); nodes changed in the open
+ * transaction are kept apart until the commit writes them, so memory is the
+ * cache limit plus one transaction's changes.
  */
 final class NodeCache {
 
@@ -20,7 +22,7 @@ final class NodeCache {
     private final Map<Long, Node> dirty = new HashMap<>();
     private long reads;
 
-    NodeCache(MetadataIo io, StoreLayout layout, int maxCachedNodes) {
+    NodeCache(MetadataIo io, StoreLayout layout, NodeCacheBudget budget) {
         this.io = io;
         this.layout = layout;
         this.clean = new LinkedHashMap<>(256, 0.75f, true) {
@@ -28,9 +30,20 @@ final class NodeCache {
 
             @Override
             protected boolean removeEldestEntry(Map.Entry<Long, Node> eldest) {
-                return size() > maxCachedNodes;
+                int most = budget.nodesEach(io.chunkSize());
+                Iterator<Long> oldestFirst = keySet().iterator();
+                while (size() > most && oldestFirst.hasNext()) { // a share that shrank drops more than one
+                    oldestFirst.next();
+                    oldestFirst.remove();
+                }
+                return false; // removed above, as LinkedHashMap allows
             }
         };
+    }
+
+    /** Clean nodes held now. */
+    int cachedNodes() {
+        return clean.size();
     }
 
     Node read(BlockRef ref) throws IOException {

@@ -105,7 +105,7 @@ final class RangeCounts {
         }
     }
 
-    /** Notes the block that holds (or would hold) {@code range} as changed: the last whose first range is not after it. */
+    /** Notes the block holding (or to hold) {@code range} as changed: the last whose first range is not after it. */
     private void changedIn(IdRange range) {
         int low = 0;
         int high = firstOfBlock.size() - 1;

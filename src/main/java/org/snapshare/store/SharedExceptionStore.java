@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +44,21 @@ public final class SharedExceptionStore implements ExceptionStore {
     private final DataChunks chunks;
     /** Superblock copies healed since the store was opened. */
     private volatile long superblockHeals;
+    private final NodeCacheBudget cacheBudget;
+    /** Whether this store's cache still counts in {@link #cacheBudget} (until the first close). */
+    private final AtomicBoolean sharingCacheBudget = new AtomicBoolean();
 
-    private SharedExceptionStore(BlockDevice device, Superblock superblock, long superblockHeals, long cacheBytes,
-            StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy) throws IOException {
+    private SharedExceptionStore(BlockDevice device, Superblock superblock, long superblockHeals,
+            NodeCacheBudget cacheBudget, StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy)
+            throws IOException {
         this.device = device;
         this.superblock = superblock;
         this.superblockHeals = superblockHeals;
         this.fullPolicy = fullPolicy;
         this.tenure = new Tenure(device, superblock);
         this.damage = new DamageRecord(device, damagePolicy);
-        this.transactions = new TransactionManager(device, superblock, tenure, damage, cacheBytes);
+        this.cacheBudget = cacheBudget;
+        this.transactions = new TransactionManager(device, superblock, tenure, damage, cacheBudget);
         this.io = transactions.io();
         this.state = transactions.state();
         this.capacity = new StoreCapacity(device, superblock, state);
@@ -61,6 +67,8 @@ public final class SharedExceptionStore implements ExceptionStore {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + state.chunkCount() + " chunks its newest commit says it has");
         }
+        cacheBudget.join();
+        sharingCacheBudget.set(true);
     }
 
     /** Writes an empty store of the current format over {@code device} for an origin of {@code originBytes}. */
@@ -81,19 +89,19 @@ public final class SharedExceptionStore implements ExceptionStore {
     /** Mounts the store: the newest valid commit block wins; damaged metadata invalidates snapshots. */
     public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy)
             throws IOException {
-        return open(device, cacheBytes, fullPolicy, DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS);
+        return open(device, new NodeCacheBudget(cacheBytes), fullPolicy, DamagedMetadataPolicy.INVALIDATE_SNAPSHOTS);
     }
 
-    /** Mounts the store: the newest valid commit block wins. */
-    public static SharedExceptionStore open(BlockDevice device, long cacheBytes, StoreFullPolicy fullPolicy,
-            DamagedMetadataPolicy damagePolicy) throws IOException {
+    /** Mounts the store: the newest valid commit block wins; its node cache takes a share of {@code cacheBudget}. */
+    public static SharedExceptionStore open(BlockDevice device, NodeCacheBudget cacheBudget,
+            StoreFullPolicy fullPolicy, DamagedMetadataPolicy damagePolicy) throws IOException {
         long[] superblockHeals = {0};
         Superblock superblock = Superblock.read(device, () -> superblockHeals[0]++);
         if (superblock.chunkCount * superblock.chunkSize() > device.size()) {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
                     + superblock.chunkCount + " chunks it was formatted with");
         }
-        return new SharedExceptionStore(device, superblock, superblockHeals[0], cacheBytes, fullPolicy,
+        return new SharedExceptionStore(device, superblock, superblockHeals[0], cacheBudget, fullPolicy,
                 damagePolicy);
     }
 
@@ -580,6 +588,9 @@ public final class SharedExceptionStore implements ExceptionStore {
         try {
             transactions.commitUnlessFailed();
         } finally {
+            if (sharingCacheBudget.getAndSet(false)) {
+                cacheBudget.leave();
+            }
             device.close();
         }
     }

@@ -70,17 +70,16 @@ final class TransactionManager {
     private volatile long commitHeals;
     private volatile long commitNanos;
 
-    /** Mounts the store from the newest commit on disk, with a node cache of about {@code cacheBytes}. */
+    /** Mounts the store from the newest commit on disk, its node cache taking a share of {@code cacheBudget}. */
     TransactionManager(BlockDevice device, Superblock superblock, Tenure tenure, DamageRecord damage,
-            long cacheBytes) throws IOException {
+            NodeCacheBudget cacheBudget) throws IOException {
         this.device = device;
         this.superblock = superblock;
         this.tenure = tenure;
         this.damage = damage;
         // A bad copy is rewritten only under a valid tenure: any other time its chunk may be another node's now.
         this.io = new MetadataIo(device, superblock.chunkSize(), tenure::mayWrite, writes);
-        int cachedNodes = (int) Math.max(16, cacheBytes / superblock.chunkSize());
-        this.state = new StoreState(superblock, new NodeCache(io, superblock.layout(), cachedNodes));
+        this.state = new StoreState(superblock, new NodeCache(io, superblock.layout(), cacheBudget));
         adopt(StoreMount.mount(io.withoutHealing(), superblock));
     }
 

@@ -102,6 +102,18 @@ class SizesAndConfigTest {
     }
 
     @Test
+    void theMetadataCacheBudgetDefaultsToTheStoresAndRefusesWhatTheHeapCannotHold() throws ConfigException {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        assertTrue(defaults.metadataCache().isEmpty(), "unset: a quarter of the heap's limit");
+        assertEquals(32L << 20, defaults.with("metadata-cache", "32M").metadataCache().getAsLong());
+        ConfigException tooLarge = assertThrows(ConfigException.class,
+                () -> defaults.with("metadata-cache", "1T").metadataCache());
+        assertTrue(tooLarge.getMessage().contains("metadata-cache 1T") && tooLarge.getMessage().contains("-Xmx"),
+                tooLarge.getMessage());
+        assertThrows(ConfigException.class, () -> defaults.with("metadata-cache", "0").metadataCache());
+    }
+
+    @Test
     void configFileOverridesAndUnknownKeysAreNamed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("a.conf");
         Files.writeString(file, "portal = 127.0.0.2:4000\n");

@@ -49,7 +49,7 @@ class DamagedMetadataTest {
 
     /** As the server opens a volume: the tree root probed at once. */
     private SnapshotCore open(DamagedMetadataPolicy policy) throws IOException {
-        SharedExceptionStore store = SharedExceptionStore.open(storeDevice, 1 << 20,
+        SharedExceptionStore store = SharedExceptionStore.open(storeDevice, new NodeCacheBudget(1 << 20),
                 StoreFullPolicy.INVALIDATE_SNAPSHOTS, policy);
         store.probeTreeRoot();
         return new SnapshotCore("vol", 1, origin, store, dir.resolve("journal"));
