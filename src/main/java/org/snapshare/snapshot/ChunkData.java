@@ -88,9 +88,17 @@ final class ChunkData {
             dst.put(ByteBuffer.allocate(dst.remaining()));
         } else if (!entry.checksummed() || verified.contains(entry)) {
             store.readChunk(entry.storeChunk(), offsetInChunk, dst);
-        } else {
-            ByteBuffer whole = readStored(entry);
-            dst.put(whole.position(offsetInChunk).limit(offsetInChunk + dst.remaining()));
+        } else { // read and checked in a reused direct buffer: no chunk-sized garbage, no JDK bounce copy
+            ByteBuffer buffer = CopyBuffers.take();
+            try {
+                ByteBuffer whole = buffer.slice(0, chunkSize);
+                store.readChunk(entry.storeChunk(), 0, whole);
+                DataChecksum.verify(entry, whole);
+                verified.verified(entry);
+                dst.put(whole.limit(offsetInChunk + dst.remaining()).position(offsetInChunk));
+            } finally {
+                CopyBuffers.give(buffer);
+            }
         }
     }
 

@@ -6,9 +6,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The buffers copy-on-write batches read the origin into: direct, so reads
- * and writes from them skip the JDK's copy through a temporary direct
- * buffer. At most {@link #COUNT} exist for the whole server, made as needed
+ * The buffers copy-on-write batches read the origin into, and snapshot
+ * reads check a whole copied chunk in: direct, so reads and writes from them
+ * skip the JDK's copy through a temporary direct buffer. At most {@link #COUNT} exist for the whole server, made as needed
  * and reused; a batch waits for one when all are in use. Bounded so that the
  * command workers that stand in for ones waiting on a commit (up to 32 per
  * connection) cannot multiply direct memory.
