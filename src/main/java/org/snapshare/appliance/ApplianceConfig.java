@@ -180,30 +180,29 @@ public final class ApplianceConfig {
 
     /** Bytes of deferred origin writes all volumes may hold together; empty when unset (the built-in default). */
     public OptionalLong originWriteBack() throws ConfigException {
-        Optional<String> value = optional("origin-write-back");
-        if (value.isEmpty() || value.get().isBlank()) {
-            return OptionalLong.empty();
-        }
-        long bytes = value.get().trim().equals("0") ? 0 : Sizes.parse(value.get()); // 0: deferring off
-        if (bytes >= Runtime.getRuntime().maxMemory() / 4) {
-            throw new ConfigException("origin-write-back " + value.get() + " must stay below a quarter of the JVM's"
-                    + " heap limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): the volumes may hold"
-                    + " that much in the heap");
-        }
-        return OptionalLong.of(bytes);
+        return heapBudget("origin-write-back", true, 4, "a quarter", "the volumes may hold that much");
     }
 
     /** Bytes of B+-tree nodes all volumes' stores may cache together; empty when unset (the built-in default). */
     public OptionalLong metadataCache() throws ConfigException {
-        Optional<String> value = optional("metadata-cache");
+        return heapBudget("metadata-cache", false, 2, "half", "the stores may cache that much");
+    }
+
+    /**
+     * A size the server keeps in its heap: empty when unset; 0 only where {@code zeroTurnsOff} (the feature off),
+     * refused at a {@code share} (1/{@code divisor}) of the heap's limit or more.
+     */
+    private OptionalLong heapBudget(String key, boolean zeroTurnsOff, long divisor, String share, String holder)
+            throws ConfigException {
+        Optional<String> value = optional(key);
         if (value.isEmpty() || value.get().isBlank()) {
             return OptionalLong.empty();
         }
-        long bytes = Sizes.parse(value.get());
-        if (bytes >= Runtime.getRuntime().maxMemory() / 2) {
-            throw new ConfigException("metadata-cache " + value.get() + " must stay below half of the JVM's heap"
-                    + " limit (-Xmx, " + Runtime.getRuntime().maxMemory() + " bytes): the stores may cache that"
-                    + " much in the heap");
+        long bytes = zeroTurnsOff && value.get().trim().equals("0") ? 0 : Sizes.parse(value.get());
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes >= heap / divisor) {
+            throw new ConfigException(key + " " + value.get() + " must stay below " + share + " of the JVM's heap"
+                    + " limit (-Xmx, " + heap + " bytes): " + holder + " in the heap");
         }
         return OptionalLong.of(bytes);
     }

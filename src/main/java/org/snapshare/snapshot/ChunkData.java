@@ -72,10 +72,15 @@ final class ChunkData {
         if (entry.zeros()) {
             return data;
         }
-        store.readChunk(entry.storeChunk(), 0, data);
-        DataChecksum.verify(entry, data);
-        verified.verified(entry);
+        readChecked(entry, data);
         return data.clear();
+    }
+
+    /** Reads the whole chunk {@code entry} points at into {@code whole} (chunk-sized) and checks it. */
+    private void readChecked(ExceptionEntry entry, ByteBuffer whole) throws IOException {
+        store.readChunk(entry.storeChunk(), 0, whole);
+        DataChecksum.verify(entry, whole);
+        verified.verified(entry);
     }
 
     /**
@@ -92,9 +97,7 @@ final class ChunkData {
             ByteBuffer buffer = CopyBuffers.take();
             try {
                 ByteBuffer whole = buffer.slice(0, chunkSize);
-                store.readChunk(entry.storeChunk(), 0, whole);
-                DataChecksum.verify(entry, whole);
-                verified.verified(entry);
+                readChecked(entry, whole);
                 dst.put(whole.limit(offsetInChunk + dst.remaining()).position(offsetInChunk));
             } finally {
                 CopyBuffers.give(buffer);

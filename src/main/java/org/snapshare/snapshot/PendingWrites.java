@@ -85,7 +85,7 @@ final class PendingWrites {
     /** Whether one of {@code held} (chunks holding pieces) holds {@link #MOST_PIECES_PER_CHUNK} already. */
     boolean crowded(List<Long> held) {
         for (long chunk : held) {
-            if (chunks.getOrDefault(chunk, List.of()).size() >= MOST_PIECES_PER_CHUNK) {
+            if (pieces(chunk) >= MOST_PIECES_PER_CHUNK) {
                 return true;
             }
         }

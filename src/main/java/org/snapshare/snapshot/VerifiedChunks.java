@@ -12,7 +12,7 @@ import org.snapshare.store.ExceptionEntry;
  * writes into has none, so neither is taken for verified. Bounded: a
  * direct-mapped table of {@link #SLOTS} slots, one long each, where
  * a newer chunk replaces an older one; nothing expires by time. The price,
- * recorded in docs/SNAPSHOTS.md: bit rot that strikes a chunk after its
+ * recorded in docs/STORE.md: bit rot that strikes a chunk after its
  * check, while it stays in the table, reaches a partial read unnoticed
  * (scrub still checks it, and a copy it finds damaged is forgotten here,
  * so reads fail on it again).
@@ -30,22 +30,26 @@ final class VerifiedChunks {
 
     /** Whether {@code entry}'s chunk was checked against {@code entry}'s checksum lately. */
     boolean contains(ExceptionEntry entry) {
-        return entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK
-                && slots.get(slot(entry)) == key(entry);
+        return keepable(entry) && slots.get(slot(entry)) == key(entry);
     }
 
     /** {@code entry}'s chunk was read whole and matched its checksum. */
     void verified(ExceptionEntry entry) {
-        if (entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK) {
+        if (keepable(entry)) {
             slots.set(slot(entry), key(entry));
         }
     }
 
     /** {@code entry}'s chunk is no longer taken for checked (scrub found it damaged). */
     void forget(ExceptionEntry entry) {
-        if (entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK) {
+        if (keepable(entry)) {
             slots.compareAndSet(slot(entry), key(entry), 0);
         }
+    }
+
+    /** Only checksummed chunks, and only those whose number fits a slot's key, are kept. */
+    private static boolean keepable(ExceptionEntry entry) {
+        return entry.checksummed() && entry.storeChunk() <= LARGEST_CHUNK;
     }
 
     private static int slot(ExceptionEntry entry) {

@@ -38,9 +38,8 @@ public final class StoreScrub {
     private long bytesRead;
     private long healed;
     private final List<String> unhealable = new ArrayList<>();
-    private final List<String> damagedData = new ArrayList<>();
-    /** The entries of {@link #damagedData}, in the same order. */
-    private final List<ExceptionEntry> damagedCopies = new ArrayList<>();
+    /** Copies whose data failed its checksum, with what was wrong, in the order found. */
+    private final List<DamagedCopy> damagedCopies = new ArrayList<>();
     private long dataChunksRead;
 
     public StoreScrub(SharedExceptionStore store) {
@@ -75,14 +74,17 @@ public final class StoreScrub {
         return dataChunksRead;
     }
 
-    /** Copied chunks whose data failed its checksum: nothing can mend them (they have one copy). */
-    /** The entries whose copied data failed its checksum so far, in the order found. */
-    public List<ExceptionEntry> damagedCopies() {
-        return List.copyOf(damagedCopies);
+    private record DamagedCopy(ExceptionEntry entry, String problem) {
     }
 
+    /** The entries whose copied data failed its checksum so far, in the order found. */
+    public List<ExceptionEntry> damagedCopies() {
+        return damagedCopies.stream().map(DamagedCopy::entry).toList();
+    }
+
+    /** Copied chunks whose data failed its checksum: nothing can mend them (they have one copy). */
     public List<String> damagedData() {
-        return List.copyOf(damagedData);
+        return damagedCopies.stream().map(DamagedCopy::problem).toList();
     }
 
     private void verifyData(ExceptionEntry entry) throws IOException {
@@ -98,8 +100,7 @@ public final class StoreScrub {
                 try {
                     DataChecksum.verify(entry, readPastCache(entry));
                 } catch (StoreCorruptException damaged) {
-                    damagedData.add(damaged.getMessage());
-                    damagedCopies.add(entry);
+                    damagedCopies.add(new DamagedCopy(entry, damaged.getMessage()));
                     LOG.error("scrub: {}", damaged.getMessage());
                 }
             }
