@@ -18,48 +18,15 @@ size=${1:-256M}
 rounds=${2:-5}
 base=${SNAPSHARE_BENCH_PORT:-3281}
 need_tools qemu-img qemu-io
-mvn -B -q package -DskipTests
-mvn -B -q test-compile
-# To a file: on stdout Maven wraps the class path in colour escapes that break its first entry.
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
-cp=$(cat target/test-classpath.txt)
+build_with_test_classpath
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    set +e
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    exec 3>&- 2>/dev/null
-    wait 2>/dev/null
-    [ -n "${KEEP_BENCH:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkfifo "$work/zk-stdin"
-java -Dlogback.configurationFile=src/test/resources/snapshare-test-logback.xml \
-    -cp "target/test-classes:$cp" org.snapshare.bench.LocalZooKeeper $((base + 9)) <"$work/zk-stdin" \
-    >"$work/zk.out" 2>"$work/zk.log" &
-pids+=($!)
-exec 3>"$work/zk-stdin"   # ZooKeeper runs while this stays open
-for _ in $(seq 100); do grep -q '^connect ' "$work/zk.out" && break; sleep 0.1; done
-zk=$(sed -n 's/^connect //p' "$work/zk.out")
-[ -n "$zk" ] || { echo "ZooKeeper did not start:" >&2; cat "$work/zk.log" >&2; exit 1; }
-
-serve() { # name data-dir port [config] -> starts a server, waits for its socket
-    local name=$1 data=$2 port=$3 config=${4:-} socket=control.sock
-    local args=(serve --data-dir "$data" --portal "127.0.0.1:$port")
-    if [ -n "$config" ]; then args+=(--config "$config"); socket="control-$name.sock"; fi
-    java ${SNAPSHARE_JAVA_OPTS:-} -jar target/snapshare.jar "${args[@]}" >"$work/$name.log" 2>&1 &
-    pids+=($!)
-    eval "pid_$name=$!"
-    for _ in $(seq 150); do [ -S "$data/$socket" ] && break; sleep 0.1; done
-}
-node_config() { printf 'cluster-zookeeper = %s\ncluster-node = %s\n' "$zk" "$1" >"$work/$1.conf"; }
+cluster_work_dir
+start_local_zookeeper $((base + 9))
 node_config a
 node_config b
-serve single "$work/single" $((base))
-serve a "$work/shared" $((base + 1)) "$work/a.conf"
-serve b "$work/shared" $((base + 2)) "$work/b.conf"
+serve_node single "$work/single" $((base))
+serve_node a "$work/shared" $((base + 1)) "$work/a.conf"
+serve_node b "$work/shared" $((base + 2)) "$work/b.conf"
 java -jar target/snapshare.jar volume create v --size "$size" --data-dir "$work/single" >/dev/null
 java -jar target/snapshare.jar volume create v --size "$size" --data-dir "$work/shared" --config "$work/a.conf" >/dev/null
 url() { echo "iscsi://127.0.0.1:$1/iqn.2026-11.org.snapshare:v/0"; }

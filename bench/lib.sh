@@ -96,3 +96,60 @@ stop_server() {
     fi
     return 0
 }
+
+# For the cluster scripts: a new temporary dir, $work, and an empty $pids; at exit every process in $pids is
+# killed, the ZooKeeper's fd 3 closed and the dir goes (kept, and named, when KEEP_BENCH is set).
+cluster_work_dir() {
+    work=$(mktemp -d)
+    pids=()
+    trap stop_cluster EXIT
+}
+
+stop_cluster() {
+    set +e
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    exec 3>&- 2>/dev/null
+    wait 2>/dev/null
+    [ -n "${KEEP_BENCH:-}" ] && echo "kept $work" || rm -rf "$work"
+}
+
+# For the cluster scripts: a ZooKeeper (bench/java LocalZooKeeper) on 127.0.0.1:PORT, needing the test
+# class path in $cp, a $work dir and a $pids array; it runs while fd 3 stays open. Its connect string
+# goes to $zk.
+start_local_zookeeper() { # PORT
+    mkfifo "$work/zk-stdin"
+    java -Dlogback.configurationFile=src/test/resources/snapshare-test-logback.xml \
+        -cp "target/test-classes:$cp" org.snapshare.bench.LocalZooKeeper "$1" <"$work/zk-stdin" \
+        >"$work/zk.out" 2>"$work/zk.log" &
+    pids+=($!)
+    exec 3>"$work/zk-stdin"
+    for _ in $(seq 100); do grep -q '^connect ' "$work/zk.out" && break; sleep 0.1; done
+    zk=$(sed -n 's/^connect //p' "$work/zk.out")
+    [ -n "$zk" ] || { echo "ZooKeeper did not start:" >&2; cat "$work/zk.log" >&2; exit 1; }
+}
+
+# Writes $work/NAME.conf: a cluster node named NAME of the ZooKeeper in $zk.
+node_config() { # NAME
+    printf 'cluster-zookeeper = %s\ncluster-node = %s\n' "$zk" "$1" >"$work/$1.conf"
+}
+
+# Serves target/snapshare.jar from DATA on 127.0.0.1:PORT (with CONFIG: a cluster node), log $work/NAME.log,
+# its pid in $pids and $pid_NAME; returns once its control socket is there.
+serve_node() { # NAME DATA PORT [CONFIG]
+    local name=$1 data=$2 port=$3 config=${4:-} socket=control.sock
+    local args=(serve --data-dir "$data" --portal "127.0.0.1:$port")
+    if [ -n "$config" ]; then args+=(--config "$config"); socket="control-$name.sock"; fi
+    java ${SNAPSHARE_JAVA_OPTS:-} -jar target/snapshare.jar "${args[@]}" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    eval "pid_$name=$!"
+    for _ in $(seq 150); do [ -S "$data/$socket" ] && break; sleep 0.1; done
+}
+
+# Builds the jar and the test classes, and puts the test class path in $cp (for start_local_zookeeper).
+build_with_test_classpath() {
+    mvn -B -q package -DskipTests
+    mvn -B -q test-compile
+    # To a file: on stdout Maven wraps the class path in colour escapes that break its first entry.
+    mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+    cp=$(cat target/test-classpath.txt)
+}

@@ -48,7 +48,7 @@ class ClusterIT {
         nodeA = new ServerProcess(data, "a", zookeeper.getConnectString(), SESSION).start();
         nodeB = new ServerProcess(data, "b", zookeeper.getConnectString(), SESSION).start();
         nodeA.cli("volume", "create", "vol1", "--size", "64M").assertSuccess("volume create on a");
-        awaitTarget(nodeB, "vol1");
+        nodeB.awaitTarget("vol1");
     }
 
     @AfterEach
@@ -60,21 +60,6 @@ class ClusterIT {
 
     private static ExternalTools.Result io(String url, String... commands) throws IOException, InterruptedException {
         return ExternalTools.qemuIo(url, commands).assertSuccess("qemu-io " + String.join("; ", commands) + " " + url);
-    }
-
-    /** Waits (up to 10 s) until the node serves the target. */
-    private static void awaitTarget(ServerProcess node, String target) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String listed = "";
-        while (System.nanoTime() < deadline) {
-            listed = ExternalTools.run(30, "iscsi-ls", node.portalUrl()).output;
-            if (listed.contains(ServerProcess.IQN + target + " ")) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("node on port " + node.port + " does not serve " + target + " after 10 s:\n"
-                + listed);
     }
 
     private void stopBothAndCheck() throws Exception {
@@ -92,7 +77,7 @@ class ClusterIT {
         io(nodeA.url("vol1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M", "read -P 0x5a 2M 2M");
 
         nodeB.cli("snapshot", "create", "vol1", "s1").assertSuccess("snapshot create on b");
-        awaitTarget(nodeA, "vol1.s1");
+        nodeA.awaitTarget("vol1.s1");
         io(nodeA.url("vol1"), "write -P 0x7c 0 4M", "flush");
         io(nodeA.url("vol1", "s1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M");
         io(nodeB.url("vol1", "s1"), "read -P 0x5a 0 1M", "read -P 0x6b 1M 1M");
@@ -110,19 +95,20 @@ class ClusterIT {
             Thread.sleep(200);
         }
         nodeB.cli("volume", "create", "vol2", "--size", "8M").assertSuccess("volume create on b");
-        awaitTarget(nodeA, "vol2");
+        nodeA.awaitTarget("vol2");
         stopBothAndCheck();
     }
 
     /**
-     * libiscsi's persistent reservation tests with their two initiators on
-     * different nodes: a reservation taken through one node must bind the
-     * initiator on the other.
+     * libiscsi's reservation and multipath tests with their two initiators
+     * (or paths) on different nodes: a reservation taken through one node
+     * binds the initiator on the other, a RESERVE ends with its nexus and a
+     * reset through one node reaches the other's nexuses as unit attentions.
      */
     @Test
-    void persistentReservationsHoldAcrossNodes() throws Exception {
+    void reservationsAndUnitAttentionsHoldAcrossNodes() throws Exception {
         ExternalTools.require("iscsi-test-cu");
-        for (String suite : new String[] {"ALL.Prout*", "ALL.Prin*"}) {
+        for (String suite : new String[] {"ALL.Prout*", "ALL.Prin*", "ALL.Reserve6*", "ALL.MultipathIO*"}) {
             ExternalTools.Result run = ExternalTools.run(600, "iscsi-test-cu", "-d", "-n", "-t", suite,
                     nodeA.url("vol1"), nodeB.url("vol1"));
             Matcher tests = Pattern.compile("tests\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(run.output);

@@ -143,6 +143,21 @@ public class ServerProcess implements Closeable {
         ExternalTools.run(10, "kill", "-" + name, Long.toString(process.pid())).assertSuccess("kill -" + name);
     }
 
+    /** Waits (up to 10 s) until this server serves {@code target} (a volume or VOLUME.SNAPSHOT). */
+    void awaitTarget(String target) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String listed = "";
+        while (System.nanoTime() < deadline) {
+            listed = ExternalTools.run(30, "iscsi-ls", portalUrl()).output;
+            if (listed.contains(IQN + target + " ")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the server on port " + port + " does not serve " + target + " after 10 s:\n"
+                + listed);
+    }
+
     String url(String volume, String snapshot) {
         return url(volume + "." + snapshot);
     }

@@ -92,8 +92,9 @@ final class Connection implements Runnable {
                     session.parameters.headerDigest ? ", header digest CRC32C" : "",
                     session.parameters.dataDigest ? ", data digest CRC32C" : "");
             InetSocketAddress local = (InetSocketAddress) socket.getLocalAddress();
+            LoginPhase.Result loggedIn = session;
             new FullFeaturePhase(reader, writer, session, new TextResponder(registry, local), limits, timers,
-                    this::close).run();
+                    this::close, () -> endNexus(loggedIn)).run();
         } catch (ProtocolException e) {
             LOG.warn("closing connection from {}: protocol error: {}", peer, e.getMessage());
         } catch (EOFException e) {
@@ -107,11 +108,16 @@ final class Connection implements Runnable {
             if (!loginEnded) {
                 onLoginEnded.run();
             }
-            if (session != null && session.target != null) {
-                session.target.detach(session.initiatorPort, this);
-            }
+            endNexus(session);
             close();
             onClose.run();
+        }
+    }
+
+    /** The session's I_T nexus ends (at logout, before its response; else when the connection ends). */
+    private void endNexus(LoginPhase.Result session) {
+        if (session != null && session.target != null) {
+            session.target.detach(session.initiatorPort, this);
         }
     }
 

@@ -40,6 +40,7 @@ final class FullFeaturePhase {
     private final WaitingFunctions waitingFunctions;
     private final WriteTask.UnsolicitedRules unsolicitedRules;
     private final IdleWatch idle;
+    private final Runnable endNexus;
     /**
      * The most buffer memory this session's writes may hold while they wait for their data: an eighth of
      * the budget (at least one command's), so a few sessions that never send data cannot starve the rest.
@@ -49,16 +50,19 @@ final class FullFeaturePhase {
 
     /**
      * {@code closeConnection}: ends the connection when a worker cannot send a response or the
-     * initiator stops answering pings; {@code timers} runs those pings.
+     * initiator stops answering pings; {@code timers} runs those pings. {@code endNexus} ends the
+     * session's I_T nexus at logout before the response goes out, so a RESERVE it held is gone (on every
+     * node of a cluster) by the time the initiator hears of the logout.
      */
     FullFeaturePhase(PduReader reader, PduWriter writer, LoginPhase.Result session, TextResponder text,
-            ConnectionLimits limits, ScheduledExecutorService timers, Runnable closeConnection) {
+            ConnectionLimits limits, ScheduledExecutorService timers, Runnable closeConnection, Runnable endNexus) {
         this.reader = reader;
         this.writer = writer;
         this.session = session;
         this.numbers = session.numbers;
         this.parameters = session.parameters;
         this.text = text;
+        this.endNexus = endNexus;
         this.unsolicitedRules = new WriteTask.UnsolicitedRules(parameters.immediateData, parameters.initialR2T,
                 parameters.firstBurstLength);
         this.executor = new CommandExecutor(session.parameters.initiatorName, closeConnection);
@@ -428,6 +432,7 @@ final class FullFeaturePhase {
     private void logout(Pdu pdu) throws IOException {
         executor.awaitAll(); // every response goes out before the logout response
         waitingFunctions.awaitAll();
+        endNexus.run();
         int reason = pdu.flags() & 0x7f;
         int response = reason == 2 ? 2 : 0; // no connection recovery at ErrorRecoveryLevel 0
         Pdu reply = Pdu.response(Opcode.LOGOUT_RESPONSE).responseCode(response).initiatorTaskTag(pdu.initiatorTaskTag());

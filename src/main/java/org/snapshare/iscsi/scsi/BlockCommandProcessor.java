@@ -2,6 +2,9 @@ package org.snapshare.iscsi.scsi;
 
 import java.io.IOException;
 import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.snapshare.snapshot.LogicalUnit;
 
 /**
@@ -9,6 +12,8 @@ import org.snapshare.snapshot.LogicalUnit;
  * each to the class that implements it, for one {@link LogicalUnit}.
  */
 public final class BlockCommandProcessor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockCommandProcessor.class);
 
     // Package-private: the rows of OpcodeTable reach the command implementations through them.
     /** MODE SELECT (6)/(10), RESERVE (6)/(10), PERSISTENT RESERVE OUT: refused on read-only units. */
@@ -24,24 +29,27 @@ public final class BlockCommandProcessor {
     final OrWriteCommand orWrite;
     private final ReportSupportedOperationCodes reportOperationCodes;
     private final Reservations reservations;
-    private final UnitAttentions attentions = new UnitAttentions();
+    private final UnitAttentions attentions;
     final PersistentReserveCommands persistentReserve;
     private final LogicalUnit unit;
     /**
-     * Persistent reservations shared with the other nodes of a cluster: each
-     * command is checked, and each PERSISTENT RESERVE OUT applied, in the same
-     * tenure of the volume's lock as its I/O, against the state read back at
-     * the start of that tenure.
+     * Reservations and unit attentions shared with the other nodes of a
+     * cluster, null alone: each command that reservations can refuse is
+     * checked, and each reservation change applied, in the same tenure of the
+     * volume's lock as its I/O, against the state read back at the start of
+     * that tenure; other commands read the state first.
      */
-    private final boolean shared;
-    private final Object tenureLock = new Object();
-    private long loadedTenure;
+    private final ClusterUnitState cluster;
+    /** Where reservation changes and the attentions they raise go: {@link #cluster}, or this node alone. */
+    private final UnitState unitState;
+    /** This node's nexuses and nothing else, whatever the unit shares. */
+    private final UnitState thisNodeOnly;
     /** REPORT TARGET PORT GROUPS where the unit has ALUA port groups, else null. */
     private final ReportTargetPortGroups portGroups;
 
     /** A unit whose persistent reservations end with the server (no APTPL). */
     public BlockCommandProcessor(LogicalUnit unit) {
-        this(unit, new Reservations(), null, null);
+        this(unit, new Reservations(), new UnitAttentions(), null, null, null);
     }
 
     /**
@@ -51,23 +59,33 @@ public final class BlockCommandProcessor {
      */
     public static BlockCommandProcessor withReservationStore(LogicalUnit unit, ReservationStore store,
             TargetPortGroups portGroups) throws IOException {
-        return new BlockCommandProcessor(unit, PersistentReserveCommands.restore(store), store, portGroups);
+        UnitAttentions attentions = new UnitAttentions();
+        if (portGroups == null) {
+            return new BlockCommandProcessor(unit, PersistentReserveCommands.restore(store), attentions, store, null,
+                    null);
+        }
+        // A unit reached through several nodes' ports shares its state through the store.
+        Reservations reservations = new Reservations(portGroups.local());
+        return new BlockCommandProcessor(unit, reservations, attentions, store, portGroups,
+                ClusterUnitState.open(reservations, attentions, store, portGroups));
     }
 
-    private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, ReservationStore store,
-            TargetPortGroups portGroups) {
+    private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, UnitAttentions attentions,
+            ReservationStore store, TargetPortGroups portGroups, ClusterUnitState cluster) {
         this.reservations = reservations;
-        // A unit reached through several nodes' ports shares its reservations through the store.
-        this.shared = portGroups != null && store != null;
+        this.attentions = attentions;
+        this.cluster = cluster;
+        this.thisNodeOnly = new LocalUnitState(reservations, attentions, null);
+        this.unitState = cluster != null ? cluster : new LocalUnitState(reservations, attentions, store);
         this.unit = unit;
-        this.persistentReserve = new PersistentReserveCommands(reservations, attentions, store, shared);
+        this.persistentReserve = new PersistentReserveCommands(reservations, unitState, store != null);
         this.portGroups = portGroups == null ? null : new ReportTargetPortGroups(portGroups);
         this.device = new DeviceInfo(unit, portGroups);
         this.readWrite = new ReadWriteCommands(unit, device);
         this.inquiry = new InquiryCommand(device);
         ModePages modePages = new ModePages(device);
         this.modeSense = new ModeSenseCommand(device, modePages);
-        this.modeSelect = new ModeSelectCommand(device, modePages, attentions);
+        this.modeSelect = new ModeSelectCommand(device, modePages, attentions); // WCE is per node: so is its notice
         this.verify = new VerifyCommands(unit, device);
         this.provisioning = new ProvisioningCommands(unit, device);
         this.orWrite = new OrWriteCommand(unit, device);
@@ -81,6 +99,15 @@ public final class BlockCommandProcessor {
      */
     public CommandPlan plan(String initiatorPort, byte[] cdb) {
         int opcode = Cdb.u8(cdb, 0);
+        CommandAccess access = OpcodeTable.access(opcode);
+        boolean inTenure = cluster != null && sharedStateDecides(access);
+        if (cluster != null && !inTenure) {
+            try {
+                cluster.catchUp();
+            } catch (IOException e) {
+                return CommandPlan.finished(failure(e));
+            }
+        }
         if (OpcodeTable.unitAttentionFirst(opcode)) {
             SenseCode attention = attentions.take(initiatorPort);
             if (attention != null) {
@@ -91,8 +118,7 @@ public final class BlockCommandProcessor {
             // A read-only target is shared by everyone who reads it: nobody may change its cache or lock it.
             return CommandPlan.finished(ScsiResult.checkCondition(SenseCode.WRITE_PROTECTED));
         }
-        CommandAccess access = OpcodeTable.access(opcode);
-        if (shared && sharedStateDecides(access)) {
+        if (inTenure) {
             return planInTenure(initiatorPort, cdb, access);
         }
         if (!reservations.allows(initiatorPort, access)) {
@@ -118,57 +144,99 @@ public final class BlockCommandProcessor {
         boolean readsState = Cdb.u8(cdb, 0) == 0x5e;
         CommandPlan decoded = readsState ? CommandPlan.later(() -> persistentReserve.in(cdb))
                 : decode(initiatorPort, cdb);
+        boolean attentionFirst = OpcodeTable.unitAttentionFirst(Cdb.u8(cdb, 0));
         return new TenurePlan(decoded, completion -> {
             try {
                 return unit.inTenure(tenure -> {
-                    refresh(tenure);
+                    cluster.refresh(tenure);
+                    SenseCode attention = attentionFirst ? attentions.take(initiatorPort) : null;
+                    if (attention != null) { // raised through another node, seen at the refresh
+                        return ScsiResult.checkCondition(attention);
+                    }
                     return reservations.allows(initiatorPort, access) ? completion.get()
                             : ScsiResult.reservationConflict();
                 });
             } catch (IOException e) {
-                return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
+                return failure(e);
             }
         });
     }
 
+    /** The shared state could not be read or the lock not taken: retryable where that is the cause. */
+    private static ScsiResult failure(IOException e) {
+        return ScsiResult.checkCondition(SenseCode.forFailure(e, SenseCode.UNRECOVERED_READ_ERROR));
+    }
+
     /**
-     * Whether the shared persistent reservations can refuse (or are) the
-     * command, so it must run in a tenure. TEST UNIT READY and READ CAPACITY
-     * are allowed under every persistent reservation, and RESERVE/RELEASE
-     * state is this node's own: those never take the lock, so a multipath
+     * Whether the shared reservations can refuse (or are) the command, so it
+     * must run in a tenure. TEST UNIT READY and READ CAPACITY are allowed
+     * under every persistent reservation (a RESERVE, which refuses them, is
+     * seen by reading the state): they never take the lock, so a multipath
      * path checker on a non-optimized path does not pull it from the active
      * node.
      */
     private static boolean sharedStateDecides(CommandAccess access) {
         return access == CommandAccess.READ || access == CommandAccess.WRITE
-                || access == CommandAccess.PERSISTENT_RESERVE;
-    }
-
-    /** Reads the shared reservations back when the tenure is new: another node may have changed them. */
-    private void refresh(long tenure) throws IOException {
-        synchronized (tenureLock) {
-            if (tenure != loadedTenure) {
-                persistentReserve.reload();
-                loadedTenure = tenure;
-            }
-        }
+                || access == CommandAccess.PERSISTENT_RESERVE || access == CommandAccess.LEGACY_RESERVE;
     }
 
     /** A session of {@code initiatorPort} logged in: from now on it is told of unit attentions. */
     public void nexusStarted(String initiatorPort) {
+        if (cluster != null) {
+            try {
+                cluster.catchUp(); // what happened before the nexus existed is not its news
+            } catch (IOException e) {
+                LOG.warn("{}: the unit's shared state cannot be read at login: {}", initiatorPort, e.getMessage());
+            }
+        }
         attentions.nexusStarted(initiatorPort);
     }
 
-    /** The I_T nexus of {@code initiatorPort} ended (logout, lost connection, reinstatement). */
+    /**
+     * The I_T nexus of {@code initiatorPort} ended (logout, lost connection,
+     * reinstatement): its RESERVE ends, in a cluster on every node before this returns.
+     */
     public void nexusLost(String initiatorPort) {
-        reservations.nexusLost(initiatorPort);
         attentions.nexusLost(initiatorPort);
+        if (reservations.holdsLegacy(initiatorPort)) {
+            changeEverywhere("the end of " + initiatorPort + "'s RESERVE", state -> reservations.nexusLost(initiatorPort));
+        }
     }
 
     /** LOGICAL UNIT RESET, or with {@code wholeTarget} a target reset: RESERVE ends, every nexus is told. */
     public void reset(boolean wholeTarget) {
-        reservations.reset();
-        attentions.raise(wholeTarget ? SenseCode.POWER_ON_OR_RESET : SenseCode.LOGICAL_UNIT_RESET, null);
+        SenseCode code = wholeTarget ? SenseCode.POWER_ON_OR_RESET : SenseCode.LOGICAL_UNIT_RESET;
+        changeEverywhere("a reset", state -> {
+            reservations.endLegacy();
+            state.raiseForAll(code);
+        });
+    }
+
+    /**
+     * Makes {@code change} and saves it where the unit's state is kept: in a
+     * cluster in one tenure of the volume's lock, after reading the state
+     * back. If the lock cannot be taken, the change holds on this node only.
+     */
+    private void changeEverywhere(String what, Consumer<UnitState> change) {
+        if (cluster != null) {
+            try {
+                unit.inTenure(tenure -> {
+                    cluster.refresh(tenure);
+                    synchronized (reservations) {
+                        change.accept(cluster);
+                        cluster.changed();
+                    }
+                    return null;
+                });
+                return;
+            } catch (IOException e) {
+                LOG.warn("{} could not be shared with the other nodes ({}); it holds on this node", what,
+                        e.getMessage());
+            }
+        }
+        synchronized (reservations) {
+            change.accept(thisNodeOnly);
+        }
     }
 
     /** This node's ALUA state for the unit changed (it took or handed over the lock): every nexus is told. */
@@ -252,11 +320,11 @@ public final class BlockCommandProcessor {
     }
 
     CommandPlan legacyReserve(String initiatorPort, byte[] cdb) throws ScsiException {
-        return CommandPlan.finished(persistentReserve.legacyReserve(initiatorPort, cdb));
+        return DataOutPlan.of(0, none -> persistentReserve.legacyReserve(initiatorPort, cdb));
     }
 
     CommandPlan legacyRelease(String initiatorPort, byte[] cdb) throws ScsiException {
-        return CommandPlan.finished(persistentReserve.legacyRelease(initiatorPort));
+        return DataOutPlan.of(0, none -> persistentReserve.legacyRelease(initiatorPort));
     }
 
     /**

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * PERSISTENT RESERVE IN and OUT (SPC-4, 6.15 and 6.16), and RESERVE/RELEASE
  * (6)/(10) (SPC-2), decoded here and carried out by {@link Reservations}.
  * Not offered: SPEC_I_PT and REGISTER AND MOVE, as REPORT CAPABILITIES says;
- * APTPL only where the unit has a {@link ReservationStore}.
+ * APTPL only where the unit has a {@link ReservationStore}. Each change is
+ * handed to the unit's {@link UnitState} under the reservations' lock.
  */
 final class PersistentReserveCommands {
 
@@ -37,40 +38,23 @@ final class PersistentReserveCommands {
     private static final int APTPL = 0x01;
 
     private final Reservations reservations;
-    private final UnitAttentions attentions;
-    private final ReservationStore store; // null: APTPL not offered
-    /** The store is shared with other nodes: every change is saved there, not only APTPL state. */
-    private final boolean shared;
-    private String saved; // what the store holds, so only changes are written
+    private final UnitState state;
+    private final boolean persistCapable; // the unit has a store: APTPL is offered
 
-    PersistentReserveCommands(Reservations reservations, UnitAttentions attentions, ReservationStore store,
-            boolean shared) {
+    PersistentReserveCommands(Reservations reservations, UnitState state, boolean persistCapable) {
         this.reservations = reservations;
-        this.attentions = attentions;
-        this.store = store;
-        this.shared = shared;
-        this.saved = form();
+        this.state = state;
+        this.persistCapable = persistCapable;
     }
 
-    /** What the store keeps: the state, shared in a cluster; else only when APTPL asked for it. */
-    private String form() {
-        ReservationState state = reservations.state();
-        return shared || state.aptpl() ? ReservationForm.write(state) : "";
-    }
-
-    /** Reads the shared state back: another node may have changed it. */
-    void reload() throws IOException {
-        Reservations loaded = restore(store);
-        synchronized (reservations) {
-            reservations.replaceWith(loaded);
-            saved = form();
-        }
-    }
-
-    /** The reservations {@code store} kept, or none; a damaged state is an error naming what is wrong. */
+    /** The persistent reservations {@code store} kept for APTPL, or none; a damaged state is an error naming what is wrong. */
     static Reservations restore(ReservationStore store) throws IOException {
-        Optional<String> state = store.load();
-        return state.isEmpty() ? new Reservations() : Reservations.from(ReservationForm.read(state.get()));
+        Optional<String> kept = store.load();
+        Reservations reservations = new Reservations();
+        if (kept.isPresent()) {
+            reservations.replaceWith(ReservationForm.read(kept.get()).reservations(), null);
+        }
+        return reservations;
     }
 
     ScsiResult in(byte[] cdb) throws ScsiException {
@@ -85,7 +69,7 @@ final class PersistentReserveCommands {
                 data = readReservation();
                 break;
             case REPORT_CAPABILITIES:
-                data = reportCapabilities(store != null, reservations.persistThroughPowerLoss());
+                data = reportCapabilities(persistCapable, reservations.persistThroughPowerLoss());
                 break;
             case READ_FULL_STATUS:
                 data = readFullStatus();
@@ -195,7 +179,7 @@ final class PersistentReserveCommands {
     private ScsiResult execute(String port, int serviceAction, int type, byte[] list) throws IOException {
         int flags = Cdb.u8(list, 20);
         boolean aptpl = (flags & APTPL) != 0;
-        if ((flags & SPEC_I_PT) != 0 || (aptpl && store == null)) {
+        if ((flags & SPEC_I_PT) != 0 || (aptpl && !persistCapable)) {
             // SIP_C is 0 in REPORT CAPABILITIES, and PTPL_C without a store.
             LOG.info("{}: PERSISTENT RESERVE OUT with {} refused: not offered here", port,
                     aptpl ? "APTPL" : "SPEC_I_PT");
@@ -203,11 +187,7 @@ final class PersistentReserveCommands {
         }
         synchronized (reservations) {
             ScsiResult result = apply(port, serviceAction, type, list, aptpl);
-            String state = form();
-            if (store != null && !state.equals(saved)) {
-                store.save(state);
-                saved = state;
-            }
+            state.changed();
             return result;
         }
     }
@@ -234,10 +214,10 @@ final class PersistentReserveCommands {
                     if (told == null) {
                         return ScsiResult.checkCondition(SenseCode.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
                     }
-                    told.forEach(other -> attentions.raiseFor(other, SenseCode.RESERVATIONS_RELEASED));
+                    told.forEach(other -> state.raiseFor(other, SenseCode.RESERVATIONS_RELEASED));
                     return ScsiResult.good();
                 case CLEAR:
-                    reservations.clear(port, key).forEach(other -> attentions.raiseFor(other,
+                    reservations.clear(port, key).forEach(other -> state.raiseFor(other,
                             SenseCode.RESERVATIONS_PREEMPTED));
                     return ScsiResult.good();
                 default: // PREEMPT, PREEMPT AND ABORT: the preempted nexuses' commands finish on their own
@@ -245,7 +225,7 @@ final class PersistentReserveCommands {
                     if (preempted == null) {
                         return ScsiResult.checkCondition(SenseCode.INVALID_FIELD_IN_PARAMETER_LIST);
                     }
-                    preempted.forEach(other -> attentions.raiseFor(other, SenseCode.REGISTRATIONS_PREEMPTED));
+                    preempted.forEach(other -> state.raiseFor(other, SenseCode.REGISTRATIONS_PREEMPTED));
                     return ScsiResult.good();
             }
         } catch (Reservations.ConflictException e) {
@@ -255,26 +235,33 @@ final class PersistentReserveCommands {
     }
 
     /** RESERVE (6)/(10): element and third-party reservations are not offered. */
-    ScsiResult legacyReserve(String port, byte[] cdb) throws ScsiException {
+    ScsiResult legacyReserve(String port, byte[] cdb) throws ScsiException, IOException {
         int opcode = Cdb.u8(cdb, 0);
         int flags = Cdb.u8(cdb, 1);
         if (opcode == 0x56 ? (flags & 0x12) != 0 : (flags & 0x01) != 0) {
             throw new ScsiException(SenseCode.INVALID_FIELD_IN_CDB, "third-party or extent reservation");
         }
-        try {
-            reservations.legacyReserve(port);
+        synchronized (reservations) {
+            try {
+                reservations.legacyReserve(port);
+            } catch (Reservations.ConflictException e) {
+                LOG.debug("{}: RESERVE conflicts: {}", port, e.getMessage());
+                return ScsiResult.reservationConflict();
+            }
+            state.changed();
             return ScsiResult.good();
-        } catch (Reservations.ConflictException e) {
-            return ScsiResult.reservationConflict();
         }
     }
 
-    ScsiResult legacyRelease(String port) {
-        try {
-            reservations.legacyRelease(port);
+    ScsiResult legacyRelease(String port) throws IOException {
+        synchronized (reservations) {
+            try {
+                reservations.legacyRelease(port);
+            } catch (Reservations.ConflictException e) {
+                return ScsiResult.reservationConflict();
+            }
+            state.changed();
             return ScsiResult.good();
-        } catch (Reservations.ConflictException e) {
-            return ScsiResult.reservationConflict();
         }
     }
 }

@@ -12,9 +12,10 @@ import java.util.Map;
  * (SPC-4, 5.13: registered keys per I_T nexus and at most one reservation)
  * and the older RESERVE/RELEASE reservation (SPC-2). An I_T nexus is named
  * by its initiator port, "iqn...,i,0x&lt;ISID&gt;"; snapshare targets have one
- * target port each. State lives in memory; {@link #state} and {@link #from}
- * let it outlive the server when an initiator asks (APTPL), in the text form
- * of {@link ReservationForm}.
+ * target port each, one per cluster node. State lives in memory; {@link #state},
+ * {@link #legacy} and {@link #replaceWith} let it outlive the server when an
+ * initiator asks (APTPL), or be shared by the nodes of a cluster, in the text
+ * form of {@link ReservationForm}.
  */
 final class Reservations {
 
@@ -59,9 +60,21 @@ final class Reservations {
     // Volatile so that commands may check "nothing reserved" without the lock (nearly always the case).
     private volatile int type;          // 0: no persistent reservation
     private String holder;              // the holder, for types other than all-registrants
-    private volatile String legacyHolder;
+    private volatile LegacyReservation legacy;
+    /** The port group (node) this copy of the state answers for: its nexuses are (port, localGroup). */
+    private final int localGroup;
     /** APTPL of the last successful REGISTER: keep the state through a power loss. */
     private boolean persistThroughPowerLoss;
+
+    /** The reservations of a unit served through one port (group 0). */
+    Reservations() {
+        this(0);
+    }
+
+    /** The reservations of a unit as the node of port group {@code localGroup} sees them. */
+    Reservations(int localGroup) {
+        this.localGroup = localGroup;
+    }
 
     static boolean validType(int type) {
         return type == WRITE_EXCLUSIVE || type == EXCLUSIVE_ACCESS || (type >= 5 && type <= 8);
@@ -73,15 +86,15 @@ final class Reservations {
 
     /** Whether {@code port} may run a command of {@code access} now (SPC-4, table 63). */
     boolean allows(String port, CommandAccess access) {
-        return (type == 0 && legacyHolder == null) || checkAccess(port, access);
+        return (type == 0 && legacy == null) || checkAccess(port, access);
     }
 
     private synchronized boolean checkAccess(String port, CommandAccess access) {
         if (access == CommandAccess.ALWAYS || access == CommandAccess.LEGACY_RESERVE) {
             return true; // RESERVE and RELEASE apply their own rules
         }
-        if (legacyHolder != null) {
-            return legacyHolder.equals(port);
+        if (legacy != null) {
+            return holdsLegacy(port);
         }
         if (type == 0 || isHolder(port) || access == CommandAccess.STATUS
                 || access == CommandAccess.PERSISTENT_RESERVE) {
@@ -267,36 +280,24 @@ final class Reservations {
         return new ReservationState(persistThroughPowerLoss, generation, keys, type, holder);
     }
 
-    /** Reservations in {@code state}; one whose reservation is held by an unregistered port is refused. */
-    static Reservations from(ReservationState state) throws IOException {
+    /**
+     * Takes over {@code state} and {@code legacyReservation} (kept for APTPL, or
+     * another node's, read back from the shared store); a state whose
+     * reservation is held by an unregistered port is refused and changes nothing.
+     */
+    synchronized void replaceWith(ReservationState state, LegacyReservation legacyReservation) throws IOException {
         if (state.type() != 0 && (!validType(state.type())
                 || (!allRegistrants(state.type()) && !state.keys().containsKey(state.holder())))) {
             throw new IOException("damaged reservation state: reservation of type " + state.type()
                     + " held by an unregistered port");
         }
-        Reservations restored = new Reservations();
-        restored.persistThroughPowerLoss = state.aptpl();
-        restored.generation = state.generation();
-        restored.keys.putAll(state.keys());
-        restored.type = state.type();
-        restored.holder = state.holder();
-        return restored;
-    }
-
-    /**
-     * Takes over the persistent reservation state of {@code other} (another
-     * node's, read back from the shared store); the RESERVE/RELEASE
-     * reservation stays this node's own.
-     */
-    synchronized void replaceWith(Reservations other) {
-        synchronized (other) {
-            keys.clear();
-            keys.putAll(other.keys);
-            generation = other.generation;
-            type = other.type;
-            holder = other.holder;
-            persistThroughPowerLoss = other.persistThroughPowerLoss;
-        }
+        keys.clear();
+        keys.putAll(state.keys());
+        generation = state.generation();
+        type = state.type();
+        holder = state.holder();
+        persistThroughPowerLoss = state.aptpl();
+        legacy = legacyReservation;
     }
 
     // ---- PERSISTENT RESERVE IN ----
@@ -327,14 +328,25 @@ final class Reservations {
 
     // ---- RESERVE / RELEASE (6) and (10) ----
 
+    /** The SPC-2 reservation, null when none. */
+    LegacyReservation legacy() {
+        return legacy;
+    }
+
+    /** Whether {@code port}'s nexus through this node holds the SPC-2 reservation. */
+    boolean holdsLegacy(String port) {
+        LegacyReservation current = legacy;
+        return current != null && current.group() == localGroup && current.port().equals(port);
+    }
+
     synchronized void legacyReserve(String port) throws ConflictException {
         if (!keys.isEmpty()) {
             throw new ConflictException("persistent reservations are in use");
         }
-        if (legacyHolder != null && !legacyHolder.equals(port)) {
-            throw new ConflictException("reserved by " + legacyHolder);
+        if (legacy != null && !holdsLegacy(port)) {
+            throw new ConflictException("reserved by " + legacy.port() + " through port group " + legacy.group());
         }
-        legacyHolder = port;
+        legacy = new LegacyReservation(port, localGroup);
     }
 
     /** RELEASE: only the holder's releases; anyone else's is a no-op (SPC-2, 7.21). */
@@ -342,20 +354,23 @@ final class Reservations {
         if (!keys.isEmpty()) {
             throw new ConflictException("persistent reservations are in use");
         }
-        if (port.equals(legacyHolder)) {
-            legacyHolder = null;
+        if (holdsLegacy(port)) {
+            legacy = null;
         }
     }
 
     /** The I_T nexus is gone (logout, dropped connection): its RESERVE ends; registrations persist. */
     synchronized void nexusLost(String port) {
-        if (port.equals(legacyHolder)) {
-            legacyHolder = null;
+        if (holdsLegacy(port)) {
+            legacy = null;
         }
     }
 
-    /** LOGICAL UNIT RESET and target resets end a RESERVE (SPC-2); persistent reservations stay. */
-    synchronized void reset() {
-        legacyHolder = null;
+    /**
+     * LOGICAL UNIT RESET and target resets end a RESERVE (SPC-2), as does the
+     * end of the node it was made through; persistent reservations stay.
+     */
+    synchronized void endLegacy() {
+        legacy = null;
     }
 }

@@ -25,6 +25,11 @@ final class UnitAttentions {
         pending.remove(port);
     }
 
+    /** Whether {@code port} has a nexus here now. */
+    synchronized boolean present(String port) {
+        return pending.containsKey(port);
+    }
+
     /** Raises {@code code} for every nexus but {@code except} (null: for all). */
     synchronized void raise(SenseCode code, String except) {
         pending.keySet().stream().filter(port -> !port.equals(except)).forEach(port -> raiseFor(port, code));

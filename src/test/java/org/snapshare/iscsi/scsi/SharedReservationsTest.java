@@ -1,6 +1,7 @@
 package org.snapshare.iscsi.scsi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.snapshare.iscsi.scsi.ScsiCommands.assertSense;
 import static org.snapshare.iscsi.scsi.ScsiCommands.cdb;
 import static org.snapshare.iscsi.scsi.ScsiCommands.reserveIn;
 import static org.snapshare.iscsi.scsi.ScsiCommands.reserveOut;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,9 +41,14 @@ class SharedReservationsTest {
     private final ZooKeeperCluster[] clusters = new ZooKeeperCluster[2];
     private final SnapshotCore[] cores = new SnapshotCore[2];
     private final BlockCommandProcessor[] nodes = new BlockCommandProcessor[2];
+    private MemoryReservationStore reservations;
 
-    /** Two port groups; which is optimized does not matter here. */
-    private static TargetPortGroups groups(int local) {
+    /** The port groups of the nodes alive now (a node that left drops out); which is optimized does not matter. */
+    private final List<TargetPortGroups.PortGroup> alive = new CopyOnWriteArrayList<>(List.of(
+            new TargetPortGroups.PortGroup(1, TargetPortGroups.AccessState.ACTIVE_OPTIMIZED),
+            new TargetPortGroups.PortGroup(2, TargetPortGroups.AccessState.ACTIVE_NON_OPTIMIZED)));
+
+    private TargetPortGroups groups(int local) {
         return new TargetPortGroups() {
             @Override
             public int local() {
@@ -50,8 +57,7 @@ class SharedReservationsTest {
 
             @Override
             public List<PortGroup> groups() {
-                return List.of(new PortGroup(1, AccessState.ACTIVE_OPTIMIZED),
-                        new PortGroup(2, AccessState.ACTIVE_NON_OPTIMIZED));
+                return List.copyOf(alive);
             }
         };
     }
@@ -62,7 +68,7 @@ class SharedReservationsTest {
         FaultInjectingDevice origin = new FaultInjectingDevice(SIZE);
         FaultInjectingDevice store = new FaultInjectingDevice(2 << 20);
         SharedExceptionStore.format(store, CHUNK, SIZE);
-        MemoryReservationStore reservations = new MemoryReservationStore();
+        reservations = new MemoryReservationStore();
         for (int i = 0; i < 2; i++) {
             clusters[i] = ZooKeeperCluster.connect(zookeeper.getConnectString(), "node" + i, Duration.ofSeconds(4),
                     Duration.ofSeconds(10));
@@ -88,6 +94,105 @@ class SharedReservationsTest {
 
     private static int read(BlockCommandProcessor node, String port) {
         return ScsiCommands.run(node, port, cdb(0x28, 0, 0, 0, 0, 8, 0, 0, 1), new byte[0]).status;
+    }
+
+    private static ScsiResult testUnitReady(BlockCommandProcessor node, String port) {
+        return ScsiCommands.run(node, port, cdb(0x00), new byte[0]);
+    }
+
+    private static int reserve6(BlockCommandProcessor node, String port) {
+        return ScsiCommands.run(node, port, cdb(0x16), new byte[0]).status;
+    }
+
+    private static int release6(BlockCommandProcessor node, String port) {
+        return ScsiCommands.run(node, port, cdb(0x17), new byte[0]).status;
+    }
+
+    /** Both initiators logged in through both nodes, as multipath does. */
+    private void logInEverywhere() {
+        for (BlockCommandProcessor node : nodes) {
+            node.nexusStarted(HOLDER);
+            node.nexusStarted(OTHER);
+        }
+    }
+
+    @Test
+    void aReserveMadeThroughOneNodeBindsEveryOtherNexusUntilReleased() {
+        logInEverywhere();
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[0], HOLDER));
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, reserve6(nodes[1], OTHER), "RESERVE through the other node");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, testUnitReady(nodes[1], OTHER).status,
+                "TEST UNIT READY through the other node");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, write(nodes[1], OTHER));
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, read(nodes[1], HOLDER),
+                "the holder's initiator port through another node is another I_T nexus");
+        assertEquals(ScsiResult.GOOD, write(nodes[0], HOLDER));
+        assertEquals(ScsiResult.GOOD, release6(nodes[1], OTHER), "a RELEASE by another nexus changes nothing");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, testUnitReady(nodes[1], OTHER).status);
+
+        assertEquals(ScsiResult.GOOD, release6(nodes[0], HOLDER));
+        assertEquals(ScsiResult.GOOD, testUnitReady(nodes[1], OTHER).status);
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[1], OTHER), "released through one node, still held on the other");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, testUnitReady(nodes[0], HOLDER).status);
+    }
+
+    @Test
+    void aReserveEndsWithItsNexusOnWhicheverNodeTheNextCommandComes() {
+        logInEverywhere();
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[0], HOLDER));
+        nodes[0].nexusLost(HOLDER); // logout or a dropped connection
+        assertEquals(ScsiResult.GOOD, testUnitReady(nodes[1], OTHER).status);
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[1], OTHER));
+    }
+
+    @Test
+    void aReserveHeldThroughANodeThatLeftTheClusterNoLongerBinds() throws InterruptedException {
+        logInEverywhere();
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[0], HOLDER));
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, reserve6(nodes[1], OTHER));
+        alive.removeIf(group -> group.id() == 1); // node 0 crashed: its nexuses are gone with it
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // liveness is checked once a second
+        int status;
+        while ((status = reserve6(nodes[1], OTHER)) != ScsiResult.GOOD && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(ScsiResult.GOOD, status, "the RESERVE of a node that left still binds");
+    }
+
+    @Test
+    void aLogicalUnitResetThroughOneNodeReachesTheNexusesOfTheOther() {
+        logInEverywhere();
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[0], HOLDER));
+        nodes[0].reset(false);
+        assertSense(testUnitReady(nodes[1], OTHER), SenseCode.LOGICAL_UNIT_RESET);
+        assertEquals(ScsiResult.GOOD, testUnitReady(nodes[1], OTHER).status, "reported once");
+        assertSense(ScsiCommands.run(nodes[1], HOLDER, cdb(0x28, 0, 0, 0, 0, 8, 0, 0, 1), new byte[0]),
+                SenseCode.LOGICAL_UNIT_RESET);
+        assertEquals(ScsiResult.GOOD, reserve6(nodes[1], OTHER), "the reset ended the RESERVE everywhere");
+        assertSense(testUnitReady(nodes[0], HOLDER), SenseCode.LOGICAL_UNIT_RESET);
+    }
+
+    @Test
+    void aNexusPreemptedThroughOneNodeIsToldOnTheOther() {
+        logInEverywhere();
+        assertEquals(ScsiResult.GOOD, reserveOut(nodes[1], OTHER, 0, 0, 0, 0x111, 0).status); // REGISTER
+        assertEquals(ScsiResult.GOOD, reserveOut(nodes[0], HOLDER, 0, 0, 0, 0x222, 0).status);
+        assertEquals(ScsiResult.GOOD, reserveOut(nodes[0], HOLDER, 4, Reservations.WRITE_EXCLUSIVE, 0x222, 0x111, 0)
+                .status); // PREEMPT the other's registration
+        // Registrations hold for every target port (ATP_C), so the initiator port's nexuses on both nodes are told.
+        assertSense(testUnitReady(nodes[1], OTHER), SenseCode.REGISTRATIONS_PREEMPTED);
+        assertSense(testUnitReady(nodes[0], OTHER), SenseCode.REGISTRATIONS_PREEMPTED);
+        assertEquals(ScsiResult.GOOD, testUnitReady(nodes[1], HOLDER).status, "the preempting nexus is not told");
+    }
+
+    @Test
+    void aNodeStartedLaterIsNotToldOfWhatHappenedBeforeIt() throws IOException {
+        logInEverywhere();
+        nodes[0].reset(false);
+        BlockCommandProcessor late = BlockCommandProcessor.withReservationStore(cores[1].origin(), reservations,
+                groups(2));
+        late.nexusStarted(OTHER);
+        assertEquals(ScsiResult.GOOD, testUnitReady(late, OTHER).status);
     }
 
     @Test
