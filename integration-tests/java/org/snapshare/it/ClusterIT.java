@@ -120,6 +120,42 @@ class ClusterIT {
         stopBothAndCheck();
     }
 
+    /**
+     * A resize on one node is served by the other within seconds (its sync
+     * adopts the recorded size under the lock); a store grown by copies on
+     * one node is used, and grown further, by the other.
+     */
+    @Test
+    void aResizeAndStoreGrowthOnOneNodeAreSeenByTheOther() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x11 0 64M", "flush");
+        nodeA.cli("volume", "resize", "vol1", "--size", "96M").assertSuccess("volume resize on a");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        ExternalTools.Result write;
+        while ((write = ExternalTools.qemuIo(nodeB.url("vol1"), "write -P 0x22 80M 16M", "flush")).exitCode != 0
+                || write.output.contains("fail") || write.output.contains("error")) {
+            assertTrue(System.nanoTime() < deadline, "b does not serve the resized volume:\n" + write.output
+                    + "\n" + nodeB.log());
+            Thread.sleep(250);
+        }
+        io(nodeA.url("vol1"), "read -P 0x11 0 64M", "read -P 0 64M 16M", "read -P 0x22 80M 16M");
+
+        long storeBefore = java.nio.file.Files.size(dir.resolve("shared/volumes/vol1/store.img"));
+        nodeA.cli("snapshot", "create", "vol1", "s1").assertSuccess("snapshot s1");
+        io(nodeA.url("vol1"), "write -P 0x33 0 96M", "flush"); // copies all of s1's data
+        nodeB.awaitTarget("vol1.s1");
+        nodeB.cli("snapshot", "create", "vol1", "s2").assertSuccess("snapshot s2");
+        io(nodeB.url("vol1"), "write -P 0x44 0 96M", "flush"); // copies s2's: the store grows again, on b
+        long storeAfter = java.nio.file.Files.size(dir.resolve("shared/volumes/vol1/store.img"));
+        assertTrue(storeAfter > storeBefore + (96L << 20), "the store grew from " + storeBefore + " to "
+                + storeAfter + " bytes");
+        nodeA.awaitTarget("vol1.s2");
+        io(nodeA.url("vol1", "s1"), "read -P 0x11 0 64M", "read -P 0 64M 16M", "read -P 0x22 80M 16M");
+        io(nodeA.url("vol1", "s2"), "read -P 0x33 0 96M");
+        io(nodeA.url("vol1"), "write -P 0x55 0 1M", "flush");
+        io(nodeB.url("vol1"), "read -P 0x55 0 1M", "read -P 0x44 1M 95M");
+        stopBothAndCheck();
+    }
+
     @Test
     void killingTheLockHolderUnderWritesLosesNothingFlushedAndTheOtherNodeTakesOverInSeconds() throws Exception {
         String viaA = nodeA.url("vol1");

@@ -467,13 +467,22 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized Outcomes.VolumeResized resizeVolume(String volumeName, long newSizeBytes)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
-        membership.checkResizable();
         long before = volume.sizeBytes();
         volume.core().resize(newSizeBytes);
         catalog.recordSize(volumeName, newSizeBytes);
         targets.capacityChanged(targetName(volumeName));
         LOG.info("resized volume {} from {} to {}", volumeName, Sizes.format(before), Sizes.format(newSizeBytes));
         return new Outcomes.VolumeResized(volumeName, before, newSizeBytes);
+    }
+
+    /**
+     * In a cluster: another node resized the volume (the size its metadata
+     * records grew); serve the new size here too, and tell this node's initiators.
+     */
+    synchronized void followResize(Volume volume) throws IOException {
+        if (volume.core().adoptSize(catalog.recordedSize(volume.name))) {
+            targets.capacityChanged(targetName(volume.name));
+        }
     }
 
     synchronized Outcomes.StoreGrown growStore(String volumeName) throws ConfigException, IOException {

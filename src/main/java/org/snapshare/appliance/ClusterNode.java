@@ -64,13 +64,6 @@ final class ClusterNode implements Membership {
     }
 
     @Override
-    public void checkResizable() throws ConfigException {
-        throw new ConfigException("volumes of a cluster cannot be resized yet: the other nodes would go on"
-                + " serving the old size (stop every node, serve the volume on one node without"
-                + " cluster-zookeeper, resize it, then start the cluster again)");
-    }
-
-    @Override
     public void checkImportable() throws ConfigException {
         throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
                 + " serve the volume from the cluster");

@@ -16,7 +16,7 @@ import org.snapshare.util.IoAction;
 /**
  * A cluster node's view of what the others do (docs/CLUSTER.md): once a
  * second it serves the volumes and snapshots other nodes made, drops what
- * they deleted, and follows each volume's active (ALUA optimized) node,
+ * they deleted, serves the size they resized a volume to, and follows each volume's active (ALUA optimized) node,
  * telling initiators when it changes.
  */
 final class ClusterSync {
@@ -83,6 +83,7 @@ final class ClusterSync {
         for (Volume volume : appliance.volumesNow()) {
             syncOne(volume.name, () -> {
                 followActiveNode(volume);
+                appliance.followResize(volume);
                 appliance.serveSnapshots(volume);
             });
         }

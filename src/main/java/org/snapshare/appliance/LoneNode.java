@@ -37,11 +37,6 @@ final class LoneNode implements Membership {
     }
 
     @Override
-    public void checkResizable() {
-        // nobody else serves the volume
-    }
-
-    @Override
     public void checkImportable() {
         // nobody else serves the volume
     }

@@ -36,9 +36,6 @@ interface Membership extends Closeable {
      */
     boolean alone();
 
-    /** Refuses to resize a volume where the other nodes would go on serving the old size. */
-    void checkResizable() throws ConfigException;
-
     /** Refuses to import where another node may serve the volume meanwhile. */
     void checkImportable() throws ConfigException;
 

@@ -100,6 +100,16 @@ public final class VolumeCatalog {
         writeAtomically(dir.resolve(METADATA), metadata);
     }
 
+    /** The size {@link #recordSize} recorded last (0 for a volume made before sizes were recorded). */
+    public synchronized long recordedSize(String name) throws IOException {
+        try {
+            return Long.parseLong(loadMetadata(volumeDir(name)).getProperty("size", "0"));
+        } catch (NumberFormatException e) {
+            throw new IOException(volumeDir(name).resolve(METADATA) + " records no valid size (" + e.getMessage()
+                    + "); restore it", e);
+        }
+    }
+
     /** The directory of a volume's files. */
     public Path volumeDir(String name) {
         return volumesDir.resolve(name);

@@ -19,7 +19,6 @@ import org.snapshare.store.ClusterLock;
 import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.Remedy;
 import org.snapshare.store.SingleNodeLock;
-import org.snapshare.store.StoreException;
 import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
@@ -38,9 +37,9 @@ public final class SnapshotCore implements Closeable {
 
     private final String volume;
     private final long uniqueId;
-    private volatile long sizeBytes;
-    /** The origin's unit itself (served wrapped in its gate), to tell it of a resize. */
+    /** The origin's unit itself (served wrapped in its gate): its size is the volume's. */
     private final OriginUnit rawOrigin;
+    private final OriginResize resizing;
     private final VolumeIo io;
     private final ClusterGate gate;
     private final LogicalUnit originUnit;
@@ -68,7 +67,7 @@ public final class SnapshotCore implements Closeable {
             ClusterLock lock, Duration takeTimeout) throws IOException {
         this.volume = volume;
         this.uniqueId = uniqueId;
-        this.sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
+        long sizeBytes = origin.size() - origin.size() % LogicalUnit.BLOCK_SIZE;
         this.gate = new ClusterGate(volume, lock, takeTimeout, new VolumeTenure());
         ChunkData data = new ChunkData(new FencedDevice(origin, gate::holds, volume), store, sizeBytes);
         if (data.originChunks() < store.originChunks()) {
@@ -78,6 +77,7 @@ public final class SnapshotCore implements Closeable {
         }
         this.io = new VolumeIo(data);
         this.rawOrigin = new OriginUnit(io, sizeBytes, uniqueId);
+        this.resizing = new OriginResize(volume, io, gate, rawOrigin);
         this.originUnit = new GatedUnit(rawOrigin, gate);
         this.journal = new RollbackJournal(rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
@@ -92,7 +92,7 @@ public final class SnapshotCore implements Closeable {
             LOG.info("volume {}: another node holds the cluster lock; this node takes it when work arrives", volume);
         }
         if (data.originChunks() > store.originChunks()) {
-            completeResize(store);
+            resizing.completeInterrupted();
         }
         deleterThread.start();
         flusher.start();
@@ -103,56 +103,17 @@ public final class SnapshotCore implements Closeable {
         io.pending.budget(shared);
     }
 
-    /** The origin grew but the store was not told (a crash inside a resize): tell it now, or refuse the volume. */
-    private void completeResize(ExceptionStore store) throws IOException {
-        try (ClusterGate.Pass pass = gate.enter()) {
-            store.resizeOrigin(io.originChunks());
-            store.commit();
-            LOG.info("volume {}: completed a resize to {} bytes that a crash interrupted", volume, sizeBytes);
-        } catch (StoreException e) {
-            throw new IOException("volume " + volume + ": the origin has " + io.originChunks()
-                    + " chunks but its exception store records an origin of " + store.originChunks() + " ("
-                    + e.getMessage() + "); the volume's files do not belong together", e);
-        }
-    }
-
     /**
-     * Grows the volume online to {@code newSizeBytes}: the origin device
-     * first (a file grows; a raw device must have been extended already),
-     * then the store learns the origin's new size in a commit; snapshots keep
-     * the size they were taken with. A crash in between is completed at the
-     * next start. The caller tells initiators (CAPACITY DATA HAS CHANGED).
+     * Grows the volume online to {@code newSizeBytes} (see {@link OriginResize});
+     * the caller tells initiators (CAPACITY DATA HAS CHANGED).
      */
     public synchronized void resize(long newSizeBytes) throws SnapshotException, IOException {
-        if (newSizeBytes % LogicalUnit.BLOCK_SIZE != 0) {
-            throw new SnapshotException("a volume's size must be a multiple of " + LogicalUnit.BLOCK_SIZE + " bytes");
-        }
-        if (newSizeBytes <= sizeBytes) {
-            throw new SnapshotException("volume " + volume + " is " + sizeBytes + " bytes; "
-                    + (newSizeBytes == sizeBytes ? "it has that size already" : "shrinking it to " + newSizeBytes
-                    + " would cut off data its initiators wrote, so it is refused (make a smaller volume and copy"
-                    + " what it needs)"));
-        }
-        try (ClusterGate.Pass pass = gate.enter()) {
-            if (io.rollback() != null) {
-                throw new SnapshotException("volume " + volume + " is being rolled back; resize it when that ends");
-            }
-            try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) { // no origin write in flight meanwhile
-                if (!io.origin().grow(newSizeBytes)) {
-                    throw new SnapshotException("the origin device of volume " + volume + " is "
-                            + io.origin().size() + " bytes and cannot grow by itself: extend it first (lvextend),"
-                            + " then resize the volume");
-                }
-                io.origin().flush();
-                long chunks = (newSizeBytes + io.chunkSize() - 1) / io.chunkSize();
-                store().resizeOrigin(chunks);
-                store().commit();
-                io.originResized(newSizeBytes);
-                sizeBytes = newSizeBytes;
-                rawOrigin.resized(newSizeBytes);
-            }
-        }
-        LOG.info("volume {}: resized to {} bytes", volume, newSizeBytes);
+        resizing.resize(newSizeBytes);
+    }
+
+    /** Another node resized the volume to {@code newSizeBytes}: serve that size; true when it changed here. */
+    public synchronized boolean adoptSize(long newSizeBytes) throws IOException {
+        return resizing.adopt(newSizeBytes);
     }
 
     /** A tenure of the lock: start from what is on disk, and leave everything there at the end. */
@@ -215,7 +176,7 @@ public final class SnapshotCore implements Closeable {
     }
 
     public long sizeBytes() {
-        return sizeBytes;
+        return rawOrigin.sizeBytes();
     }
 
     ExceptionStore store() {
@@ -243,7 +204,7 @@ public final class SnapshotCore implements Closeable {
 
     /** A snapshot's size: the volume's when it was taken. */
     private long sizeOf(SnapshotInfo info) {
-        return info.sizeBytes() > 0 ? info.sizeBytes() : sizeBytes; // 0: a store before volumes could grow
+        return info.sizeBytes() > 0 ? info.sizeBytes() : sizeBytes(); // 0: a store before volumes could grow
     }
 
     /** A point-in-time snapshot of the origin: in-flight origin writes finish first, new ones wait. */
@@ -275,7 +236,7 @@ public final class SnapshotCore implements Closeable {
         }
         try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) {
             io.origin().flush(); // what was written before the snapshot is durable with it
-            SnapshotInfo info = store().createSnapshot(name, sizeBytes, identity, created);
+            SnapshotInfo info = store().createSnapshot(name, sizeBytes(), identity, created);
             store().commit();
             LOG.info("volume {}: created snapshot {} (id {})", volume, name, info.id());
             return unitOf(info);
@@ -402,7 +363,7 @@ public final class SnapshotCore implements Closeable {
             throw new SnapshotException("the origin of volume " + volume + " is being rolled back to snapshot "
                     + io.rollback().snapshotName + "; compare with it when that has finished");
         }
-        return new DiffScan(store(), gate, volume).run(fromInfo, toInfo, sizeBytes);
+        return new DiffScan(store(), gate, volume).run(fromInfo, toInfo, sizeBytes());
     }
 
     private SnapshotInfo existing(String name) throws SnapshotException {
