@@ -156,6 +156,61 @@ class ClusterIT {
         stopBothAndCheck();
     }
 
+    /** A volume with a session through the other node is not deleted unless forced. */
+    @Test
+    void volumeDeleteCountsTheSessionsOfEveryNode() throws Exception {
+        // qemu-io without commands logs in and waits on its standard input: a session held open through b.
+        Process held = new ProcessBuilder("qemu-io", "-f", "raw", nodeB.url("vol1")).redirectErrorStream(true)
+                .start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (originSessions(nodeB) < 1) {
+                assertTrue(System.nanoTime() < deadline, "qemu-io never logged in through b");
+                Thread.sleep(100);
+            }
+            Thread.sleep(2500); // b publishes its session counts once a second
+            ExternalTools.Result refused = nodeA.cli("volume", "delete", "vol1");
+            assertTrue(refused.exitCode != 0 && refused.output.contains("b=1"),
+                    "a deleted a volume with a session through b, or did not name it:\n" + refused.output);
+        } finally {
+            held.getOutputStream().close(); // qemu-io quits: the session ends
+            held.waitFor(30, TimeUnit.SECONDS);
+            held.destroyForcibly();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        ExternalTools.Result deleted;
+        while ((deleted = nodeA.cli("volume", "delete", "vol1")).exitCode != 0) {
+            assertTrue(System.nanoTime() < deadline, "still refused after the session ended:\n" + deleted.output);
+            Thread.sleep(250);
+        }
+        assertTrue(!nodeB.cli("volume", "list").assertSuccess("volume list on b").output.contains("vol1")
+                || waitUntilGone(nodeB), "b still lists the deleted volume");
+    }
+
+    /** The SESSIONS column of vol1 in the node's `volume list`. */
+    private static int originSessions(ServerProcess node) throws Exception {
+        for (String line : node.cli("volume", "list").assertSuccess("volume list").output.split("\n")) {
+            String[] columns = line.trim().split("\\s+");
+            for (int i = 1; columns[0].equals("vol1") && i < columns.length; i++) {
+                if (columns[i].startsWith("iqn.")) { // SESSIONS comes just before TARGET
+                    return Integer.parseInt(columns[i - 1]);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static boolean waitUntilGone(ServerProcess node) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (node.cli("volume", "list").assertSuccess("volume list").output.contains("vol1")) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
+    }
+
     @Test
     void killingTheLockHolderUnderWritesLosesNothingFlushedAndTheOtherNodeTakesOverInSeconds() throws Exception {
         String viaA = nodeA.url("vol1");

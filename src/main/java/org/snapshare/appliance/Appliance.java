@@ -301,6 +301,13 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     /** Sessions on the volume's origin and snapshot targets. */
+    /** This node's sessions on each volume served, with those on its snapshots. */
+    synchronized Map<String, Integer> sessionCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        volumes.values().forEach(volume -> counts.put(volume.name, sessions(volume)));
+        return counts;
+    }
+
     private int sessions(Volume volume) {
         int count = targets.sessionCount(targetName(volume.name));
         for (String snapshot : exportedSnapshots(volume)) {
@@ -332,10 +339,13 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized void deleteVolume(String name, boolean force) throws ConfigException, IOException {
         Volume volume = volume(name);
         int sessions = sessions(volume);
+        Map<String, Integer> elsewhere = membership.sessionsElsewhere(name);
+        sessions += elsewhere.values().stream().mapToInt(Integer::intValue).sum();
         if (sessions > 0 && !force) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " has " + sessions
-                    + " active session(s) on it and its snapshots; log them out first, or add --force to disconnect"
-                    + " them");
+                    + " active session(s) on it and its snapshots" + (elsewhere.isEmpty() ? ""
+                    : " (through other nodes: " + elsewhere + ")") + "; log them out first, or add --force to"
+                    + " disconnect them");
         }
         withdraw(volume);
         volumes.remove(name);

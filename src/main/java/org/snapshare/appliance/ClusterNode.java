@@ -2,7 +2,9 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
@@ -17,11 +19,14 @@ final class ClusterNode implements Membership {
     private final ZooKeeperCluster cluster;
     /** This node's ALUA port group, which is also its portal group tag. */
     private final int portGroup;
+    /** This node's sessions per volume, published for the others' `volume delete`. */
+    private final SessionCounts sessionCounts;
     /** Set once at start, before other threads look. */
     private volatile ClusterSync sync;
 
     private ClusterNode(ZooKeeperCluster cluster, int portGroup) {
         this.cluster = cluster;
+        this.sessionCounts = new SessionCounts(cluster);
         this.portGroup = portGroup;
     }
 
@@ -64,6 +69,11 @@ final class ClusterNode implements Membership {
     }
 
     @Override
+    public Map<String, Integer> sessionsElsewhere(String volume) throws IOException {
+        return sessionCounts.elsewhere(volume);
+    }
+
+    @Override
     public void checkImportable() throws ConfigException {
         throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
                 + " serve the volume from the cluster");
@@ -71,7 +81,7 @@ final class ClusterNode implements Membership {
 
     @Override
     public void follow(Appliance appliance) {
-        sync = new ClusterSync(appliance, cluster);
+        sync = new ClusterSync(appliance, cluster, sessionCounts);
         sync.start();
     }
 
@@ -101,6 +111,11 @@ final class ClusterNode implements Membership {
 
     @Override
     public void close() {
+        try {
+            sessionCounts.close();
+        } catch (IOException e) {
+            // the session ends below anyway, and the ephemeral node with it
+        }
         cluster.close();
     }
 }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.snapshot.LockStatus;
 import org.snapshare.util.IoAction;
@@ -16,7 +17,8 @@ import org.snapshare.util.IoAction;
 /**
  * A cluster node's view of what the others do (docs/CLUSTER.md): once a
  * second it serves the volumes and snapshots other nodes made, drops what
- * they deleted, serves the size they resized a volume to, and follows each volume's active (ALUA optimized) node,
+ * they deleted, serves the size they resized a volume to, publishes its own
+ * session counts (for the others' volume delete) and follows each volume's active (ALUA optimized) node,
  * telling initiators when it changes.
  */
 final class ClusterSync {
@@ -29,13 +31,15 @@ final class ClusterSync {
 
     private final Appliance appliance;
     private final ZooKeeperCluster cluster;
-    /** Each volume's active node at the last look ("" for none yet), to tell initiators when it changes. */
+    /** Each volume's active node as reported at the last look ("" for none yet), to tell initiators when it changes. */
     private final Map<String, String> activeNodes = new TreeMap<>();
     private final BackgroundLoop loop;
+    private final SessionCounts sessions;
 
-    ClusterSync(Appliance appliance, ZooKeeperCluster cluster) {
+    ClusterSync(Appliance appliance, ZooKeeperCluster cluster, SessionCounts sessions) {
         this.appliance = appliance;
         this.cluster = cluster;
+        this.sessions = sessions;
         this.loop = new BackgroundLoop("cluster-sync", SYNC, this::pass);
     }
 
@@ -87,6 +91,7 @@ final class ClusterSync {
                 appliance.serveSnapshots(volume);
             });
         }
+        sessions.publish(appliance.sessionCounts());
     }
 
     /** One volume's part of a sync; a failure is logged and retried next time, the other volumes go on. */
@@ -107,14 +112,14 @@ final class ClusterSync {
      */
     private void followActiveNode(Volume volume) throws IOException {
         LockStatus lock = volume.core().lockStatus();
-        Optional<String> active = cluster.activeNode(volume.name);
         if (lock.held() && lock.heldFor().compareTo(ACTIVE_AFTER) >= 0
-                && !active.equals(Optional.of(cluster.nodeName()))) {
+                && !cluster.activeNode(volume.name).equals(Optional.of(cluster.nodeName()))) {
             cluster.claimActive(volume.name);
-            active = Optional.of(cluster.nodeName());
             LOG.info("volume {}: this node is its active (ALUA optimized) node now", volume.name);
         }
-        String now = active.orElse("");
+        // What REPORT TARGET PORT GROUPS says, which before any claim is the lock's holder: a holder claiming
+        // the volume changes nothing initiators see, so it raises no unit attention.
+        String now = ClusterPortGroups.activeNode(cluster, volume.name, volume.core()).orElse("");
         String before = activeNodes.put(volume.name, now);
         if (before != null && !before.equals(now)) {
             appliance.targets().accessStateChanged(appliance.targetName(volume.name));

@@ -1,5 +1,6 @@
 package org.snapshare.appliance;
 
+import java.util.Map;
 import java.util.Optional;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
@@ -34,6 +35,11 @@ final class LoneNode implements Membership {
     @Override
     public boolean alone() {
         return true;
+    }
+
+    @Override
+    public Map<String, Integer> sessionsElsewhere(String volume) {
+        return Map.of(); // there is nowhere else
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.snapshare.appliance;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
@@ -35,6 +36,9 @@ interface Membership extends Closeable {
      * both are left to a user on purpose.
      */
     boolean alone();
+
+    /** The iSCSI sessions other nodes have on {@code volume} and its snapshots, by node (as of their last sync). */
+    Map<String, Integer> sessionsElsewhere(String volume) throws IOException;
 
     /** Refuses to import where another node may serve the volume meanwhile. */
     void checkImportable() throws ConfigException;

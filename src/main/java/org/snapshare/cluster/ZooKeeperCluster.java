@@ -221,7 +221,7 @@ public final class ZooKeeperCluster implements Closeable {
         return members;
     }
 
-    private static IOException unanswered(Exception e) {
+    static IOException unanswered(Exception e) {
         return new IOException("ZooKeeper did not answer (" + e.getMessage() + "); check the ensemble", e);
     }
 

@@ -1,0 +1,103 @@
+package org.snapshare.cluster;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * How many iSCSI sessions each node has on each volume, so a node about to
+ * delete a volume counts every node's initiators, not only its own. Each
+ * node keeps its counts in an ephemeral znode, /snapshare/sessions/NODE
+ * (one "VOLUME COUNT" line per volume with sessions), rewritten when they
+ * change; a node that dies takes its znode, and its sessions, with it.
+ */
+public final class SessionCounts implements Closeable {
+
+    private static final String SESSIONS = "/sessions";
+    private static final long CREATE_WAIT_SECONDS = 5;
+
+    private final ZooKeeperCluster cluster;
+    private PersistentNode published;
+    private String publishedText;
+
+    public SessionCounts(ZooKeeperCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Publishes this node's sessions per volume, if they changed since the last call. */
+    public synchronized void publish(Map<String, Integer> sessionsByVolume) throws IOException {
+        StringBuilder text = new StringBuilder();
+        new TreeMap<>(sessionsByVolume).forEach((volume, count) -> {
+            if (count > 0) {
+                text.append(volume).append(' ').append(count).append('\n');
+            }
+        });
+        if (text.toString().equals(publishedText)) {
+            return;
+        }
+        byte[] data = text.toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            if (published == null) {
+                published = new PersistentNode(cluster.client(), CreateMode.EPHEMERAL, false,
+                        SESSIONS + "/" + cluster.nodeName(), data);
+                published.start();
+                if (!published.waitForInitialCreate(CREATE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new IOException("ZooKeeper did not take this node's session counts within "
+                            + CREATE_WAIT_SECONDS + " s; check the ensemble");
+                }
+            } else {
+                published.setData(data);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw ZooKeeperCluster.unanswered(e);
+        }
+        publishedText = text.toString();
+    }
+
+    /** The sessions the other nodes published on {@code volume} (each as of its last sync), by node. */
+    public Map<String, Integer> elsewhere(String volume) throws IOException {
+        Map<String, Integer> counts = new TreeMap<>();
+        try {
+            for (String node : cluster.client().getChildren().forPath(SESSIONS)) {
+                if (node.equals(cluster.nodeName())) {
+                    continue;
+                }
+                String text;
+                try {
+                    text = new String(cluster.client().getData().forPath(SESSIONS + "/" + node),
+                            StandardCharsets.UTF_8);
+                } catch (KeeperException.NoNodeException gone) {
+                    continue; // left while we looked
+                }
+                for (String line : text.split("\n")) {
+                    String[] words = line.split(" ");
+                    if (words.length == 2 && words[0].equals(volume)) {
+                        counts.put(node, Integer.parseInt(words[1]));
+                    }
+                }
+            }
+        } catch (KeeperException.NoNodeException none) {
+            return counts;
+        } catch (NumberFormatException e) {
+            throw new IOException("a node's session counts in ZooKeeper are damaged (" + e.getMessage() + ")", e);
+        } catch (Exception e) {
+            throw ZooKeeperCluster.unanswered(e);
+        }
+        return counts;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (published != null) {
+            published.close();
+        }
+    }
+}
