@@ -100,8 +100,7 @@ stop_server() {
 # For the cluster scripts: a new temporary dir, $work, and an empty $pids; at exit every process in $pids is
 # killed, the ZooKeeper's fd 3 closed and the dir goes (kept, and named, when KEEP_BENCH is set).
 cluster_work_dir() {
-    work=$(mktemp -d)
-    pids=()
+    serve_several_from_temp_dir
     trap stop_cluster EXIT
 }
 

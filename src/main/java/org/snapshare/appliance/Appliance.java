@@ -332,6 +332,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         String name = spec.name();
         Volume volume = catalog.create(spec);
         export(volume);
+        membership.created(name);
         LOG.info("created volume {} ({})", name, Sizes.format(volume.sizeBytes()));
         return new Outcomes.VolumeCreated(name, volume.sizeBytes(), targetName(name));
     }

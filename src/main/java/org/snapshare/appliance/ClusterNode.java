@@ -69,6 +69,11 @@ final class ClusterNode implements Membership {
     }
 
     @Override
+    public void created(String volume) throws IOException {
+        cluster.claimActive(volume);
+    }
+
+    @Override
     public Map<String, Integer> sessionsElsewhere(String volume) throws IOException {
         return sessionCounts.elsewhere(volume);
     }

@@ -35,13 +35,14 @@ final class ClusterPortGroups implements TargetPortGroups {
     }
 
     /**
-     * The node to prefer: the one that claimed it after holding the lock a
-     * while (see Appliance), else the lock's holder or last holder.
+     * The node to prefer: the live one that claimed it after holding the
+     * lock a while (see ClusterSync) or when it made the volume, else the
+     * lock's holder or last holder (so right after a failover the survivor).
      */
     static Optional<String> activeNode(ZooKeeperCluster cluster, String volume, SnapshotCore core)
             throws IOException {
         Optional<String> claimed = cluster.activeNode(volume);
-        if (claimed.isPresent()) {
+        if (claimed.isPresent() && cluster.members().containsKey(claimed.get())) {
             return claimed;
         }
         return core.lockStatus().held() ? Optional.of(cluster.nodeName()) : cluster.lastHolder(volume);

@@ -27,7 +27,7 @@ final class ClusterSync {
     /** How often a node looks for volumes and snapshots the other nodes made or removed. */
     private static final Duration SYNC = Duration.ofSeconds(1);
     /** How long a node holds a volume's lock before it becomes the volume's active node. */
-    private static final Duration ACTIVE_AFTER = Duration.ofSeconds(3);
+    private static final Duration ACTIVE_AFTER = Duration.ofSeconds(10);
 
     private final Appliance appliance;
     private final ZooKeeperCluster cluster;

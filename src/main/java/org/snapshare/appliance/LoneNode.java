@@ -38,6 +38,11 @@ final class LoneNode implements Membership {
     }
 
     @Override
+    public void created(String volume) {
+        // no port groups to report
+    }
+
+    @Override
     public Map<String, Integer> sessionsElsewhere(String volume) {
         return Map.of(); // there is nowhere else
     }

@@ -37,6 +37,13 @@ interface Membership extends Closeable {
      */
     boolean alone();
 
+    /**
+     * A volume was made here. In a cluster this node is its active (ALUA
+     * optimized) node from the start, so its port group states never change
+     * until the lock settles elsewhere.
+     */
+    void created(String volume) throws IOException;
+
     /** The iSCSI sessions other nodes have on {@code volume} and its snapshots, by node (as of their last sync). */
     Map<String, Integer> sessionsElsewhere(String volume) throws IOException;
 

@@ -66,8 +66,14 @@ public final class BlockCommandProcessor {
         }
         // A unit reached through several nodes' ports shares its state through the store.
         Reservations reservations = new Reservations(portGroups.local());
-        return new BlockCommandProcessor(unit, reservations, attentions, store, portGroups,
-                ClusterUnitState.open(reservations, attentions, store, portGroups));
+        ClusterUnitState cluster = ClusterUnitState.open(reservations, attentions, store, portGroups);
+        BlockCommandProcessor processor = new BlockCommandProcessor(unit, reservations, attentions, store, portGroups,
+                cluster);
+        if (cluster.outlivedTheCluster()) {
+            processor.changeEverywhere("forgetting reservations made without APTPL before the cluster restarted",
+                    state -> reservations.powerOn());
+        }
+        return processor;
     }
 
     private BlockCommandProcessor(LogicalUnit unit, Reservations reservations, UnitAttentions attentions,

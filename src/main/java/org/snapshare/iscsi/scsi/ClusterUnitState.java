@@ -64,6 +64,26 @@ final class ClusterUnitState implements UnitState {
         return state;
     }
 
+    /**
+     * Whether the state holds persistent reservations that asked not to
+     * survive a power loss (no APTPL) although this node is the only one
+     * up: the whole cluster restarted, which for them is that power loss.
+     */
+    boolean outlivedTheCluster() throws IOException {
+        synchronized (reservations) {
+            ReservationState state = reservations.state();
+            if (state.aptpl() || (state.keys().isEmpty() && state.type() == 0)) {
+                return false;
+            }
+        }
+        for (TargetPortGroups.PortGroup group : groups.groups()) {
+            if (group.id() != groups.local()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads the state again if another node changed it, for a command that does not take the lock. */
     void catchUp() throws IOException {
         synchronized (reservations) {

@@ -300,6 +300,14 @@ final class Reservations {
         legacy = legacyReservation;
     }
 
+    /** What a power-on leaves of persistent reservations made without APTPL: none, PRgeneration 0. */
+    synchronized void powerOn() {
+        keys.clear();
+        clearReservation();
+        generation = 0;
+        persistThroughPowerLoss = false;
+    }
+
     // ---- PERSISTENT RESERVE IN ----
 
     synchronized int generation() {

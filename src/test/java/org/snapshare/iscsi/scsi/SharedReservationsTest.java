@@ -186,6 +186,25 @@ class SharedReservationsTest {
     }
 
     @Test
+    void reservationsWithoutAptplEndWhenTheWholeClusterRestartsNotWhenOneNodeDoes() throws IOException {
+        assertEquals(ScsiResult.GOOD, reserveOut(nodes[0], HOLDER, 0, 0, 0, 0xabc, 0).status); // REGISTER, no APTPL
+        BlockCommandProcessor restarted = BlockCommandProcessor.withReservationStore(cores[1].origin(), reservations,
+                groups(2)); // node 1 restarts while node 0 serves
+        assertEquals(8, Cdb.u32(reserveIn(restarted, OTHER, 0), 4), "one node's restart dropped a registration");
+
+        alive.removeIf(group -> group.id() == 1); // now node 1 comes up alone: the cluster restarted
+        BlockCommandProcessor first = BlockCommandProcessor.withReservationStore(cores[1].origin(), reservations,
+                groups(2));
+        assertEquals(0, Cdb.u32(reserveIn(first, OTHER, 0), 4), "a registration without APTPL outlived the cluster");
+        assertEquals(0, Cdb.u32(reserveIn(nodes[0], OTHER, 0), 4), "the shared state still holds it");
+
+        assertEquals(ScsiResult.GOOD, reserveOut(first, HOLDER, 0, 0, 0, 0xdef, 1).status); // REGISTER with APTPL
+        BlockCommandProcessor again = BlockCommandProcessor.withReservationStore(cores[1].origin(), reservations,
+                groups(2));
+        assertEquals(8, Cdb.u32(reserveIn(again, OTHER, 0), 4), "APTPL asked for it to survive");
+    }
+
+    @Test
     void aNodeStartedLaterIsNotToldOfWhatHappenedBeforeIt() throws IOException {
         logInEverywhere();
         nodes[0].reset(false);
