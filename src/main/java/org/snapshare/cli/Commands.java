@@ -2,6 +2,7 @@ package org.snapshare.cli;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -376,8 +377,8 @@ final class Commands {
         ControlRequest request = ControlRequest.of("snapshot", "import", checkedNames(line).get(0))
                 .withFlag("force", line.hasOption("force")).withFlag("resume", line.hasOption("resume"));
         TransferMeter meter = new TransferMeter(progressStream(), "imported");
-        try (InputStream file = line.hasOption("input") ? Files.newInputStream(Path.of(line.getOptionValue("input")))
-                : null) {
+        // FileInputStream, not Files.newInputStream: on a pipe the latter's channel asks for a position and fails.
+        try (InputStream file = line.hasOption("input") ? new FileInputStream(line.getOptionValue("input")) : null) {
             InputStream body = new BufferedInputStream(meter.counting(file != null ? file : System.in), 1 << 16);
             String result = exchange(line, request, body, OutputStream.nullOutputStream());
             meter.done();

@@ -40,6 +40,8 @@ public final class ControlClient {
         private final OutputStream out;
         private final SocketChannel channel;
         private volatile IOException failure;
+        /** Reading the body failed (not sending it): the user must hear of it whatever the server answered. */
+        private volatile IOException readFailure;
 
         BodySender(InputStream body, OutputStream out, SocketChannel channel) {
             super("control-body");
@@ -52,11 +54,33 @@ public final class ControlClient {
         @Override
         public void run() {
             try {
-                body.transferTo(out);
+                copyBody();
                 out.flush();
                 channel.shutdownOutput();
             } catch (IOException e) {
                 failure = e;
+                try {
+                    channel.shutdownOutput(); // the server sees the body end and answers, instead of waiting on
+                } catch (IOException closed) {
+                    // the connection is gone: the response read fails and says so
+                }
+            }
+        }
+
+        private void copyBody() throws IOException {
+            byte[] buffer = new byte[1 << 16];
+            while (true) {
+                int n;
+                try {
+                    n = body.read(buffer);
+                } catch (IOException e) {
+                    readFailure = e;
+                    throw e;
+                }
+                if (n < 0) {
+                    return;
+                }
+                out.write(buffer, 0, n);
             }
         }
 
@@ -71,6 +95,9 @@ public final class ControlClient {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while sending", e);
+            }
+            if (readFailure != null) {
+                throw new IOException("reading what was to be sent failed: " + readFailure.getMessage(), readFailure);
             }
             if (response.ok && failure != null) {
                 throw new IOException("sending to the server failed: " + failure.getMessage(), failure);
