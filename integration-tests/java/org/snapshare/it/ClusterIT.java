@@ -156,6 +156,54 @@ class ClusterIT {
         stopBothAndCheck();
     }
 
+    /**
+     * Streams import through either node, one import of a volume at a time
+     * across the cluster: while b receives a full stream, a refuses to import
+     * into the same volume; then an incremental stream goes in through a.
+     */
+    @Test
+    void streamsImportThroughEitherNodeOneAtATime() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x11 0 8M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "s1").assertSuccess("snapshot s1");
+        io(nodeA.url("vol1"), "write -P 0x22 2M 2M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "s2").assertSuccess("snapshot s2");
+        Path full = dir.resolve("s1.stream");
+        Path incremental = dir.resolve("s2.stream");
+        nodeA.cli("snapshot", "export", "vol1", "s1", "--output", full.toString()).assertSuccess("export s1");
+        nodeA.cli("snapshot", "export", "vol1", "s2", "--since", "s1", "--output", incremental.toString())
+                .assertSuccess("export s2");
+
+        Path pipe = dir.resolve("slow.stream");
+        ExternalTools.run(10, "mkfifo", pipe.toString()).assertSuccess("mkfifo");
+        Process slow = new ProcessBuilder(nodeB.cliCommand("snapshot", "import", "copy", "--input", pipe.toString()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("slow-import.log").toFile()).start();
+        byte[] stream = java.nio.file.Files.readAllBytes(full);
+        try (java.io.OutputStream feed = java.nio.file.Files.newOutputStream(pipe)) {
+            int half = stream.length / 2; // b claims the import, receives this and waits for the rest
+            feed.write(stream, 0, half);
+            feed.flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!nodeB.cli("status").output.contains("import of snapshot s1")) {
+                assertTrue(System.nanoTime() < deadline, "b never started receiving:\n" + nodeB.log());
+                Thread.sleep(100);
+            }
+            ExternalTools.Result refused = nodeA.cli("snapshot", "import", "copy", "--input", full.toString());
+            assertTrue(refused.exitCode != 0 && refused.output.contains("on another node"),
+                    "a imported into a volume b was importing into:\n" + refused.output);
+            feed.write(stream, half, stream.length - half);
+        }
+        assertTrue(slow.waitFor(60, TimeUnit.SECONDS), "b's import did not end");
+        assertEquals(0, slow.exitValue(), java.nio.file.Files.readString(dir.resolve("slow-import.log")));
+
+        nodeA.awaitTarget("copy");
+        nodeA.cli("snapshot", "import", "copy", "--input", incremental.toString()).assertSuccess("import s2 on a");
+        nodeB.awaitTarget("copy.s2");
+        io(nodeB.url("copy", "s1"), "read -P 0x11 0 8M");
+        io(nodeB.url("copy", "s2"), "read -P 0x11 0 2M", "read -P 0x22 2M 2M", "read -P 0x11 4M 4M");
+        io(nodeA.url("copy"), "read -P 0x22 2M 2M");
+        stopBothAndCheck();
+    }
+
     /** A volume with a session through the other node is not deleted unless forced. */
     @Test
     void volumeDeleteCountsTheSessionsOfEveryNode() throws Exception {

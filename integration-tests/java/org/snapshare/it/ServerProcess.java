@@ -164,11 +164,16 @@ public class ServerProcess implements Closeable {
 
     /** Runs the CLI against this server's data dir. */
     public ExternalTools.Result cli(String... args) throws IOException, InterruptedException {
+        return ExternalTools.run(60, cliCommand(args).toArray(new String[0]));
+    }
+
+    /** The command line that runs the CLI with {@code args} against this server, for a test that starts it itself. */
+    List<String> cliCommand(String... args) {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(args));
         command.addAll(List.of("--data-dir", dataDir.toString()));
         command.addAll(configArgs());
-        return ExternalTools.run(60, command.toArray(new String[0]));
+        return command;
     }
 
     public String log() {

@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.Version;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
@@ -110,9 +111,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 appliance.metrics = Metrics.start(metricsListen, appliance);
             }
             appliance.openVolumes(config);
-            if (membership.alone()) {
-                appliance.streams.completeInterrupted();
-            }
+            appliance.streams.completeInterrupted(); // in a cluster, each by the node that claims it first
             appliance.targets.policy(ConfigAccessPolicy.from(config));
             config.advertisedPortal().ifPresent(appliance.targets::advertisedPortal);
             membership.tagPortals(appliance.targets);
@@ -302,9 +301,10 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     /** Sessions on the volume's origin and snapshot targets. */
     /** This node's sessions on each volume served, with those on its snapshots. */
-    synchronized Map<String, Integer> sessionCounts() {
-        Map<String, Integer> counts = new TreeMap<>();
-        volumes.values().forEach(volume -> counts.put(volume.name, sessions(volume)));
+    synchronized Map<String, SessionCounts.Sessions> sessionCounts() {
+        Map<String, SessionCounts.Sessions> counts = new TreeMap<>();
+        volumes.values().forEach(volume -> counts.put(volume.name, new SessionCounts.Sessions(
+                targets.sessionCount(targetName(volume.name)), sessions(volume))));
         return counts;
     }
 
@@ -340,7 +340,8 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized void deleteVolume(String name, boolean force) throws ConfigException, IOException {
         Volume volume = volume(name);
         int sessions = sessions(volume);
-        Map<String, Integer> elsewhere = membership.sessionsElsewhere(name);
+        Map<String, Integer> elsewhere = new TreeMap<>();
+        membership.sessionsElsewhere(name).forEach((node, counts) -> elsewhere.put(node, counts.all()));
         sessions += elsewhere.values().stream().mapToInt(Integer::intValue).sum();
         if (sessions > 0 && !force) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "volume " + name + " has " + sessions

@@ -9,6 +9,7 @@ import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.store.ClusterLock;
 
 /** One node of a ZooKeeper cluster (docs/CLUSTER.md): volume locks, its ALUA port group, following the others. */
@@ -69,19 +70,18 @@ final class ClusterNode implements Membership {
     }
 
     @Override
+    public Optional<ReceiveTarget.ImportClaim> claimImport(String volume) throws IOException {
+        return cluster.claimImport(volume).map(claim -> claim::close);
+    }
+
+    @Override
     public void created(String volume) throws IOException {
         cluster.claimActive(volume);
     }
 
     @Override
-    public Map<String, Integer> sessionsElsewhere(String volume) throws IOException {
+    public Map<String, SessionCounts.Sessions> sessionsElsewhere(String volume) throws IOException {
         return sessionCounts.elsewhere(volume);
-    }
-
-    @Override
-    public void checkImportable() throws ConfigException {
-        throw new ConfigException("importing into a cluster is not supported yet: import on a single node, then"
-                + " serve the volume from the cluster");
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.snapshare.appliance;
 
 import java.io.IOException;
 import java.util.Optional;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -43,10 +44,18 @@ final class ImportTarget implements ReceiveTarget {
     }
 
     @Override
-    public int originSessions(String name) {
+    public int originSessions(String name) throws IOException {
+        int here;
         synchronized (appliance) {
-            return appliance.targets().sessionCount(appliance.targetName(name));
+            here = appliance.targets().sessionCount(appliance.targetName(name));
         }
+        return here + appliance.membership().sessionsElsewhere(name).values().stream()
+                .mapToInt(SessionCounts.Sessions::origin).sum();
+    }
+
+    @Override
+    public Optional<ImportClaim> claimImport(String name) throws IOException {
+        return appliance.membership().claimImport(name);
     }
 
     @Override

@@ -2,10 +2,12 @@ package org.snapshare.appliance;
 
 import java.util.Map;
 import java.util.Optional;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.store.ClusterLock;
 import org.snapshare.store.SingleNodeLock;
 
@@ -38,18 +40,18 @@ final class LoneNode implements Membership {
     }
 
     @Override
+    public Optional<ReceiveTarget.ImportClaim> claimImport(String volume) {
+        return Optional.of(() -> { }); // this node keeps its own imports apart
+    }
+
+    @Override
     public void created(String volume) {
         // no port groups to report
     }
 
     @Override
-    public Map<String, Integer> sessionsElsewhere(String volume) {
+    public Map<String, SessionCounts.Sessions> sessionsElsewhere(String volume) {
         return Map.of(); // there is nowhere else
-    }
-
-    @Override
-    public void checkImportable() {
-        // nobody else serves the volume
     }
 
     @Override

@@ -4,10 +4,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import org.snapshare.cluster.SessionCounts;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.iscsi.scsi.TargetPortGroups;
 import org.snapshare.snapshot.SnapshotCore;
+import org.snapshare.stream.ReceiveTarget;
 import org.snapshare.store.ClusterLock;
 
 /**
@@ -32,8 +34,7 @@ interface Membership extends Closeable {
 
     /**
      * Whether this node is the only one: then it makes the default volume at
-     * its first start and finishes imports a stop cut short; in a cluster
-     * both are left to a user on purpose.
+     * its first start; a cluster's volumes are made by a user, on purpose.
      */
     boolean alone();
 
@@ -45,10 +46,10 @@ interface Membership extends Closeable {
     void created(String volume) throws IOException;
 
     /** The iSCSI sessions other nodes have on {@code volume} and its snapshots, by node (as of their last sync). */
-    Map<String, Integer> sessionsElsewhere(String volume) throws IOException;
+    Map<String, SessionCounts.Sessions> sessionsElsewhere(String volume) throws IOException;
 
-    /** Refuses to import where another node may serve the volume meanwhile. */
-    void checkImportable() throws ConfigException;
+    /** Claims importing into {@code volume} against the other nodes; empty while another one imports into it. */
+    Optional<ReceiveTarget.ImportClaim> claimImport(String volume) throws IOException;
 
     /** Starts following what the other nodes do. */
     void follow(Appliance appliance);

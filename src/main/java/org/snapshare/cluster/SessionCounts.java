@@ -14,8 +14,9 @@ import org.apache.zookeeper.KeeperException;
  * How many iSCSI sessions each node has on each volume, so a node about to
  * delete a volume counts every node's initiators, not only its own. Each
  * node keeps its counts in an ephemeral znode, /snapshare/sessions/NODE
- * (one "VOLUME COUNT" line per volume with sessions), rewritten when they
- * change; a node that dies takes its znode, and its sessions, with it.
+ * (one "VOLUME ORIGIN ALL" line per volume with sessions: on its origin, and
+ * on it and its snapshots), rewritten when they change; a node that dies
+ * takes its znode, and its sessions, with it.
  */
 public final class SessionCounts implements Closeable {
 
@@ -26,16 +27,20 @@ public final class SessionCounts implements Closeable {
     private PersistentNode published;
     private String publishedText;
 
+    /** One node's sessions on one volume: on its origin, and on the origin and its snapshots together. */
+    public record Sessions(int origin, int all) {
+    }
+
     public SessionCounts(ZooKeeperCluster cluster) {
         this.cluster = cluster;
     }
 
     /** Publishes this node's sessions per volume, if they changed since the last call. */
-    public synchronized void publish(Map<String, Integer> sessionsByVolume) throws IOException {
+    public synchronized void publish(Map<String, Sessions> sessionsByVolume) throws IOException {
         StringBuilder text = new StringBuilder();
         new TreeMap<>(sessionsByVolume).forEach((volume, count) -> {
-            if (count > 0) {
-                text.append(volume).append(' ').append(count).append('\n');
+            if (count.all() > 0) {
+                text.append(volume).append(' ').append(count.origin()).append(' ').append(count.all()).append('\n');
             }
         });
         if (text.toString().equals(publishedText)) {
@@ -63,8 +68,8 @@ public final class SessionCounts implements Closeable {
     }
 
     /** The sessions the other nodes published on {@code volume} (each as of its last sync), by node. */
-    public Map<String, Integer> elsewhere(String volume) throws IOException {
-        Map<String, Integer> counts = new TreeMap<>();
+    public Map<String, Sessions> elsewhere(String volume) throws IOException {
+        Map<String, Sessions> counts = new TreeMap<>();
         try {
             for (String node : cluster.client().getChildren().forPath(SESSIONS)) {
                 if (node.equals(cluster.nodeName())) {
@@ -79,8 +84,8 @@ public final class SessionCounts implements Closeable {
                 }
                 for (String line : text.split("\n")) {
                     String[] words = line.split(" ");
-                    if (words.length == 2 && words[0].equals(volume)) {
-                        counts.put(node, Integer.parseInt(words[1]));
+                    if (words.length == 3 && words[0].equals(volume)) {
+                        counts.put(node, new Sessions(Integer.parseInt(words[1]), Integer.parseInt(words[2])));
                     }
                 }
             }

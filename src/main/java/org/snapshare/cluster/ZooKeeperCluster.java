@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
@@ -31,6 +32,8 @@ public final class ZooKeeperCluster implements Closeable {
     private static final String PORT_GROUP_SEQUENCE = "/port-group-sequence";
     /** Beside a volume's lock: the node its initiators should prefer. */
     private static final String ACTIVE = "/active";
+    /** Beside a volume's lock: who imports into it now. */
+    private static final String IMPORT = "/import";
 
     private final CuratorFramework client;
     private final String nodeName;
@@ -111,6 +114,31 @@ public final class ZooKeeperCluster implements Closeable {
         } catch (Exception e) {
             throw unanswered(e);
         }
+    }
+
+    /**
+     * The right to import into {@code volume}, cluster-wide
+     * (/snapshare/volumes/VOLUME/import, Curator's InterProcessMutex), for
+     * the calling thread until it closes the claim; empty while another
+     * node holds it. A node whose session ends loses it with its session.
+     */
+    public Optional<Closeable> claimImport(String volume) throws IOException {
+        InterProcessMutex mutex = new InterProcessMutex(client, volumePath(volume) + IMPORT);
+        try {
+            if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
+                return Optional.empty();
+            }
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+        return Optional.of(() -> {
+            try {
+                mutex.release();
+            } catch (Exception e) {
+                throw new IOException("the import claim on volume " + volume + " was not released cleanly ("
+                        + e.getMessage() + "); it ends with this node's ZooKeeper session", e);
+            }
+        });
     }
 
     /** Makes this node the volume's preferred (active/optimized) one. */

@@ -57,7 +57,12 @@ public final class SnapshotReceive {
         if (receiving.putIfAbsent(volume, new ImportProgress()) != null) {
             return Optional.empty();
         }
-        try {
+        Optional<ReceiveTarget.ImportClaim> claim = target.claimImport(volume);
+        if (claim.isEmpty()) {
+            receiving.remove(volume);
+            return Optional.empty(); // another node imports into it now
+        }
+        try (ReceiveTarget.ImportClaim held = claim.get()) {
             Optional<ImportStaging> staging = ImportStaging.open(stagingRoot.resolve(volume));
             if (staging.isEmpty() || staging.get().phase() != ImportStaging.Phase.RECEIVING) {
                 return Optional.empty();
@@ -78,7 +83,14 @@ public final class SnapshotReceive {
             throw new SnapshotException("an import into volume " + volume + " is under way already; one at a time");
         }
         try {
-            return receiveAlone(volume, in, force, resume, progress);
+            Optional<ReceiveTarget.ImportClaim> claim = target.claimImport(volume);
+            if (claim.isEmpty()) {
+                throw new SnapshotException("an import into volume " + volume + " is under way on another node of"
+                        + " the cluster; one at a time");
+            }
+            try (ReceiveTarget.ImportClaim held = claim.get()) {
+                return receiveAlone(volume, in, force, resume, progress);
+            }
         } finally {
             receiving.remove(volume);
         }
@@ -238,11 +250,12 @@ public final class SnapshotReceive {
             for (Path dir : dirs.toList()) {
                 String volume = dir.getFileName().toString();
                 try {
-                    Optional<ImportStaging> staging = ImportStaging.open(dir);
-                    if (staging.isPresent() && staging.get().phase() != ImportStaging.Phase.RECEIVING) {
-                        LOG.info("volume {}: completing the import of snapshot {} that a restart interrupted", volume,
-                                staging.get().header().snapshot());
-                        LOG.info("volume {}: {}", volume, applier.apply(volume, staging.get(), new ImportProgress()).strip());
+                    Optional<ReceiveTarget.ImportClaim> claim = target.claimImport(volume);
+                    if (claim.isEmpty()) {
+                        continue; // another node imports into it, or completes it
+                    }
+                    try (ReceiveTarget.ImportClaim held = claim.get()) {
+                        completeOne(volume, dir);
                     }
                 } catch (IOException | SnapshotException | RuntimeException e) {
                     LOG.error("volume {}: the interrupted import in {} could not be completed: {}", volume, dir,
@@ -254,4 +267,13 @@ public final class SnapshotReceive {
         }
     }
 
+    /** Applies the verified import staged in {@code dir}, if one waits there. */
+    private void completeOne(String volume, Path dir) throws IOException, SnapshotException {
+        Optional<ImportStaging> staging = ImportStaging.open(dir);
+        if (staging.isPresent() && staging.get().phase() != ImportStaging.Phase.RECEIVING) {
+            LOG.info("volume {}: completing the import of snapshot {} that a restart interrupted", volume,
+                    staging.get().header().snapshot());
+            LOG.info("volume {}: {}", volume, applier.apply(volume, staging.get(), new ImportProgress()).strip());
+        }
+    }
 }

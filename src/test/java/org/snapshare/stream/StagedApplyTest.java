@@ -47,6 +47,11 @@ class StagedApplyTest {
             }
 
             @Override
+            public Optional<ImportClaim> claimImport(String name) {
+                return Optional.of(() -> { });
+            }
+
+            @Override
             public void snapshotReceived(String volume, String snapshot, LogicalUnit unit) {
                 throw new AssertionError("nothing can be received");
             }
