@@ -18,8 +18,8 @@ import org.snapshare.util.IoAction;
  * A cluster node's view of what the others do (docs/CLUSTER.md): once a
  * second it serves the volumes and snapshots other nodes made, drops what
  * they deleted, serves the size they resized a volume to, publishes its own
- * session counts (for the others' volume delete) and follows each volume's active (ALUA optimized) node,
- * telling initiators when it changes.
+ * session counts (for the others' volume delete) and follows each volume's
+ * active (ALUA optimized) node, telling initiators when it changes.
  */
 final class ClusterSync {
 

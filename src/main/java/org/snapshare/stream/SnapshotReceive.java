@@ -57,19 +57,20 @@ public final class SnapshotReceive {
         if (receiving.putIfAbsent(volume, new ImportProgress()) != null) {
             return Optional.empty();
         }
-        Optional<ReceiveTarget.ImportClaim> claim = target.claimImport(volume);
-        if (claim.isEmpty()) {
-            receiving.remove(volume);
-            return Optional.empty(); // another node imports into it now
-        }
-        try (ReceiveTarget.ImportClaim held = claim.get()) {
-            Optional<ImportStaging> staging = ImportStaging.open(stagingRoot.resolve(volume));
-            if (staging.isEmpty() || staging.get().phase() != ImportStaging.Phase.RECEIVING) {
-                return Optional.empty();
+        try {
+            Optional<ReceiveTarget.ImportClaim> claim = target.claimImport(volume);
+            if (claim.isEmpty()) {
+                return Optional.empty(); // another node imports into it now
             }
-            StreamHeader header = staging.get().header();
-            return Optional.of(new InterruptedImport(header.snapshot(), header.base().map(StreamHeader.Base::name),
-                    staging.get().resumeAt()));
+            try (ReceiveTarget.ImportClaim held = claim.get()) {
+                Optional<ImportStaging> staging = ImportStaging.open(stagingRoot.resolve(volume));
+                if (staging.isEmpty() || staging.get().phase() != ImportStaging.Phase.RECEIVING) {
+                    return Optional.empty();
+                }
+                StreamHeader header = staging.get().header();
+                return Optional.of(new InterruptedImport(header.snapshot(),
+                        header.base().map(StreamHeader.Base::name), staging.get().resumeAt()));
+            }
         } finally {
             receiving.remove(volume);
         }
