@@ -204,6 +204,33 @@ class ClusterIT {
         stopBothAndCheck();
     }
 
+    /**
+     * A scrub started on the node without the volume's lock waits for it
+     * (it does not pull the lock over), and runs to the end once I/O through
+     * that node brings the lock there.
+     */
+    @Test
+    void aScrubRunsOnTheNodeAskedWhileThatNodeHoldsTheLock() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x11 0 16M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "s1").assertSuccess("snapshot s1");
+        io(nodeA.url("vol1"), "write -P 0x22 0 16M", "flush"); // copies into the store; a holds the lock
+        nodeB.cli("scrub", "vol1", "--no-wait").assertSuccess("scrub on b");
+        String waiting = nodeB.cli("scrub", "vol1", "--status").assertSuccess("scrub status").output;
+        assertTrue(waiting.contains("waiting for this node to hold"), waiting);
+
+        io(nodeB.url("vol1"), "read -P 0x22 0 16M"); // b takes the lock, and keeps it while nobody else asks
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String status;
+        while (!(status = nodeB.cli("scrub", "vol1", "--status").assertSuccess("scrub status").output)
+                .contains("scrub finished")) {
+            assertTrue(System.nanoTime() < deadline, "the scrub on b did not finish:\n" + status);
+            Thread.sleep(200);
+        }
+        assertTrue(status.contains("nothing damaged") && !status.contains(" 0 copied chunks"), status);
+        io(nodeA.url("vol1", "s1"), "read -P 0x11 0 16M");
+        stopBothAndCheck();
+    }
+
     /** A volume with a session through the other node is not deleted unless forced. */
     @Test
     void volumeDeleteCountsTheSessionsOfEveryNode() throws Exception {

@@ -16,6 +16,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -60,6 +61,18 @@ class ConsoleIT {
 
     private static String served(ServerProcess server) throws Exception {
         return ExternalTools.run(30, "iscsi-ls", server.portalUrl()).assertSuccess("iscsi-ls").output;
+    }
+
+    /**
+     * Sends {@code keys} to what {@code locator} finds, finding it again if
+     * the console re-rendered it in between (its lists refresh themselves, as
+     * after a job ends), which would leave a stale element.
+     */
+    private static void sendTo(WebDriverWait wait, By locator, CharSequence keys) {
+        wait.ignoring(StaleElementReferenceException.class).until(driver -> {
+            driver.findElement(locator).sendKeys(keys);
+            return true;
+        });
     }
 
     private void confirm(WebDriverWait wait) {
@@ -132,14 +145,14 @@ class ConsoleIT {
                     writer.join();
                 }
 
-                browser.findElement(By.cssSelector("button[aria-label='Roll back to s1']")).sendKeys(Keys.ENTER);
+                sendTo(wait, By.cssSelector("button[aria-label='Roll back to s1']"), Keys.ENTER);
                 confirmWithKeyboard(wait);
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-line"), "succeeded"));
                 assertEquals("1", browser.findElement(By.id("job-progress")).getAttribute("value"));
                 screenshot("rolled-back");
                 ExternalTools.qemuIo(server.url("web"), "read -P 0 0 64M").assertSuccess("the origin is s1 again");
 
-                browser.findElement(By.cssSelector("button[aria-label='Delete snapshot s1']")).click();
+                sendTo(wait, By.cssSelector("button[aria-label='Delete snapshot s1']"), Keys.ENTER);
                 confirm(wait);
                 wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("li[data-snapshot='s1']")));
 
