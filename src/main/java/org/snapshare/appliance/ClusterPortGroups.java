@@ -42,7 +42,7 @@ final class ClusterPortGroups implements TargetPortGroups {
     static Optional<String> activeNode(ZooKeeperCluster cluster, String volume, SnapshotCore core)
             throws IOException {
         Optional<String> claimed = cluster.activeNode(volume);
-        if (claimed.isPresent() && cluster.members().containsKey(claimed.get())) {
+        if (claimed.isPresent() && cluster.isMember(claimed.get())) {
             return claimed;
         }
         return core.lockStatus().held() ? Optional.of(cluster.nodeName()) : cluster.lastHolder(volume);

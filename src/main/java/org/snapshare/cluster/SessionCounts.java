@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 
 /**
  * How many iSCSI sessions each node has on each volume, so a node about to
@@ -70,31 +69,22 @@ public final class SessionCounts implements Closeable {
     /** The sessions the other nodes published on {@code volume} (each as of its last sync), by node. */
     public Map<String, Sessions> elsewhere(String volume) throws IOException {
         Map<String, Sessions> counts = new TreeMap<>();
-        try {
-            for (String node : cluster.client().getChildren().forPath(SESSIONS)) {
-                if (node.equals(cluster.nodeName())) {
-                    continue;
-                }
-                String text;
-                try {
-                    text = new String(cluster.client().getData().forPath(SESSIONS + "/" + node),
-                            StandardCharsets.UTF_8);
-                } catch (KeeperException.NoNodeException gone) {
-                    continue; // left while we looked
-                }
-                for (String line : text.split("\n")) {
-                    String[] words = line.split(" ");
-                    if (words.length == 3 && words[0].equals(volume)) {
-                        counts.put(node, new Sessions(Integer.parseInt(words[1]), Integer.parseInt(words[2])));
+        for (Map.Entry<String, String> node : cluster.childrenWithData(SESSIONS).entrySet()) {
+            if (node.getKey().equals(cluster.nodeName())) {
+                continue;
+            }
+            for (String line : node.getValue().split("\n")) {
+                String[] words = line.split(" ");
+                if (words.length == 3 && words[0].equals(volume)) {
+                    try {
+                        counts.put(node.getKey(), new Sessions(Integer.parseInt(words[1]),
+                                Integer.parseInt(words[2])));
+                    } catch (NumberFormatException e) {
+                        throw new IOException("a node's session counts in ZooKeeper are damaged (" + e.getMessage()
+                                + ")", e);
                     }
                 }
             }
-        } catch (KeeperException.NoNodeException none) {
-            return counts;
-        } catch (NumberFormatException e) {
-            throw new IOException("a node's session counts in ZooKeeper are damaged (" + e.getMessage() + ")", e);
-        } catch (Exception e) {
-            throw ZooKeeperCluster.unanswered(e);
         }
         return counts;
     }

@@ -229,24 +229,42 @@ public final class ZooKeeperCluster implements Closeable {
         return groups;
     }
 
-    /** The nodes in the cluster now, by name, with their portals. */
-    public Map<String, String> members() throws IOException {
-        Map<String, String> members = new TreeMap<>();
+    /** Whether {@code node} is in the cluster now (one look, not the whole member list). */
+    public boolean isMember(String node) throws IOException {
         try {
-            for (String node : client.getChildren().forPath(NODES)) {
-                try {
-                    members.put(node, new String(client.getData().forPath(NODES + "/" + node),
-                            StandardCharsets.UTF_8));
-                } catch (KeeperException.NoNodeException gone) {
-                    // left while we looked
-                }
-            }
-        } catch (KeeperException.NoNodeException none) {
-            return members;
+            return client.checkExists().forPath(NODES + "/" + node) != null;
         } catch (Exception e) {
             throw unanswered(e);
         }
-        return members;
+    }
+
+    /** The nodes in the cluster now, by name, with their portals. */
+    public Map<String, String> members() throws IOException {
+        return childrenWithData(NODES);
+    }
+
+    /**
+     * The children of {@code path} (within the namespace), by name, with
+     * their data as text; one removed while we looked is left out, as is
+     * everything when {@code path} does not exist.
+     */
+    Map<String, String> childrenWithData(String path) throws IOException {
+        Map<String, String> children = new TreeMap<>();
+        try {
+            for (String child : client.getChildren().forPath(path)) {
+                try {
+                    children.put(child, new String(client.getData().forPath(path + "/" + child),
+                            StandardCharsets.UTF_8));
+                } catch (KeeperException.NoNodeException gone) {
+                    // removed while we looked
+                }
+            }
+        } catch (KeeperException.NoNodeException none) {
+            return children;
+        } catch (Exception e) {
+            throw unanswered(e);
+        }
+        return children;
     }
 
     static IOException unanswered(Exception e) {
