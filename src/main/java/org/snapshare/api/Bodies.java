@@ -30,8 +30,8 @@ final class Bodies {
     record Scrub(Long rate) {
     }
 
-    /** POST /volumes/{volume}/snapshots. */
-    record CreateSnapshot(String name) {
+    /** POST /volumes/{volume}/snapshots; {@code from}: a snapshot to take it of (optional: the origin). */
+    record CreateSnapshot(String name, String from) {
     }
 
     private Bodies() {

@@ -28,8 +28,9 @@ final class SnapshotRoutes {
     void create(Context ctx) throws Exception {
         String volume = ctx.pathParam("volume");
         creates.create(ctx, body -> {
-            String name = Bodies.required(Bodies.read(body, Bodies.CreateSnapshot.class).name(), "name");
-            appliance.createSnapshot(volume, name);
+            Bodies.CreateSnapshot create = Bodies.read(body, Bodies.CreateSnapshot.class);
+            String name = Bodies.required(create.name(), "name");
+            appliance.createSnapshot(volume, name, Optional.ofNullable(create.from()));
             return new Creates.Created(appliance.reports().snapshotSummary(volume, name),
                     ApiRoutes.BASE + "/volumes/" + volume + "/snapshots/" + name);
         });

@@ -360,11 +360,18 @@ public final class Appliance implements Closeable, Metrics.Source {
         return reports.listVolumes();
     }
 
-    public synchronized Outcomes.SnapshotCreated createSnapshot(String volumeName, String name)
+    public Outcomes.SnapshotCreated createSnapshot(String volumeName, String name)
+            throws ConfigException, SnapshotException, IOException {
+        return createSnapshot(volumeName, name, Optional.empty());
+    }
+
+    /** A snapshot of the origin, or of snapshot {@code from} of the same volume. */
+    public synchronized Outcomes.SnapshotCreated createSnapshot(String volumeName, String name, Optional<String> from)
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
-        LogicalUnit unit = volume.core().createSnapshot(name);
+        LogicalUnit unit = from.isPresent() ? volume.core().createSnapshotOf(name, from.get())
+                : volume.core().createSnapshot(name);
         String target = targetName(volumeName, name);
         serveNewSnapshot(volumeName, name, unit);
         return new Outcomes.SnapshotCreated(volumeName, name, target);

@@ -64,7 +64,8 @@ final class ControlCommands {
                 return ControlReplies.grown(appliance.growStore(request.names(1).get(0)));
             case "snapshot create":
                 names = request.names(2);
-                return ControlReplies.created(appliance.createSnapshot(names.get(0), names.get(1)));
+                return ControlReplies.created(appliance.createSnapshot(names.get(0), names.get(1),
+                        request.option("from")));
             case "snapshot list":
                 return appliance.listSnapshots(request.names(1).get(0));
             case "snapshot delete":

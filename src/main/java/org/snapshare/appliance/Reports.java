@@ -56,10 +56,11 @@ public final class Reports {
     }
 
     String listSnapshots(Volume volume) throws IOException {
-        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-13s %10s %8s  %s%n", "NAME", "CREATED",
-                "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
+        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-20s %-13s %10s %8s  %s%n", "NAME",
+                "PARENT", "CREATED", "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
         for (SnapshotSummary row : snapshots(volume)) {
-            out.append(String.format("%-20s %-20s %-13s %10s %8d  %s%n", row.name(),
+            out.append(String.format("%-20s %-20s %-20s %-13s %10s %8d  %s%n", row.name(),
+                    row.parent() == null ? "origin" : row.parent(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(),
                     row.held() ? row.state() + ",held" : row.state(),
                     row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), row.sessions(),
@@ -74,7 +75,8 @@ public final class Reports {
         for (SnapshotStatus row : volume.core().snapshots()) {
             String target = appliance.targetName(volume.name, row.name());
             rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
-                    appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name())));
+                    appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name()),
+                    row.parent().isEmpty() ? null : row.parent()));
         }
         return rows;
     }

@@ -8,8 +8,8 @@ import org.snapshare.snapshot.SnapshotStatus;
  * invalid, deleting or rolling-back; {@code ownedBytes}: copied data only it
  * uses (what deleting it frees), -1 when damaged metadata hides it;
  * {@code work}: background work on it, or empty; {@code held}: `snapshot hold`
- * keeps it from being deleted.
+ * keeps it from being deleted; {@code parent}: the snapshot it was taken of, null for the origin.
  */
 public record SnapshotSummary(String name, Instant created, SnapshotStatus.State state, long ownedBytes, int sessions,
-        String target, String work, boolean held) {
+        String target, String work, boolean held, String parent) {
 }

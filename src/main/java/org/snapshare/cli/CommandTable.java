@@ -40,7 +40,8 @@ final class CommandTable {
             new Entry("volume delete NAME [--force]", "delete a volume (--force disconnects sessions)"),
             new Entry("volume resize NAME --size SIZE", "grow a volume online (snapshots keep their size)"),
             new Entry("volume grow-store NAME", "adopt the new size of a store device grown with lvextend"),
-            new Entry("snapshot create VOLUME NAME", "take a point-in-time snapshot, served at once as VOLUME.NAME"),
+            new Entry("snapshot create VOLUME NAME [--from SNAP]", "take a point-in-time snapshot of the origin (or of"
+                    + " snapshot SNAP), served at once as VOLUME.NAME"),
             new Entry("snapshot list VOLUME", "list snapshots: created, state, space owned, background work"),
             new Entry("snapshot delete VOLUME NAME [--force]", "delete a snapshot (space reclaimed in the"
                     + " background)"),

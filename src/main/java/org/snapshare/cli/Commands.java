@@ -219,6 +219,7 @@ final class Commands {
             int dispatch(String verb, String[] rest) throws UsageException, CommandFailedException {
                 switch (verb) {
                     case "create":
+                        return snapshotCreate(rest);
                     case "hold":
                     case "release":
                         return snapshotRequest("snapshot " + verb + " VOLUME NAME", rest, 2, verb);
@@ -250,6 +251,26 @@ final class Commands {
         List<String> request = new ArrayList<>(List.of("snapshot", verb));
         request.addAll(checkedNames(line));
         return request(line, ControlRequest.of(request));
+    }
+
+    private int snapshotCreate(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("from").hasArg()
+                .argName("SNAP").desc("take it of this snapshot (at any depth) instead of the origin").build());
+        CommandLine line = parse("snapshot create VOLUME NAME", options, args, 2);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> request = new ArrayList<>(List.of("snapshot", "create"));
+        request.addAll(checkedNames(line));
+        Optional<String> from = Optional.ofNullable(line.getOptionValue("from"));
+        try {
+            if (from.isPresent()) {
+                VolumeNames.checkSnapshot(from.get());
+            }
+        } catch (ConfigException e) {
+            throw new UsageException("--from: " + e.getMessage());
+        }
+        return request(line, ControlRequest.of(request).with("from", from));
     }
 
     private int snapshotDelete(String[] args) throws UsageException, CommandFailedException {

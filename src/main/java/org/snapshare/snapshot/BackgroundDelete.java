@@ -222,10 +222,12 @@ final class BackgroundDelete implements Runnable {
         }
     }
 
+    /** Deleted snapshots no live snapshot was taken of (those stay, unserved, while it lives: SnapshotTree). */
     private Set<Long> deleting() {
         Set<Long> ids = new HashSet<>();
+        LiveIds kept = data.store.liveIds();
         for (SnapshotInfo info : data.store.snapshots()) {
-            if (info.state() == SnapshotState.DELETING) {
+            if (info.state() == SnapshotState.DELETING && !kept.anyIn(info.id(), info.id())) {
                 ids.add(info.id());
             }
         }

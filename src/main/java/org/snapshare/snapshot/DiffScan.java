@@ -8,11 +8,12 @@ import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.ExceptionStore;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
+import org.snapshare.store.SnapshotTree;
 
 /**
  * Computes a {@link VolumeDiff} from the exception store's entries alone: a
- * snapshot reads an origin chunk from the entry that covers its id, or from
- * the origin when none does, so two points in time differ in a chunk exactly
+ * snapshot reads an origin chunk from the entry that covers its id, else as
+ * its parent does, up to the origin ({@link SnapshotTree#visible}), so two points in time differ in a chunk exactly
  * when they read it from different places. No data is read. The tree is
  * walked a step at a time, each step inside the cluster gate, so I/O to the
  * volume goes on meanwhile; a copy-on-write made during the walk can only
@@ -49,9 +50,11 @@ final class DiffScan {
         while (next < chunks) {
             List<ExceptionEntry> step = new ArrayList<>();
             long stepEnd;
+            SnapshotTree tree;
             try (ClusterGate.Pass pass = gate.enter()) {
                 requireLive(from);
                 requireLive(to);
+                tree = store.tree();
                 stepEnd = scanStep(next, chunks, step);
             }
             int at = 0;
@@ -68,8 +71,9 @@ final class DiffScan {
                     at++;
                 }
                 List<ExceptionEntry> entries = step.subList(first, at);
-                ExceptionEntry toEntry = to.isPresent() ? covering(entries, to.get().id()) : null;
-                boolean changed = chunk >= fromChunks || source(covering(entries, from.get().id())) != source(toEntry);
+                ExceptionEntry toEntry = to.isPresent() ? tree.visible(entries, to.get().id()) : null;
+                boolean changed = chunk >= fromChunks
+                        || source(tree.visible(entries, from.get().id())) != source(toEntry);
                 if (changed) {
                     runs.add(chunk, chunk + 1, toEntry != null && toEntry.zeros());
                 }
@@ -113,15 +117,6 @@ final class DiffScan {
             return step.add(entry);
         });
         return stop[0];
-    }
-
-    private static ExceptionEntry covering(List<ExceptionEntry> entries, long snapshotId) {
-        for (ExceptionEntry entry : entries) {
-            if (entry.covers(snapshotId)) {
-                return entry;
-            }
-        }
-        return null;
     }
 
     /** Where a chunk is read from: an entry (named by its from id, unique per chunk) or the origin. */

@@ -137,7 +137,7 @@ final class Rollback implements Runnable {
 
     /** Makes the origin equal to the snapshot in {@code chunk}; copies for the other snapshots first. */
     private void rollChunk(long chunk) throws IOException {
-        ExceptionEntry entry = io.data.store.find(chunk, snapshotId).orElse(null);
+        ExceptionEntry entry = io.data.store.visible(chunk, snapshotId).orElse(null);
         if (entry == null) {
             return; // the snapshot still shares this chunk with the origin
         }

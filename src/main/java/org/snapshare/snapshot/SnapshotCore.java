@@ -22,6 +22,7 @@ import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
+import org.snapshare.store.StoreException;
 
 /**
  * The snapshot core of one volume: its origin and its snapshots as logical
@@ -243,7 +244,41 @@ public final class SnapshotCore implements Closeable {
         }
     }
 
-    /** Marks the snapshot deleted; background delete reclaims its chunks. */
+    /**
+     * A point-in-time snapshot of snapshot {@code parentName} (format 6): it
+     * reads what the parent reads until either is written; writes to the
+     * parent wait while it is taken.
+     */
+    public synchronized LogicalUnit createSnapshotOf(String name, String parentName)
+            throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            SnapshotInfo parent = existing(parentName);
+            if (parent.state() != SnapshotState.LIVE) {
+                throw new SnapshotException("snapshot " + parentName + " of volume " + volume + " is "
+                        + parent.state().name().toLowerCase() + "; snapshots can only be taken of a live snapshot");
+            }
+            if (store().snapshot(name).isPresent()) {
+                throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume
+                        + " already has a snapshot named " + name);
+            }
+            try (ChunkLocks.Held quiet = io.locks.lock(0, Long.MAX_VALUE, true)) { // every chunk: no write in flight
+                SnapshotInfo info;
+                try {
+                    info = store().createSnapshot(name, sizeOf(parent), UUID.randomUUID(), Instant.now(), parent.id());
+                } catch (StoreException refused) {
+                    throw new SnapshotException(refused.getMessage());
+                }
+                store().commit(); // flushes the store: the parent's data so far is durable with the snapshot
+                LOG.info("volume {}: created snapshot {} (id {}) of snapshot {}", volume, name, info.id(), parentName);
+                return unitOf(info);
+            }
+        }
+    }
+
+    /**
+     * Marks the snapshot deleted; background delete reclaims its chunks, once no
+     * live snapshot taken of it (at any depth) reads them.
+     */
     public synchronized void deleteSnapshot(String name) throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
             deleteSnapshotHeld(name);

@@ -12,6 +12,7 @@ import org.snapshare.store.IdRange;
 import org.snapshare.store.LiveIds;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
+import org.snapshare.store.SnapshotTree;
 import org.snapshare.store.StoreCorruptException;
 
 /**
@@ -44,14 +45,21 @@ final class SnapshotRows {
         ExceptionStore store = io.store();
         Optional<Map<Long, Long>> ownedChunks = ownedChunks(store, store.liveIds());
         Rollback rollback = io.rollback();
+        SnapshotTree tree = store.tree();
+        List<SnapshotInfo> snapshots = store.snapshots();
+        Map<Long, String> names = new HashMap<>();
+        snapshots.forEach(info -> names.put(info.id(), info.name()));
         List<SnapshotStatus> rows = new ArrayList<>();
-        for (SnapshotInfo info : store.snapshots()) {
+        for (SnapshotInfo info : snapshots) {
             SnapshotStatus.State state = stateOf(info, rollback);
-            String work = state == SnapshotStatus.State.DELETING ? deleter.progress()
+            boolean kept = tree.hasDescendants(info.id());
+            String work = state == SnapshotStatus.State.DELETING
+                    ? (kept ? "kept (unserved) while snapshots taken of it live" : deleter.progress())
                     : state == SnapshotStatus.State.ROLLING_BACK ? rollbackProgress(rollback) : "";
-            rows.add(new SnapshotStatus(info.name(), info.created(), state,
-                    ownedChunks.map(owned -> owned.getOrDefault(info.id(), 0L) * store.chunkSize()).orElse(-1L),
-                    work));
+            // Deleting a snapshot that others were taken of frees nothing while they live.
+            long owned = kept ? 0 : ownedChunks.map(chunks -> chunks.getOrDefault(info.id(), 0L)).orElse(-1L);
+            rows.add(new SnapshotStatus(info.name(), info.created(), state, owned < 0 ? -1 : owned * store.chunkSize(),
+                    work, names.getOrDefault(info.parentId(), "")));
         }
         return rows;
     }

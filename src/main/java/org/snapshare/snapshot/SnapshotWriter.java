@@ -2,16 +2,21 @@ package org.snapshare.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.IdRange;
 import org.snapshare.store.LiveIds;
 import org.snapshare.store.StoreException;
 
 /**
  * A write to one chunk of snapshot s (docs/SNAPSHOTS.md, "Snapshot write"): in place
- * when s owns its entry alone; otherwise s gets a fresh chunk, and a shared
- * entry is split so that at most one of its other sides needs a copy. The
- * caller holds the chunk's lock and commits when this returns true.
+ * when s owns its entry alone and no snapshot taken of it reads through it;
+ * otherwise s gets a fresh chunk, the snapshots below s that read its data
+ * get a copy of it first, and a shared entry is split so that at most one
+ * of its other sides needs a copy. The caller holds the chunk's lock and
+ * commits when this returns true.
  */
 final class SnapshotWriter {
 
@@ -30,8 +35,9 @@ final class SnapshotWriter {
     boolean dropChecksum(long snapshotId, ChunkPiece piece) throws IOException {
         return data.store.atomically(() -> {
             Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
-            if (found.isEmpty() || !ownedAlone(found.get(), snapshotId) || !found.get().checksummed()) {
-                return false;
+            if (found.isEmpty() || !ownedAlone(found.get(), snapshotId) || !found.get().checksummed()
+                    || !data.store.rangesInheriting(piece.chunk(), snapshotId).isEmpty()) {
+                return false; // a write that does not go in place leaves the old copy as it is
             }
             data.store.updateEntry(found.get().withChecksum(ExceptionEntry.NO_CHECKSUM));
             return true;
@@ -50,43 +56,87 @@ final class SnapshotWriter {
 
     private boolean writeChunk(long snapshotId, ChunkPiece piece, ByteBuffer src) throws IOException {
         Optional<ExceptionEntry> found = data.store.find(piece.chunk(), snapshotId);
-        if (found.isPresent() && ownedAlone(found.get(), snapshotId) && !found.get().zeros()) {
-            if (found.get().checksummed()) {
-                throw new IllegalStateException("write into checksummed chunk " + found.get() + " before its"
-                        + " checksum was dropped");
-            }
+        List<IdRange> below = data.store.rangesInheriting(piece.chunk(), snapshotId);
+        // A checksummed copy is written in place only once dropChecksum has dropped it: when the snapshots
+        // below went away between the two, the write goes to a fresh chunk like any other.
+        if (below.isEmpty() && found.isPresent() && ownedAlone(found.get(), snapshotId) && !found.get().zeros()
+                && !found.get().checksummed()) {
             data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);
             return false;
         }
+        Optional<ExceptionEntry> seen = found.isPresent() ? found : data.store.visible(piece.chunk(), snapshotId);
         ByteBuffer content;
         if (piece.wholeChunk(data.chunkSize)) {
             content = src;
         } else {
-            content = found.isPresent() ? data.readStored(found.get()) : data.readOrigin(piece.chunk());
+            content = oldData(piece.chunk(), seen);
             content.position(piece.offsetInChunk()).put(src).clear();
         }
         LiveIds live = data.store.liveIds();
         ExceptionEntry shared = found.orElse(null);
         boolean leftNeeded = shared != null && live.anyIn(shared.fromId(), snapshotId - 1);
         boolean rightNeeded = shared != null && live.anyIn(snapshotId + 1, shared.toId());
+        boolean rightCopied = leftNeeded && rightNeeded && !shared.zeros();
         // Allocate everything first, so a full store fails the write before the tree changes.
-        long fresh = data.store.allocateChunk();
-        long rightCopy = 0;
-        if (leftNeeded && rightNeeded && !shared.zeros()) {
-            try {
-                rightCopy = data.store.allocateChunk();
-            } catch (StoreException full) {
-                data.store.freeChunk(fresh);
-                throw full;
-            }
+        boolean belowCopied = !below.isEmpty() && !seen.map(ExceptionEntry::zeros).orElse(false);
+        long[] taken = allocate(1 + (rightCopied ? 1 : 0) + (belowCopied ? below.size() : 0));
+        long fresh = taken[0];
+        long rightCopy = rightCopied ? taken[1] : 0;
+        if (rightCopied) {
             data.writeStored(rightCopy, data.readStored(shared));
         }
+        keepFor(below, piece.chunk(), seen, belowCopied ? Arrays.copyOfRange(taken, taken.length - below.size(),
+                taken.length) : new long[0]);
         data.writeStored(fresh, content);
         if (shared != null) {
             split(shared, snapshotId, leftNeeded, rightNeeded, rightCopy);
         }
         data.store.addEntry(new ExceptionEntry(piece.chunk(), snapshotId, snapshotId, fresh));
         return true;
+    }
+
+    /** The whole chunk as a snapshot reads it before a change: its entry's data, or the origin's. */
+    private ByteBuffer oldData(long chunk, Optional<ExceptionEntry> seen) throws IOException {
+        return seen.isPresent() ? data.readStored(seen.get()) : data.readOrigin(chunk);
+    }
+
+    /** {@code count} free store chunks, or none taken when the store cannot give them all. */
+    private long[] allocate(int count) throws IOException {
+        long[] taken = new long[count];
+        for (int i = 0; i < count; i++) {
+            try {
+                taken[i] = data.store.allocateChunk();
+            } catch (IOException | RuntimeException full) {
+                for (int j = 0; j < i; j++) {
+                    data.store.freeChunk(taken[j]);
+                }
+                throw full;
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * Gives the snapshots below the written one that read its data of
+     * {@code chunk} ({@code below}) that data as their own entries before it
+     * changes: a copy each in {@code copies}, or unmapped entries when the data is zeros.
+     */
+    private void keepFor(List<IdRange> below, long chunk, Optional<ExceptionEntry> seen, long[] copies)
+            throws IOException {
+        if (below.isEmpty()) {
+            return;
+        }
+        ByteBuffer old = copies.length == 0 ? null : oldData(chunk, seen);
+        long checksum = seen.map(ExceptionEntry::checksum).orElse(ExceptionEntry.NO_CHECKSUM);
+        for (int i = 0; i < below.size(); i++) {
+            IdRange ids = below.get(i);
+            if (old == null) {
+                data.store.addEntry(new ExceptionEntry(chunk, ids.from(), ids.to(), ExceptionEntry.ZEROS));
+            } else {
+                data.writeStored(copies[i], old);
+                data.store.addEntry(new ExceptionEntry(chunk, ids.from(), ids.to(), copies[i], checksum));
+            }
+        }
     }
 
     /**
@@ -98,15 +148,19 @@ final class SnapshotWriter {
     boolean unmap(long snapshotId, long chunk) throws IOException {
         return data.store.atomically(() -> {
             Optional<ExceptionEntry> found = data.store.find(chunk, snapshotId);
+            if (found.isPresent() && found.get().zeros() && ownedAlone(found.get(), snapshotId)) {
+                return false;
+            }
+            List<IdRange> below = data.store.rangesInheriting(chunk, snapshotId);
+            if (!keepForBelow(below, snapshotId, chunk, found)) {
+                return false; // no room for the copies below: the chunk stays mapped, as SBC allows
+            }
             ExceptionEntry unmapped = new ExceptionEntry(chunk, snapshotId, snapshotId, ExceptionEntry.ZEROS);
             if (found.isEmpty()) {
-                data.store.addEntry(unmapped); // it read the origin: from now on zeros, and no copy for it
+                data.store.addEntry(unmapped); // it read the origin (or an ancestor's copy): from now on zeros
                 return true;
             }
             ExceptionEntry entry = found.get();
-            if (entry.zeros() && ownedAlone(entry, snapshotId)) {
-                return false;
-            }
             if (ownedAlone(entry, snapshotId)) {
                 data.store.updateEntry(unmapped);
                 data.store.freeChunk(entry.storeChunk());
@@ -120,7 +174,7 @@ final class SnapshotWriter {
                 try {
                     rightCopy = data.store.allocateChunk();
                 } catch (StoreException full) {
-                    return false; // no room to split the shared copy: the chunk stays mapped, as SBC allows
+                    return !below.isEmpty(); // no room to split the shared copy: the chunk stays mapped, as SBC allows
                 }
                 data.writeStored(rightCopy, data.readStored(entry));
             }
@@ -128,6 +182,26 @@ final class SnapshotWriter {
             data.store.addEntry(unmapped);
             return true;
         });
+    }
+
+    /**
+     * Before an unmap: the snapshots below that read the snapshot's data of the chunk ({@code below}) get it as
+     * their own; false when the store has no room for their copies (nothing changed).
+     */
+    private boolean keepForBelow(List<IdRange> below, long snapshotId, long chunk, Optional<ExceptionEntry> found)
+            throws IOException {
+        if (below.isEmpty()) {
+            return true;
+        }
+        Optional<ExceptionEntry> seen = found.isPresent() ? found : data.store.visible(chunk, snapshotId);
+        long[] copies;
+        try {
+            copies = seen.map(ExceptionEntry::zeros).orElse(false) ? new long[0] : allocate(below.size());
+        } catch (StoreException full) {
+            return false;
+        }
+        keepFor(below, chunk, seen, copies);
+        return true;
     }
 
     /** Replaces {@code shared} by what the ids around {@code snapshotId} still need. */

@@ -333,7 +333,7 @@ final class VolumeIo {
     BlockStatus snapshotStatus(long snapshotId, long offset, long sizeBytes) throws IOException {
         long chunk = offset / data.chunkSize;
         long chunkEnd = Math.min(sizeBytes, (chunk + 1) * data.chunkSize);
-        ExceptionEntry entry = data.store.find(chunk, snapshotId).orElse(null);
+        ExceptionEntry entry = data.store.visible(chunk, snapshotId).orElse(null);
         if (entry != null) {
             return new BlockStatus(!entry.zeros(), chunkEnd);
         }
@@ -400,7 +400,7 @@ final class VolumeIo {
     }
 
     private void readSnapshotPiece(long snapshotId, ChunkPiece piece, ByteBuffer dst) throws IOException {
-        ExceptionEntry entry = data.store.find(piece.chunk(), snapshotId).orElse(null);
+        ExceptionEntry entry = data.store.visible(piece.chunk(), snapshotId).orElse(null);
         if (entry != null) {
             data.readStoredPiece(entry, piece.offsetInChunk(), dst);
         } else {

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,9 +68,17 @@ public interface ExceptionStore extends Closeable {
      * A new live snapshot with the next id; names are unique; {@code sizeBytes}:
      * the volume's size now; {@code identity}: kept when {@link #keepsSnapshotIdentities()}
      * (a received snapshot's is its source's), else derived from the id;
-     * {@code created}: when the point in time was taken (a received snapshot's: at its source).
+     * {@code created}: when the point in time was taken (a received snapshot's: at its source);
+     * {@code parentId}: the live snapshot it is taken of, 0 for the origin (format 6).
      */
-    SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created) throws IOException;
+    SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created, long parentId)
+            throws IOException;
+
+    /** A snapshot of the origin. */
+    default SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created)
+            throws IOException {
+        return createSnapshot(name, sizeBytes, identity, created, 0);
+    }
 
     /** A snapshot of a new identity, taken now. */
     default SnapshotInfo createSnapshot(String name, long sizeBytes) throws IOException {
@@ -92,8 +101,14 @@ public interface ExceptionStore extends Closeable {
 
     List<SnapshotInfo> snapshots();
 
-    /** The live snapshots' ids as of now: the same object until the table changes (no copy per call). */
+    /**
+     * The ids whose data must stay as of now: live snapshots and their
+     * ancestors (see {@link SnapshotTree}); the same object until the table changes (no copy per call).
+     */
     LiveIds liveIds();
+
+    /** Which snapshot was taken of which, as of now: the same object until the table changes. */
+    SnapshotTree tree();
 
     /**
      * The snapshot table as the newest commit on the disk has it, read past
@@ -117,12 +132,37 @@ public interface ExceptionStore extends Closeable {
     Optional<ExceptionEntry> find(long originChunk, long snapshotId) throws IOException;
 
     /** Every entry of one origin chunk, by increasing from-id. */
-    List<ExceptionEntry> entries(long originChunk) throws IOException;
+    default List<ExceptionEntry> entries(long originChunk) throws IOException {
+        List<ExceptionEntry> result = new ArrayList<>();
+        scan(originChunk, 0, entry -> entry.originChunk() == originChunk && result.add(entry));
+        return result;
+    }
 
     /**
-     * The live snapshot ids that lack an entry for {@code originChunk},
-     * grouped into maximal ranges: a range may span ids of deleted
-     * snapshots but never an id that has an entry. One store chunk per range
+     * The entry whose data the snapshot reads at an origin chunk: its own,
+     * else the one its parent reads, up the tree; empty: the origin's data.
+     */
+    default Optional<ExceptionEntry> visible(long originChunk, long snapshotId) throws IOException {
+        SnapshotTree tree = tree();
+        if (tree.parentOf(snapshotId) == 0) {
+            return find(originChunk, snapshotId);
+        }
+        return Optional.ofNullable(tree.visible(entries(originChunk), snapshotId));
+    }
+
+    /**
+     * The ids below the snapshot in the tree that read its data at an origin
+     * chunk, in maximal ranges: each needs a copy before that data changes.
+     */
+    default List<IdRange> rangesInheriting(long originChunk, long snapshotId) throws IOException {
+        SnapshotTree tree = tree();
+        return tree.hasDescendants(snapshotId) ? tree.inheriting(entries(originChunk), snapshotId) : List.of();
+    }
+
+    /**
+     * The live snapshot ids (and kept ancestors) that read the origin at {@code originChunk}:
+     * no entry of their own or of an ancestor, grouped into maximal ranges: a range may span ids of deleted
+     * snapshots but never an id that has an entry or reads another. One store chunk per range
      * serves them all.
      */
     List<IdRange> rangesLackingCopy(long originChunk) throws IOException;

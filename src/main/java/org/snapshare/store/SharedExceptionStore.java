@@ -3,7 +3,6 @@ package org.snapshare.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -310,9 +309,9 @@ public final class SharedExceptionStore implements ExceptionStore {
     // ---- snapshots
 
     @Override
-    public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created)
+    public SnapshotInfo createSnapshot(String name, long sizeBytes, UUID identity, Instant created, long parentId)
             throws IOException {
-        return changingTable(() -> state.table().add(name, created, sizeBytes, identity));
+        return changingTable(() -> state.table().add(name, created, sizeBytes, identity, parentId));
     }
 
     @Override
@@ -345,6 +344,11 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public LiveIds liveIds() {
         return transactions.reading(() -> state.table().liveIds());
+    }
+
+    @Override
+    public SnapshotTree tree() {
+        return transactions.reading(() -> state.table().tree());
     }
 
     /** Reads only the commit ring and the table's blocks afresh (see {@link StoreMount#peekSnapshots}). */
@@ -410,13 +414,6 @@ public final class SharedExceptionStore implements ExceptionStore {
         return transactions.locked(() -> Optional.ofNullable(state.tree().find(originChunk, snapshotId)));
     }
 
-    @Override
-    public List<ExceptionEntry> entries(long originChunk) throws IOException {
-        List<ExceptionEntry> result = new ArrayList<>();
-        scan(originChunk, 0, entry -> entry.originChunk() == originChunk && result.add(entry));
-        return result;
-    }
-
     /**
      * The live snapshot ids lacking a copy of the chunk. Most origin writes
      * find none: the answer is then remembered and given again without the
@@ -428,8 +425,8 @@ public final class SharedExceptionStore implements ExceptionStore {
             return List.of();
         }
         return transactions.locked(() -> {
-            LiveIds live = state.table().liveIds();
-            if (live.isEmpty()) {
+            SnapshotTree tree = state.table().tree();
+            if (tree.kept().isEmpty()) {
                 state.copyFree().remember(originChunk); // no snapshot to copy for: skip the tree
                 return List.of();
             }
@@ -445,7 +442,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                         + " is damaged");
                 return List.of();
             }
-            List<IdRange> lacking = CopyRanges.lacking(live, entries);
+            List<IdRange> lacking = tree.readingOrigin(entries);
             if (lacking.isEmpty()) {
                 state.copyFree().remember(originChunk);
             }

@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -17,7 +20,7 @@ import java.util.UUID;
  * rewritten to fresh chunks when it changed (snapshot operations are rare).
  * Format 4 keeps each snapshot's identity (a UUID a received snapshot
  * shares with its source); before, the identity is derived from the store's
- * nonce and the id.
+ * nonce and the id. Format 6 keeps the snapshot each was taken of (its parent).
  */
 final class SnapshotTable {
 
@@ -27,8 +30,8 @@ final class SnapshotTable {
     private final BlockChain chain;
     private final Map<Long, SnapshotInfo> byId = new TreeMap<>();
     private long nextId;
-    /** The live ids, built when first asked for after a change. */
-    private LiveIds live;
+    /** Parents and the ids whose data must stay, built when first asked for after a change. */
+    private SnapshotTree tree;
 
     private SnapshotTable(MetadataIo io, Superblock superblock, long nextId) {
         this.layout = superblock.layout();
@@ -62,8 +65,13 @@ final class SnapshotTable {
             UUID identity = layout.snapshotIdentities
                     ? new UUID(block.getLong(at + 26 + length), block.getLong(at + 34 + length))
                     : derivedIdentity(id);
+            long parent = layout.snapshotParents ? block.getLong(at + 42 + length) : 0;
+            if (parent < 0 || parent >= id) {
+                throw new StoreCorruptException("snapshot table block at chunk " + where.primary() + " says snapshot "
+                        + id + " was taken of snapshot " + parent + ", which is not older");
+            }
             byId.put(id, new SnapshotInfo(id, new String(name, StandardCharsets.UTF_8), state, created, size,
-                    identity));
+                    identity, parent));
             at += fixed + length;
         }
     }
@@ -76,18 +84,34 @@ final class SnapshotTable {
         return new ArrayList<>(byId.values());
     }
 
+    /** The ids whose data must stay: live snapshots and their ancestors. */
     LiveIds liveIds() {
-        if (live == null) {
-            live = new LiveIds(byId.values().stream().filter(s -> s.state() == SnapshotState.LIVE)
-                    .mapToLong(SnapshotInfo::id).toArray()); // byId is a TreeMap: in id order
+        return tree().kept();
+    }
+
+    SnapshotTree tree() {
+        if (tree == null) {
+            Map<Long, Long> parents = new HashMap<>();
+            Set<Long> kept = new TreeSet<>();
+            for (SnapshotInfo info : byId.values()) {
+                if (info.parentId() != 0) {
+                    parents.put(info.id(), info.parentId());
+                }
+                if (info.state() == SnapshotState.LIVE) {
+                    for (long at = info.id(); at != 0 && kept.add(at); at = parents.getOrDefault(at, 0L)) {
+                        // an ancestor already kept has its own ancestors kept too
+                    }
+                }
+            }
+            tree = new SnapshotTree(parents, kept.stream().mapToLong(Long::longValue).toArray());
         }
-        return live;
+        return tree;
     }
 
     /** The table changed: states, ids and names as the next commit writes them. */
     private void changed() {
         chain.changed();
-        live = null;
+        tree = null;
     }
 
     Optional<SnapshotInfo> byName(String name) {
@@ -100,10 +124,11 @@ final class SnapshotTable {
 
     /**
      * Bytes of an entry besides its name: id, time, state, name length; the
-     * volume's size from format 3, the identity from format 4.
+     * volume's size from format 3, the identity from format 4, the parent from format 6.
      */
     private int entryFixedBytes() {
-        return 18 + (layout.snapshotSizes ? 8 : 0) + (layout.snapshotIdentities ? 16 : 0);
+        return 18 + (layout.snapshotSizes ? 8 : 0) + (layout.snapshotIdentities ? 16 : 0)
+                + (layout.snapshotParents ? 8 : 0);
     }
 
     /** The identity of a snapshot in a store before format 4: unique while the store lives, never stored. */
@@ -113,9 +138,11 @@ final class SnapshotTable {
 
     /**
      * A new live snapshot; {@code identity} is kept from format 4 on (a
-     * received snapshot's is its source's), and derived from the id before.
+     * received snapshot's is its source's), and derived from the id before;
+     * {@code parentId}: the live snapshot it is taken of (format 6), 0 for the origin.
      */
-    SnapshotInfo add(String name, Instant created, long sizeBytes, UUID identity) throws StoreException {
+    SnapshotInfo add(String name, Instant created, long sizeBytes, UUID identity, long parentId)
+            throws StoreException {
         if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             throw new StoreException("snapshot name must be 1 to " + MAX_NAME_BYTES + " bytes");
         }
@@ -125,12 +152,29 @@ final class SnapshotTable {
         if (layout.snapshotIdentities && byId.values().stream().anyMatch(s -> s.identity().equals(identity))) {
             throw new StoreException("a snapshot with identity " + identity + " already exists");
         }
+        if (parentId != 0) {
+            requireParent(parentId);
+        }
         long id = nextId++;
         SnapshotInfo info = new SnapshotInfo(id, name, SnapshotState.LIVE, created,
-                layout.snapshotSizes ? sizeBytes : 0, layout.snapshotIdentities ? identity : derivedIdentity(id));
+                layout.snapshotSizes ? sizeBytes : 0, layout.snapshotIdentities ? identity : derivedIdentity(id),
+                parentId);
         byId.put(info.id(), info);
         changed();
         return info;
+    }
+
+    private void requireParent(long parentId) throws StoreException {
+        if (!layout.snapshotParents) {
+            throw new StoreException("this volume's store has format version " + layout.version + ": snapshots of"
+                    + " snapshots need format 6 (volumes created by this version); snapshot the origin, or send the"
+                    + " volume to a new one (docs/STREAM.md)");
+        }
+        SnapshotInfo parent = byId.get(parentId);
+        if (parent == null || parent.state() != SnapshotState.LIVE) {
+            throw new StoreException("a snapshot can only be taken of a live snapshot; snapshot id " + parentId + " is "
+                    + (parent == null ? "gone" : parent.state().name().toLowerCase()));
+        }
     }
 
     void setState(long id, SnapshotState state) throws StoreException {
@@ -174,6 +218,9 @@ final class SnapshotTable {
         }
         if (layout.snapshotIdentities) {
             entry.putLong(info.identity().getMostSignificantBits()).putLong(info.identity().getLeastSignificantBits());
+        }
+        if (layout.snapshotParents) {
+            entry.putLong(info.parentId());
         }
         return entry.array();
     }

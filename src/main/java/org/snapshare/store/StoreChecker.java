@@ -67,6 +67,7 @@ public final class StoreChecker {
             }
         }
         long nextId = store.state().table().nextId();
+        checkParents(store.snapshots());
         BTree tree = store.state().tree();
         if (tree.height > 0) {
             walk(tree.root, tree.height - 1, null, null, nextId, progress);
@@ -103,6 +104,17 @@ public final class StoreChecker {
         return new CheckReport(List.copyOf(problems), List.copyOf(notes), nodes, entries, used,
                 store.chunkCount(),
                 store.snapshots().size());
+    }
+
+    /** Format 6: a snapshot's parent stays in the table while the snapshot does (its data reads through it). */
+    private void checkParents(List<SnapshotInfo> snapshots) {
+        Set<Long> ids = snapshots.stream().map(SnapshotInfo::id).collect(Collectors.toSet());
+        for (SnapshotInfo info : snapshots) {
+            if (info.parentId() != 0 && !ids.contains(info.parentId())) {
+                problem("snapshot " + info.name() + " was taken of snapshot id " + info.parentId() + ", which the"
+                        + " table no longer has: the chunks it read through that snapshot are gone; delete it");
+            }
+        }
     }
 
     /** The range counters committed with the tree must say what the walk counted. */

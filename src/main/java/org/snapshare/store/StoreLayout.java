@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
  * Version 3 keeps two copies of every metadata block, of the superblock and
  * of every commit block; versions 1 and 2 keep one. Version 4 adds each
  * snapshot's identity to the snapshot table; version 5 names a transaction's
- * written chunks in its commit block, which then needs one flush, not two.
+ * written chunks in its commit block, which then needs one flush, not two;
+ * version 6 records the snapshot each snapshot was taken of.
  */
 final class StoreLayout {
 
@@ -43,6 +44,8 @@ final class StoreLayout {
     final boolean snapshotIdentities;
     /** Commit blocks name the chunks their transaction wrote, with checksums: one flush per commit (format 5). */
     final boolean listedCommits;
+    /** Snapshot table entries carry the id of the snapshot each was taken of, 0 for the origin (format 6). */
+    final boolean snapshotParents;
 
     private StoreLayout(int version) {
         this.version = version;
@@ -55,10 +58,11 @@ final class StoreLayout {
         this.unmappedRanges = version >= 3;
         this.snapshotIdentities = version >= 4;
         this.listedCommits = version >= 5;
+        this.snapshotParents = version >= 6;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3),
-        new StoreLayout(4), new StoreLayout(5)};
+        new StoreLayout(4), new StoreLayout(5), new StoreLayout(6)};
 
     static StoreLayout of(int version) {
         return VERSIONS[version];

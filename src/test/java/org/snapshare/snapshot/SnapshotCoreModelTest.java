@@ -37,7 +37,14 @@ class SnapshotCoreModelTest {
 
     @Test
     void randomOperationsMatchTheModel() throws Exception {
-        SeededTrials.run("snapshot model test", 5, seed -> run(new SplittableRandom(seed).nextLong(), 2500));
+        SeededTrials.run("snapshot model test", 5, seed -> run(new SplittableRandom(seed).nextLong(), 2500, false));
+    }
+
+    /** The same with half the snapshots taken of a snapshot (any depth), deletes in the middle of the tree. */
+    @Test
+    void aRandomTreeOfSnapshotsMatchesTheModel() throws Exception {
+        SeededTrials.run("snapshot tree model test", 5,
+                seed -> run(new SplittableRandom(seed ^ 0x72EE).nextLong(), 2500, true));
     }
 
     /** A volume on in-memory devices that survive close and reopen. */
@@ -88,12 +95,13 @@ class SnapshotCoreModelTest {
         return buffer.array();
     }
 
-    private void run(long seed, int operations) throws Exception {
+    private void run(long seed, int operations, boolean tree) throws Exception {
         Random random = new Random(seed);
         // 8 MiB: twelve wholly diverged snapshots (12 x 97 chunks) fit, with room for deleted ones the
         // background delete has not reclaimed yet. With 4 MiB a slow background thread let seed 1 fill the
         // store once in CI: the model does not model a full store, so that was a flake, not a finding.
-        TestVolume volume = new TestVolume(ORIGIN, 8 << 20, dir.resolve("journal-" + seed));
+        // A tree keeps deleted snapshots whose snapshots live: twice the room.
+        TestVolume volume = new TestVolume(ORIGIN, (tree ? 16 : 8) << 20, dir.resolve("journal-" + seed));
         VolumeModel model = new VolumeModel(ORIGIN);
         List<String> deleted = new ArrayList<>();
         int created = 0;
@@ -101,7 +109,12 @@ class SnapshotCoreModelTest {
             int dice = random.nextInt(100);
             List<String> names = new ArrayList<>(model.snapshots.keySet());
             String rolling = rollingSnapshot(volume.core);
-            if (dice < 4 && names.size() < 12 && rolling == null) {
+            if (dice < 4 && names.size() < 12 && tree && !names.isEmpty() && random.nextBoolean()) {
+                String parent = names.get(random.nextInt(names.size()));
+                String name = "s" + created++;
+                volume.core.createSnapshotOf(name, parent);
+                model.snapshotOf(name, parent);
+            } else if (dice < 4 && names.size() < 12 && rolling == null) {
                 String name = "s" + created++;
                 volume.core.createSnapshot(name);
                 model.snapshot(name);
@@ -154,6 +167,11 @@ class SnapshotCoreModelTest {
                     "whole snapshot " + name);
         }
         assertArrayEquals(model.origin, read(volume.core.origin(), 0, model.origin.length), "whole origin");
+        for (String name : model.snapshots.keySet()) { // in a tree, a deleted one stays while one taken of it lives
+            volume.core.deleteSnapshot(name);
+            deleted.add(name);
+        }
+        volume.awaitIdle();
         for (String name : deleted) {
             assertTrue(volume.core.snapshots().stream().noneMatch(s -> s.name().equals(name)),
                     name + " forgotten after background delete");

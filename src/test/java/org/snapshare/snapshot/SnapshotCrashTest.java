@@ -57,12 +57,25 @@ class SnapshotCrashTest {
         SeededTrials.run("deferred-write crash trial", 60, seed -> runTrial(seed, seed % 2 == 0, FIRST_WRITES));
     }
 
-    /** Percentages of the operations: snapshot, flush, snapshot LUN written, zeros or unmap; the rest origin writes. */
-    private record Mix(int snapshot, int flush, int snapshotWrite, int zeros) {
+    /**
+     * Snapshots of snapshots (format 6), half the snapshots taken: cuts fall between the copies a write to a
+     * snapshot makes for the snapshots below it, their commit and the write.
+     */
+    @Test
+    void aTreeOfSnapshotsKeepsEveryLunsFlushedDataAcrossPowerCuts() throws Exception {
+        SeededTrials.run("tree crash trial", 60, seed -> runTrial(seed, seed % 2 == 0, TREE));
     }
 
-    private static final Mix MIXED = new Mix(5, 10, 33, 25);
-    private static final Mix FIRST_WRITES = new Mix(8, 15, 5, 5);
+    /**
+     * Percentages of the operations: snapshot, flush, snapshot LUN written, zeros or unmap; the rest origin
+     * writes. {@code tree}: half the snapshots are taken of a snapshot.
+     */
+    private record Mix(int snapshot, int flush, int snapshotWrite, int zeros, boolean tree) {
+    }
+
+    private static final Mix MIXED = new Mix(5, 10, 33, 25, false);
+    private static final Mix FIRST_WRITES = new Mix(8, 15, 5, 5, false);
+    private static final Mix TREE = new Mix(8, 10, 50, 20, true);
 
     private void runTrial(long seed, boolean tear, Mix mix) throws Exception {
         Random random = new Random(seed);
@@ -112,7 +125,13 @@ class SnapshotCrashTest {
         for (int op = 0; op < operations; op++) {
             int dice = random.nextInt(100);
             List<String> names = new ArrayList<>(model.snapshots.keySet());
-            if (dice < mix.snapshot() && names.size() < 6) {
+            if (dice < mix.snapshot() && names.size() < 6 && mix.tree() && !names.isEmpty() && random.nextBoolean()) {
+                String name = "s" + op;
+                String parent = names.get(random.nextInt(names.size()));
+                core.createSnapshotOf(name, parent); // commits: flushes the store, where the parent's data is
+                model.snapshotOf(name, parent);
+                track(name, model.lun(name));
+            } else if (dice < mix.snapshot() && names.size() < 6) {
                 String name = "s" + op;
                 core.createSnapshot(name); // flushes the origin first
                 model.snapshot(name);

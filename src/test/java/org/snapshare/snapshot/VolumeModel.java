@@ -30,6 +30,10 @@ final class VolumeModel {
         snapshots.put(name, origin.clone());
     }
 
+    void snapshotOf(String name, String parent) {
+        snapshots.put(name, snapshots.get(parent).clone());
+    }
+
     /** The origin becomes the snapshot up to the snapshot's end; past it (it grew since) it keeps its bytes. */
     void rollback(String name) {
         byte[] snapshot = snapshots.get(name);

@@ -21,11 +21,12 @@ class CrashConsistencyTest {
     private static final int DEVICE = 2 << 20;
 
     /**
-     * Format 5 (one flush per commit: a power cut may keep the commit block
+     * Format 6 (snapshot parents in the table: every other snapshot of the workload is taken of a snapshot),
+     * format 5 (one flush per commit: a power cut may keep the commit block
      * and drop some of its blocks, which mount must notice), format 4
      * (two flushes, snapshot identities), format 3 (two copies of every
      * metadata block), format 2 (one), which older volumes still use, and
-     * format 5 on a small device that the workload makes grow (the growth
+     * format 6 on a small device that the workload makes grow (the growth
      * is one of the crash points). Transactions of 40 operations mostly
      * name too many chunks for one commit block and fall back to two
      * flushes; those of 3 fit, so nearly every commit is a one-flush commit
@@ -33,8 +34,8 @@ class CrashConsistencyTest {
      * survived).
      */
     @ParameterizedTest(name = "format {0}, device of {1} bytes, {2} operations a transaction")
-    @CsvSource({"5, 2097152, 40", "5, 2097152, 3", "4, 2097152, 40", "3, 2097152, 40", "2, 2097152, 40",
-        "5, 262144, 40"})
+    @CsvSource({"6, 2097152, 40", "6, 2097152, 3", "5, 2097152, 40", "4, 2097152, 40", "3, 2097152, 40",
+        "2, 2097152, 40", "6, 262144, 40"})
     void everyCrashPointRecoversToACommittedState(int version, int deviceBytes, int operations) throws Exception {
         CrashTrials trials = new CrashTrials(version, deviceBytes, operations, 42);
         assertTrue(deviceBytes == DEVICE || trials.grew(), "the store did not grow");
@@ -62,7 +63,7 @@ class CrashConsistencyTest {
      */
     @Test
     void everyCrashPointRecoversWithACounterChainOfManyBlocks() throws Exception {
-        CrashTrials trials = new CrashTrials(5, 2 * DEVICE, 3, 42, 300);
+        CrashTrials trials = new CrashTrials(6, 2 * DEVICE, 3, 42, 300);
         int checked = 0;
         for (int cut = 0; cut <= trials.writes(); cut++) {
             List<CrashTrials.Outcome> outcomes = trials.trials(cut, cut * 37L, 2);

@@ -209,8 +209,9 @@ public final class CrashTrials {
     private void runWorkload(SharedExceptionStore store, List<State> afterEachCommit) throws IOException {
         Random random = new Random(workloadSeed);
         for (int t = 0; t < TRANSACTIONS; t++) {
-            if (t % 3 == 0) { // the same identities in every run
-                store.createSnapshot("snap" + t, 0, new java.util.UUID(42, t), java.time.Instant.ofEpochMilli(t));
+            if (t % 3 == 0) { // the same identities in every run; from format 6 every other one of a live snapshot
+                store.createSnapshot("snap" + t, 0, new java.util.UUID(42, t), java.time.Instant.ofEpochMilli(t),
+                        t % 2 == 0 ? newestLive(store) : 0);
             }
             for (int op = 0; op < operations; op++) {
                 long chunk = random.nextInt((int) ORIGIN_CHUNKS);
@@ -238,11 +239,20 @@ public final class CrashTrials {
         }
     }
 
+    /** The newest live snapshot's id, to take a snapshot of (format 6); 0: none, or an older format. */
+    private static long newestLive(SharedExceptionStore store) {
+        if (!store.superblock().layout().snapshotParents) {
+            return 0;
+        }
+        return store.snapshots().stream().filter(s -> s.state() == SnapshotState.LIVE).mapToLong(SnapshotInfo::id)
+                .max().orElse(0);
+    }
+
     private static State state(SharedExceptionStore store) throws IOException {
         TreeMap<Long, String> snapshots = new TreeMap<>();
         // Before format 4 the identity derives from the format's random nonce: it differs between runs.
         store.snapshots().forEach(s -> snapshots.put(s.id(),
-                s.state() + (store.keepsSnapshotIdentities() ? " " + s.identity() : "")));
+                s.state() + (store.keepsSnapshotIdentities() ? " " + s.identity() : "") + " of " + s.parentId()));
         List<ExceptionEntry> entries = StoreModelTest.scanAll(store);
         List<Integer> hashes = new ArrayList<>();
         for (ExceptionEntry entry : entries) {

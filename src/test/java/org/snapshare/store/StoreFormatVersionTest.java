@@ -14,7 +14,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.snapshare.device.FaultInjectingDevice;
 
-/** New stores are format 4; older formats keep working in their format; newer ones are refused. */
+/** New stores are format 6; older formats keep working in their format; newer ones are refused. */
 class StoreFormatVersionTest {
 
     private static final int CHUNK = 4096;
@@ -42,12 +42,42 @@ class StoreFormatVersionTest {
     }
 
     @Test
-    void newStoresAreFormatFive() throws Exception {
+    void newStoresAreFormatSix() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(5, store.superblock().version);
-        assertEquals(5, versionOfNewestSlot(device, store));
+        assertEquals(6, store.superblock().version);
+        assertEquals(6, versionOfNewestSlot(device, store));
+    }
+
+    @Test
+    void formatSixKeepsEachSnapshotsParentAcrossAReopen() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long top = store.createSnapshot("top").id();
+        long child = store.createSnapshot("child", 0, UUID.randomUUID(), Instant.now(), top).id();
+        store.createSnapshot("grandchild", 0, UUID.randomUUID(), Instant.now(), child);
+        store.commit();
+        SharedExceptionStore reopened = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(0, reopened.snapshot("top").orElseThrow().parentId());
+        assertEquals(top, reopened.snapshot("child").orElseThrow().parentId());
+        assertEquals(child, reopened.snapshot("grandchild").orElseThrow().parentId());
+        assertEquals(top, reopened.tree().parentOf(child));
+    }
+
+    @Test
+    void aFormatFiveStoreRefusesASnapshotOfASnapshotAndSaysWhy() throws Exception {
+        FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
+        SharedExceptionStore.format(device, CHUNK, 16L * CHUNK, 5);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long top = store.createSnapshot("top").id();
+        StoreException refused = assertThrows(StoreException.class,
+                () -> store.createSnapshot("child", 0, UUID.randomUUID(), Instant.now(), top));
+        assertTrue(refused.getMessage().contains("need format 6"), refused.getMessage());
+        assertEquals(1, store.snapshots().size(), "nothing was added");
+        store.commit();
+        assertEquals(5, SharedExceptionStore.open(device, 1 << 20).superblock().version);
     }
 
     @Test
