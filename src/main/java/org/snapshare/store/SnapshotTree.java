@@ -2,8 +2,10 @@ package org.snapshare.store;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which snapshot was taken of which, and what that means for one origin
@@ -22,13 +24,20 @@ public final class SnapshotTree {
     /** Parents of the snapshots taken of a snapshot; the others' parent is the origin (0). */
     private final Map<Long, Long> parents;
     private final LiveIds kept;
-    /** The kept ids that have a snapshot parent, ascending. */
+    /** The kept ids that have a snapshot parent, ascending (a parent's id is below its children's). */
     private final long[] nestedKept;
+    /** The ids some kept snapshot was taken of, at any depth. */
+    private final Set<Long> ancestors = new HashSet<>();
 
     SnapshotTree(Map<Long, Long> parents, long[] sortedKept) {
         this.parents = Map.copyOf(parents);
         this.kept = new LiveIds(sortedKept);
         this.nestedKept = Arrays.stream(sortedKept).filter(parents::containsKey).toArray();
+        for (long nested : nestedKept) {
+            for (long at = parentOf(nested); at != 0 && ancestors.add(at); at = parentOf(at)) {
+                // an ancestor met before has its own ancestors in the set already
+            }
+        }
     }
 
     /** The snapshot {@code id} was taken of; 0: the origin. */
@@ -43,22 +52,7 @@ public final class SnapshotTree {
 
     /** Whether some kept snapshot was taken of {@code id}, directly or further down. */
     public boolean hasDescendants(long id) {
-        for (long nested : nestedKept) {
-            if (nested > id && descends(nested, id)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether {@code id} is {@code ancestor} or was taken of it, at any depth. */
-    public boolean descends(long id, long ancestor) {
-        for (long at = id; at != 0; at = parentOf(at)) {
-            if (at == ancestor) {
-                return true;
-            }
-        }
-        return false;
+        return ancestors.contains(id);
     }
 
     /**
@@ -86,11 +80,13 @@ public final class SnapshotTree {
         if (nestedKept.length == 0 || lacking.isEmpty()) {
             return lacking;
         }
+        boolean[] readsOrigin = readingThrough(entries, 0);
         List<IdRange> ranges = new ArrayList<>();
         for (IdRange range : lacking) {
             long from = range.from();
-            for (long nested : nestedKept) { // a range is cut where a snapshot reads an ancestor's copy
-                if (nested >= from && nested <= range.to() && visible(entries, nested) != null) {
+            for (int i = 0; i < nestedKept.length; i++) { // a range is cut where a snapshot reads an ancestor's copy
+                long nested = nestedKept[i];
+                if (nested >= from && nested <= range.to() && !readsOrigin[i]) {
                     kept.spanIn(from, nested - 1).ifPresent(ranges::add);
                     from = nested + 1;
                 }
@@ -106,25 +102,34 @@ public final class SnapshotTree {
      * ranges: before {@code id}'s data there changes, each range needs a copy.
      */
     public List<IdRange> inheriting(List<ExceptionEntry> entries, long id) {
+        boolean[] through = readingThrough(entries, id);
         List<Long> readers = new ArrayList<>();
-        for (long nested : nestedKept) {
-            if (nested > id && readsThrough(entries, nested, id)) {
-                readers.add(nested);
+        for (int i = 0; i < nestedKept.length; i++) {
+            if (through[i]) {
+                readers.add(nestedKept[i]);
             }
         }
         return grouped(readers, entries);
     }
 
-    private boolean readsThrough(List<ExceptionEntry> entries, long id, long ancestor) {
-        for (long at = id; at != 0; at = parentOf(at)) {
-            if (at == ancestor) {
-                return true;
+    /**
+     * For each of {@link #nestedKept}: whether it reads {@code ancestor}'s data (0: the origin's) of a chunk
+     * with these entries: no entry of its own, and its parent is {@code ancestor} or reads through it.
+     * One pass in id order: a parent's answer is known before its children's.
+     */
+    private boolean[] readingThrough(List<ExceptionEntry> entries, long ancestor) {
+        boolean[] through = new boolean[nestedKept.length];
+        for (int i = 0; i < nestedKept.length; i++) {
+            long id = nestedKept[i];
+            if (id <= ancestor || covering(entries, id) != null) {
+                continue;
             }
-            if (covering(entries, at) != null) {
-                return false;
-            }
+            long parent = parentOf(id);
+            int parentAt = Arrays.binarySearch(nestedKept, parent);
+            through[i] = parent == ancestor || (parentAt >= 0 ? through[parentAt]
+                    : ancestor == 0 && covering(entries, parent) == null); // a snapshot of the origin
         }
-        return false;
+        return through;
     }
 
     /**
