@@ -79,6 +79,19 @@ class ApiServerTest {
         assertEquals("iqn.2026-11.org.snapshare:web.before", snapshot.json().get("target").asText());
         assertEquals(List.of("before"), names(admin.get("/api/v1/volumes/web/snapshots").json()));
         assertEquals(1, admin.get("/api/v1/volumes/web").json().get("snapshots").asInt());
+        assertTrue(snapshot.json().get("parent").isNull(), "a snapshot of the origin: " + snapshot.body());
+
+        ApiClient.Answer child = admin.as(operatorToken).send("POST", "/api/v1/volumes/web/snapshots",
+                "{\"name\": \"child\", \"from\": \"before\"}", List.of());
+        assertEquals(201, child.status(), child.body());
+        assertEquals("before", child.json().get("parent").asText());
+        assertEquals("iqn.2026-11.org.snapshare:web.child", child.json().get("target").asText());
+        ApiClient.Answer orphan = admin.as(operatorToken).send("POST", "/api/v1/volumes/web/snapshots",
+                "{\"name\": \"orphan\", \"from\": \"nothing\"}", List.of());
+        assertEquals(404, orphan.status(), orphan.body());
+        ApiClient.Answer childGone = admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/child",
+                null, List.of());
+        assertEquals("succeeded", awaitJob(childGone.header("Location")).get("state").asText());
 
         ApiClient.Answer rollback = admin.as(operatorToken).send("POST",
                 "/api/v1/volumes/web/snapshots/before/rollback", null, List.of());
@@ -88,7 +101,7 @@ class ApiServerTest {
         JsonNode state = awaitJob(job);
         assertEquals("succeeded", state.get("state").asText(), state.toString());
         assertEquals(1.0, state.get("progress").asDouble());
-        assertEquals(1, admin.get("/api/v1/jobs").json().size());
+        assertEquals(2, admin.get("/api/v1/jobs").json().size(), "the child's delete and the rollback");
 
         ApiClient.Answer diff = admin.get("/api/v1/volumes/web/snapshots/before/diff");
         assertEquals(200, diff.status(), diff.body());
