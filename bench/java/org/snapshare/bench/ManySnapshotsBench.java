@@ -77,7 +77,7 @@ public final class ManySnapshotsBench {
                 formatted(storeFile, snapshots), dir.resolve("journal"))) {
             LogicalUnit origin = core.origin();
             ByteBuffer big = ByteBuffer.allocate(1 << 20);
-            overwrite(origin, big); // the origin holds data: copies are real reads and writes
+            BenchVolumes.overwrite(origin, big, VOLUME); // the origin holds data: copies are real reads and writes
             Random random = new Random(snapshots);
             ByteBuffer small = ByteBuffer.allocate(4096);
             for (int i = 1; i < snapshots; i++) { // taken between writes: entries of every id range
@@ -89,7 +89,7 @@ public final class ManySnapshotsBench {
             double createMillis = (System.nanoTime() - start) / 1e6;
 
             start = System.nanoTime();
-            overwrite(origin, big);
+            BenchVolumes.overwrite(origin, big, VOLUME);
             double overwriteSeconds = (System.nanoTime() - start) / 1e9;
 
             // Writes into a snapshot's chunks that it still reads from the origin: the same work (read the
@@ -118,17 +118,6 @@ public final class ManySnapshotsBench {
 
     private static SharedExceptionStore formatted(Path storeFile, int snapshots) throws IOException {
         // Room for two overwrites' copies and one copy per write taken between the snapshots.
-        FileBlockDevice store = FileBlockDevice.createSparse(storeFile, 3 * VOLUME + (long) snapshots * CHUNK);
-        SharedExceptionStore.format(store, CHUNK, VOLUME);
-        return SharedExceptionStore.open(store, SharedExceptionStore.DEFAULT_CACHE_BYTES);
-    }
-
-    private static void overwrite(LogicalUnit unit, ByteBuffer buffer) throws IOException {
-        for (long offset = 0; offset < VOLUME; offset += buffer.capacity()) {
-            buffer.clear();
-            buffer.putLong(0, offset ^ System.nanoTime()); // not zeros, not the same twice
-            unit.write(offset, buffer);
-        }
-        unit.flush();
+        return BenchVolumes.formatted(storeFile, 3 * VOLUME + (long) snapshots * CHUNK, CHUNK, VOLUME);
     }
 }

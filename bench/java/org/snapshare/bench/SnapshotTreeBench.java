@@ -82,7 +82,7 @@ public final class SnapshotTreeBench {
                 formatted(storeFile, count), dir.resolve("journal"))) {
             LogicalUnit origin = core.origin();
             ByteBuffer big = ByteBuffer.allocate(1 << 20);
-            overwrite(origin, big); // the origin holds data: copies are real reads and writes
+            BenchVolumes.overwrite(origin, big, VOLUME); // the origin holds data: copies are real reads and writes
             Random random = new Random(count);
             ByteBuffer small = ByteBuffer.allocate(4096);
             int snapshots = shape == Shape.ONE ? 1 : count;
@@ -100,7 +100,7 @@ public final class SnapshotTreeBench {
             }
             long copiesBefore = core.copiedChunks();
             long start = System.nanoTime();
-            overwrite(origin, big);
+            BenchVolumes.overwrite(origin, big, VOLUME);
             double overwriteSeconds = (System.nanoTime() - start) / 1e9;
             long copies = core.copiedChunks() - copiesBefore;
 
@@ -125,18 +125,7 @@ public final class SnapshotTreeBench {
 
     private static SharedExceptionStore formatted(Path storeFile, int snapshots) throws IOException {
         // Room for two overwrites' copies, the snapshot writes, and copies made between the snapshots.
-        FileBlockDevice store = FileBlockDevice.createSparse(storeFile, 3 * VOLUME + 4L * snapshots * CHUNK
-                + (long) SNAPSHOT_WRITES * CHUNK);
-        SharedExceptionStore.format(store, CHUNK, VOLUME);
-        return SharedExceptionStore.open(store, SharedExceptionStore.DEFAULT_CACHE_BYTES);
-    }
-
-    private static void overwrite(LogicalUnit unit, ByteBuffer buffer) throws IOException {
-        for (long offset = 0; offset < VOLUME; offset += buffer.capacity()) {
-            buffer.clear();
-            buffer.putLong(0, offset ^ System.nanoTime()); // not zeros, not the same twice
-            unit.write(offset, buffer);
-        }
-        unit.flush();
+        return BenchVolumes.formatted(storeFile, 3 * VOLUME + 4L * snapshots * CHUNK
+                + (long) SNAPSHOT_WRITES * CHUNK, CHUNK, VOLUME);
     }
 }

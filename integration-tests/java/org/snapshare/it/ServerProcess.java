@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,6 +84,28 @@ public class ServerProcess implements Closeable {
     }
 
     /** Starts the server with extra serve arguments and waits until the portal and control socket answer. */
+    /** A randomized test's body, given its server and its seeded random. */
+    interface SeededBody {
+        void run(ServerProcess server, Random random) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} against a new server on {@code dataDir} with a random seed
+     * (-Dsnapshare.it.seed=N replays one); a failure names {@code what}, the seed and the end of the server's log.
+     */
+    static void runSeeded(Path dataDir, String what, SeededBody body) throws Exception {
+        long seed = Long.getLong("snapshare.it.seed", System.nanoTime());
+        try (ServerProcess server = new ServerProcess(dataDir).start()) {
+            try {
+                body.run(server, new Random(seed));
+            } catch (AssertionError | Exception e) {
+                String log = server.log();
+                throw new AssertionError(what + " failed with seed " + seed + ": " + e.getMessage()
+                        + "\nserver log (end):\n" + log.substring(Math.max(0, log.length() - 6000)), e);
+            }
+        }
+    }
+
     public ServerProcess start(String... extraArgs) throws Exception {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--portal", "127.0.0.1:" + port));

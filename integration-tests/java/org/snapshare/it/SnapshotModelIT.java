@@ -34,16 +34,8 @@ class SnapshotModelIT {
     @Test
     void everyLunMatchesTheModel(@TempDir Path dir) throws Exception {
         // -Dsnapshare.it.seed=N replays a failed run.
-        long seed = Long.getLong("snapshare.it.seed", System.nanoTime());
-        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
-            try {
-                run(server, dir, new Random(seed));
-            } catch (AssertionError | Exception e) {
-                String log = server.log();
-                throw new AssertionError("model test through iSCSI failed with seed " + seed + ": " + e.getMessage()
-                        + "\nserver log (end):\n" + log.substring(Math.max(0, log.length() - 6000)), e);
-            }
-        }
+        ServerProcess.runSeeded(dir.resolve("data"), "model test through iSCSI", (server, random) -> run(server, dir,
+                random));
     }
 
     private void run(ServerProcess server, Path dir, Random random) throws Exception {

@@ -39,7 +39,8 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
     /** The snapshot targets served, by volume. */
-    private final Map<String, Set<String>> exportedSnapshots = new TreeMap<>();
+    /** Per volume: the snapshots served, each with its unit's unique id (a reset serves a new unit). */
+    private final Map<String, Map<String, Long>> exportedSnapshots = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
     private final ReadOnlyPolicy readOnly;
     private final Instant started = Instant.now();
@@ -165,7 +166,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                     + " cannot be read (" + e.getMessage() + "); move the file away to serve it without them", e);
         }
         if (snapshot != null) {
-            exportedSnapshots.computeIfAbsent(volume, v -> new TreeSet<>()).add(snapshot);
+            exportedSnapshots.computeIfAbsent(volume, v -> new TreeMap<>()).put(snapshot, unit.uniqueId());
         }
     }
 
@@ -179,7 +180,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         if (metrics != null) {
             metrics.forget(volume, snapshot);
         }
-        Set<String> exported = exportedSnapshots.get(volume);
+        Map<String, Long> exported = exportedSnapshots.get(volume);
         if (exported != null) {
             exported.remove(snapshot);
         }
@@ -296,10 +297,9 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     Set<String> exportedSnapshots(Volume volume) {
-        return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Set.of()));
+        return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Map.of()).keySet());
     }
 
-    /** Sessions on the volume's origin and snapshot targets. */
     /** This node's sessions on each volume served, with those on its snapshots. */
     synchronized Map<String, SessionCounts.Sessions> sessionCounts() {
         Map<String, SessionCounts.Sessions> counts = new TreeMap<>();
@@ -377,6 +377,39 @@ public final class Appliance implements Closeable, Metrics.Source {
         return new Outcomes.SnapshotCreated(volumeName, name, target);
     }
 
+    /**
+     * Snapshot {@code name} starts again as what its parent reads now (docs/SNAPSHOTS.md, "Snapshots of
+     * snapshots"): its target is withdrawn and served again by the new point in time.
+     */
+    public synchronized Outcomes.SnapshotCreated resetSnapshot(String volumeName, String name, boolean force)
+            throws ConfigException, SnapshotException, IOException {
+        Volume volume = volume(volumeName);
+        refuseWhileUsed(volumeName, name, force);
+        withdrawTarget(volumeName, name); // no I/O reaches the old point in time once it is replaced
+        LogicalUnit unit;
+        try {
+            unit = volume.core().resetSnapshot(name);
+        } catch (SnapshotException | IOException | RuntimeException e) {
+            serveSnapshots(volume); // nothing changed: the old one is served again
+            throw e;
+        }
+        serveNewSnapshot(volumeName, name, unit);
+        return new Outcomes.SnapshotCreated(volumeName, name, targetName(volumeName, name));
+    }
+
+    /** Refuses to delete or reset a snapshot that initiators use (unless {@code force}) or that is held. */
+    private void refuseWhileUsed(String volumeName, String name, boolean force) throws ConfigException, IOException {
+        int sessions = targets.sessionCount(targetName(volumeName, name));
+        if (sessions > 0 && !force) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
+                    + " active session(s); log them out first, or add --force to disconnect them");
+        }
+        if (new SnapshotHolds(catalog.volumeDir(volumeName)).isHeld(name)) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
+                    + " is held; `snapshare snapshot release " + volumeName + " " + name + "` first");
+        }
+    }
+
     /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
     void serveNewSnapshot(String volumeName, String name, LogicalUnit unit) throws IOException {
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save("");
@@ -386,16 +419,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     public synchronized void deleteSnapshot(String volumeName, String name, boolean force)
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
-        String target = targetName(volumeName, name);
-        int sessions = targets.sessionCount(target);
-        if (sessions > 0 && !force) {
-            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
-                    + " active session(s); log them out first, or add --force to disconnect them");
-        }
-        if (new SnapshotHolds(catalog.volumeDir(volumeName)).isHeld(name)) {
-            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
-                    + " is held; `snapshare snapshot release " + volumeName + " " + name + "` first");
-        }
+        refuseWhileUsed(volumeName, name, force);
         volume.core().deleteSnapshot(name);
         withdrawTarget(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
@@ -444,17 +468,18 @@ public final class Appliance implements Closeable, Metrics.Source {
         return gone;
     }
 
-    /** Serves exactly the snapshots the volume's table lists now. */
+    /** Serves exactly the snapshots the volume's table lists now (a reset one by its new unit). */
     void serveSnapshots(Volume volume) throws IOException {
         Map<String, LogicalUnit> served = volume.core().servedSnapshots();
-        Set<String> exported = exportedSnapshots.getOrDefault(volume.name, Set.of());
-        for (String snapshot : new ArrayList<>(exported)) {
-            if (!served.containsKey(snapshot)) {
-                withdrawTarget(volume.name, snapshot);
+        Map<String, Long> exported = exportedSnapshots.getOrDefault(volume.name, Map.of());
+        for (Map.Entry<String, Long> snapshot : new ArrayList<>(exported.entrySet())) {
+            LogicalUnit now = served.get(snapshot.getKey());
+            if (now == null || now.uniqueId() != snapshot.getValue()) {
+                withdrawTarget(volume.name, snapshot.getKey());
             }
         }
         for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
-            if (!exported.contains(snapshot.getKey())) {
+            if (!exported.containsKey(snapshot.getKey())) {
                 exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
             }
         }

@@ -66,6 +66,9 @@ final class ControlCommands {
                 names = request.names(2);
                 return ControlReplies.created(appliance.createSnapshot(names.get(0), names.get(1),
                         request.option("from")));
+            case "snapshot reset":
+                names = request.names(2);
+                return ControlReplies.reset(appliance.resetSnapshot(names.get(0), names.get(1), request.flag("force")));
             case "snapshot list":
                 return appliance.listSnapshots(request.names(1).get(0));
             case "snapshot delete":

@@ -18,6 +18,11 @@ final class ControlReplies {
                 + created.target() + " LUN 0\n";
     }
 
+    static String reset(Outcomes.SnapshotCreated reset) {
+        return "reset snapshot " + reset.snapshot() + " of volume " + reset.volume() + " to what its parent holds"
+                + " now, served as " + reset.target() + " LUN 0 (a new device: initiators log in again)\n";
+    }
+
     static String volumeDeleted(String volume) {
         return "deleted volume " + volume + "\n";
     }

@@ -226,7 +226,8 @@ final class Commands {
                     case "list":
                         return snapshotRequest("snapshot list VOLUME", rest, 1, "list");
                     case "delete":
-                        return snapshotDelete(rest);
+                    case "reset":
+                        return snapshotDelete(verb, rest);
                     case "rollback":
                         return snapshotRollback(rest);
                     case "diff":
@@ -273,14 +274,15 @@ final class Commands {
         return request(line, ControlRequest.of(request).with("from", from));
     }
 
-    private int snapshotDelete(String[] args) throws UsageException, CommandFailedException {
+    /** snapshot delete and snapshot reset: both end the snapshot's point in time, so both mind its sessions. */
+    private int snapshotDelete(String verb, String[] args) throws UsageException, CommandFailedException {
         Options options = withCommon(new Options())
                 .addOption(Option.builder().longOpt("force").desc("disconnect sessions using the snapshot").build());
-        CommandLine line = parse("snapshot delete VOLUME NAME", options, args, 2);
+        CommandLine line = parse("snapshot " + verb + " VOLUME NAME", options, args, 2);
         if (line == null) {
             return Main.OK;
         }
-        List<String> request = new ArrayList<>(List.of("snapshot", "delete"));
+        List<String> request = new ArrayList<>(List.of("snapshot", verb));
         request.addAll(checkedNames(line));
         return request(line, ControlRequest.of(request).withFlag("force", line.hasOption("force")));
     }

@@ -22,7 +22,6 @@ import org.snapshare.store.SingleNodeLock;
 import org.snapshare.store.StoreSpace;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
-import org.snapshare.store.StoreException;
 
 /**
  * The snapshot core of one volume: its origin and its snapshots as logical
@@ -45,6 +44,7 @@ public final class SnapshotCore implements Closeable {
     private final ClusterGate gate;
     private final LogicalUnit originUnit;
     private final BackgroundDelete deleter;
+    private final NestedSnapshots nested;
     private final Thread deleterThread;
     private final WriteBackFlusher flusher;
     private final SnapshotRows rows;
@@ -82,6 +82,7 @@ public final class SnapshotCore implements Closeable {
         this.originUnit = new GatedUnit(rawOrigin, gate);
         this.journal = new RollbackJournal(rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
+        this.nested = new NestedSnapshots(io, volume);
         this.rows = new SnapshotRows(io, deleter);
         this.scrubs = new ScrubSlot(io, gate, volume);
         this.deleterThread = new Thread(deleter, "delete-" + volume);
@@ -247,31 +248,44 @@ public final class SnapshotCore implements Closeable {
     /**
      * A point-in-time snapshot of snapshot {@code parentName} (format 6): it
      * reads what the parent reads until either is written; writes to the
-     * parent wait while it is taken.
+     * volume wait while it is taken.
      */
     public synchronized LogicalUnit createSnapshotOf(String name, String parentName)
             throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
             SnapshotInfo parent = existing(parentName);
-            if (parent.state() != SnapshotState.LIVE) {
-                throw new SnapshotException("snapshot " + parentName + " of volume " + volume + " is "
-                        + parent.state().name().toLowerCase() + "; snapshots can only be taken of a live snapshot");
-            }
             if (store().snapshot(name).isPresent()) {
                 throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume
                         + " already has a snapshot named " + name);
             }
-            try (ChunkLocks.Held quiet = io.locks.lock(0, Long.MAX_VALUE, true)) { // every chunk: no write in flight
-                SnapshotInfo info;
-                try {
-                    info = store().createSnapshot(name, sizeOf(parent), UUID.randomUUID(), Instant.now(), parent.id());
-                } catch (StoreException refused) {
-                    throw new SnapshotException(refused.getMessage());
-                }
-                store().commit(); // flushes the store: the parent's data so far is durable with the snapshot
-                LOG.info("volume {}: created snapshot {} (id {}) of snapshot {}", volume, name, info.id(), parentName);
-                return unitOf(info);
+            SnapshotInfo info = nested.createOf(name, parent, sizeOf(parent));
+            LOG.info("volume {}: created snapshot {} (id {}) of snapshot {}", volume, name, info.id(), parentName);
+            return unitOf(info);
+        }
+    }
+
+    /**
+     * Snapshot {@code name} starts again as what its parent reads now (the
+     * origin, for a snapshot of the origin): a new point in time under the
+     * same name; the old one is deleted in the background, or kept unserved
+     * while snapshots taken of it live. Served by a new unit.
+     */
+    public synchronized LogicalUnit resetSnapshot(String name) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            SnapshotInfo old = existing(name);
+            if (old.state() == SnapshotState.DELETING) {
+                throw new SnapshotException("snapshot " + name + " of volume " + volume + " is being deleted");
             }
+            if (io.rollback() != null) {
+                throw new SnapshotException("volume " + volume + " is being rolled back to snapshot "
+                        + io.rollback().snapshotName + "; reset snapshots when it has finished");
+            }
+            long size = old.parentId() == 0 ? sizeBytes() : sizeOf(store().snapshot(old.parentId()).orElseThrow());
+            SnapshotInfo fresh = nested.reset(old, size);
+            deleter.wake();
+            LOG.info("volume {}: reset snapshot {} to its parent (id {} now; the old id {} is deleted)", volume, name,
+                    fresh.id(), old.id());
+            return unitOf(fresh);
         }
     }
 

@@ -123,6 +123,9 @@ public interface ExceptionStore extends Closeable {
 
     void setSnapshotState(long id, SnapshotState state) throws IOException;
 
+    /** Gives snapshot {@code id} a new name (one no other snapshot has); the caller commits. */
+    void renameSnapshot(long id, String name) throws IOException;
+
     /** Drops a snapshot from the table once nothing refers to its id any more. */
     void forgetSnapshot(long id) throws IOException;
 

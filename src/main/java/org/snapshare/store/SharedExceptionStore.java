@@ -292,7 +292,7 @@ public final class SharedExceptionStore implements ExceptionStore {
                 LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
                         + " they needed a copy of an origin chunk that was overwritten (store-full policy: invalidate"
                         + " snapshots); delete them, and before the next ones fill it: {}", device, storeBytes,
-                        fewOf(invalidated), capacity.makeRoom());
+                        SnapshotTable.fewOf(invalidated), capacity.makeRoom());
                 return Optional.empty();
             }
         });
@@ -376,6 +376,14 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     @Override
+    public void renameSnapshot(long id, String name) throws IOException {
+        changingTable(() -> {
+            state.table().rename(id, name);
+            return null;
+        });
+    }
+
+    @Override
     public void forgetSnapshot(long id) throws IOException {
         changingTable(() -> {
             state.table().remove(id);
@@ -392,18 +400,12 @@ public final class SharedExceptionStore implements ExceptionStore {
         });
     }
 
-    /** Names for a log line: thousands of snapshots would make one line of a hundred kilobytes. */
-    static String fewOf(List<String> names) {
-        int shown = 20;
-        return names.size() <= shown ? names.toString()
-                : names.subList(0, shown).toString().replace("]", ", ... and " + (names.size() - shown) + " more]");
-    }
-
     /** Under the lock: marks every live snapshot INVALID (a change the next commit carries), logging why. */
     List<String> invalidateLive(String why) throws StoreException {
         List<String> invalidated = state.invalidateLive(IdRange.EVERY);
         transactions.changed();
-        LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, fewOf(invalidated), why);
+        LOG.error("exception store on {}: snapshots {} are now invalid: {}", device, SnapshotTable.fewOf(invalidated),
+                why);
         return invalidated;
     }
 

@@ -143,12 +143,7 @@ final class SnapshotTable {
      */
     SnapshotInfo add(String name, Instant created, long sizeBytes, UUID identity, long parentId)
             throws StoreException {
-        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-            throw new StoreException("snapshot name must be 1 to " + MAX_NAME_BYTES + " bytes");
-        }
-        if (byName(name).isPresent()) {
-            throw new StoreException("a snapshot named " + name + " already exists");
-        }
+        checkName(name);
         if (layout.snapshotIdentities && byId.values().stream().anyMatch(s -> s.identity().equals(identity))) {
             throw new StoreException("a snapshot with identity " + identity + " already exists");
         }
@@ -171,7 +166,9 @@ final class SnapshotTable {
                     + " volume to a new one (docs/STREAM.md)");
         }
         SnapshotInfo parent = byId.get(parentId);
-        if (parent == null || parent.state() != SnapshotState.LIVE) {
+        // A deleted snapshot kept for its descendants still holds its data: a reset of one of them is taken of it.
+        boolean kept = parent != null && parent.state() == SnapshotState.DELETING && tree().hasDescendants(parentId);
+        if (parent == null || (parent.state() != SnapshotState.LIVE && !kept)) {
             throw new StoreException("a snapshot can only be taken of a live snapshot; snapshot id " + parentId + " is "
                     + (parent == null ? "gone" : parent.state().name().toLowerCase()));
         }
@@ -184,6 +181,34 @@ final class SnapshotTable {
         }
         byId.put(id, info.withState(state));
         changed();
+    }
+
+    /** A new name for snapshot {@code id}: one no other snapshot has. */
+    void rename(long id, String name) throws StoreException {
+        SnapshotInfo info = byId.get(id);
+        if (info == null) {
+            throw new StoreException("no snapshot with id " + id);
+        }
+        checkName(name);
+        byId.put(id, new SnapshotInfo(id, name, info.state(), info.created(), info.sizeBytes(), info.identity(),
+                info.parentId()));
+        changed();
+    }
+
+    private void checkName(String name) throws StoreException {
+        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new StoreException("snapshot name must be 1 to " + MAX_NAME_BYTES + " bytes");
+        }
+        if (byName(name).isPresent()) {
+            throw new StoreException("a snapshot named " + name + " already exists");
+        }
+    }
+
+    /** Names for a log line: thousands of snapshots would make one line of a hundred kilobytes. */
+    static String fewOf(List<String> names) {
+        int shown = 20;
+        return names.size() <= shown ? names.toString()
+                : names.subList(0, shown).toString().replace("]", ", ... and " + (names.size() - shown) + " more]");
     }
 
     /** Forgets a snapshot whose chunks are all reclaimed; its id is never given out again. */

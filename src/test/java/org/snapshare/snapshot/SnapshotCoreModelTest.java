@@ -122,13 +122,17 @@ class SnapshotCoreModelTest {
                 String name = names.get(random.nextInt(names.size()));
                 if (!name.equals(rolling)) {
                     volume.core.deleteSnapshot(name);
-                    model.snapshots.remove(name);
+                    model.delete(name);
                     deleted.add(name);
                 }
             } else if (dice < 7 && !names.isEmpty() && rolling == null) {
                 String name = names.get(random.nextInt(names.size()));
                 volume.core.rollback(name);
                 model.rollback(name);
+            } else if (dice < 8 && tree && random.nextBoolean() && !names.isEmpty() && rolling == null) {
+                String name = names.get(random.nextInt(names.size()));
+                volume.core.resetSnapshot(name);
+                model.reset(name);
             } else if (dice < 8) {
                 volume.core.close();
                 volume.open();
@@ -176,6 +180,7 @@ class SnapshotCoreModelTest {
             assertTrue(volume.core.snapshots().stream().noneMatch(s -> s.name().equals(name)),
                     name + " forgotten after background delete");
         }
+        assertEquals(List.of(), volume.core.snapshots(), "every snapshot forgotten, those kept for others too");
         volume.core.close();
         CheckReport report = volume.check();
         assertTrue(report.clean(), "check: " + report.problems());

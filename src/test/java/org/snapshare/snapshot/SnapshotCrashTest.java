@@ -58,8 +58,8 @@ class SnapshotCrashTest {
     }
 
     /**
-     * Snapshots of snapshots (format 6), half the snapshots taken: cuts fall between the copies a write to a
-     * snapshot makes for the snapshots below it, their commit and the write.
+     * Snapshots of snapshots (format 6), half the snapshots taken, and resets of a snapshot to its parent: cuts
+     * fall between the copies a write to a snapshot makes for the snapshots below it, their commit and the write.
      */
     @Test
     void aTreeOfSnapshotsKeepsEveryLunsFlushedDataAcrossPowerCuts() throws Exception {
@@ -125,7 +125,13 @@ class SnapshotCrashTest {
         for (int op = 0; op < operations; op++) {
             int dice = random.nextInt(100);
             List<String> names = new ArrayList<>(model.snapshots.keySet());
-            if (dice < mix.snapshot() && names.size() < 6 && mix.tree() && !names.isEmpty() && random.nextBoolean()) {
+            if (dice < mix.snapshot() && mix.tree() && !names.isEmpty() && random.nextInt(3) == 0) {
+                String name = names.get(random.nextInt(names.size()));
+                core.resetSnapshot(name); // one commit: the parent's data so far is durable with it
+                model.reset(name);
+                track(name, model.lun(name));
+            } else if (dice < mix.snapshot() && names.size() < 6 && mix.tree() && !names.isEmpty()
+                    && random.nextBoolean()) {
                 String name = "s" + op;
                 String parent = names.get(random.nextInt(names.size()));
                 core.createSnapshotOf(name, parent); // commits: flushes the store, where the parent's data is

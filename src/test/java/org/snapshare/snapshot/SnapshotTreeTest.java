@@ -207,6 +207,35 @@ class SnapshotTreeTest {
     }
 
     @Test
+    void aResetSnapshotReadsWhatItsParentHoldsNowWhileSnapshotsTakenOfItKeepTheirs() throws Exception {
+        write(null, 0, filled(1));
+        core.createSnapshot("parent");
+        core.createSnapshotOf("child", "parent");
+        write("child", 0, filled(2));
+        core.createSnapshotOf("grandchild", "child");
+        write("parent", 0, filled(3));
+        LogicalUnit before = unit("child");
+        LogicalUnit reset = core.resetSnapshot("child");
+        assertTrue(reset.uniqueId() != before.uniqueId(), "a new device identity");
+        assertArrayEquals(filled(3), read("child", 0), "the parent's data now");
+        assertArrayEquals(filled(2), read("grandchild", 0), "taken of the old child: kept");
+        assertTrue(core.snapshots().stream().anyMatch(s -> s.name().startsWith("child.")
+                && s.state() == SnapshotStatus.State.DELETING), "the old one is kept, renamed: " + core.snapshots());
+        IOException refused = assertThrows(IOException.class, () -> before.read(0, ByteBuffer.allocate(CHUNK)));
+        assertTrue(refused.getMessage().contains("is being deleted"), refused.getMessage());
+        write(null, 0, filled(4));
+        core.resetSnapshot("parent"); // a snapshot of the origin: the origin now
+        assertArrayEquals(filled(4), read("parent", 0));
+        assertArrayEquals(filled(3), read("child", 0), "taken of the old parent: kept");
+        core.close();
+        CheckReport report = StoreChecker.check(volume.store(), chunk -> { });
+        assertTrue(report.clean(), report.problems().toString());
+        core = volume.open(dir.resolve("journal"));
+        assertArrayEquals(filled(3), read("child", 0));
+        assertArrayEquals(filled(2), read("grandchild", 0));
+    }
+
+    @Test
     void aTreeSurvivesAReopenWithItsData() throws Exception {
         write(null, 0, filled(1));
         chain(5);

@@ -32,9 +32,9 @@ class StoreBehaviourTest {
 
     @Test
     void logLinesNameAFewSnapshotsAndCountTheRest() {
-        assertEquals("[a, b]", SharedExceptionStore.fewOf(List.of("a", "b")));
+        assertEquals("[a, b]", SnapshotTable.fewOf(List.of("a", "b")));
         List<String> many = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "s" + i).toList();
-        String line = SharedExceptionStore.fewOf(many);
+        String line = SnapshotTable.fewOf(many);
         assertTrue(line.startsWith("[s0, s1,") && line.endsWith(", s19, ... and 980 more]"), line);
     }
 
