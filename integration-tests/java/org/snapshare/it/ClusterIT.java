@@ -157,6 +157,34 @@ class ClusterIT {
     }
 
     /**
+     * A snapshot of a snapshot taken through one node is served by the other;
+     * a reset through one node is served by the other as the new point in
+     * time under the same name (its sync compares unit ids, not only names).
+     */
+    @Test
+    void aSnapshotOfASnapshotAndAResetOnOneNodeAreServedByTheOther() throws Exception {
+        io(nodeA.url("vol1"), "write -P 0x11 0 4M", "flush");
+        nodeA.cli("snapshot", "create", "vol1", "p").assertSuccess("snapshot p on a");
+        nodeB.awaitTarget("vol1.p");
+        nodeB.cli("snapshot", "create", "vol1", "c", "--from", "p").assertSuccess("snapshot c of p on b");
+        nodeA.awaitTarget("vol1.c");
+        io(nodeB.url("vol1", "p"), "write -P 0x22 0 1M", "flush");
+        io(nodeA.url("vol1", "c"), "read -P 0x11 0 4M");
+        io(nodeA.url("vol1", "p"), "read -P 0x22 0 1M", "read -P 0x11 1M 3M");
+        nodeA.cli("snapshot", "reset", "vol1", "c").assertSuccess("reset c on a");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        ExternalTools.Result read;
+        while ((read = ExternalTools.qemuIo(nodeB.url("vol1", "c"), "read -P 0x22 0 1M")).exitCode != 0
+                || read.output.contains("fail") || read.output.contains("error")) { // "Pattern verification failed"
+            assertTrue(System.nanoTime() < deadline, "b does not serve the reset snapshot:\n" + read.output
+                    + "\n" + nodeB.log());
+            Thread.sleep(250);
+        }
+        io(nodeB.url("vol1", "c"), "read -P 0x11 1M 3M");
+        stopBothAndCheck();
+    }
+
+    /**
      * Streams import through either node, one import of a volume at a time
      * across the cluster: while b receives a full stream, a refuses to import
      * into the same volume; then an incremental stream goes in through a.

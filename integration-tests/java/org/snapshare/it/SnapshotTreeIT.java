@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +72,14 @@ class SnapshotTreeIT {
             }
         }
         assertEquals(DEPTH, Collections.max(depth.values()), "the tree reaches 8 levels");
+        String listed = server.cli("snapshot", "list", "t", "--json").assertSuccess("snapshot list --json").output;
+        JsonNode rows = new ObjectMapper().readTree(listed.lines().filter(l -> l.startsWith("[")).findFirst()
+                .orElseThrow(() -> new AssertionError("no JSON in:\n" + listed)));
+        assertEquals(SNAPSHOTS, rows.size());
+        for (JsonNode row : rows) {
+            String parent = parents.get(row.get("name").asText());
+            assertEquals(parent, row.get("parent").isNull() ? null : row.get("parent").asText(), row.toString());
+        }
         List<String> every = new ArrayList<>(luns.keySet());
         Collections.shuffle(every, random);
         for (String lun : every) {

@@ -70,7 +70,8 @@ final class ControlCommands {
                 names = request.names(2);
                 return ControlReplies.reset(appliance.resetSnapshot(names.get(0), names.get(1), request.flag("force")));
             case "snapshot list":
-                return appliance.listSnapshots(request.names(1).get(0));
+                return request.flag("json") ? Json.line(appliance.reports().snapshotSummaries(request.names(1).get(0)))
+                        : appliance.listSnapshots(request.names(1).get(0));
             case "snapshot delete":
                 names = request.names(2);
                 appliance.deleteSnapshot(names.get(0), names.get(1), request.flag("force"));

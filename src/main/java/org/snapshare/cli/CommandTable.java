@@ -42,7 +42,8 @@ final class CommandTable {
             new Entry("volume grow-store NAME", "adopt the new size of a store device grown with lvextend"),
             new Entry("snapshot create VOLUME NAME [--from SNAP]", "take a point-in-time snapshot of the origin (or of"
                     + " snapshot SNAP), served at once as VOLUME.NAME"),
-            new Entry("snapshot list VOLUME", "list snapshots: created, state, space owned, background work"),
+            new Entry("snapshot list VOLUME [--json]", "list snapshots: parent, created, state, space owned,"
+                    + " background work"),
             new Entry("snapshot reset VOLUME NAME [--force]", "the snapshot starts again as what its parent (the"
                     + " snapshot it was taken of, or the origin) holds now"),
             new Entry("snapshot delete VOLUME NAME [--force]", "delete a snapshot (space reclaimed in the"

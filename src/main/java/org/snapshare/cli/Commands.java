@@ -224,7 +224,7 @@ final class Commands {
                     case "release":
                         return snapshotRequest("snapshot " + verb + " VOLUME NAME", rest, 2, verb);
                     case "list":
-                        return snapshotRequest("snapshot list VOLUME", rest, 1, "list");
+                        return snapshotList(rest);
                     case "delete":
                     case "reset":
                         return snapshotDelete(verb, rest);
@@ -252,6 +252,18 @@ final class Commands {
         List<String> request = new ArrayList<>(List.of("snapshot", verb));
         request.addAll(checkedNames(line));
         return request(line, ControlRequest.of(request));
+    }
+
+    private int snapshotList(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("json")
+                .desc("print the snapshots as JSON, as the API shows them (each with its parent)").build());
+        CommandLine line = parse("snapshot list VOLUME", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        List<String> request = new ArrayList<>(List.of("snapshot", "list"));
+        request.addAll(checkedNames(line));
+        return request(line, ControlRequest.of(request).withFlag("json", line.hasOption("json")));
     }
 
     private int snapshotCreate(String[] args) throws UsageException, CommandFailedException {
