@@ -101,7 +101,7 @@ public final class SnapshotTree {
      * entries (no entry of their own or of an ancestor between), in maximal
      * ranges: before {@code id}'s data there changes, each range needs a copy.
      */
-    public List<IdRange> inheriting(List<ExceptionEntry> entries, long id) {
+    List<IdRange> inheriting(List<ExceptionEntry> entries, long id) {
         boolean[] through = readingThrough(entries, id);
         List<Long> readers = new ArrayList<>();
         for (int i = 0; i < nestedKept.length; i++) {
