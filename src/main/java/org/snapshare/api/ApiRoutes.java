@@ -53,6 +53,7 @@ final class ApiRoutes {
                 new Route(HandlerType.GET, snapshot, ApiRole.VIEWER, snapshots::get),
                 new Route(HandlerType.DELETE, snapshot, ApiRole.OPERATOR, snapshots::delete),
                 new Route(HandlerType.POST, snapshot + "/rollback", ApiRole.OPERATOR, snapshots::rollback),
+                new Route(HandlerType.POST, snapshot + "/reset", ApiRole.OPERATOR, snapshots::reset),
                 new Route(HandlerType.GET, snapshot + "/diff", ApiRole.VIEWER, snapshots::diff),
                 new Route(HandlerType.GET, snapshot + "/export", ApiRole.OPERATOR, snapshots::export),
                 new Route(HandlerType.PUT, snapshot + "/hold", ApiRole.OPERATOR, snapshots::hold),

@@ -62,6 +62,14 @@ final class SnapshotRoutes {
         accepted(ctx, appliance.volumeJobs().rollback(ctx.pathParam("volume"), ctx.pathParam("snapshot")));
     }
 
+    /** The snapshot starts again as what its parent holds now (docs/SNAPSHOTS.md): 200 and the new one. */
+    void reset(Context ctx) throws Exception {
+        String volume = ctx.pathParam("volume");
+        String name = ctx.pathParam("snapshot");
+        appliance.resetSnapshot(volume, name, "true".equals(ctx.queryParam("force")));
+        ctx.json(appliance.reports().snapshotSummary(volume, name));
+    }
+
     /** Where {@code ?to=} (a snapshot, or origin: the default) differs from this snapshot. */
     void diff(Context ctx) throws Exception {
         String to = Optional.ofNullable(ctx.queryParam("to")).orElse("origin");

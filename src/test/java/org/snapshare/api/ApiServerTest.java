@@ -89,6 +89,12 @@ class ApiServerTest {
         ApiClient.Answer orphan = admin.as(operatorToken).send("POST", "/api/v1/volumes/web/snapshots",
                 "{\"name\": \"orphan\", \"from\": \"nothing\"}", List.of());
         assertEquals(404, orphan.status(), orphan.body());
+        ApiClient.Answer reset = admin.as(operatorToken).send("POST", "/api/v1/volumes/web/snapshots/child/reset",
+                null, List.of());
+        assertEquals(200, reset.status(), reset.body());
+        assertEquals("before", reset.json().get("parent").asText());
+        assertEquals(403, admin.as(viewerToken).send("POST", "/api/v1/volumes/web/snapshots/child/reset", null,
+                List.of()).status(), "a viewer cannot reset");
         ApiClient.Answer childGone = admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/child",
                 null, List.of());
         assertEquals("succeeded", awaitJob(childGone.header("Location")).get("state").asText());
