@@ -51,6 +51,13 @@ class SendReceiveIT {
                     source.url("src")).assertSuccess("fill src");
         }
 
+        /** Takes snapshot {@code name} of src and exports it whole to {@code file}. */
+        Path exportedTo(String name, Path file) throws Exception {
+            source.cli("snapshot", "create", "src", name).assertSuccess(name);
+            source.cli("snapshot", "export", "src", name, "--output", file.toString()).assertSuccess("export " + name);
+            return file;
+        }
+
         /** `export ... | import ...` through a pipe, as over ssh. */
         ExternalTools.Result send(String exportArgs, String importArgs) throws Exception {
             String jar = "java -jar " + ServerProcess.jar();
@@ -123,9 +130,7 @@ class SendReceiveIT {
     @Test
     void anImportReadsItsStreamFromAPipe(@TempDir Path dir) throws Exception {
         try (Pair pair = new Pair(dir)) {
-            pair.source.cli("snapshot", "create", "src", "s1").assertSuccess("s1");
-            Path stream = dir.resolve("s1.stream");
-            pair.source.cli("snapshot", "export", "src", "s1", "--output", stream.toString()).assertSuccess("export");
+            Path stream = pair.exportedTo("s1", dir.resolve("s1.stream"));
             Path pipe = dir.resolve("s1.pipe");
             ExternalTools.run(10, "mkfifo", pipe.toString()).assertSuccess("mkfifo");
             long half = Files.size(stream) / 2;
@@ -217,9 +222,7 @@ class SendReceiveIT {
     @Test
     void anInterruptedImportResumesWhereItStopped(@TempDir Path dir) throws Exception {
         try (Pair pair = new Pair(dir)) {
-            pair.source.cli("snapshot", "create", "src", "s1").assertSuccess("s1");
-            Path whole = dir.resolve("s1.stream");
-            pair.source.cli("snapshot", "export", "src", "s1", "--output", whole.toString()).assertSuccess("export");
+            Path whole = pair.exportedTo("s1", dir.resolve("s1.stream"));
             Path half = dir.resolve("half.stream");
             Files.write(half, java.util.Arrays.copyOf(Files.readAllBytes(whole), (int) (Files.size(whole) / 2)));
             // The sender stalls after half the stream, then goes away: `status` shows the import meanwhile.

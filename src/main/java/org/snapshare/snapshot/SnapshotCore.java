@@ -228,10 +228,7 @@ public final class SnapshotCore implements Closeable {
 
     private LogicalUnit createSnapshotHeld(String name, UUID identity, Instant created)
             throws SnapshotException, IOException {
-        if (store().snapshot(name).isPresent()) {
-            throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume + " already has a snapshot named "
-                    + name);
-        }
+        requireNameFree(name);
         if (io.rollback() != null) {
             throw new SnapshotException("volume " + volume + " is being rolled back to snapshot "
                     + io.rollback().snapshotName + "; take snapshots when it has finished");
@@ -245,6 +242,13 @@ public final class SnapshotCore implements Closeable {
         }
     }
 
+    private void requireNameFree(String name) throws SnapshotException {
+        if (store().snapshot(name).isPresent()) {
+            throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume
+                    + " already has a snapshot named " + name);
+        }
+    }
+
     /**
      * A point-in-time snapshot of snapshot {@code parentName} (format 6): it
      * reads what the parent reads until either is written; writes to the
@@ -254,10 +258,7 @@ public final class SnapshotCore implements Closeable {
             throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
             SnapshotInfo parent = existing(parentName);
-            if (store().snapshot(name).isPresent()) {
-                throw new SnapshotException(SnapshotException.Reason.EXISTS, "volume " + volume
-                        + " already has a snapshot named " + name);
-            }
+            requireNameFree(name);
             SnapshotInfo info = nested.createOf(name, parent, sizeOf(parent));
             LOG.info("volume {}: created snapshot {} (id {}) of snapshot {}", volume, name, info.id(), parentName);
             return unitOf(info);
