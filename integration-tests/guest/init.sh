@@ -275,12 +275,25 @@ vm_disk_snapshot() {
     say "checked: the second VM booted on the snapshot and found the files of its moment"
 }
 
+vm_disk_clone() { # a clone of a clone of the formatted disk, the middle VM's file on it
+    wait_device /dev/vda
+    mount -t ext4 /dev/vda /mnt/a || fail "mount the clone of the clone"
+    check_files /mnt/a
+    [ "$(cat /mnt/a/second)" = "the second VM writes to its snapshot" ] || fail "the middle VM's file is missing"
+    echo "the third VM writes to its clone" > /mnt/a/third || fail "write to the clone of the clone"
+    sync
+    umount /mnt/a || fail "umount the clone of the clone"
+    /sbin/e2fsck -f -n /dev/vda > /tmp/fsck 2>&1 || fail "fsck of the clone of the clone: $(cat /tmp/fsck)"
+    say "checked: the VM booted from a clone of a clone whose sources are gone; its files are there, fsck clean"
+}
+
 case "$scenario" in
     open-iscsi) open_iscsi ;;
     multipath) multipath_scenario ;;
     vm-disk-format) vm_disk_format ;;
     vm-disk-reboot) vm_disk_reboot ;;
     vm-disk-snapshot) vm_disk_snapshot ;;
+    vm-disk-clone) vm_disk_clone ;;
     probe) ;;   # boots and passes: tells the host whether this accelerator works
     shell) setsid cttyhack sh ;;   # for debugging by hand: commands come from the serial console
     *) fail "unknown scenario '$scenario'" ;;

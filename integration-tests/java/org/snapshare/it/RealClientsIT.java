@@ -99,6 +99,42 @@ class RealClientsIT {
         }
     }
 
+    /**
+     * Issue 31: a golden image formatted by one VM, cloned; a VM on the clone
+     * writes its own file; a clone of that clone's snapshot boots a third VM
+     * after the golden volume and the first clone are deleted.
+     */
+    @Test
+    void aVmBootsFromACloneOfACloneWhoseSourcesAreGone(@TempDir Path dir) throws Exception {
+        try (ServerProcess server = new ServerProcess(dir.resolve("data")).start()) {
+            server.cli("volume", "create", "golden", "--size", "256M").assertSuccess("volume create");
+            long seconds;
+            try (Guest installer = Guest.start("golden-image", "vm-disk-format", "",
+                    disk(server.url("golden"), "golden"))) {
+                installer.await("PASS", STEP_SECONDS);
+                seconds = installer.awaitExit(60);
+            }
+            server.cli("snapshot", "create", "golden", "base").assertSuccess("snapshot of the golden image");
+            server.cli("volume", "clone", "vm1", "--from", "golden@base").assertSuccess("clone");
+            try (Guest first = Guest.start("vm1-on-a-clone", "vm-disk-snapshot", "", disk(server.url("vm1"), "vm1"))) {
+                first.await("PASS", STEP_SECONDS);
+                seconds += first.awaitExit(60);
+            }
+            server.cli("snapshot", "create", "vm1", "t").assertSuccess("snapshot of the clone");
+            server.cli("volume", "clone", "vm2", "--from", "vm1@t").assertSuccess("clone of the clone");
+            CloneIT.awaitCopied(server, "vm1");
+            CloneIT.awaitCopied(server, "vm2");
+            server.cli("volume", "delete", "golden").assertSuccess("delete the golden volume");
+            server.cli("volume", "delete", "vm1").assertSuccess("delete the first clone");
+            try (Guest third = Guest.start("vm2-on-a-clone-of-a-clone", "vm-disk-clone", "",
+                    disk(server.url("vm2"), "vm2"))) {
+                third.await("PASS", STEP_SECONDS);
+                seconds += third.awaitExit(60);
+            }
+            System.out.println("clone scenario: " + seconds + " s of guest time with " + Guest.accelerator());
+        }
+    }
+
     /** QEMU's own iSCSI client (libiscsi) attaching a LUN as the guest's virtio disk. */
     private static List<String> disk(String url, String initiator) {
         return List.of("-drive", "file=" + url + ",format=raw,if=virtio,cache=none",

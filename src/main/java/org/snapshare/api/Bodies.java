@@ -7,8 +7,12 @@ import org.snapshare.appliance.Json;
 /** Request bodies read into their record, or a 400 that says what in the body was wrong. */
 final class Bodies {
 
-    /** POST /volumes. Sizes in bytes; the store's are optional (null: the default). */
-    record CreateVolume(String name, Long size, Long storeSize, Long storeMaxSize) {
+    /**
+     * POST /volumes. Sizes in bytes; the store's are optional (null: the
+     * default). With {@code from} ("VOLUME@SNAPSHOT" or "VOLUME") a clone,
+     * of the source's size: no size is given then.
+     */
+    record CreateVolume(String name, Long size, Long storeSize, Long storeMaxSize, String from) {
     }
 
     /** PATCH /volumes/{volume}: the new, larger size in bytes. */

@@ -29,6 +29,9 @@ final class VolumeRoutes {
         creates.create(ctx, body -> {
             Bodies.CreateVolume request = Bodies.read(body, Bodies.CreateVolume.class);
             String name = Bodies.required(request.name(), "name");
+            if (request.from() != null) {
+                return cloned(name, request);
+            }
             long size = Bodies.required(request.size(), "size");
             appliance.createVolume(new VolumeSpec(name, positive(size, "size"),
                     request.storeSize() == null ? 0 : positive(request.storeSize(), "store_size"),
@@ -36,6 +39,16 @@ final class VolumeRoutes {
                     null, null));
             return new Creates.Created(appliance.reports().volumeSummary(name), ApiRoutes.BASE + "/volumes/" + name);
         });
+    }
+
+    /** A clone takes its size (and its store's) from its source. */
+    private Creates.Created cloned(String name, Bodies.CreateVolume request) throws Exception {
+        if (request.size() != null || request.storeSize() != null || request.storeMaxSize() != null) {
+            throw new ApiProblem(400, Problems.title(400), "a clone (\"from\") takes its size from its source:"
+                    + " leave out \"size\", \"store_size\" and \"store_max_size\"");
+        }
+        appliance.cloneVolume(name, request.from());
+        return new Creates.Created(appliance.reports().volumeSummary(name), ApiRoutes.BASE + "/volumes/" + name);
     }
 
     void resize(Context ctx) throws Exception {

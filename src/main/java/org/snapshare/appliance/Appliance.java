@@ -19,7 +19,7 @@ import org.snapshare.Version;
 import org.snapshare.cluster.SessionCounts;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
-import org.snapshare.iscsi.scsi.TargetPortGroups;
+import org.snapshare.snapshot.CloneFill;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -38,10 +38,9 @@ public final class Appliance implements Closeable, Metrics.Source {
     private final Membership membership;
     private final VolumeCatalog catalog;
     private final Map<String, Volume> volumes = new TreeMap<>();
-    /** The snapshot targets served, by volume. */
-    /** Per volume: the snapshots served, each with its unit's unique id (a reset serves a new unit). */
-    private final Map<String, Map<String, Long>> exportedSnapshots = new TreeMap<>();
     private final TargetRegistry targets = new TargetRegistry();
+    private final TargetExports exports;
+    private final VolumeClones clones;
     private final ReadOnlyPolicy readOnly;
     private final Instant started = Instant.now();
     private IscsiServer iscsi;
@@ -66,6 +65,8 @@ public final class Appliance implements Closeable, Metrics.Source {
         config.originWriteBack().ifPresent(catalog::originWriteBack);
         config.metadataCache().ifPresent(catalog::metadataCache);
         this.readOnly = ReadOnlyPolicy.from(config);
+        this.clones = new VolumeClones(catalog);
+        this.exports = new TargetExports(config.iqnPrefix(), targets, catalog, membership, readOnly, () -> metrics);
         this.streams = new VolumeStreams(this, config.dataDir().resolve(RECEIVING_DIR));
         this.apiAccess = apiAccess;
         this.automation = new Automation(this, new ScheduleBook(config, catalog));
@@ -137,7 +138,9 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private void openVolumes(ApplianceConfig config) throws IOException, ConfigException {
         boolean firstStart = catalog.isNew();
-        for (Volume volume : catalog.openAll()) {
+        List<Volume> opened = catalog.openAll();
+        clones.resumeAll(opened);
+        for (Volume volume : opened) {
             export(volume);
         }
         if (firstStart && membership.alone()) { // a cluster's volumes are made on purpose, by one node
@@ -149,47 +152,7 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     private void export(Volume volume) throws IOException {
         volumes.put(volume.name, volume);
-        exportTarget(volume.name, null, volume.unit());
-        for (Map.Entry<String, LogicalUnit> snapshot : volume.core().servedSnapshots().entrySet()) {
-            exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
-        }
-    }
-
-    /** Serves the origin ({@code snapshot} null) or a snapshot, with its reservations file. */
-    private void exportTarget(String volume, String snapshot, LogicalUnit unit) throws IOException {
-        String name = snapshot == null ? targetName(volume) : targetName(volume, snapshot);
-        FileReservationStore reservations = FileReservationStore.of(catalog.volumeDir(volume), snapshot);
-        try {
-            targets.export(name, served(volume, snapshot, unit), reservations, portGroups(volume));
-        } catch (IOException e) {
-            throw new IOException("target " + name + ": its persistent reservations in " + reservations
-                    + " cannot be read (" + e.getMessage() + "); move the file away to serve it without them", e);
-        }
-        if (snapshot != null) {
-            exportedSnapshots.computeIfAbsent(volume, v -> new TreeMap<>()).put(snapshot, unit.uniqueId());
-        }
-    }
-
-    /** The volume's ALUA port groups in a cluster; none for a single node. */
-    private TargetPortGroups portGroups(String volume) {
-        return membership.portGroups(volume, volumes.get(volume).core());
-    }
-
-    private void withdrawTarget(String volume, String snapshot) {
-        targets.withdraw(targetName(volume, snapshot));
-        if (metrics != null) {
-            metrics.forget(volume, snapshot);
-        }
-        Map<String, Long> exported = exportedSnapshots.get(volume);
-        if (exported != null) {
-            exported.remove(snapshot);
-        }
-    }
-
-    /** The unit as its target serves it: counted when metrics are on, write-protected where the config says. */
-    private LogicalUnit served(String volume, String snapshot, LogicalUnit unit) {
-        LogicalUnit counted = metrics == null ? unit : metrics.metered(unit, volume, snapshot);
-        return readOnly.readOnly(volume, snapshot) ? new ReadOnlyUnit(counted) : counted;
+        exports.export(volume);
     }
 
     @Override
@@ -252,11 +215,11 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     String targetName(String volume) {
-        return config.iqnPrefix() + ":" + volume;
+        return exports.targetName(volume);
     }
 
     String targetName(String volume, String snapshot) {
-        return targetName(volume) + "." + snapshot;
+        return exports.targetName(volume, snapshot);
     }
 
     /** The served volume of that name, or the refusal a user sees. */
@@ -297,35 +260,15 @@ public final class Appliance implements Closeable, Metrics.Source {
     }
 
     Set<String> exportedSnapshots(Volume volume) {
-        return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Map.of()).keySet());
+        return exports.exportedSnapshots(volume);
     }
 
     /** This node's sessions on each volume served, with those on its snapshots. */
     synchronized Map<String, SessionCounts.Sessions> sessionCounts() {
         Map<String, SessionCounts.Sessions> counts = new TreeMap<>();
         volumes.values().forEach(volume -> counts.put(volume.name, new SessionCounts.Sessions(
-                targets.sessionCount(targetName(volume.name)), sessions(volume))));
+                targets.sessionCount(targetName(volume.name)), exports.sessions(volume))));
         return counts;
-    }
-
-    private int sessions(Volume volume) {
-        int count = targets.sessionCount(targetName(volume.name));
-        for (String snapshot : exportedSnapshots(volume)) {
-            count += targets.sessionCount(targetName(volume.name, snapshot));
-        }
-        return count;
-    }
-
-    private void withdraw(Volume volume) {
-        for (String snapshot : exportedSnapshots(volume)) {
-            withdrawTarget(volume.name, snapshot);
-        }
-        exportedSnapshots.remove(volume.name);
-        membership.forget(volume.name);
-        targets.withdraw(targetName(volume.name));
-        if (metrics != null) {
-            metrics.forget(volume.name, null);
-        }
     }
 
     public synchronized Outcomes.VolumeCreated createVolume(VolumeSpec spec) throws ConfigException, IOException {
@@ -337,9 +280,28 @@ public final class Appliance implements Closeable, Metrics.Source {
         return new Outcomes.VolumeCreated(name, volume.sizeBytes(), targetName(name));
     }
 
+    /**
+     * A new volume that starts as {@code from} ("VOLUME@SNAPSHOT", or
+     * "VOLUME" for its origin now) and copies it in the background
+     * (docs/SNAPSHOTS.md, "Clones"); served at once.
+     */
+    public synchronized Outcomes.VolumeCreated cloneVolume(String name, String from)
+            throws ConfigException, SnapshotException, IOException {
+        VolumeNames.check(name);
+        if (!membership.alone()) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "volume clone is not available in a cluster"
+                    + " yet; `snapshare snapshot export` and `snapshot import` copy a snapshot into a new volume");
+        }
+        VolumeClones.From source = VolumeClones.From.parse(from);
+        Volume clone = clones.create(name, volume(source.volume()), source);
+        export(clone);
+        return new Outcomes.VolumeCreated(name, clone.sizeBytes(), targetName(name));
+    }
+
     public synchronized void deleteVolume(String name, boolean force) throws ConfigException, IOException {
         Volume volume = volume(name);
-        int sessions = sessions(volume);
+        VolumeClones.refuseWhileCopiedFrom(name, volumes.values());
+        int sessions = exports.sessions(volume);
         Map<String, Integer> elsewhere = new TreeMap<>();
         membership.sessionsElsewhere(name).forEach((node, counts) -> elsewhere.put(node, counts.all()));
         sessions += elsewhere.values().stream().mapToInt(Integer::intValue).sum();
@@ -349,10 +311,11 @@ public final class Appliance implements Closeable, Metrics.Source {
                     : " (through other nodes: " + elsewhere + ")") + "; log them out first, or add --force to"
                     + " disconnect them");
         }
-        withdraw(volume);
+        exports.withdraw(volume);
         volumes.remove(name);
         volume.close();
         catalog.delete(name);
+        VolumeClones.deleted(volume, volumes.values());
         LOG.info("deleted volume {}", name);
     }
 
@@ -370,10 +333,13 @@ public final class Appliance implements Closeable, Metrics.Source {
             throws ConfigException, SnapshotException, IOException {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
+        if (from.isPresent()) {
+            refuseCloneSource(volumeName, from.get());
+        }
         LogicalUnit unit = from.isPresent() ? volume.core().createSnapshotOf(name, from.get())
                 : volume.core().createSnapshot(name);
         String target = targetName(volumeName, name);
-        serveNewSnapshot(volumeName, name, unit);
+        exports.serveNewSnapshot(volume, name, unit);
         return new Outcomes.SnapshotCreated(volumeName, name, target);
     }
 
@@ -385,20 +351,21 @@ public final class Appliance implements Closeable, Metrics.Source {
             throws ConfigException, SnapshotException, IOException {
         Volume volume = volume(volumeName);
         refuseWhileUsed(volumeName, name, force);
-        withdrawTarget(volumeName, name); // no I/O reaches the old point in time once it is replaced
+        exports.withdrawSnapshot(volumeName, name); // no I/O reaches the old point in time once it is replaced
         LogicalUnit unit;
         try {
             unit = volume.core().resetSnapshot(name);
         } catch (SnapshotException | IOException | RuntimeException e) {
-            serveSnapshots(volume); // nothing changed: the old one is served again
+            exports.serveSnapshots(volume); // nothing changed: the old one is served again
             throw e;
         }
-        serveNewSnapshot(volumeName, name, unit);
+        exports.serveNewSnapshot(volume, name, unit);
         return new Outcomes.SnapshotCreated(volumeName, name, targetName(volumeName, name));
     }
 
     /** Refuses to delete or reset a snapshot that initiators use (unless {@code force}) or that is held. */
     private void refuseWhileUsed(String volumeName, String name, boolean force) throws ConfigException, IOException {
+        refuseCloneSource(volumeName, name);
         int sessions = targets.sessionCount(targetName(volumeName, name));
         if (sessions > 0 && !force) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
@@ -410,10 +377,21 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
     }
 
+    private static void refuseCloneSource(String volumeName, String name) throws ConfigException {
+        if (CloneFill.isSourceSnapshot(name)) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
+                    + " keeps the data of a clone while it copies; it goes by itself when the copy ends (`snapshare"
+                    + " volume list` shows it), or when that clone is deleted");
+        }
+    }
+
     /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
     void serveNewSnapshot(String volumeName, String name, LogicalUnit unit) throws IOException {
-        FileReservationStore.of(catalog.volumeDir(volumeName), name).save("");
-        exportTarget(volumeName, name, unit);
+        Volume volume = volumes.get(volumeName);
+        if (volume == null) {
+            throw new IOException("volume " + volumeName + " was deleted while its snapshot " + name + " arrived");
+        }
+        exports.serveNewSnapshot(volume, name, unit);
     }
 
     public synchronized void deleteSnapshot(String volumeName, String name, boolean force)
@@ -421,7 +399,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         Volume volume = volume(volumeName);
         refuseWhileUsed(volumeName, name, force);
         volume.core().deleteSnapshot(name);
-        withdrawTarget(volumeName, name);
+        exports.withdrawSnapshot(volumeName, name);
         FileReservationStore.of(catalog.volumeDir(volumeName), name).save(""); // reservations go with the target
     }
 
@@ -464,25 +442,13 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** Stops serving a volume another node deleted; the caller closes it. */
     Volume unserve(String name) {
         Volume gone = volumes.remove(name);
-        withdraw(gone);
+        exports.withdraw(gone);
         return gone;
     }
 
     /** Serves exactly the snapshots the volume's table lists now (a reset one by its new unit). */
     void serveSnapshots(Volume volume) throws IOException {
-        Map<String, LogicalUnit> served = volume.core().servedSnapshots();
-        Map<String, Long> exported = exportedSnapshots.getOrDefault(volume.name, Map.of());
-        for (Map.Entry<String, Long> snapshot : new ArrayList<>(exported.entrySet())) {
-            LogicalUnit now = served.get(snapshot.getKey());
-            if (now == null || now.uniqueId() != snapshot.getValue()) {
-                withdrawTarget(volume.name, snapshot.getKey());
-            }
-        }
-        for (Map.Entry<String, LogicalUnit> snapshot : served.entrySet()) {
-            if (!exported.containsKey(snapshot.getKey())) {
-                exportTarget(volume.name, snapshot.getKey(), snapshot.getValue());
-            }
-        }
+        exports.serveSnapshots(volume);
     }
 
     ReadOnlyPolicy readOnlyPolicy() {
@@ -577,6 +543,7 @@ public final class Appliance implements Closeable, Metrics.Source {
                 failure = e;
             }
         }
+        volumes.values().forEach(volume -> volume.cloneFill().ifPresent(CloneFill::stop)); // before their sources
         for (Volume volume : volumes.values()) {
             try {
                 volume.close();

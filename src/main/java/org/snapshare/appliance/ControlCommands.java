@@ -51,6 +51,9 @@ final class ControlCommands {
                         size(request, "size"), size(request, "store-size"), size(request, "store-max-size"),
                         request.option("origin-device").map(Path::of).orElse(null),
                         request.option("store-device").map(Path::of).orElse(null))));
+            case "volume clone":
+                return ControlReplies.cloned(appliance.cloneVolume(request.names(1).get(0),
+                        request.option("from").orElseThrow(() -> new IllegalArgumentException("no source (from)"))));
             case "volume list":
                 request.names(0);
                 return appliance.listVolumes();

@@ -13,6 +13,12 @@ final class ControlReplies {
                 + created.target() + " LUN 0\n";
     }
 
+    static String cloned(Outcomes.VolumeCreated created) {
+        return "created volume " + created.volume() + " (" + Sizes.format(created.sizeBytes()) + ") as a clone, served as "
+                + created.target() + " LUN 0; it copies its data in the background (`snapshare volume list` shows"
+                + " how far) and then no longer depends on its source\n";
+    }
+
     static String created(Outcomes.SnapshotCreated created) {
         return "created snapshot " + created.snapshot() + " of volume " + created.volume() + ", served as "
                 + created.target() + " LUN 0\n";

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.snapshare.Version;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.SessionInfo;
+import org.snapshare.snapshot.CloneFill;
 import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -49,7 +50,8 @@ public final class Reports {
         String target = appliance.targetName(volume.name);
         StoreSpace space = volume.core().storeSpace();
         String state = volume.core().damage().isPresent() ? "damaged"
-                : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%" : "ok";
+                : space.warningLevel() > 0 ? "store over " + space.warningLevel() + "%"
+                : VolumeClones.state(volume).orElse("ok");
         return new VolumeSummary(volume.name, volume.sizeBytes(), target, appliance.targets().sessionCount(target),
                 space.usedBytes(), space.sizeBytes(), space.limitBytes(), space.percentOfLimit(), state,
                 appliance.exportedSnapshots(volume).size());
@@ -73,7 +75,8 @@ public final class Reports {
         List<SnapshotSummary> rows = new ArrayList<>();
         Set<String> held = appliance.heldSnapshots(volume.name);
         for (SnapshotStatus row : volume.core().snapshots()) {
-            String target = appliance.targetName(volume.name, row.name());
+            String target = CloneFill.isSourceSnapshot(row.name()) ? "not served: keeps a clone's data while it copies"
+                    : appliance.targetName(volume.name, row.name());
             rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
                     appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name()),
                     row.parent().isEmpty() ? null : row.parent()));

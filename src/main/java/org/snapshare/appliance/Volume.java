@@ -3,6 +3,8 @@ package org.snapshare.appliance;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Optional;
+import org.snapshare.snapshot.CloneFill;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 
@@ -13,12 +15,20 @@ public final class Volume implements Closeable {
     public final long uniqueId;
     public final Instant created;
     private final SnapshotCore core;
+    /** The copy from the volume it was cloned from, while it runs (or its journal is left). */
+    private final Optional<CloneFill> cloneFill;
 
-    Volume(String name, long uniqueId, Instant created, SnapshotCore core) {
+    Volume(String name, long uniqueId, Instant created, SnapshotCore core, Optional<CloneFill> cloneFill) {
         this.name = name;
         this.uniqueId = uniqueId;
         this.created = created;
         this.core = core;
+        this.cloneFill = cloneFill;
+    }
+
+    /** The copy from the volume this one was cloned from, until it is over. */
+    public Optional<CloneFill> cloneFill() {
+        return cloneFill;
     }
 
     /** The origin's size now (a resize grows it). */

@@ -12,10 +12,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.snapshare.device.DurableFiles;
 import org.snapshare.device.FileBlockDevice;
+import org.snapshare.snapshot.CloneFill;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.WriteBackBudget;
@@ -42,6 +44,8 @@ public final class VolumeCatalog {
     private static final long MIN_SIZE = 1 << 20;
     private static final long MIN_STORE_SIZE = 4 << 20;
     static final String ROLLBACK_JOURNAL = "rollback.journal";
+    /** A clone's copy from its source while it runs (docs/SNAPSHOTS.md, "Clones"). */
+    static final String CLONE_JOURNAL = "clone.journal";
 
     /** The cluster lock each volume is served under. */
     @FunctionalInterface
@@ -134,6 +138,19 @@ public final class VolumeCatalog {
     }
 
     public synchronized Volume create(VolumeSpec spec) throws ConfigException, IOException {
+        return create(spec, Optional.empty());
+    }
+
+    /**
+     * A new volume of the source's size that reads as the source until its
+     * copy ends: the copy's journal is written before the volume's metadata,
+     * so no crash leaves the clone as a volume of zeros.
+     */
+    public synchronized Volume createClone(String name, CloneFill.Source source) throws ConfigException, IOException {
+        return create(VolumeSpec.ofSize(name, source.sizeBytes()), Optional.of(source));
+    }
+
+    private Volume create(VolumeSpec spec, Optional<CloneFill.Source> cloneOf) throws ConfigException, IOException {
         String name = VolumeNames.check(spec.name());
         Path dir = volumesDir.resolve(name);
         if (Files.exists(dir)) {
@@ -173,6 +190,9 @@ public final class VolumeCatalog {
             if (spec.storeMaxBytes() != 0) {
                 metadata.setProperty(STORE_MAX_SIZE, Long.toString(spec.storeMaxBytes()));
             }
+            if (cloneOf.isPresent()) {
+                CloneFill.begin(dir.resolve(CLONE_JOURNAL), cloneOf.get());
+            }
         } catch (IOException e) {
             delete(name);
             throw e;
@@ -183,7 +203,7 @@ public final class VolumeCatalog {
         metadata.setProperty("unique-id", Long.toHexString(uniqueId));
         metadata.setProperty("created", created.toString());
         writeAtomically(dir.resolve(METADATA), metadata);
-        return new Volume(name, uniqueId, created, openCore(dir, metadata, uniqueId));
+        return openVolume(dir, metadata, uniqueId, created);
     }
 
     private static long originSize(VolumeSpec spec) throws ConfigException, IOException {
@@ -298,6 +318,7 @@ public final class VolumeCatalog {
         Files.deleteIfExists(dir.resolve(ORIGIN));
         Files.deleteIfExists(dir.resolve(STORE));
         Files.deleteIfExists(dir.resolve(ROLLBACK_JOURNAL));
+        Files.deleteIfExists(dir.resolve(CLONE_JOURNAL));
         try (Stream<Path> kept = Files.list(dir)) { // persistent reservations of its targets
             for (Path file : kept.filter(f -> f.getFileName().toString().startsWith(FileReservationStore.FILE))
                     .toList()) {
@@ -318,15 +339,18 @@ public final class VolumeCatalog {
             throw new IOException(dir.resolve(METADATA) + " is damaged (" + e + "); restore it or remove the volume",
                     e);
         }
-        Volume volume = new Volume(dir.getFileName().toString(), uniqueId, created, openCore(dir, metadata, uniqueId));
+        Volume volume = openVolume(dir, metadata, uniqueId, created);
         if (volume.sizeBytes() > Long.parseLong(metadata.getProperty("size", "0"))) {
             recordSize(volume.name, volume.sizeBytes()); // a resize the power cut short: its origin had grown
         }
         return volume;
     }
 
-    /** Mounts the store and wires it to the origin; closes both devices if that fails. */
-    private SnapshotCore openCore(Path dir, Properties metadata, long uniqueId) throws IOException {
+    /**
+     * Mounts the store and wires it to the origin (through a clone's copy
+     * while one runs); closes both devices if that fails.
+     */
+    private Volume openVolume(Path dir, Properties metadata, long uniqueId, Instant created) throws IOException {
         String name = dir.getFileName().toString();
         FileBlockDevice origin = FileBlockDevice.open(originPath(dir, metadata));
         FileBlockDevice storeDevice = null;
@@ -343,10 +367,11 @@ public final class VolumeCatalog {
                 throw new IOException("volume " + name + ": its exception store cannot be mounted (" + e.getMessage()
                         + "); run `snapshare check " + name + "`", e);
             }
-            SnapshotCore core = new SnapshotCore(name, uniqueId, origin, store, dir.resolve(ROLLBACK_JOURNAL),
-                    locks.lockFor(name), SnapshotCore.DEFAULT_TAKE_TIMEOUT);
+            Optional<CloneFill> fill = CloneFill.resume(name, origin, dir.resolve(CLONE_JOURNAL), store.chunkSize());
+            SnapshotCore core = new SnapshotCore(name, uniqueId, fill.isPresent() ? fill.get().device() : origin,
+                    store, dir.resolve(ROLLBACK_JOURNAL), locks.lockFor(name), SnapshotCore.DEFAULT_TAKE_TIMEOUT);
             core.writeBackBudget(writeBackBudget);
-            return core;
+            return new Volume(name, uniqueId, created, core, fill);
         } catch (IOException | RuntimeException e) {
             origin.close();
             if (storeDevice != null) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.snapshare.device.FileBlockDevice;
+import org.snapshare.snapshot.CloneFill;
 import org.snapshare.snapshot.RollbackJournal;
 import org.snapshare.store.CheckReport;
 import org.snapshare.store.DeleteCursor;
@@ -119,6 +120,7 @@ public final class VolumeCheck {
                         cursor.originChunk());
             }
             checkRollbackJournal(dir.resolve(VolumeCatalog.ROLLBACK_JOURNAL), store.snapshots(), out, problems);
+            checkCloneJournal(dir, out, problems);
             notes.forEach(note -> out.println("  note: " + note));
             problems.forEach(problem -> out.println("problem: " + problem));
             out.println(problems.isEmpty() ? "clean (exit 0)" : "NOT clean: " + problems.size() + " problem(s), the"
@@ -160,6 +162,28 @@ public final class VolumeCheck {
                     + "), which is not a live snapshot of this volume");
         } else {
             out.println("  a rollback to snapshot " + name + " was interrupted; it resumes when the server starts");
+        }
+    }
+
+    /** A clone whose copy is unfinished needs its source volume; the copy itself resumes when the server starts. */
+    private static void checkCloneJournal(Path dir, PrintStream out, List<String> problems) {
+        Optional<CloneFill.Source> source;
+        try {
+            source = CloneFill.recorded(dir.resolve(VolumeCatalog.CLONE_JOURNAL));
+        } catch (IOException e) {
+            problems.add(e.getMessage());
+            return;
+        }
+        if (source.isEmpty()) {
+            return;
+        }
+        Path sourceDir = dir.resolveSibling(source.get().volume());
+        if (!Files.isRegularFile(sourceDir.resolve(VolumeCatalog.METADATA))) {
+            problems.add("this clone's copy from " + source.get().from() + " is unfinished and volume "
+                    + source.get().volume() + " is gone: the chunks not copied yet cannot be read");
+        } else {
+            out.println("  a clone whose copy from " + source.get().from() + " is unfinished; it resumes when the"
+                    + " server starts");
         }
     }
 

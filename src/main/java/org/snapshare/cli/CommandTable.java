@@ -36,6 +36,8 @@ final class CommandTable {
             new Entry("volume create NAME --size SIZE [--store-size SIZE] [--store-max-size SIZE]",
                     "create a volume and serve it at once; its store grows as needed"),
             new Entry("volume create NAME --origin-device PATH [--store-device PATH]", "... on raw block devices"),
+            new Entry("volume clone NAME --from VOLUME@SNAPSHOT", "a new volume starting as a snapshot; it copies"
+                    + " it in the background, then outlives it"),
             new Entry("volume list", "list volumes, sizes, sessions and targets"),
             new Entry("volume delete NAME [--force]", "delete a volume (--force disconnects sessions)"),
             new Entry("volume resize NAME --size SIZE", "grow a volume online (snapshots keep their size)"),

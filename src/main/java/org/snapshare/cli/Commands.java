@@ -126,6 +126,8 @@ final class Commands {
                 switch (verb) {
                     case "create":
                         return volumeCreate(rest);
+                    case "clone":
+                        return volumeClone(rest);
                     case "list":
                         return simpleRequest("volume list", rest, ControlRequest.of("volume", "list"));
                     case "delete":
@@ -172,6 +174,21 @@ final class Commands {
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    private int volumeClone(String[] args) throws UsageException, CommandFailedException {
+        Options options = withCommon(new Options()).addOption(Option.builder().longOpt("from").hasArg()
+                .argName("VOLUME@SNAPSHOT").desc("what the new volume starts as: a snapshot, at any depth (or a"
+                        + " VOLUME alone: its origin now)").build());
+        CommandLine line = parse("volume clone NAME --from VOLUME@SNAPSHOT", options, args, 1);
+        if (line == null) {
+            return Main.OK;
+        }
+        if (!line.hasOption("from")) {
+            throw new UsageException("volume clone needs --from VOLUME@SNAPSHOT, e.g. --from golden@base");
+        }
+        return request(line, ControlRequest.of("volume", "clone", checkedNames(line).get(0))
+                .with("from", Optional.of(line.getOptionValue("from"))));
     }
 
     /** The option's size in bytes, if it is given (checked here: a typo is a usage error). */

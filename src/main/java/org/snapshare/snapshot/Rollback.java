@@ -80,7 +80,7 @@ final class Rollback implements Runnable {
         }
         rollChunk(chunk);
         io.data.origin.flush();
-        journal.append("done " + chunk);
+        journal.done(chunk);
         done.add(chunk);
     }
 
@@ -155,7 +155,7 @@ final class Rollback implements Runnable {
                 return;
             }
             io.data.origin.flush(); // the chunks below target are on disk before the journal says so
-            journal.append("cursor " + target);
+            journal.cursor(target);
             durableCursor = target;
         }
     }

@@ -187,13 +187,15 @@ public final class SnapshotCore implements Closeable {
 
     /**
      * The snapshots to serve as LUNs, by name: live ones, and invalid ones
-     * (their reads fail, visibly). A node that does not hold the volume's
-     * cluster lock reads the table from the disk, as the holder left it.
+     * (their reads fail, visibly), but none that keeps a clone's source. A
+     * node that does not hold the volume's cluster lock reads the table from
+     * the disk, as the holder left it.
      */
     public Map<String, LogicalUnit> servedSnapshots() throws IOException {
         Map<String, LogicalUnit> units = new LinkedHashMap<>();
         for (SnapshotInfo info : gate.holds() ? store().snapshots() : store().snapshotsOnDisk()) {
-            if (info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID) {
+            boolean served = info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID;
+            if (served && !CloneFill.isSourceSnapshot(info.name())) {
                 units.put(info.name(), unitOf(info));
             }
         }

@@ -95,6 +95,22 @@ class ApiServerTest {
         assertEquals("before", reset.json().get("parent").asText());
         assertEquals(403, admin.as(viewerToken).send("POST", "/api/v1/volumes/web/snapshots/child/reset", null,
                 List.of()).status(), "a viewer cannot reset");
+        ApiClient.Answer clone = admin.send("POST", "/api/v1/volumes", "{\"name\": \"vm1\", \"from\": \"web@child\"}",
+                List.of());
+        assertEquals(201, clone.status(), clone.body());
+        assertEquals(8 * MIB, clone.json().get("size_bytes").asLong(), "a clone takes its source's size");
+        assertEquals("iqn.2026-11.org.snapshare:vm1", clone.json().get("target").asText());
+        ApiClient.Answer sized = admin.send("POST", "/api/v1/volumes", "{\"name\": \"vm2\", \"from\": \"web@child\","
+                + " \"size\": 1048576}", List.of());
+        assertEquals(400, sized.status(), sized.body());
+        assertTrue(sized.json().get("detail").asText().contains("takes its size from its source"), sized.body());
+        assertEquals(403, admin.as(operatorToken).send("POST", "/api/v1/volumes",
+                "{\"name\": \"vm3\", \"from\": \"web@child\"}", List.of()).status(), "an operator cannot clone");
+        for (int i = 0; i < 300 && !admin.get("/api/v1/volumes/vm1").json().get("state").asText().equals("ok"); i++) {
+            Thread.sleep(100); // the copy ends; then vm1 no longer depends on web
+        }
+        assertEquals("ok", admin.get("/api/v1/volumes/vm1").json().get("state").asText());
+        assertEquals(204, admin.send("DELETE", "/api/v1/volumes/vm1", null, List.of()).status());
         ApiClient.Answer childGone = admin.as(operatorToken).send("DELETE", "/api/v1/volumes/web/snapshots/child",
                 null, List.of());
         assertEquals("succeeded", awaitJob(childGone.header("Location")).get("state").asText());
