@@ -26,14 +26,15 @@ final class NestedSnapshots {
     }
 
     /** A snapshot of {@code parent}, {@code sizeBytes} long (the parent's size). */
-    SnapshotInfo createOf(String name, SnapshotInfo parent, long sizeBytes) throws SnapshotException, IOException {
+    SnapshotInfo createOf(String name, SnapshotInfo parent, long sizeBytes, UUID identity, Instant created)
+            throws SnapshotException, IOException {
         if (parent.state() != SnapshotState.LIVE) {
             throw new SnapshotException("snapshot " + parent.name() + " of volume " + volume + " is "
                     + parent.state().name().toLowerCase() + "; snapshots can only be taken of a live snapshot");
         }
         try (ChunkLocks.Held quiet = everyChunk()) {
             SnapshotInfo info = refusedAsSnapshotException(() -> io.store().createSnapshot(name, sizeBytes,
-                    UUID.randomUUID(), Instant.now(), parent.id()));
+                    identity, created, parent.id()));
             io.store().commit(); // flushes the store: the parent's data so far is durable with the snapshot
             return info;
         }

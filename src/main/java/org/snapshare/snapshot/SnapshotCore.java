@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +48,7 @@ public final class SnapshotCore implements Closeable {
     private final WriteBackFlusher flusher;
     private final SnapshotRows rows;
     private final ScrubSlot scrubs;
-    private final RollbackJournal journal;
-    private Thread rollbackThread;
+    private final RollbackSlot rollbacks;
 
     /** Serves {@code origin} with the snapshots in {@code store} on a single node; resumes interrupted work. */
     public SnapshotCore(String volume, long uniqueId, BlockDevice origin, ExceptionStore store, Path rollbackJournal)
@@ -80,7 +78,7 @@ public final class SnapshotCore implements Closeable {
         this.rawOrigin = new OriginUnit(io, sizeBytes, uniqueId);
         this.resizing = new OriginResize(volume, io, gate, rawOrigin);
         this.originUnit = new GatedUnit(rawOrigin, gate);
-        this.journal = new RollbackJournal(rollbackJournal);
+        this.rollbacks = new RollbackSlot(io, gate, volume, rollbackJournal);
         this.deleter = new BackgroundDelete(data, io.locks, volume, gate);
         this.nested = new NestedSnapshots(io, volume);
         this.rows = new SnapshotRows(io, deleter);
@@ -123,53 +121,28 @@ public final class SnapshotCore implements Closeable {
 
         @Override
         public void begin(ClusterLock.Grant grant) throws IOException {
-            stopRollback(); // left running by a tenure that was lost, not ended
+            rollbacks.stop(); // left running by a tenure that was lost, not ended
             flusher.dropUnwritable(); // held by a tenure that was lost, not ended
             store().takeOver(grant);
             if (grant.othersHeldSince()) {
                 io.origin().dropCache(0, io.origin().size());
             }
-            journal.close();
-            Optional<RollbackJournal.State> interrupted = journal.read();
-            if (interrupted.isPresent()) {
-                // Installed before any read is let in: unrolled chunks read as the snapshot from the start.
-                LOG.info("volume {}: resuming the rollback to snapshot {} from chunk {}", volume,
-                        interrupted.get().snapshotName(), interrupted.get().cursor());
-                String name = interrupted.get().snapshotName();
-                SnapshotInfo info = store().snapshot(name).orElseThrow(() -> new IOException("volume " + volume
-                        + ": its rollback journal names snapshot " + name + ", which its store does not have;"
-                        + " move the journal away to start without resuming the rollback"));
-                Rollback resumed = new Rollback(io, journal, interrupted.get(), sizeOf(info), gate);
-                resumed.rollPartialEnd();
-                io.rollback(resumed);
-            }
+            rollbacks.resume(SnapshotCore.this::sizeOf);
         }
 
         @Override
         public void started() {
-            Rollback resumed = io.rollback();
-            if (resumed != null && (rollbackThread == null || !rollbackThread.isAlive())) {
-                runRollback(resumed);
-            }
+            rollbacks.runInstalled();
             deleter.wake();
         }
 
         @Override
         public void end() throws IOException {
-            stopRollback(); // it saves its cursor; the next holder resumes from the journal
+            rollbacks.stop(); // it saves its cursor; the next holder resumes from the journal
             io.writeBackPending();
             store().commit();
             io.origin().flush();
             store().flush();
-        }
-    }
-
-    private void stopRollback() {
-        Rollback rollback = io.rollback();
-        if (rollback != null) {
-            rollback.stop();
-            StoppedThreads.join(rollbackThread);
-            io.rollback(null);
         }
     }
 
@@ -186,10 +159,8 @@ public final class SnapshotCore implements Closeable {
     }
 
     /**
-     * The snapshots to serve as LUNs, by name: live ones, and invalid ones
-     * (their reads fail, visibly), but none that keeps a clone's source. A
-     * node that does not hold the volume's cluster lock reads the table from
-     * the disk, as the holder left it.
+     * The snapshots to serve as LUNs: live and invalid ones (their reads fail, visibly), no clone's source. A node
+     * not holding the volume's cluster lock reads the table from the disk, as the holder left it.
      */
     public Map<String, LogicalUnit> servedSnapshots() throws IOException {
         Map<String, LogicalUnit> units = new LinkedHashMap<>();
@@ -256,12 +227,17 @@ public final class SnapshotCore implements Closeable {
      * reads what the parent reads until either is written; writes to the
      * volume wait while it is taken.
      */
-    public synchronized LogicalUnit createSnapshotOf(String name, String parentName)
+    public LogicalUnit createSnapshotOf(String name, String parentName) throws SnapshotException, IOException {
+        return createSnapshotOf(name, parentName, UUID.randomUUID(), Instant.now());
+    }
+
+    /** ... with a given identity and creation time: a received snapshot keeps its source's. */
+    public synchronized LogicalUnit createSnapshotOf(String name, String parentName, UUID identity, Instant created)
             throws SnapshotException, IOException {
         try (ClusterGate.Pass pass = gate.enter()) {
             SnapshotInfo parent = existing(parentName);
             requireNameFree(name);
-            SnapshotInfo info = nested.createOf(name, parent, sizeOf(parent));
+            SnapshotInfo info = nested.createOf(name, parent, sizeOf(parent), identity, created);
             LOG.info("volume {}: created snapshot {} (id {}) of snapshot {}", volume, name, info.id(), parentName);
             return unitOf(info);
         }
@@ -336,23 +312,9 @@ public final class SnapshotCore implements Closeable {
                     + io.rollback().snapshotName + "; wait for it to finish");
         }
         try (VolumeIo.Quiesced quiet = io.quiesceOrigin()) { // no origin write in flight while it begins
-            journal.begin(info.id(), name);
-            startRollback(new RollbackJournal.State(info.id(), name, 0, Set.of()), sizeOf(info));
+            rollbacks.begin(info, sizeOf(info));
         }
         LOG.info("volume {}: rolling the origin back to snapshot {}", volume, name);
-    }
-
-    private void startRollback(RollbackJournal.State state, long snapshotBytes) throws IOException {
-        Rollback rollback = new Rollback(io, journal, state, snapshotBytes, gate);
-        rollback.rollPartialEnd();
-        io.rollback(rollback);
-        runRollback(rollback);
-    }
-
-    private void runRollback(Rollback rollback) {
-        rollbackThread = new Thread(rollback, "rollback-" + volume);
-        rollbackThread.setDaemon(true);
-        rollbackThread.start();
     }
 
     /** True while a rollback is running (or stopped by an error, until a restart resumes it). */
@@ -388,9 +350,7 @@ public final class SnapshotCore implements Closeable {
 
     /** Why the running rollback stopped, if an error stopped it (a restart resumes it). */
     public Optional<String> rollbackFailure() {
-        Rollback rollback = io.rollback();
-        return rollback == null || rollback.failure() == null ? Optional.empty()
-                : Optional.of(rollback.failure().getMessage());
+        return rollbacks.failure();
     }
 
     /** Whether snapshots can be given an identity (format 4): what receiving one needs. */
@@ -533,8 +493,7 @@ public final class SnapshotCore implements Closeable {
 
     /** How far a rollback running on this node is, 0..1, or empty when none runs here. */
     public Optional<Double> rollbackProgress() {
-        Rollback rollback = io.rollback();
-        return rollback == null ? Optional.empty() : Optional.of(rollback.progress());
+        return rollbacks.progress();
     }
 
     /** Damaged metadata of the volume's store met since it was opened, if any. */
@@ -571,17 +530,12 @@ public final class SnapshotCore implements Closeable {
     public synchronized void close() throws IOException {
         deleter.stop();
         scrubs.stop();
-        Rollback rollback = io.rollback();
-        if (rollback != null) {
-            rollback.stop();
-        }
         StoppedThreads.join(deleterThread);
         flusher.close();
         scrubs.join();
-        StoppedThreads.join(rollbackThread);
+        rollbacks.close(); // it saves its cursor; the next open resumes it
         gate.close(); // commits and flushes what this node changed, then lets the lock go
         flusher.dropUnwritable(); // left only when the lock was lost or a commit failed
-        journal.close();
         try {
             store().close();
         } finally {

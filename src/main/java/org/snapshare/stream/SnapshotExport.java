@@ -41,7 +41,8 @@ public final class SnapshotExport {
                         + base.get() + " is " + baseInfo.sizeBytes() + ": the volume was resized between them, so"
                         + " send a full stream of " + snapshot + " (without --since)");
             }
-            baseOf = Optional.of(new StreamHeader.Base(baseInfo.name(), baseInfo.identity(), baseInfo.sizeBytes()));
+            baseOf = Optional.of(new StreamHeader.Base(baseInfo.name(), baseInfo.identity(), baseInfo.sizeBytes(),
+                    info.parentId() == baseInfo.id())); // since its parent: received as a snapshot of it
         }
         VolumeDiff diff = core.diff(base, Optional.of(snapshot));
         if (resumeFrom < 0 || resumeFrom > diff.sizeBytes()) {

@@ -215,9 +215,10 @@ public final class SnapshotReceive {
             throw new SnapshotException("volume " + volume + " has an exception store of an older format, which cannot"
                     + " keep a received snapshot's identity; import a full stream into a new volume");
         }
-        if (volumeCore.sizeBytes() != header.sizeBytes()) {
+        long targetSize = base.parent() ? base.sizeBytes() : volumeCore.sizeBytes();
+        if (targetSize != header.sizeBytes()) {
             throw new SnapshotException("the stream is of a volume of " + header.sizeBytes() + " bytes but volume "
-                    + volume + " has " + volumeCore.sizeBytes() + ": an incremental stream applies only to a volume of"
+                    + volume + " has " + targetSize + ": an incremental stream applies only to a volume of"
                     + " its size (was one of them resized? then send a full stream)");
         }
         SnapshotInfo local = StagedApply.baseOf(volume, volumeCore, base);
@@ -229,6 +230,9 @@ public final class SnapshotReceive {
             throw new SnapshotException("volume " + volume + " already has a snapshot named " + header.snapshot()
                     + " (another point in time); delete it first (snapshare snapshot delete " + volume + " "
                     + header.snapshot() + ")");
+        }
+        if (base.parent()) {
+            return; // received as a snapshot of its parent: the origin is not touched, so its use does not matter
         }
         int sessions = target.originSessions(volume);
         if (sessions > 0) {

@@ -60,35 +60,80 @@ final class StagedApply {
             staging.delete(); // nothing was applied; the user decides again
             throw refused;
         }
+        if (header.base().isPresent() && header.base().get().parent()) {
+            return applyAsChild(volume, core, staging, progress);
+        }
         if (core.snapshotWithIdentity(header.identity()).isEmpty()) {
-            long[] bytes = {0, 0};
             LogicalUnit origin = core.origin();
-            staging.replay(record -> {
-                if (record.type() == RecordType.DATA) {
-                    origin.write(record.offset(), record.payload());
-                    progress.bytes += record.length();
-                    bytes[0] += record.length();
-                } else {
-                    if (header.base().isPresent()) { // a new volume reads zeros already
-                        for (long at = record.offset(); at < record.end(); at += ZERO_PIECE) {
-                            origin.writeZeros(at, Math.min(ZERO_PIECE, record.end() - at));
-                        }
-                    }
-                    bytes[1] += record.length();
-                }
-            });
-            origin.flush();
+            long[] bytes = write(staging, origin, header.base().isPresent(), progress); // a new volume reads zeros
             LogicalUnit unit = core.createSnapshot(header.snapshot(), header.identity(), header.created());
             target.snapshotReceived(volume, header.snapshot(), unit);
-            LOG.info("volume {}: received snapshot {} ({} bytes of data, {} of zeros)", volume, header.snapshot(),
-                    bytes[0], bytes[1]);
-            staging.delete();
-            return "received snapshot " + header.snapshot() + " into volume " + volume
-                    + header.base().map(base -> " (incremental since " + base.name() + ")").orElse(" (full)")
-                    + ": " + bytes[0] + " bytes of data, " + bytes[1] + " bytes of zeros\n";
+            return received(volume, staging, bytes);
         }
         staging.delete();
         return "snapshot " + header.snapshot() + " of volume " + volume + " was already received\n";
+    }
+
+    /**
+     * A stream since the snapshot's parent (docs/STREAM.md, kind 3): the
+     * snapshot is taken of the local parent first, with the source's
+     * identity, and the records are written into it; the origin is not
+     * touched. After a restart the writes are made again into the snapshot
+     * that has the identity (it is served only once the import is complete).
+     */
+    private String applyAsChild(String volume, SnapshotCore core, ImportStaging staging, ImportProgress progress)
+            throws IOException, SnapshotException {
+        StreamHeader header = staging.header();
+        Optional<SnapshotInfo> earlier = core.snapshotWithIdentity(header.identity());
+        LogicalUnit unit;
+        if (earlier.isPresent()) {
+            unit = core.snapshotUnit(earlier.get().name());
+        } else {
+            try {
+                unit = core.createSnapshotOf(header.snapshot(), baseOf(volume, core, header.base().get()).name(),
+                        header.identity(), header.created());
+            } catch (SnapshotException refused) {
+                staging.delete(); // nothing was applied
+                throw refused;
+            }
+        }
+        long[] bytes = write(staging, unit, true, progress);
+        if (earlier.isEmpty()) {
+            target.snapshotReceived(volume, header.snapshot(), unit);
+        }
+        return received(volume, staging, bytes);
+    }
+
+    /** Writes the staged records to {@code unit} (zero runs too, when it may not read zeros there); flushes it. */
+    private static long[] write(ImportStaging staging, LogicalUnit unit, boolean writeZeros, ImportProgress progress)
+            throws IOException {
+        long[] bytes = {0, 0};
+        staging.replay(record -> {
+            if (record.type() == RecordType.DATA) {
+                unit.write(record.offset(), record.payload());
+                progress.bytes += record.length();
+                bytes[0] += record.length();
+            } else {
+                if (writeZeros) {
+                    for (long at = record.offset(); at < record.end(); at += ZERO_PIECE) {
+                        unit.writeZeros(at, Math.min(ZERO_PIECE, record.end() - at));
+                    }
+                }
+                bytes[1] += record.length();
+            }
+        });
+        unit.flush();
+        return bytes;
+    }
+
+    private static String received(String volume, ImportStaging staging, long[] bytes) throws IOException {
+        StreamHeader header = staging.header();
+        LOG.info("volume {}: received snapshot {} ({} bytes of data, {} of zeros)", volume, header.snapshot(),
+                bytes[0], bytes[1]);
+        staging.delete();
+        return "received snapshot " + header.snapshot() + " into volume " + volume
+                + header.base().map(base -> (base.parent() ? " (a snapshot of " : " (incremental since ") + base.name()
+                        + ")").orElse(" (full)") + ": " + bytes[0] + " bytes of data, " + bytes[1] + " bytes of zeros\n";
     }
 
     /**
@@ -123,7 +168,9 @@ final class StagedApply {
         SnapshotCore core = existing.orElseThrow(() -> new SnapshotException("volume " + volume
                 + " was deleted while its import was under way; nothing was applied"));
         if (!started) {
-            resetToBase(volume, core, baseOf(volume, core, header.base().get()), staging.force());
+            if (!header.base().get().parent()) { // a snapshot of the parent leaves the origin alone
+                resetToBase(volume, core, baseOf(volume, core, header.base().get()), staging.force());
+            }
             staging.phase(ImportStaging.Phase.APPLYING);
         }
         return core;

@@ -17,15 +17,22 @@ import org.snapshare.snapshot.LogicalUnit;
 public record StreamHeader(String volume, long sizeBytes, int chunkSize, String snapshot, UUID identity,
         Instant created, Optional<Base> base, long resumeFrom, long coveredBytes) {
 
-    /** The snapshot an incremental stream applies on: the receiver must hold it, with this identity. */
-    public record Base(String name, UUID identity, long sizeBytes) {
+    /**
+     * The snapshot an incremental stream applies on: the receiver must hold
+     * it, with this identity. {@code parent}: it is the snapshot's parent in
+     * the source's tree, so the receiver takes the snapshot of it rather than
+     * of its origin (kind 3, format version 2).
+     */
+    public record Base(String name, UUID identity, long sizeBytes, boolean parent) {
     }
 
     static final long MAGIC = ByteBuffer.wrap("SNAPSEND".getBytes(StandardCharsets.US_ASCII)).getLong();
-    /** The stream format this build writes and the newest it reads. */
-    public static final int VERSION = 1;
+    /** The newest stream format this build reads; it writes version 1 unless the stream needs kind 3. */
+    public static final int VERSION = 2;
     private static final int FULL = 1;
     private static final int INCREMENTAL = 2;
+    /** Incremental on the snapshot's parent (version 2 on). */
+    private static final int CHILD = 3;
     private static final int MAX_NAME_BYTES = 255;
 
     public boolean incremental() {
@@ -48,7 +55,8 @@ public record StreamHeader(String volume, long sizeBytes, int chunkSize, String 
         byte[] snapshotName = utf8(snapshot);
         byte[] baseName = utf8(base.map(Base::name).orElse(""));
         ByteBuffer payload = ByteBuffer.allocate(96 + 6 + volumeName.length + snapshotName.length + baseName.length);
-        payload.putLong(MAGIC).putInt(VERSION).put((byte) (incremental() ? INCREMENTAL : FULL)).put(new byte[3])
+        int kind = base.isEmpty() ? FULL : base.get().parent() ? CHILD : INCREMENTAL;
+        payload.putLong(MAGIC).putInt(kind == CHILD ? 2 : 1).put((byte) kind).put(new byte[3])
                 .putLong(sizeBytes).putInt(chunkSize).putInt(0)
                 .putLong(identity.getMostSignificantBits()).putLong(identity.getLeastSignificantBits())
                 .putLong(created.toEpochMilli());
@@ -93,14 +101,14 @@ public record StreamHeader(String volume, long sizeBytes, int chunkSize, String 
             String volume = name(payload);
             String snapshot = name(payload);
             String baseName = name(payload);
-            if ((kind != FULL && kind != INCREMENTAL) || sizeBytes <= 0 || resumeFrom < 0 || resumeFrom > sizeBytes
+            if (kind < FULL || kind > (version >= 2 ? CHILD : INCREMENTAL) || sizeBytes <= 0 || resumeFrom < 0 || resumeFrom > sizeBytes
                     || sizeBytes % LogicalUnit.BLOCK_SIZE != 0 || baseSize < 0 || baseSize % LogicalUnit.BLOCK_SIZE != 0
                     || payload.hasRemaining()) {
                 throw new StreamException("the stream's header record is malformed (kind " + kind + ", size "
                         + sizeBytes + ", base size " + baseSize + ", resume offset " + resumeFrom + ")");
             }
-            Optional<Base> base = kind == INCREMENTAL ? Optional.of(new Base(baseName, baseIdentity, baseSize))
-                    : Optional.empty();
+            Optional<Base> base = kind == FULL ? Optional.empty()
+                    : Optional.of(new Base(baseName, baseIdentity, baseSize, kind == CHILD));
             return new StreamHeader(volume, sizeBytes, chunkSize, snapshot, identity, created, base, resumeFrom,
                     covered);
         } catch (BufferUnderflowException e) {

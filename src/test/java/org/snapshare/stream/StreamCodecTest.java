@@ -24,7 +24,7 @@ class StreamCodecTest {
     private static final long SIZE = 8L << 20;
     private static final StreamHeader HEADER = new StreamHeader("vol", SIZE, 65536, "daily-2", UUID.randomUUID(),
             Instant.ofEpochMilli(1_700_000_000_000L),
-            Optional.of(new StreamHeader.Base("daily-1", UUID.randomUUID(), SIZE)), 0, 3L << 20);
+            Optional.of(new StreamHeader.Base("daily-1", UUID.randomUUID(), SIZE, false)), 0, 3L << 20);
 
     /** 3 MiB of a volume at 1 MiB: random data with a 256 KiB hole of zeros, then a 2 MiB unmapped range. */
     private static byte[] sample() throws IOException {
@@ -120,6 +120,21 @@ class StreamCodecTest {
         ByteBuffer.wrap(head).putInt(RecordCodec.CRC_OFFSET, RecordCodec.checksum(header));
         StreamException refused = assertThrows(StreamException.class, () -> apply(head));
         assertTrue(refused.getMessage().contains("version " + (StreamHeader.VERSION + 1)), refused.getMessage());
+    }
+
+    /** A stream since the snapshot's parent: kind 3, which only format version 2 has; plain ones stay version 1. */
+    @Test
+    void aStreamSinceTheParentIsVersion2AndPlainOnesStayVersion1() throws Exception {
+        StreamHeader child = new StreamHeader("vol", SIZE, 65536, "child", UUID.randomUUID(), Instant.EPOCH,
+                Optional.of(new StreamHeader.Base("parent", UUID.randomUUID(), SIZE, true)), 0, 0);
+        ByteBuffer encoded = child.encode();
+        assertEquals(2, encoded.getInt(8), "version");
+        assertEquals(3, encoded.get(12), "kind");
+        assertEquals(child, StreamHeader.decode(encoded.duplicate()));
+        assertEquals(1, HEADER.encode().getInt(8), "an ordinary incremental stream: readable by older releases");
+        encoded.putInt(8, 1);
+        StreamException refused = assertThrows(StreamException.class, () -> StreamHeader.decode(encoded.duplicate()));
+        assertTrue(refused.getMessage().contains("kind 3"), refused.getMessage());
     }
 
     /** Issue 25, attack 5: offset + length past Long.MAX_VALUE wrapped to a negative end and passed the range check. */
