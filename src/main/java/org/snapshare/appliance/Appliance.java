@@ -20,6 +20,7 @@ import org.snapshare.cluster.SessionCounts;
 import org.snapshare.iscsi.IscsiServer;
 import org.snapshare.iscsi.TargetRegistry;
 import org.snapshare.snapshot.CloneFill;
+import org.snapshare.snapshot.InternalSnapshots;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -334,7 +335,7 @@ public final class Appliance implements Closeable, Metrics.Source {
         VolumeNames.checkSnapshot(name);
         Volume volume = volume(volumeName);
         if (from.isPresent()) {
-            refuseCloneSource(volumeName, from.get());
+            refuseInternal(volumeName, from.get());
         }
         LogicalUnit unit = from.isPresent() ? volume.core().createSnapshotOf(name, from.get())
                 : volume.core().createSnapshot(name);
@@ -365,7 +366,7 @@ public final class Appliance implements Closeable, Metrics.Source {
 
     /** Refuses to delete or reset a snapshot that initiators use (unless {@code force}) or that is held. */
     private void refuseWhileUsed(String volumeName, String name, boolean force) throws ConfigException, IOException {
-        refuseCloneSource(volumeName, name);
+        refuseInternal(volumeName, name);
         int sessions = targets.sessionCount(targetName(volumeName, name));
         if (sessions > 0 && !force) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " has " + sessions
@@ -377,11 +378,16 @@ public final class Appliance implements Closeable, Metrics.Source {
         }
     }
 
-    private static void refuseCloneSource(String volumeName, String name) throws ConfigException {
+    /** The user's verbs leave the server's own snapshots alone (docs/SNAPSHOTS.md, "Clones"). */
+    private static void refuseInternal(String volumeName, String name) throws ConfigException {
         if (CloneFill.isSourceSnapshot(name)) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
                     + " keeps the data of a clone while it copies; it goes by itself when the copy ends (`snapshare"
                     + " volume list` shows it), or when that clone is deleted");
+        }
+        if (InternalSnapshots.isInternal(name)) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "snapshot " + name + " of volume " + volumeName
+                    + " is being received; it takes its own name when its stream is written");
         }
     }
 
@@ -406,6 +412,7 @@ public final class Appliance implements Closeable, Metrics.Source {
     /** Starts rolling the origin back to the snapshot, online; {@link #rollbackStatus} follows it. */
     synchronized void rollback(String volumeName, String name)
             throws ConfigException, SnapshotException, IOException {
+        refuseInternal(volumeName, name);
         volume(volumeName).core().rollback(name);
     }
 

@@ -15,6 +15,7 @@ import org.snapshare.Version;
 import org.snapshare.cluster.ZooKeeperCluster;
 import org.snapshare.iscsi.SessionInfo;
 import org.snapshare.snapshot.CloneFill;
+import org.snapshare.snapshot.InternalSnapshots;
 import org.snapshare.snapshot.LockStatus;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -76,6 +77,7 @@ public final class Reports {
         Set<String> held = appliance.heldSnapshots(volume.name);
         for (SnapshotStatus row : volume.core().snapshots()) {
             String target = CloneFill.isSourceSnapshot(row.name()) ? "not served: keeps a clone's data while it copies"
+                    : InternalSnapshots.isInternal(row.name()) ? "not served: being received"
                     : appliance.targetName(volume.name, row.name());
             rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
                     appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name()),

@@ -26,7 +26,7 @@ public final class CloneFill {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloneFill.class);
     private static final String KIND = "clone";
-    /** Names of the snapshots that keep a clone's source: never served, never a user's name (docs/SNAPSHOTS.md). */
+    /** Names of the snapshots that keep a clone's source (internal: never served, never a user's name). */
     private static final String SOURCE_PREFIX = "clone:";
     private static final int CURSOR_EVERY_CHUNKS = 256;
     private static final int STRIPES = 64;

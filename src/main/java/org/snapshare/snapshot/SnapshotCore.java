@@ -159,14 +159,14 @@ public final class SnapshotCore implements Closeable {
     }
 
     /**
-     * The snapshots to serve as LUNs: live and invalid ones (their reads fail, visibly), no clone's source. A node
+     * The snapshots to serve as LUNs: live and invalid ones (their reads fail, visibly), no internal one. A node
      * not holding the volume's cluster lock reads the table from the disk, as the holder left it.
      */
     public Map<String, LogicalUnit> servedSnapshots() throws IOException {
         Map<String, LogicalUnit> units = new LinkedHashMap<>();
         for (SnapshotInfo info : gate.holds() ? store().snapshots() : store().snapshotsOnDisk()) {
             boolean served = info.state() == SnapshotState.LIVE || info.state() == SnapshotState.INVALID;
-            if (served && !CloneFill.isSourceSnapshot(info.name())) {
+            if (served && !InternalSnapshots.isInternal(info.name())) {
                 units.put(info.name(), unitOf(info));
             }
         }
@@ -292,6 +292,16 @@ public final class SnapshotCore implements Closeable {
         deleter.wake();
         LOG.info("volume {}: deleted snapshot {} (id {}); its chunks are reclaimed in the background", volume,
                 name, info.id());
+    }
+
+    /** Renames a snapshot (a received one takes its own name once its stream is written); its target changes. */
+    public synchronized void renameSnapshot(String name, String newName) throws SnapshotException, IOException {
+        try (ClusterGate.Pass pass = gate.enter()) {
+            SnapshotInfo info = existing(name);
+            requireNameFree(newName);
+            store().renameSnapshot(info.id(), newName);
+            store().commit();
+        }
     }
 
     /** Starts rolling the origin back to the snapshot's content, online; progress in {@link #snapshots()}. */

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.snapshare.snapshot.InternalSnapshots;
 import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotCore;
 import org.snapshare.snapshot.SnapshotException;
@@ -76,30 +77,30 @@ final class StagedApply {
 
     /**
      * A stream since the snapshot's parent (docs/STREAM.md, kind 3): the
-     * snapshot is taken of the local parent first, with the source's
-     * identity, and the records are written into it; the origin is not
-     * touched. After a restart the writes are made again into the snapshot
-     * that has the identity (it is served only once the import is complete).
+     * snapshot is taken of the local parent first, with the source's identity
+     * and an internal name, so that nobody is served it half written; the
+     * records are written into it, then it takes its own name. The origin is
+     * not touched. After a restart the writes are made again into the
+     * snapshot that has the identity.
      */
     private String applyAsChild(String volume, SnapshotCore core, ImportStaging staging, ImportProgress progress)
             throws IOException, SnapshotException {
         StreamHeader header = staging.header();
         Optional<SnapshotInfo> earlier = core.snapshotWithIdentity(header.identity());
-        LogicalUnit unit;
-        if (earlier.isPresent()) {
-            unit = core.snapshotUnit(earlier.get().name());
-        } else {
+        String receiving = earlier.map(SnapshotInfo::name).orElse(InternalSnapshots.receiving(header.snapshot()));
+        if (earlier.isEmpty()) {
             try {
-                unit = core.createSnapshotOf(header.snapshot(), baseOf(volume, core, header.base().get()).name(),
-                        header.identity(), header.created());
+                core.createSnapshotOf(receiving, baseOf(volume, core, header.base().get()).name(), header.identity(),
+                        header.created());
             } catch (SnapshotException refused) {
                 staging.delete(); // nothing was applied
                 throw refused;
             }
         }
-        long[] bytes = write(staging, unit, true, progress);
-        if (earlier.isEmpty()) {
-            target.snapshotReceived(volume, header.snapshot(), unit);
+        long[] bytes = write(staging, core.snapshotUnit(receiving), true, progress);
+        if (InternalSnapshots.isReceiving(receiving)) {
+            core.renameSnapshot(receiving, header.snapshot());
+            target.snapshotReceived(volume, header.snapshot(), core.snapshotUnit(header.snapshot()));
         }
         return received(volume, staging, bytes);
     }
