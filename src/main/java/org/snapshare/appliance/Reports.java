@@ -59,17 +59,20 @@ public final class Reports {
     }
 
     String listSnapshots(Volume volume) throws IOException {
-        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-20s %-13s %10s %8s  %s%n", "NAME",
-                "PARENT", "CREATED", "STATE", "OWNED", "SESSIONS", "TARGET / WORK"));
+        StringBuilder out = new StringBuilder(String.format("%-20s %-20s %-20s %-13s %10s %10s %8s  %s%n", "NAME",
+                "PARENT", "CREATED", "STATE", "OWNED", "TREE", "SESSIONS", "TARGET / WORK"));
         for (SnapshotSummary row : snapshots(volume)) {
-            out.append(String.format("%-20s %-20s %-20s %-13s %10s %8d  %s%n", row.name(),
+            out.append(String.format("%-20s %-20s %-20s %-13s %10s %10s %8d  %s%n", row.name(),
                     row.parent() == null ? "origin" : row.parent(),
                     row.created().truncatedTo(ChronoUnit.SECONDS).toString(),
-                    row.held() ? row.state() + ",held" : row.state(),
-                    row.ownedBytes() < 0 ? "unknown" : Sizes.format(row.ownedBytes()), row.sessions(),
-                    row.work().isEmpty() ? row.target() : row.work()));
+                    row.held() ? row.state() + ",held" : row.state(), bytes(row.ownedBytes()), bytes(row.treeBytes()),
+                    row.sessions(), row.work().isEmpty() ? row.target() : row.work()));
         }
         return out.toString();
+    }
+
+    private static String bytes(long bytes) {
+        return bytes < 0 ? "unknown" : Sizes.format(bytes);
     }
 
     List<SnapshotSummary> snapshots(Volume volume) throws IOException {
@@ -79,7 +82,7 @@ public final class Reports {
             String target = CloneFill.isSourceSnapshot(row.name()) ? "not served: keeps a clone's data while it copies"
                     : InternalSnapshots.isInternal(row.name()) ? "not served: being received"
                     : appliance.targetName(volume.name, row.name());
-            rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(),
+            rows.add(new SnapshotSummary(row.name(), row.created(), row.state(), row.ownedBytes(), row.treeBytes(),
                     appliance.targets().sessionCount(target), target, row.work(), held.contains(row.name()),
                     row.parent().isEmpty() ? null : row.parent()));
         }

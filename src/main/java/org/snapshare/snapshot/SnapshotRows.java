@@ -43,9 +43,15 @@ final class SnapshotRows {
     /** Every snapshot with its state, the space only it uses, and background work on it. */
     List<SnapshotStatus> rows() throws IOException {
         ExceptionStore store = io.store();
-        Optional<Map<Long, Long>> ownedChunks = ownedChunks(store, store.liveIds());
-        Rollback rollback = io.rollback();
         SnapshotTree tree = store.tree();
+        Optional<Map<Long, Long>> ownedChunks = Optional.empty();
+        Optional<Map<Long, Long>> treeChunks = Optional.empty();
+        Optional<Map<IdRange, Long>> copied = copiedChunksByRange(store);
+        if (copied.isPresent()) {
+            ownedChunks = Optional.of(owned(copied.get(), tree.kept()));
+            treeChunks = Optional.of(heldByTrees(copied.get(), tree));
+        }
+        Rollback rollback = io.rollback();
         List<SnapshotInfo> snapshots = store.snapshots();
         Map<Long, String> names = new HashMap<>();
         snapshots.forEach(info -> names.put(info.id(), info.name()));
@@ -58,8 +64,9 @@ final class SnapshotRows {
                     : state == SnapshotStatus.State.ROLLING_BACK ? rollbackProgress(rollback) : "";
             // Deleting a snapshot that others were taken of frees nothing while they live.
             long owned = kept ? 0 : ownedChunks.map(chunks -> chunks.getOrDefault(info.id(), 0L)).orElse(-1L);
+            long held = treeChunks.map(chunks -> chunks.getOrDefault(info.id(), 0L)).orElse(-1L);
             rows.add(new SnapshotStatus(info.name(), info.created(), state, owned < 0 ? -1 : owned * store.chunkSize(),
-                    work, names.getOrDefault(info.parentId(), "")));
+                    held < 0 ? -1 : held * store.chunkSize(), work, names.getOrDefault(info.parentId(), "")));
         }
         return rows;
     }
@@ -85,33 +92,60 @@ final class SnapshotRows {
     }
 
     /**
-     * Copied chunks each live snapshot alone reads: from the store's range
-     * counters (format 3), else by a walk of the tree; empty when damaged
+     * Copied chunks by the id range of their entries: the store's range
+     * counters (format 3), else a walk of the tree; empty when damaged
      * metadata makes that walk impossible.
      */
-    private static Optional<Map<Long, Long>> ownedChunks(ExceptionStore store, LiveIds live) throws IOException {
-        Map<Long, Long> owned = new HashMap<>();
+    private static Optional<Map<IdRange, Long>> copiedChunksByRange(ExceptionStore store) throws IOException {
         Optional<Map<IdRange, Long>> byRange = store.copiedChunksByRange();
         if (byRange.isPresent()) {
-            byRange.get().forEach((range, chunks) -> {
-                long owner = live.soleIn(range.from(), range.to());
-                if (owner != 0) {
-                    owned.merge(owner, chunks, Long::sum);
-                }
-            });
-            return Optional.of(owned);
+            return byRange;
         }
+        Map<IdRange, Long> counted = new HashMap<>();
         try {
             store.scan(0, 0, entry -> {
-                long owner = live.soleIn(entry.fromId(), entry.toId());
-                if (owner != 0 && !entry.zeros()) {
-                    owned.merge(owner, 1L, Long::sum);
+                if (!entry.zeros()) {
+                    counted.merge(new IdRange(entry.fromId(), entry.toId()), 1L, Long::sum);
                 }
                 return true;
             });
-            return Optional.of(owned);
+            return Optional.of(counted);
         } catch (StoreCorruptException damaged) {
             return Optional.empty(); // the table still lists the snapshots; what they own is unreadable
         }
+    }
+
+    /** Copied chunks each kept snapshot alone reads (the only kept id of their range). */
+    private static Map<Long, Long> owned(Map<IdRange, Long> byRange, LiveIds kept) {
+        Map<Long, Long> owned = new HashMap<>();
+        byRange.forEach((range, chunks) -> {
+            long owner = kept.soleIn(range.from(), range.to());
+            if (owner != 0) {
+                owned.merge(owner, chunks, Long::sum);
+            }
+        });
+        return owned;
+    }
+
+    /**
+     * Copied chunks only a snapshot and those taken of it read, for each
+     * snapshot: a range's chunks count for the nearest common ancestor of its
+     * kept ids and for every ancestor of that one (deleting a snapshot with
+     * all its descendants frees them); none when the ids have only the origin
+     * in common.
+     */
+    private static Map<Long, Long> heldByTrees(Map<IdRange, Long> byRange, SnapshotTree tree) {
+        Map<Long, Long> held = new HashMap<>();
+        byRange.forEach((range, chunks) -> {
+            long[] common = {-1};
+            tree.kept().forEachIn(range.from(), range.to(), id -> {
+                common[0] = common[0] < 0 ? id : tree.commonAncestor(common[0], id);
+                return common[0] != 0;
+            });
+            for (long at = Math.max(0, common[0]); at != 0; at = tree.parentOf(at)) {
+                held.merge(at, chunks, Long::sum);
+            }
+        });
+        return held;
     }
 }

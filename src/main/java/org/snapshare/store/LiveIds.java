@@ -2,6 +2,7 @@ package org.snapshare.store;
 
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /**
  * The ids of the live snapshots at one moment, sorted, for "does this range
@@ -35,6 +36,15 @@ public final class LiveIds {
     /** The only live id in the range, or 0 when there are none or several. */
     public long soleIn(long from, long to) {
         return countIn(from, to) == 1 ? ids[startOf(from)] : 0;
+    }
+
+    /** Hands each live id in {@code from}..{@code to} to {@code visitor}, ascending, until it returns false. */
+    public void forEachIn(long from, long to, LongPredicate visitor) {
+        for (int at = startOf(from), end = endOf(to); from <= to && at < end; at++) {
+            if (!visitor.test(ids[at])) {
+                return;
+            }
+        }
     }
 
     /** The first and the last live id in {@code from}..{@code to}, if any lies there. */

@@ -55,6 +55,19 @@ public final class SnapshotTree {
         return ancestors.contains(id);
     }
 
+    /** The nearest snapshot both {@code a} and {@code b} descend from (or are); 0: only the origin. */
+    public long commonAncestor(long a, long b) {
+        Set<Long> line = new HashSet<>();
+        for (long at = a; at != 0; at = parentOf(at)) {
+            line.add(at);
+        }
+        long at = b;
+        while (at != 0 && !line.contains(at)) {
+            at = parentOf(at);
+        }
+        return at;
+    }
+
     /**
      * The entry whose data snapshot {@code id} reads, given every entry of
      * one origin chunk: its own, else its parent's, up the tree; null: the origin's data.

@@ -56,4 +56,35 @@ class OwnedSpaceTest {
             assertEquals(Map.of("a", 14L * CHUNK), owned(again), "the counters were committed with the tree");
         }
     }
+
+    /**
+     * A tree: OWNED stays what deleting the snapshot alone frees (nothing for
+     * one with snapshots taken of it); TREE is what deleting it and all taken
+     * of it frees, from the range counters: a range counts for the nearest
+     * ancestor its snapshots share, and for that one's ancestors.
+     */
+    @Test
+    void treeCountsWhatASnapshotAndThoseTakenOfItAloneRead() throws Exception {
+        FaultInjectingDevice store = new FaultInjectingDevice(2 << 20);
+        SharedExceptionStore.format(store, CHUNK, (long) CHUNKS * CHUNK);
+        try (SnapshotCore core = new SnapshotCore("t", 1, new FaultInjectingDevice(CHUNKS * CHUNK),
+                SharedExceptionStore.open(store, 1 << 20), dir.resolve("journal-tree"))) {
+            core.createSnapshot("p");
+            core.createSnapshotOf("c1", "p");
+            core.createSnapshotOf("c2", "p");
+            core.createSnapshot("other");
+            core.origin().write(0, ByteBuffer.allocate(8 * CHUNK).put(0, (byte) 1)); // 8 copies for p..other
+            core.servedSnapshots().get("p").write(0, ByteBuffer.allocate(2 * CHUNK)); // p's own 2; c1, c2, other keep 2
+            core.servedSnapshots().get("c1").write(10 * CHUNK, ByteBuffer.allocate(3 * CHUNK)); // c1's own 3
+            // p reads the origin at chunk 20: before p changes it, c1 and c2 get one copy [c1..c2], p its own
+            core.servedSnapshots().get("p").write(20 * CHUNK, ByteBuffer.allocate(CHUNK));
+            Map<String, Long> tree = core.snapshots().stream().collect(Collectors.toMap(SnapshotStatus::name,
+                    SnapshotStatus::treeBytes));
+            // p: its own 3, c1's 3 and the copy c1 and c2 share; not what its children share with other (ids
+            // p..other have only the origin in common)
+            assertEquals(Map.of("p", 7L * CHUNK, "c1", 3L * CHUNK, "c2", 0L, "other", 0L), tree);
+            assertEquals(0L, owned(core).get("p"), "deleting p alone frees nothing: its snapshots read through it");
+            assertEquals(3L * CHUNK, owned(core).get("c1"));
+        }
+    }
 }

@@ -253,7 +253,9 @@ async function volumePage(name) {
         el('span', {}, el('strong', {}, s.name), s.held ? ' (held)' : ''),
         el('span', {}, new Date(s.created).toLocaleString()),
         el('span', { class: 'state-' + s.state }, s.state),
-        el('span', { title: 'space only this snapshot uses' }, el('div', { class: 'bar', style: null }), bytes(s.owned_bytes) + ' owned'),
+        el('span', { title: 'space only this snapshot uses' }, el('div', { class: 'bar', style: null }), bytes(s.owned_bytes) + ' owned'
+          + (s.tree_bytes > s.owned_bytes ? ', ' + bytes(s.tree_bytes) + ' with those taken of it' : '')
+          + (s.parent ? ' (of ' + s.parent + ')' : '')),
         el('span', {},
             el('button', { type: 'button', class: 'secondary', 'aria-label': 'Roll back to ' + s.name, onclick: () => act(async () => {
               if (!await confirmAction('Roll the origin of ' + name + ' back to snapshot ' + s.name + '? What was written since is lost.')) return;
