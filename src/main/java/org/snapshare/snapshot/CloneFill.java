@@ -121,6 +121,12 @@ public final class CloneFill {
             return Optional.empty();
         }
         Source source = sourceOf(journal, progress.get().header());
+        if (source.sizeBytes() <= 0 || source.sizeBytes() > origin.size()) {
+            journal.close();
+            throw new IOException(journalPath + " records a source of " + source.sizeBytes() + " bytes, but clone "
+                    + clone + " has " + origin.size() + ": the journal does not belong to this volume; restore it,"
+                    + " or delete the clone and clone again");
+        }
         return Optional.of(new CloneFill(clone, origin, journal, source, chunkSize, progress.get().cursor(),
                 progress.get().done()));
     }

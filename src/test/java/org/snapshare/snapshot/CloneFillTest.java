@@ -62,6 +62,19 @@ class CloneFillTest {
         assertTrue(resumed.over() && !Files.exists(journal), "the journal is gone");
     }
 
+    @Test
+    void aJournalNamingMoreThanTheCloneHasIsRefusedByName() throws Exception {
+        Path journal = dir.resolve("clone.journal");
+        CloneFill.begin(journal, new CloneFill.Source("src", "gold", 2L * SIZE, "src@gold"));
+        IOException refused = assertThrows(IOException.class,
+                () -> CloneFill.resume("c", new FaultInjectingDevice(SIZE), journal, CHUNK));
+        assertTrue(refused.getMessage().contains("records a source of " + 2L * SIZE + " bytes"), refused.getMessage());
+        Files.writeString(journal, "clone src gold many src@gold\n");
+        IOException garbled = assertThrows(IOException.class,
+                () -> CloneFill.resume("c", new FaultInjectingDevice(SIZE), journal, CHUNK));
+        assertTrue(garbled.getMessage().contains("is not a clone journal"), garbled.getMessage());
+    }
+
     private LogicalUnit sourceUnit(byte[] content) throws Exception {
         FaultInjectingDevice store = new FaultInjectingDevice(4 << 20);
         SharedExceptionStore.format(store, CHUNK, SIZE);
