@@ -5,6 +5,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.appliance.ConfigException;
@@ -26,6 +28,9 @@ final class Problems {
     record Problem(String type, String title, int status, String detail, String instance) {
     }
 
+    /** The most of a refused body read to answer 413 cleanly. */
+    static final long DRAINED_BYTES = 1 << 20;
+
     private Problems() {
     }
 
@@ -42,9 +47,13 @@ final class Problems {
                 title(status(e.reason())), e.getMessage()));
         config.routes.exception(StoreFullException.class, (e, ctx) -> answer(ctx, 507, title(507),
                 e.getMessage()));
-        config.routes.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, e.getStatus(),
-                title(e.getStatus()), e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path()
-                        + " (GET /api/v1/openapi.json lists them)" : e.getMessage()));
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+            if (e.getStatus() == 413) {
+                dropRefusedBody(ctx);
+            }
+            answer(ctx, e.getStatus(), title(e.getStatus()), e.getStatus() == 404 ? "no such resource: "
+                    + ctx.method() + " " + ctx.path() + " (GET /api/v1/openapi.json lists them)" : e.getMessage());
+        });
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("API request {} {} failed", ctx.method(), ctx.path(), e);
             answer(ctx, 500, title(500), "the server failed: " + e + " (details in the server log)");
@@ -53,6 +62,25 @@ final class Problems {
             LOG.error("API request {} {} failed", ctx.method(), ctx.path(), e);
             answer(ctx, 500, title(500), e.getMessage() + " (details in the server log)");
         });
+    }
+
+    /**
+     * Reads and drops a body refused as too large (the caller passed the
+     * token gate), up to {@link #DRAINED_BYTES}: a client still sending it
+     * would otherwise meet a closed connection (a reset) instead of the 413.
+     * A larger one is not read: the connection closes after the answer.
+     */
+    private static void dropRefusedBody(Context ctx) {
+        long length = ctx.req().getContentLengthLong();
+        if (length < 0 || length > DRAINED_BYTES) {
+            ctx.header("Connection", "close");
+            return;
+        }
+        try (InputStream body = ctx.req().getInputStream()) {
+            body.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException gone) {
+            // the client stopped sending; the answer may still reach it
+        }
     }
 
     static void answer(Context ctx, int status, String title, String detail) {
