@@ -23,14 +23,6 @@ public interface BlockDevice extends Closeable {
     void flush() throws IOException;
 
     /**
-     * Starts writing the range's cached writes to the medium without waiting
-     * for them, so that the next {@link #flush()} finds less left to do. Not a
-     * durability promise: only a flush is. This default does nothing.
-     */
-    default void startWriteBack(long offset, long length) throws IOException {
-    }
-
-    /**
      * Extends the device to {@code newSize} bytes, which read as zeros until
      * written; durable with the next {@link #flush()}. False when this device
      * cannot grow by itself (a block device: extend it with its own tools, e.g.

@@ -128,15 +128,6 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
-    /** Hands the range's dirty pages to the kernel's write-back (sync_file_range), where native calls work. */
-    @Override
-    public void startWriteBack(long offset, long length) throws IOException {
-        checkRange(offset, length);
-        if (sparse != null) {
-            sparse.startWriteBack(offset, length);
-        }
-    }
-
     /** Drops the kernel's page cache of the range (posix_fadvise DONTNEED), where native calls work. */
     @Override
     public void dropCache(long offset, long length) throws IOException {

@@ -11,9 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hole punching (fallocate(2)), hole finding (lseek(2) SEEK_DATA and
- * SEEK_HOLE), dropping cached pages (posix_fadvise(2), for devices that
- * another node writes too) and starting write-back early (sync_file_range(2))
- * on one file or block device, through JNA: Java has none of them. A
+ * SEEK_HOLE) and dropping cached pages (posix_fadvise(2), for devices that
+ * another node writes too) on one file or block device, through JNA: Java has none of them. A
  * descriptor of its own is opened for these calls; reads and writes stay on
  * the device's FileChannel.
  */
@@ -29,7 +28,6 @@ final class SparseFile implements Closeable {
     private static final int SEEK_HOLE = 4;
     private static final int ENXIO = 6;
     private static final int POSIX_FADV_DONTNEED = 4;
-    private static final int SYNC_FILE_RANGE_WRITE = 2;
 
     /** The C library calls used here. */
     private interface LibC extends Library {
@@ -41,7 +39,6 @@ final class SparseFile implements Closeable {
 
         long lseek(int fd, long offset, int whence) throws LastErrorException;
 
-        int sync_file_range(int fd, long offset, long length, int flags) throws LastErrorException;
 
         /** Returns the error number instead of setting errno. */
         int posix_fadvise(int fd, long offset, long length, int advice);
@@ -52,7 +49,6 @@ final class SparseFile implements Closeable {
     private final Path path;
     private final int fd;
     private volatile boolean punchSupported = true;
-    private volatile boolean writeBackSupported = true;
 
     private SparseFile(Path path, int fd) {
         this.path = path;
@@ -95,24 +91,6 @@ final class SparseFile implements Closeable {
             LOG.warn("{}: cannot punch holes (errno {}); unmapped ranges will be written with zeros",
                     path, e.getErrorCode());
             return false;
-        }
-    }
-
-    /**
-     * Starts write-back of the range's dirty pages without waiting for it. It
-     * only saves a later flush some time, so a device that refuses is asked
-     * no more and nothing fails.
-     */
-    void startWriteBack(long offset, long length) {
-        if (!writeBackSupported) {
-            return;
-        }
-        try {
-            LIBC.sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
-        } catch (LastErrorException e) {
-            writeBackSupported = false;
-            LOG.warn("{}: cannot start write-back early (errno {}); flushes will write everything themselves",
-                    path, e.getErrorCode());
         }
     }
 

@@ -70,11 +70,6 @@ final class CloneOrigin implements BlockDevice {
     }
 
     @Override
-    public void startWriteBack(long offset, long length) throws IOException {
-        fill.inner().startWriteBack(offset, length);
-    }
-
-    @Override
     public boolean grow(long newSize) throws IOException {
         return fill.inner().grow(newSize);
     }

@@ -53,11 +53,6 @@ final class FencedDevice implements BlockDevice {
     }
 
     @Override
-    public void startWriteBack(long offset, long length) throws IOException {
-        device.startWriteBack(offset, length);
-    }
-
-    @Override
     public boolean grow(long newSize) throws IOException {
         checkHeld();
         return device.grow(newSize);

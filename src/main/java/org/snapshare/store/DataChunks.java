@@ -49,12 +49,10 @@ final class DataChunks {
         }
         assert checksumsMatch(wholeChunks, checksums) : "a checksum is not its copy's";
         tenure.check();
-        // Through the page cache, on their way to the disk at once: the commit's flush finds them written or under
-        // way. Past the cache (O_DIRECT) each copy's disk write was on its origin write's path: slower once origin
-        // writes stopped waiting for their commits (docs/PERFORMANCE.md, "Copies through the page cache again").
-        long offset = firstStoreChunk * chunkSize;
-        device.write(offset, wholeChunks.duplicate());
-        device.startWriteBack(offset, (long) count * chunkSize);
+        // Through the page cache, left to the kernel and to the commit's flush: started at once per batch, the
+        // small write-backs held first writes up; past the cache (O_DIRECT) each copy's disk write was on its origin
+        // write's path (docs/PERFORMANCE.md, "Copies through the page cache again", "Copies left to the flush").
+        device.write(firstStoreChunk * chunkSize, wholeChunks.duplicate());
         for (int i = 0; i < count; i++) {
             transactions.nameCopy(firstStoreChunk + i, (int) checksums[i]);
         }

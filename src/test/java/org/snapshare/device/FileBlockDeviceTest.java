@@ -3,21 +3,14 @@ package org.snapshare.device;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snapshare.testing.CachedPages;
 
-/**
- * Holes on a real file: deallocated ranges read zeros, free their blocks and
- * show up as holes. Early write-back: the range's pages leave the dirty state
- * before any flush. Uncached writes: past the page cache from an aligned
- * direct buffer, else through it with the write-back started.
- */
+/** Holes on a real file: deallocated ranges read zeros, free their blocks and show up as holes. */
 class FileBlockDeviceTest {
 
     private static final int MIB = 1 << 20;
@@ -71,23 +64,4 @@ class FileBlockDeviceTest {
         assertArrayEquals(expected, back.array());
     }
 
-    @Test
-    void startedWriteBackHandsTheRangesDirtyPagesToTheDiskBeforeAnyFlush(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("store");
-        try (FileBlockDevice device = FileBlockDevice.createSparse(file, 8 * MIB)) {
-            assumeTrue(CachedPages.supported(file), "cachestat(2) needs Linux 6.5 or later");
-            byte[] ones = ones(4 * MIB);
-            // The kernel's own flusher may take the pages first on a busy machine: then write them again.
-            for (int attempt = 0; attempt < 5 && CachedPages.of(file, 0, 4 * MIB).dirty() < 4 * MIB / 4096; attempt++) {
-                device.write(0, ByteBuffer.wrap(ones));
-            }
-            assertEquals(4 * MIB / 4096, CachedPages.of(file, 0, 4 * MIB).dirty(), "written and not yet on their way");
-
-            device.startWriteBack(0, 2 * MIB);
-
-            assertEquals(0, CachedPages.of(file, 0, 2 * MIB).dirty(), "the range is under write-back or written");
-            assertTrue(CachedPages.of(file, 2 * MIB, 2 * MIB).dirty() > 0, "the rest is left to the flush");
-            assertHolds(device, 0, ones);
-        }
-    }
 }
