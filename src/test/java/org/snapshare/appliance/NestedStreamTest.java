@@ -4,17 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.snapshare.appliance.UnitBytes.randomBytes;
+import static org.snapshare.appliance.UnitBytes.read;
+import static org.snapshare.appliance.UnitBytes.write;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotStatus;
 
 /**
@@ -40,16 +41,16 @@ class NestedStreamTest {
         Random random = new Random(7);
         try (Appliance source = start("source"); Appliance replica = start("replica")) {
             source.createVolume(VolumeSpec.ofSize("web", SIZE));
-            write(source.core("web").origin(), 0, bytes(random, SIZE));
+            write(source.core("web").origin(), 0, randomBytes(random, SIZE));
             source.createSnapshot("web", "base");
             source.createSnapshot("web", "child", Optional.of("base"));
-            write(source.core("web").snapshotUnit("child"), 1_000_000, bytes(random, 300_000));
+            write(source.core("web").snapshotUnit("child"), 1_000_000, randomBytes(random, 300_000));
             source.createSnapshot("web", "grandchild", Optional.of("child"));
-            write(source.core("web").snapshotUnit("grandchild"), 3_000_000, bytes(random, 5000));
-            write(source.core("web").origin(), 0, bytes(random, SIZE)); // the origin moves on
+            write(source.core("web").snapshotUnit("grandchild"), 3_000_000, randomBytes(random, 5000));
+            write(source.core("web").origin(), 0, randomBytes(random, SIZE)); // the origin moves on
 
             send(source, replica, "base", Optional.empty());
-            byte[] replicaOrigin = bytes(random, SIZE);
+            byte[] replicaOrigin = randomBytes(random, SIZE);
             write(replica.core("web").origin(), 0, replicaOrigin); // the replica's own use of its origin
             send(source, replica, "child", Optional.of("base"));
             send(source, replica, "grandchild", Optional.of("child"));
@@ -76,22 +77,5 @@ class NestedStreamTest {
         String report = to.streams().importSnapshot("web", new ByteArrayInputStream(stream.toByteArray()), false,
                 false);
         assertTrue(report.contains("received snapshot " + snapshot), report);
-    }
-
-    private static byte[] bytes(Random random, int length) {
-        byte[] data = new byte[length];
-        random.nextBytes(data);
-        return data;
-    }
-
-    private static void write(LogicalUnit unit, long offset, byte[] data) throws Exception {
-        unit.write(offset, ByteBuffer.wrap(data));
-        unit.flush();
-    }
-
-    private static byte[] read(LogicalUnit unit) throws Exception {
-        ByteBuffer all = ByteBuffer.allocate((int) unit.sizeBytes());
-        unit.read(0, all);
-        return all.array();
     }
 }

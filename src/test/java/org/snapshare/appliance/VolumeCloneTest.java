@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.snapshare.appliance.UnitBytes.randomBytes;
+import static org.snapshare.appliance.UnitBytes.read;
+import static org.snapshare.appliance.UnitBytes.write;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -14,7 +16,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.snapshot.CloneFill;
-import org.snapshare.snapshot.LogicalUnit;
 import org.snapshare.snapshot.SnapshotStatus;
 
 /**
@@ -38,26 +39,26 @@ class VolumeCloneTest {
     @Test
     void aCloneOfACloneOutlivesItsSourcesAndARestart() throws Exception {
         Random random = new Random(31);
-        byte[] golden = bytes(random, SIZE);
+        byte[] golden = randomBytes(random, SIZE);
         byte[] second;
         try (Appliance appliance = start()) {
             appliance.createVolume(VolumeSpec.ofSize("gold", SIZE));
             write(appliance.core("gold").origin(), 0, golden);
             appliance.createSnapshot("gold", "base");
             appliance.createSnapshot("gold", "patched", Optional.of("base"));
-            byte[] patch = bytes(random, 3 * 65536 + 512);
+            byte[] patch = randomBytes(random, 3 * 65536 + 512);
             write(appliance.core("gold").snapshotUnit("patched"), 100_000, patch);
             System.arraycopy(patch, 0, golden, 100_000, patch.length); // the clone's source: a snapshot of a snapshot
-            write(appliance.core("gold").origin(), 0, bytes(random, SIZE)); // the origin moves on
+            write(appliance.core("gold").origin(), 0, randomBytes(random, SIZE)); // the origin moves on
 
             appliance.cloneVolume("vm1", "gold@patched");
             assertArrayEquals(golden, read(appliance.core("vm1").origin()), "the clone reads as its source at once");
-            byte[] mine = bytes(random, 70_000);
+            byte[] mine = randomBytes(random, 70_000);
             write(appliance.core("vm1").origin(), 5_000_000, mine); // written while its copy may still run
             second = golden.clone();
             System.arraycopy(mine, 0, second, 5_000_000, mine.length);
             appliance.createSnapshot("vm1", "t");
-            write(appliance.core("vm1").origin(), 0, bytes(random, 4096)); // after t: not in the clone of t
+            write(appliance.core("vm1").origin(), 0, randomBytes(random, 4096)); // after t: not in the clone of t
             appliance.cloneVolume("vm2", "vm1@t");
             assertArrayEquals(second, read(appliance.core("vm2").origin()), "the clone of the clone, at once");
 
@@ -122,22 +123,5 @@ class VolumeCloneTest {
                     + appliance.reports().volumeSummary(volume).state());
             Thread.sleep(10);
         }
-    }
-
-    private static byte[] bytes(Random random, int length) {
-        byte[] data = new byte[length];
-        random.nextBytes(data);
-        return data;
-    }
-
-    private static void write(LogicalUnit unit, long offset, byte[] data) throws Exception {
-        unit.write(offset, ByteBuffer.wrap(data));
-        unit.flush();
-    }
-
-    private static byte[] read(LogicalUnit unit) throws Exception {
-        ByteBuffer all = ByteBuffer.allocate((int) unit.sizeBytes());
-        unit.read(0, all);
-        return all.array();
     }
 }
