@@ -86,13 +86,21 @@ final class VolumeClones {
         resumeCopies(volumes);
         for (Volume volume : volumes) {
             for (String snapshot : volume.core().snapshotStates().keySet()) {
-                if (CloneFill.isSourceSnapshot(snapshot) && volumes.stream().noneMatch(clone -> clone.cloneFill()
-                        .filter(fill -> !fill.over() && fill.source().volume().equals(volume.name)
-                                && fill.source().snapshot().equals(snapshot)).isPresent())) {
+                if (CloneFill.isSourceSnapshot(snapshot) && !copiedFrom(volume.name, snapshot, volumes)) {
                     deleteOrphan(volume, snapshot);
                 }
             }
         }
+    }
+
+    /** Whether a clone's copy still reads {@code snapshot} of volume {@code source}. */
+    private static boolean copiedFrom(String source, String snapshot, Collection<Volume> volumes) {
+        return volumes.stream().flatMap(clone -> clone.cloneFill().stream()).anyMatch(fill -> !fill.over()
+                && fill.source().volume().equals(source) && fill.source().snapshot().equals(snapshot));
+    }
+
+    private static Optional<Volume> named(String name, Collection<Volume> volumes) {
+        return volumes.stream().filter(volume -> volume.name.equals(name)).findFirst();
     }
 
     private static void deleteOrphan(Volume volume, String snapshot) throws IOException {
@@ -114,7 +122,7 @@ final class VolumeClones {
                 continue;
             }
             String sourceName = fill.get().source().volume();
-            Optional<Volume> source = volumes.stream().filter(v -> v.name.equals(sourceName)).findFirst();
+            Optional<Volume> source = named(sourceName, volumes);
             if (source.isEmpty()) {
                 LOG.error("clone {}: its source volume {} is gone; the chunks not copied yet cannot be read",
                         volume.name, sourceName);
@@ -182,7 +190,7 @@ final class VolumeClones {
         if (fill.isEmpty() || fill.get().over()) {
             return;
         }
-        volumes.stream().filter(v -> v.name.equals(fill.get().source().volume())).findFirst().ifPresent(source -> {
+        named(fill.get().source().volume(), volumes).ifPresent(source -> {
             try {
                 deleteKept(source, fill.get());
             } catch (SnapshotException | IOException e) {

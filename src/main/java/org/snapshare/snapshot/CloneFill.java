@@ -90,16 +90,20 @@ public final class CloneFill {
         return snapshot.startsWith(SOURCE_PREFIX);
     }
 
+    private static CursorJournal journalAt(Path journalPath) {
+        return new CursorJournal(journalPath, KIND, 4);
+    }
+
     /** Records a new clone's copy, before its volume exists: opening the volume then serves it through it. */
     public static void begin(Path journalPath, Source source) throws IOException {
-        CursorJournal journal = new CursorJournal(journalPath, KIND, 4);
+        CursorJournal journal = journalAt(journalPath);
         journal.begin(List.of(source.volume(), source.snapshot(), Long.toString(source.sizeBytes()), source.from()));
         journal.close();
     }
 
     /** The source the journal at {@code journalPath} names, if there is a journal (for an offline check). */
     public static Optional<Source> recorded(Path journalPath) throws IOException {
-        CursorJournal journal = new CursorJournal(journalPath, KIND, 4);
+        CursorJournal journal = journalAt(journalPath);
         Optional<List<String>> header = journal.header();
         return header.isEmpty() ? Optional.empty() : Optional.of(sourceOf(journal, header.get()));
     }
@@ -115,7 +119,7 @@ public final class CloneFill {
     /** The copy the journal at {@code journalPath} records, if any (it may have copied everything already). */
     public static Optional<CloneFill> resume(String clone, BlockDevice origin, Path journalPath, int chunkSize)
             throws IOException {
-        CursorJournal journal = new CursorJournal(journalPath, KIND, 4);
+        CursorJournal journal = journalAt(journalPath);
         Optional<CursorJournal.Progress> progress = journal.read();
         if (progress.isEmpty()) {
             return Optional.empty();

@@ -39,23 +39,24 @@ public final class RollbackJournal {
 
     private Optional<Target> target() throws IOException {
         Optional<List<String>> header = journal.header();
-        if (header.isEmpty()) {
-            return Optional.empty();
-        }
+        return header.isEmpty() ? Optional.empty() : Optional.of(targetOf(header.get()));
+    }
+
+    private Target targetOf(List<String> header) throws IOException {
         try {
-            return Optional.of(new Target(Long.parseLong(header.get().get(0)), header.get().get(1)));
+            return new Target(Long.parseLong(header.get(0)), header.get(1));
         } catch (NumberFormatException e) {
-            throw journal.notAJournal(KIND + " " + String.join(" ", header.get()));
+            throw journal.notAJournal(KIND + " " + String.join(" ", header));
         }
     }
 
     Optional<State> read() throws IOException {
-        Optional<Target> target = target();
         Optional<CursorJournal.Progress> progress = journal.read();
-        if (target.isEmpty() || progress.isEmpty()) {
+        if (progress.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new State(target.get().snapshotId(), target.get().snapshotName(), progress.get().cursor(),
+        Target target = targetOf(progress.get().header());
+        return Optional.of(new State(target.snapshotId(), target.snapshotName(), progress.get().cursor(),
                 progress.get().done()));
     }
 
