@@ -7,18 +7,22 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.snapshare.device.FileBlockDevice;
 import org.snapshare.store.ExceptionEntry;
+import org.snapshare.store.NodeCacheBudget;
 import org.snapshare.store.SharedExceptionStore;
 
 /**
  * Exception-store figures on a real (sparse) file: inserts/s and lookups/s
  * at each entry count given, mount time, and heap in use after mount. Prints
- * one table row per size; heap is measured after the lookups, cache warm. Not a test: run it with bench/store-bench.sh.
+ * one table row per size; heap is measured after the lookups, cache warm. The node cache is the server's
+ * default budget, a quarter of -Xmx. Not a test: run it with bench/store-bench.sh.
  */
 public final class StoreBench {
 
     private static final int CHUNK = 64 << 10;
-    private static final int COMMIT_EVERY = 10_000;
+    /** Inserts per commit: 10,000 by default; a served volume commits every 50 ms (hundreds of copies). */
+    private static final int COMMIT_EVERY = Integer.parseInt(System.getenv().getOrDefault("COMMIT_EVERY", "10000"));
     private static final int LOOKUPS = 200_000;
+    private static final long CACHE_BYTES = NodeCacheBudget.defaultBytes();
 
     private StoreBench() {
     }
@@ -44,7 +48,7 @@ public final class StoreBench {
         double insertRate;
         try (FileBlockDevice device = FileBlockDevice.createSparse(file, storeChunks * CHUNK)) {
             SharedExceptionStore.format(device, CHUNK, entries * CHUNK);
-            SharedExceptionStore store = SharedExceptionStore.open(device, SharedExceptionStore.DEFAULT_CACHE_BYTES);
+            SharedExceptionStore store = SharedExceptionStore.open(device, CACHE_BYTES);
             long id = store.createSnapshot("bench").id();
             long start = System.nanoTime();
             // Origin chunks in a scattered order (a golden-ratio stride coprime to the count),
@@ -65,7 +69,7 @@ public final class StoreBench {
         }
         long mountStart = System.nanoTime();
         try (FileBlockDevice device = FileBlockDevice.open(file)) {
-            SharedExceptionStore store = SharedExceptionStore.open(device, SharedExceptionStore.DEFAULT_CACHE_BYTES);
+            SharedExceptionStore store = SharedExceptionStore.open(device, CACHE_BYTES);
             double mountMs = seconds(mountStart) * 1000;
             long start = System.nanoTime();
             long found = 0;
@@ -93,7 +97,7 @@ public final class StoreBench {
             long treeBytes = Files.size(file) > 0 ? estimateTreeBytes(entries) : 0;
             System.out.printf("%-10d %12.0f %12.0f %10.1f %10.1f %10.1f %12.1f %10.1f %14.3f %14.1f%n", entries,
                     insertRate, lookupRate, mountMs, heap / 1048576.0, treeBytes / 1048576.0,
-                    SharedExceptionStore.DEFAULT_CACHE_BYTES / 1048576.0, allocatedBytes(file) / 1048576.0,
+                    CACHE_BYTES / 1048576.0, allocatedBytes(file) / 1048576.0,
                     countersMs, walkMs);
         }
     }

@@ -122,10 +122,12 @@ public final class VolumeCatalog {
     /**
      * Room for a full copy of the volume plus metadata (B+-tree, space map),
      * so snapshots never run the store full before the origin is rewritten
-     * once; the file is sparse, so unused room costs nothing.
+     * once; the file is sparse, so unused room costs nothing. A sixteenth:
+     * format 7 tree leaves take a chunk per 50 to 100 copies, two with their
+     * copies (docs/STORE.md, "Growth").
      */
     static long storeSize(long volumeBytes) {
-        return volumeBytes + volumeBytes / 32 + (4 << 20);
+        return volumeBytes + volumeBytes / 16 + (4 << 20);
     }
 
     /** True before the first volume directory was ever made here. */

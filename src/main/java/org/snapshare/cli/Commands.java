@@ -147,7 +147,7 @@ final class Commands {
                         .desc("volume size, e.g. 10G (units K, M, G, T: powers of 1024)").build())
                 .addOption(Option.builder().longOpt("store-size").hasArg().argName("SIZE")
                         .desc("size of its exception store, shared by all its snapshots (default: the volume size"
-                                + " + 1/32 + 4M, one full copy; sparse)").build())
+                                + " + 1/16 + 4M, one full copy; sparse)").build())
                 .addOption(Option.builder().longOpt("store-max-size").hasArg().argName("SIZE")
                         .desc("the most its store file may grow to as snapshots diverge (default: store-max-size of"
                                 + " the config; none: it grows while the file system keeps 5% free)").build())

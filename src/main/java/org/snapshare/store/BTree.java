@@ -22,8 +22,8 @@ final class BTree {
     BTree(NodeCache nodes, SpaceMap space, StoreLayout layout, int chunkSize, BlockRef root, int height) {
         this.nodes = nodes;
         this.space = space;
-        this.leafCapacity = Node.capacity(layout, chunkSize, true);
-        this.internalCapacity = Node.capacity(layout, chunkSize, false);
+        this.leafCapacity = Node.capacity(layout, layout.nodeBytes(chunkSize), true);
+        this.internalCapacity = Node.capacity(layout, layout.nodeBytes(chunkSize), false);
         this.root = root;
         this.height = height;
     }

@@ -2,8 +2,10 @@ package org.snapshare.store;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One slot of the commit ring (4 KiB each, right after the superblock): the
@@ -46,9 +48,12 @@ final class CommitBlock {
      * Version 5: how many chunks the transaction wrote, named from the end
      * of the block backwards (chunk, CRC32C of its content; LISTED_BYTES
      * each), so one flush commits it; 0: flushed before the commit block.
+     * Version 7: a chunk named with {@link #NODE_ONLY} set holds a tree
+     * node, and the CRC covers the node's bytes, the start of the chunk.
      */
     static final int LISTED_COUNT_OFFSET = 92;
     static final int LISTED_BYTES = 12;
+    static final long NODE_ONLY = 1L << 62;
     static final int CRC_OFFSET = SIZE - 4;
 
     /** Where the space map index starts in a commit block of {@code version}: after the last field it has. */
@@ -96,6 +101,8 @@ final class CommitBlock {
     BlockRef rangeCounts = BlockRef.NONE;
     /** Version 5: the chunks the transaction wrote and their CRC32C; empty when it flushed them first. */
     Map<Long, Integer> listed = Map.of();
+    /** Version 7: the listed chunks that hold a tree node, their CRC covering the node only. */
+    Set<Long> listedNodes = Set.of();
 
     /** The store's size in chunks as of this commit. */
     long chunkCount(Superblock superblock) {
@@ -150,7 +157,8 @@ final class CommitBlock {
             block.putInt(LISTED_COUNT_OFFSET, listed.size());
             int i = 0;
             for (Map.Entry<Long, Integer> chunk : listed.entrySet()) {
-                block.putLong(listedOffset(i), chunk.getKey()).putInt(listedOffset(i) + 8, chunk.getValue());
+                long named = listedNodes.contains(chunk.getKey()) ? chunk.getKey() | NODE_ONLY : chunk.getKey();
+                block.putLong(listedOffset(i), named).putInt(listedOffset(i) + 8, chunk.getValue());
                 i++;
             }
         }
@@ -202,10 +210,17 @@ final class CommitBlock {
                 return null;
             }
             Map<Long, Integer> listed = new LinkedHashMap<>();
+            Set<Long> nodes = new HashSet<>();
             for (int i = 0; i < count; i++) {
-                listed.put(block.getLong(listedOffset(i)), block.getInt(listedOffset(i) + 8));
+                long named = block.getLong(listedOffset(i));
+                long chunk = named & ~NODE_ONLY;
+                listed.put(chunk, block.getInt(listedOffset(i) + 8));
+                if (chunk != named) {
+                    nodes.add(chunk);
+                }
             }
             commit.listed = listed;
+            commit.listedNodes = nodes;
         }
         return commit;
     }

@@ -69,14 +69,16 @@ final class CommitRing {
 
     /** Whether every chunk the commit names holds what it wrote there (trivially so when it names none). */
     private static boolean whole(BlockDevice device, Superblock superblock, CommitBlock commit) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate(superblock.chunkSize());
+        int chunkSize = superblock.chunkSize();
         for (Map.Entry<Long, Integer> listed : commit.listed.entrySet()) {
-            long offset = listed.getKey() * superblock.chunkSize();
-            if (offset + superblock.chunkSize() > device.size()) {
+            long offset = listed.getKey() * chunkSize;
+            if (offset + chunkSize > device.size()) {
                 return false;
             }
-            device.read(offset, chunk.clear());
-            if (TransactionWrites.crc(chunk) != listed.getValue()) {
+            boolean node = commit.listedNodes.contains(listed.getKey());
+            ByteBuffer written = ByteBuffer.allocate(node ? superblock.layout().nodeBytes(chunkSize) : chunkSize);
+            device.read(offset, written);
+            if (TransactionWrites.crc(written) != listed.getValue()) {
                 return false;
             }
         }

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
 
 /**
- * Reads and writes chunk-sized metadata blocks with their copies. A write
+ * Reads and writes metadata blocks with their copies: chunk-sized, except
+ * B+-tree nodes of format 7, which take the first page of their chunk. A write
  * puts the block in both places (each copy names its own chunk in its
  * header). A read takes the primary; when that fails its checks it takes the
  * copy and, when healing is allowed (this node may write the store), writes
@@ -23,6 +24,8 @@ final class MetadataIo {
 
     private final BlockDevice device;
     private final int chunkSize;
+    /** Bytes of a B+-tree node block ({@link StoreLayout#nodeBytes}). */
+    private final int nodeBytes;
     private final BooleanSupplier mayHeal;
     private final AtomicLong heals;
     /** Reads that had to take the copy while healing was not allowed. */
@@ -33,18 +36,21 @@ final class MetadataIo {
     /** Every read first drops the chunk from the device's cache: a peek at what another node wrote. */
     private final boolean freshReads;
 
-    MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal) {
-        this(device, chunkSize, mayHeal, new TransactionWrites());
+    MetadataIo(BlockDevice device, int chunkSize, StoreLayout layout, BooleanSupplier mayHeal) {
+        this(device, chunkSize, layout, mayHeal, new TransactionWrites());
     }
 
-    MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, TransactionWrites transaction) {
-        this(device, chunkSize, mayHeal, new AtomicLong(), new AtomicLong(), transaction, false);
+    MetadataIo(BlockDevice device, int chunkSize, StoreLayout layout, BooleanSupplier mayHeal,
+            TransactionWrites transaction) {
+        this(device, chunkSize, layout.nodeBytes(chunkSize), mayHeal, new AtomicLong(), new AtomicLong(),
+                transaction, false);
     }
 
-    private MetadataIo(BlockDevice device, int chunkSize, BooleanSupplier mayHeal, AtomicLong heals,
+    private MetadataIo(BlockDevice device, int chunkSize, int nodeBytes, BooleanSupplier mayHeal, AtomicLong heals,
             AtomicLong unhealed, TransactionWrites transaction, boolean freshReads) {
         this.device = device;
         this.chunkSize = chunkSize;
+        this.nodeBytes = nodeBytes;
         this.mayHeal = mayHeal;
         this.heals = heals;
         this.unhealed = unhealed;
@@ -59,7 +65,7 @@ final class MetadataIo {
      * transaction of its own would hide their blocks from the commit that must name them (issue 26).
      */
     MetadataIo withoutHealing() {
-        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction, false);
+        return new MetadataIo(device, chunkSize, nodeBytes, () -> false, heals, unhealed, transaction, false);
     }
 
     /**
@@ -68,7 +74,7 @@ final class MetadataIo {
      * from the cache first), while the rest of the cache stays.
      */
     MetadataIo peeking() {
-        return new MetadataIo(device, chunkSize, () -> false, heals, unhealed, transaction, true);
+        return new MetadataIo(device, chunkSize, nodeBytes, () -> false, heals, unhealed, transaction, true);
     }
 
     /** Whether a read took a copy without healing the bad one since the last call; resets. */
@@ -84,6 +90,11 @@ final class MetadataIo {
         return chunkSize;
     }
 
+    /** Bytes of a block of {@code kind}: a tree node may take less than its chunk (format 7). */
+    int blockBytes(BlockKind kind) {
+        return kind == BlockKind.NODE ? nodeBytes : chunkSize;
+    }
+
     /** Copies healed since the store was mounted. */
     long heals() {
         return heals.get();
@@ -91,7 +102,7 @@ final class MetadataIo {
 
     /** One copy, checked: magic, version, self pointer, CRC. */
     ByteBuffer readCopy(long chunk, BlockKind kind) throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(chunkSize);
+        ByteBuffer block = ByteBuffer.allocate(blockBytes(kind));
         if (freshReads) {
             device.dropCache(chunk * chunkSize, chunkSize);
         }
@@ -176,7 +187,7 @@ final class MetadataIo {
             unhealed.incrementAndGet();
             return false;
         }
-        ByteBuffer healed = ByteBuffer.allocate(chunkSize).put(good.duplicate().clear()).clear();
+        ByteBuffer healed = ByteBuffer.allocate(good.capacity()).put(good.duplicate().clear()).clear();
         healed.putLong(MetaBlock.SELF_OFFSET, chunk);
         MetaBlock.seal(healed);
         device.write(chunk * chunkSize, healed.clear());
@@ -187,18 +198,19 @@ final class MetadataIo {
 
     /**
      * Writes a block whose header names {@code ref.primary()} to both places
-     * (not flushed): the copy gets its own chunk number and checksum.
+     * (not flushed), at the start of their chunks: the copy gets its own chunk
+     * number and checksum.
      */
     void write(BlockRef ref, ByteBuffer block) throws IOException {
         block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
         MetaBlock.seal(block);
         device.write(ref.primary() * chunkSize, block.clear());
-        transaction.name(ref.primary(), block);
+        transaction.name(ref.primary(), block, block.capacity() == chunkSize);
         if (ref.mirrored()) {
             block.putLong(MetaBlock.SELF_OFFSET, ref.mirror());
             MetaBlock.seal(block);
             device.write(ref.mirror() * chunkSize, block.clear());
-            transaction.name(ref.mirror(), block);
+            transaction.name(ref.mirror(), block, block.capacity() == chunkSize);
             block.putLong(MetaBlock.SELF_OFFSET, ref.primary());
             MetaBlock.seal(block);
         }

@@ -61,8 +61,8 @@ final class Node {
         return level == 0;
     }
 
-    static int capacity(StoreLayout layout, int chunkSize, boolean leaf) {
-        return (chunkSize - MetaBlock.HEADER) / (leaf ? layout.leafEntryBytes() : layout.internalEntryBytes());
+    static int capacity(StoreLayout layout, int nodeBytes, boolean leaf) {
+        return (nodeBytes - MetaBlock.HEADER) / (leaf ? layout.leafEntryBytes() : layout.internalEntryBytes());
     }
 
     static int compare(long chunkA, long fromA, long chunkB, long fromB) {
@@ -190,12 +190,12 @@ final class Node {
     static Node decode(ByteBuffer block, BlockRef ref, StoreLayout layout) throws StoreCorruptException {
         int level = block.getShort(MetaBlock.LEVEL_OFFSET);
         int count = block.getInt(MetaBlock.COUNT_OFFSET);
-        int chunkSize = block.capacity();
-        if (level < 0 || count < 0 || count > capacity(layout, chunkSize, level == 0)) {
+        int nodeBytes = block.capacity();
+        if (level < 0 || count < 0 || count > capacity(layout, nodeBytes, level == 0)) {
             throw new StoreCorruptException("B+-tree node at chunk " + ref.primary() + ": level " + level + ", "
                     + count + " entries");
         }
-        Node node = new Node(ref, level, capacity(layout, chunkSize, level == 0));
+        Node node = new Node(ref, level, capacity(layout, nodeBytes, level == 0));
         int stride = level == 0 ? layout.leafEntryBytes() : layout.internalEntryBytes();
         for (int i = 0; i < count; i++) {
             int at = MetaBlock.HEADER + i * stride;

@@ -30,7 +30,7 @@ final class NodeCache {
 
             @Override
             protected boolean removeEldestEntry(Map.Entry<Long, Node> eldest) {
-                int most = budget.nodesEach(io.chunkSize());
+                int most = budget.nodesEach(io.blockBytes(BlockKind.NODE));
                 Iterator<Long> oldestFirst = keySet().iterator();
                 while (size() > most && oldestFirst.hasNext()) { // a share that shrank drops more than one
                     oldestFirst.next();
@@ -73,7 +73,7 @@ final class NodeCache {
 
     /** Writes every changed node (not flushed) and moves them to the clean cache. */
     void writeDirty() throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(io.chunkSize());
+        ByteBuffer block = ByteBuffer.allocate(io.blockBytes(BlockKind.NODE));
         for (Node node : dirty.values()) {
             node.encode(block, layout);
             io.write(node.ref(), block);

@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
  * of every commit block; versions 1 and 2 keep one. Version 4 adds each
  * snapshot's identity to the snapshot table; version 5 names a transaction's
  * written chunks in its commit block, which then needs one flush, not two;
- * version 6 records the snapshot each snapshot was taken of.
+ * version 6 records the snapshot each snapshot was taken of; version 7 keeps
+ * each B+-tree node in the first 4 KiB of its chunk.
  */
 final class StoreLayout {
 
@@ -46,6 +47,15 @@ final class StoreLayout {
     final boolean listedCommits;
     /** Snapshot table entries carry the id of the snapshot each was taken of, 0 for the origin (format 6). */
     final boolean snapshotParents;
+    /**
+     * B+-tree nodes take the first {@link #SMALL_NODE_BYTES} of their chunk, not all of it (format 7): a commit
+     * rewrites a page per changed leaf instead of a chunk, so random inserts into a large tree write a
+     * sixteenth of the bytes (64 KiB chunks). The rest of a node's chunk is never written.
+     */
+    final boolean smallNodes;
+
+    /** Bytes of a B+-tree node in format 7 (at most the chunk size). */
+    static final int SMALL_NODE_BYTES = 4096;
 
     private StoreLayout(int version) {
         this.version = version;
@@ -59,10 +69,11 @@ final class StoreLayout {
         this.snapshotIdentities = version >= 4;
         this.listedCommits = version >= 5;
         this.snapshotParents = version >= 6;
+        this.smallNodes = version >= 7;
     }
 
     private static final StoreLayout[] VERSIONS = {null, new StoreLayout(1), new StoreLayout(2), new StoreLayout(3),
-        new StoreLayout(4), new StoreLayout(5), new StoreLayout(6)};
+        new StoreLayout(4), new StoreLayout(5), new StoreLayout(6), new StoreLayout(7)};
 
     static StoreLayout of(int version) {
         return VERSIONS[version];
@@ -82,6 +93,11 @@ final class StoreLayout {
 
     BlockRef getRef(ByteBuffer block, int at) {
         return new BlockRef(block.getLong(at), mirrored ? block.getLong(at + 8) : 0);
+    }
+
+    /** Bytes of a B+-tree node in a store of {@code chunkSize} chunks: the chunk's first page (format 7), else all of it. */
+    int nodeBytes(int chunkSize) {
+        return smallNodes ? Math.min(chunkSize, SMALL_NODE_BYTES) : chunkSize;
     }
 
     /** A B+-tree leaf entry: origin chunk, from id, to id, store chunk; format 3 adds the data checksum. */

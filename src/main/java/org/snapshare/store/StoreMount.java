@@ -120,7 +120,7 @@ final class StoreMount {
         }
         Superblock superblock = new Superblock(version, shift, chunkCount, (originBytes + chunkSize - 1) / chunkSize,
                 new SecureRandom().nextLong());
-        MetadataIo io = new MetadataIo(device, chunkSize, () -> false);
+        MetadataIo io = new MetadataIo(device, chunkSize, layout, () -> false);
         SpaceMap space = SpaceMap.format(io, layout, chunkCount, reserved);
         superblock.write(device);
         CommitRing.clear(device, superblock);

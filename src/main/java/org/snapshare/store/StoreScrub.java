@@ -187,7 +187,7 @@ public final class StoreScrub {
         MetadataIo io = store.metadataIo();
         MetadataIo.Copies copies = io.readEveryCopy(ref, kind);
         blocksRead += ref.chunks().size();
-        bytesRead += (long) ref.chunks().size() * io.chunkSize();
+        bytesRead += (long) ref.chunks().size() * io.blockBytes(kind);
         healed += io.heal(copies);
         if (copies.lost()) {
             StoreCorruptException damaged = copies.lostError();

@@ -29,10 +29,11 @@ final class Superblock {
      * The version new stores get: 2 carries the cluster lock generation in
      * every commit block, 3 keeps two copies of every metadata block, 4
      * keeps each snapshot's identity, 5 commits with one flush, 6 keeps
-     * each snapshot's parent (snapshots of snapshots).
+     * each snapshot's parent (snapshots of snapshots), 7 keeps each tree
+     * node in the first 4 KiB of its chunk.
      */
-    static final int VERSION = 6;
-    /** Stores of versions 1 to 5 still mount and keep their format (version 1: single node only). */
+    static final int VERSION = 7;
+    /** Stores of versions 1 to 6 still mount and keep their format (version 1: single node only). */
     static final int OLDEST_VERSION = 1;
     static final int MIN_CHUNK_SHIFT = 12;
     static final int MAX_CHUNK_SHIFT = 20;

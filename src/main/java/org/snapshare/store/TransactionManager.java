@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
@@ -78,7 +79,7 @@ final class TransactionManager {
         this.tenure = tenure;
         this.damage = damage;
         // A bad copy is rewritten only under a valid tenure: any other time its chunk may be another node's now.
-        this.io = new MetadataIo(device, superblock.chunkSize(), tenure::mayWrite, writes);
+        this.io = new MetadataIo(device, superblock.chunkSize(), superblock.layout(), tenure::mayWrite, writes);
         this.state = new StoreState(superblock, new NodeCache(io, superblock.layout(), cacheBudget));
         adopt(StoreMount.mount(io.withoutHealing(), superblock));
     }
@@ -324,7 +325,7 @@ final class TransactionManager {
                 // Before any block is written: a fenced node's blocks could land on the holder's.
                 tenure.checkNotFenced(state.sequence());
                 commit = state.writeBlocks(tenure.generation());
-                commit.listed = listedWrites(commit);
+                listWrites(commit);
                 state.space().seal();
             } finally {
                 operations.writeLock().unlock();
@@ -375,10 +376,10 @@ final class TransactionManager {
      * written that is still in use but not fresh was written in place: the
      * commit before may depend on it, so this commit takes two flushes.
      */
-    private Map<Long, Integer> listedWrites(CommitBlock commit) {
+    private void listWrites(CommitBlock commit) {
         Optional<TransactionWrites.Listed> taken = writes.take();
         if (!superblock.layout().listedCommits || taken.isEmpty()) {
-            return Map.of();
+            return;
         }
         SpaceMap space = state.space();
         Map<Long, Integer> held = new LinkedHashMap<>();
@@ -387,11 +388,13 @@ final class TransactionManager {
             if (space.isFresh(chunk)) {
                 held.put(chunk, written.getValue());
             } else if (space.isAllocated(chunk)) {
-                return Map.of();
+                return;
             }
         }
-        boolean fits = held.size() <= CommitBlock.listCapacity(superblock.version, commit.spaceIndex.length);
-        return fits ? held : Map.of();
+        if (held.size() <= CommitBlock.listCapacity(superblock.version, commit.spaceIndex.length)) {
+            commit.listed = held;
+            commit.listedNodes = Set.copyOf(taken.get().nodes());
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ public final class CrashTrials {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
 
     private final int version;
+    private final int chunkSize;
     private final int deviceBytes;
     private final int operations;
     private final long workloadSeed;
@@ -54,7 +55,16 @@ public final class CrashTrials {
      * grow), transactions of {@code operations} operations, drawn from {@code workloadSeed}.
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed) throws IOException {
-        this(version, deviceBytes, operations, workloadSeed, 0, null, null);
+        this(version, CHUNK, deviceBytes, operations, workloadSeed, 0, null, null);
+    }
+
+    /**
+     * The same trials on a store of {@code chunkSize} chunks: past 4 KiB, format 7 keeps each tree node in
+     * its chunk's first page, and its one-flush commits name such chunks by that page alone.
+     */
+    public CrashTrials(int version, int chunkSize, int deviceBytes, int operations, long workloadSeed)
+            throws IOException {
+        this(version, chunkSize, deviceBytes, operations, workloadSeed, 0, null, null);
     }
 
     /**
@@ -63,7 +73,7 @@ public final class CrashTrials {
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, int presetRanges)
             throws IOException {
-        this(version, deviceBytes, operations, workloadSeed, presetRanges, null, null);
+        this(version, CHUNK, deviceBytes, operations, workloadSeed, presetRanges, null, null);
     }
 
     /**
@@ -72,12 +82,13 @@ public final class CrashTrials {
      */
     public CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, ClusterLock writerLock,
             ClusterLock nextLock) throws IOException {
-        this(version, deviceBytes, operations, workloadSeed, 0, writerLock, nextLock);
+        this(version, CHUNK, deviceBytes, operations, workloadSeed, 0, writerLock, nextLock);
     }
 
-    private CrashTrials(int version, int deviceBytes, int operations, long workloadSeed, int presetRanges,
-            ClusterLock writerLock, ClusterLock nextLock) throws IOException {
+    private CrashTrials(int version, int chunkSize, int deviceBytes, int operations, long workloadSeed,
+            int presetRanges, ClusterLock writerLock, ClusterLock nextLock) throws IOException {
         this.version = version;
+        this.chunkSize = chunkSize;
         this.deviceBytes = deviceBytes;
         this.operations = operations;
         this.workloadSeed = workloadSeed;
@@ -111,7 +122,7 @@ public final class CrashTrials {
         SharedExceptionStore store = open(dry);
         runWorkload(store, new ArrayList<>());
         releaseWriter();
-        return store.chunkCount() * CHUNK > deviceBytes;
+        return store.chunkCount() * chunkSize > deviceBytes;
     }
 
     /**
@@ -177,7 +188,7 @@ public final class CrashTrials {
     /** A formatted device, with the preset snapshots and their copies committed (not cut points). */
     private FaultInjectingDevice formatted() throws IOException {
         FaultInjectingDevice device = new FaultInjectingDevice(deviceBytes, GROWN);
-        SharedExceptionStore.format(device, CHUNK, ORIGIN_CHUNKS * CHUNK, version);
+        SharedExceptionStore.format(device, chunkSize, ORIGIN_CHUNKS * chunkSize, version);
         if (presetRanges > 0) {
             try (SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20)) {
                 for (int i = 1; i <= presetRanges; i++) {
@@ -224,7 +235,7 @@ public final class CrashTrials {
                 } else if (!ranges.isEmpty()) {
                     IdRange range = ranges.get(0);
                     long data = store.allocateChunk();
-                    ByteBuffer copy = ByteBuffer.allocate(CHUNK);
+                    ByteBuffer copy = ByteBuffer.allocate(chunkSize);
                     java.util.Arrays.fill(copy.array(), (byte) (chunk * 7 + range.from()));
                     // a copy-on-write copy: format 5 commits it with one flush
                     store.writeCopy(data, copy, DataChecksum.of(copy.duplicate()));
@@ -256,7 +267,7 @@ public final class CrashTrials {
         List<ExceptionEntry> entries = StoreModelTest.scanAll(store);
         List<Integer> hashes = new ArrayList<>();
         for (ExceptionEntry entry : entries) {
-            ByteBuffer data = ByteBuffer.allocate(CHUNK);
+            ByteBuffer data = ByteBuffer.allocate(store.chunkSize());
             store.readChunk(entry.storeChunk(), 0, data);
             hashes.add(java.util.Arrays.hashCode(data.array()));
         }

@@ -70,7 +70,7 @@ class FormatDocTest {
 
     @Test
     void theMetadataBlockHeaderTableMatchesTheCode() throws Exception {
-        assertTable("## Chunk-sized metadata blocks", List.of(
+        assertTable("## Metadata blocks", List.of(
                 new Field("magic", MetaBlock.MAGIC_OFFSET, 4),
                 new Field("version", MetaBlock.VERSION_OFFSET, 2),
                 new Field("level", MetaBlock.LEVEL_OFFSET, 2),

@@ -10,11 +10,13 @@ import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.snapshare.device.FaultInjectingDevice;
 
-/** New stores are format 6; older formats keep working in their format; newer ones are refused. */
+/** New stores are format 7; older formats keep working in their format; newer ones are refused. */
 class StoreFormatVersionTest {
 
     private static final int CHUNK = 4096;
@@ -42,12 +44,63 @@ class StoreFormatVersionTest {
     }
 
     @Test
-    void newStoresAreFormatSix() throws Exception {
+    void newStoresAreFormatSeven() throws Exception {
         FaultInjectingDevice device = new FaultInjectingDevice(1 << 20);
         SharedExceptionStore.format(device, CHUNK, 16L * CHUNK);
         SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
-        assertEquals(6, store.superblock().version);
-        assertEquals(6, versionOfNewestSlot(device, store));
+        assertEquals(7, store.superblock().version);
+        assertEquals(7, versionOfNewestSlot(device, store));
+    }
+
+    private static final int ENTRIES = 300;
+
+    /** {@link #ENTRIES} entries for snapshot {@code id}, one per origin chunk, in a scattered order; committed. */
+    private static void addScattered(SharedExceptionStore store, long id) throws Exception {
+        for (int i = 0; i < ENTRIES; i++) {
+            store.addEntry(new ExceptionEntry(i * 97L % ENTRIES, id, id, store.allocateChunk()));
+        }
+        store.commit();
+    }
+
+    private static void assertFindsAll(SharedExceptionStore store, long id) throws Exception {
+        for (long chunk = 0; chunk < ENTRIES; chunk++) {
+            assertTrue(store.find(chunk, id).isPresent(), "entry of chunk " + chunk);
+        }
+        assertTrue(StoreChecker.check(store, done -> { }).clean());
+    }
+
+    @Test
+    void formatSevenKeepsEachTreeNodeInTheFirstPageOfItsChunk() throws Exception {
+        int chunk = 16 << 10;
+        FaultInjectingDevice device = new FaultInjectingDevice(16 << 20);
+        SharedExceptionStore.format(device, chunk, ENTRIES * chunk);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long id = store.createSnapshot("s").id();
+        addScattered(store, id);
+        assertEquals(2, store.state().tree().height, "a 4 KiB leaf holds 101 entries: 300 take several");
+        byte[] disk = device.contents();
+        List<Long> nodeChunks = new ArrayList<>();
+        store.state().tree().visitNodes((node, level) -> nodeChunks.addAll(node.ref().chunks()));
+        for (long node : nodeChunks) {
+            for (long at = node * chunk + StoreLayout.SMALL_NODE_BYTES; at < (node + 1) * chunk; at++) {
+                assertEquals(0, disk[(int) at], "node chunk " + node + " was written past its first page");
+            }
+        }
+        assertFindsAll(SharedExceptionStore.open(device, 1 << 20), id);
+    }
+
+    @Test
+    void aFormatSixStoreKeepsChunkSizedTreeNodes() throws Exception {
+        int chunk = 16 << 10;
+        FaultInjectingDevice device = new FaultInjectingDevice(16 << 20);
+        SharedExceptionStore.format(device, chunk, ENTRIES * chunk, 6);
+        SharedExceptionStore store = SharedExceptionStore.open(device, 1 << 20);
+        long id = store.createSnapshot("s").id();
+        addScattered(store, id);
+        assertEquals(1, store.state().tree().height, "a 16 KiB leaf holds 409 entries");
+        SharedExceptionStore again = SharedExceptionStore.open(device, 1 << 20);
+        assertEquals(6, again.superblock().version);
+        assertFindsAll(again, id);
     }
 
     @Test
