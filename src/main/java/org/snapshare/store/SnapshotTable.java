@@ -162,8 +162,8 @@ final class SnapshotTable {
     private void requireParent(long parentId) throws StoreException {
         if (!layout.snapshotParents) {
             throw new StoreException("this volume's store has format version " + layout.version + ": snapshots of"
-                    + " snapshots need format 6 (volumes created by this version); snapshot the origin, or send the"
-                    + " volume to a new one (docs/STREAM.md)");
+                    + " snapshots need format 6 or later (volumes created by this version); snapshot the origin, or"
+                    + " send the volume to a new one (docs/STREAM.md)");
         }
         SnapshotInfo parent = byId.get(parentId);
         // A deleted snapshot kept for its descendants still holds its data: a reset of one of them is taken of it.

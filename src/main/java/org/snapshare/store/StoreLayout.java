@@ -95,7 +95,7 @@ final class StoreLayout {
         return new BlockRef(block.getLong(at), mirrored ? block.getLong(at + 8) : 0);
     }
 
-    /** Bytes of a B+-tree node in a store of {@code chunkSize} chunks: the chunk's first page (format 7), else all of it. */
+    /** Bytes of a B+-tree node in a store of {@code chunkSize} chunks: its first page (format 7), else all of it. */
     int nodeBytes(int chunkSize) {
         return smallNodes ? Math.min(chunkSize, SMALL_NODE_BYTES) : chunkSize;
     }
