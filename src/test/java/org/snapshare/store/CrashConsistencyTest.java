@@ -24,11 +24,10 @@ class CrashConsistencyTest {
      * Format 7 with 16 KiB chunks (each tree node in its chunk's first page: a one-flush commit names
      * such a chunk by that page alone, and a power cut may keep the page and lose the rest or the
      * reverse), format 7 with 4 KiB chunks (node and chunk the same), format 6 (snapshot parents in the
-     * table: every other snapshot of the workload is taken of a snapshot), format 5 (one flush per commit: a power cut may keep the commit block
-     * and drop some of its blocks, which mount must notice), format 4
-     * (two flushes, snapshot identities), format 3 (two copies of every
-     * metadata block), format 2 (one), which older volumes still use, and
-     * format 7 on a small device that the workload makes grow (the growth
+     * table: every other snapshot of the workload is taken of a snapshot), format 5 (one flush per
+     * commit: a power cut may keep the commit block and drop some of its blocks, which mount must
+     * notice), format 4 (two flushes, snapshot identities), format 3 (two copies of every metadata
+     * block), format 2 (one), which older volumes still use, and format 7 on a small device that the workload makes grow (the growth
      * is one of the crash points). Transactions of 40 operations mostly
      * name too many chunks for one commit block and fall back to two
      * flushes; those of 3 fit, so nearly every commit is a one-flush commit
