@@ -27,12 +27,11 @@ class CrashConsistencyTest {
      * table: every other snapshot of the workload is taken of a snapshot), format 5 (one flush per
      * commit: a power cut may keep the commit block and drop some of its blocks, which mount must
      * notice), format 4 (two flushes, snapshot identities), format 3 (two copies of every metadata
-     * block), format 2 (one), which older volumes still use, and format 7 on a small device that the workload makes grow (the growth
-     * is one of the crash points). Transactions of 40 operations mostly
-     * name too many chunks for one commit block and fall back to two
-     * flushes; those of 3 fit, so nearly every commit is a one-flush commit
-     * (issue 26: a block its commit did not name, lost while the commit
-     * survived).
+     * block), format 2 (one), which older volumes still use, and format 7 on a small device that the
+     * workload makes grow (the growth is one of the crash points). Transactions of 40 operations mostly
+     * name too many chunks for one commit block and fall back to two flushes; those of 3 fit, so nearly
+     * every commit is a one-flush commit (issue 26: a block its commit did not name, lost while the
+     * commit survived).
      */
     @ParameterizedTest(name = "format {0}, {1}-byte chunks, device of {2} bytes, {3} operations a transaction")
     @CsvSource({"7, 16384, 8388608, 40", "7, 16384, 8388608, 3", "7, 4096, 2097152, 3", "6, 4096, 2097152, 40",
