@@ -38,8 +38,9 @@ class DamagedMetadataIT {
             ByteBuffer superblock = ByteBuffer.allocate(4096);
             file.read(superblock, 0);
             int version = superblock.getInt(8);
-            assertTrue(version >= 3 && version <= 6, "format version " + version
-                    + ": the layout read here is that of 3 to 6 (6 changed only the snapshot table)");
+            assertTrue(version >= 3 && version <= 7, "format version " + version + ": the layout read here is that"
+                    + " of 3 to 7 (6 changed only the snapshot table, 7 the node size: the bytes flipped below lie"
+                    + " in a node's first page)");
             long newest = -1;
             long root = 0;
             long mirror = 0;

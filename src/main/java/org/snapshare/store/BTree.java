@@ -110,11 +110,13 @@ final class BTree {
         long c = e.originChunk();
         long f = e.fromId();
         int i = node.floor(c, f);
+        int insertedAt;
         if (node.isLeaf()) {
             if (i >= 0 && Node.compare(node.chunk[i], node.from[i], c, f) == 0) {
                 throw new IllegalStateException("an entry for chunk " + c + " from id " + f + " exists");
             }
-            node.insertAt(i + 1, e);
+            insertedAt = i + 1;
+            node.insertAt(insertedAt, e);
         } else {
             int slot = Math.max(i, 0);
             if (i < 0) {
@@ -124,16 +126,27 @@ final class BTree {
             Node child = writable(nodes.read(node.child(slot)));
             node.setChild(slot, child.ref());
             Node split = insert(child, e);
+            insertedAt = slot + 1;
             if (split != null) {
-                node.insertChildAt(slot + 1, split.chunk[0], split.from[0], split.ref());
+                node.insertChildAt(insertedAt, split.chunk[0], split.from[0], split.ref());
             }
         }
         if (node.count > (node.isLeaf() ? leafCapacity : internalCapacity)) {
             Node right = newNode(node.level);
-            node.moveTail(node.count / 2, right);
+            node.moveTail(splitPoint(node, insertedAt), right);
             return right;
         }
         return null;
+    }
+
+    /**
+     * Where a full node splits: in half, unless the entry just added is its
+     * last, as when copies go in ascending order (a whole overwrite): then
+     * the left node stays full and the new one starts with that entry, so
+     * such a run fills its nodes instead of leaving each half empty.
+     */
+    private static int splitPoint(Node node, int insertedAt) {
+        return insertedAt == node.count - 1 ? node.count - 1 : node.count / 2;
     }
 
     /** Removes the entry keyed (c, f); returns it, or null if there is none. */
