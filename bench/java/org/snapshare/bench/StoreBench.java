@@ -104,8 +104,9 @@ public final class StoreBench {
 
     /** Leaves are about half to fully packed after random inserts; report the packed lower bound. */
     private static long estimateTreeBytes(long entries) {
-        long perLeaf = (CHUNK - 24) / 40; // format 3 leaf entries
-        return (entries + perLeaf - 1) / perLeaf * CHUNK;
+        int nodeBytes = 4096; // format 7: a node is the first page of its chunk
+        long perLeaf = (nodeBytes - 24) / 40; // leaf entries of format 3 and later
+        return (entries + perLeaf - 1) / perLeaf * nodeBytes;
     }
 
     /** Bytes the sparse store file really occupies on disk. */
