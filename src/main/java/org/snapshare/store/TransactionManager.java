@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,6 +12,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
@@ -393,7 +393,8 @@ final class TransactionManager {
         }
         if (held.size() <= CommitBlock.listCapacity(superblock.version, commit.spaceIndex.length)) {
             commit.listed = held;
-            commit.listedNodes = Set.copyOf(taken.get().nodes());
+            commit.listedNodes = held.keySet().stream().filter(taken.get().nodes()::contains)
+                    .collect(Collectors.toUnmodifiableSet());
         }
     }
 

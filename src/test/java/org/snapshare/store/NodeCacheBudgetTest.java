@@ -10,12 +10,12 @@ import org.snapshare.device.FaultInjectingDevice;
 
 /**
  * Stores sharing a node cache budget hold no more nodes together than it allows, each its share; a store that
- * closes leaves its share to the others. 4 KiB chunks: a few thousand entries make a tree of a few hundred nodes.
+ * closes leaves its share to the others. 4 KiB chunks: thousands of entries make a tree of over a hundred nodes.
  */
 class NodeCacheBudgetTest {
 
     private static final int CHUNK = 4096;
-    private static final long ORIGIN_CHUNKS = 6000;
+    private static final long ORIGIN_CHUNKS = 12000; // about 120 full leaves: more than the budget holds
 
     private static SharedExceptionStore storeWithManyNodes(NodeCacheBudget budget) throws IOException {
         FaultInjectingDevice device = new FaultInjectingDevice(64 << 20);
