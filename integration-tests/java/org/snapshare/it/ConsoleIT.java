@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -66,13 +67,15 @@ class ConsoleIT {
     /**
      * Sends {@code keys} to what {@code locator} finds, finding it again if
      * the console re-rendered it in between (its lists refresh themselves, as
-     * after a job ends), which would leave a stale element.
+     * after a job ends), which would leave a stale element, or while it cannot
+     * take keys yet (the dialog before it still closing).
      */
     private static void sendTo(WebDriverWait wait, By locator, CharSequence keys) {
-        wait.ignoring(StaleElementReferenceException.class).until(driver -> {
-            driver.findElement(locator).sendKeys(keys);
-            return true;
-        });
+        wait.ignoring(StaleElementReferenceException.class).ignoring(ElementNotInteractableException.class)
+                .until(driver -> {
+                    driver.findElement(locator).sendKeys(keys);
+                    return true;
+                });
     }
 
     private void confirm(WebDriverWait wait) {
