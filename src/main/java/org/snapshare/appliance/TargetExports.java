@@ -47,7 +47,7 @@ final class TargetExports {
     }
 
     /** Serves the volume's origin and the snapshots its table lists. */
-    void export(Volume volume) throws IOException {
+    synchronized void export(Volume volume) throws IOException {
         exportTarget(volume, null, volume.unit());
         for (Map.Entry<String, LogicalUnit> snapshot : volume.core().servedSnapshots().entrySet()) {
             exportTarget(volume, snapshot.getKey(), snapshot.getValue());
@@ -70,13 +70,20 @@ final class TargetExports {
         }
     }
 
-    /** Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. */
-    void serveNewSnapshot(Volume volume, String name, LogicalUnit unit) throws IOException {
+    /**
+     * Serves a snapshot just made (or received) as its target, without a deleted namesake's reservations. In a
+     * cluster the watch on the store's table may have served it a moment before (the table changed first):
+     * then it is served already, as this unit.
+     */
+    synchronized void serveNewSnapshot(Volume volume, String name, LogicalUnit unit) throws IOException {
         FileReservationStore.of(catalog.volumeDir(volume.name), name).save("");
-        exportTarget(volume, name, unit);
+        Long served = exportedSnapshots.getOrDefault(volume.name, Map.of()).get(name);
+        if (served == null || served != unit.uniqueId()) {
+            exportTarget(volume, name, unit);
+        }
     }
 
-    void withdrawSnapshot(String volume, String snapshot) {
+    synchronized void withdrawSnapshot(String volume, String snapshot) {
         targets.withdraw(targetName(volume, snapshot));
         Metrics counted = metrics.get();
         if (counted != null) {
@@ -89,7 +96,7 @@ final class TargetExports {
     }
 
     /** Stops serving the volume and all its snapshots. */
-    void withdraw(Volume volume) {
+    synchronized void withdraw(Volume volume) {
         for (String snapshot : exportedSnapshots(volume)) {
             withdrawSnapshot(volume.name, snapshot);
         }
@@ -103,7 +110,7 @@ final class TargetExports {
     }
 
     /** Serves exactly the snapshots the volume's table lists now (a reset one by its new unit). */
-    void serveSnapshots(Volume volume) throws IOException {
+    synchronized void serveSnapshots(Volume volume) throws IOException {
         Map<String, LogicalUnit> served = volume.core().servedSnapshots();
         Map<String, Long> exported = exportedSnapshots.getOrDefault(volume.name, Map.of());
         for (Map.Entry<String, Long> snapshot : new ArrayList<>(exported.entrySet())) {
@@ -119,7 +126,7 @@ final class TargetExports {
         }
     }
 
-    Set<String> exportedSnapshots(Volume volume) {
+    synchronized Set<String> exportedSnapshots(Volume volume) {
         return new TreeSet<>(exportedSnapshots.getOrDefault(volume.name, Map.of()).keySet());
     }
 
