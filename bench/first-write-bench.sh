@@ -57,10 +57,7 @@ for round in $(seq 0 "$rounds"); do
     wfirst=$(whole)
     cli snapshot delete b "r$round" # the store keeps room for the next rounds
     cli snapshot delete b "w$round"
-    for _ in $(seq 600); do # until background delete is done (at most a minute): it must not share the next round
-        java -jar "$jar" snapshot list b --data-dir "$work/data" | grep -qE " (r|w)$round " || break
-        sleep 0.1
-    done
+    await_snapshots_gone "$jar" "$work/data" b "r$round" "w$round"
     if [ "$round" -gt 0 ]; then # round 0 warms up
         echo "$plain" >>"$work/plain"; echo "$first" >>"$work/first"
         echo "$wplain" >>"$work/wplain"; echo "$wfirst" >>"$work/wfirst"

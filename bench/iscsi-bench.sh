@@ -136,10 +136,7 @@ for try in 0 1 2; do
             cli snapshot create "$vol" old
             run "$url" -w -s 1M -S 1M -d 8 -c "$cow_chunks" >/dev/null   # copies into new store space
             cli snapshot delete "$vol" old
-            for _ in $(seq 600); do   # until background delete has freed its chunks (at most a minute)
-                java -jar target/snapshare.jar snapshot list "$vol" --data-dir "$work/data" | grep -qw old || break
-                sleep 0.1
-            done
+            await_snapshots_gone target/snapshare.jar "$work/data" "$vol" old # its chunks free for the next
         fi
         for i in $(seq 1 "$snapshots"); do cli snapshot create "$vol" "s$i"; done
         times[$n]="${times[$n]:-} $(run "$url" -w -s 1M -S 1M -d 8 -c "$cow_chunks" "${flush[@]}")"

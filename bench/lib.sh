@@ -67,6 +67,22 @@ start_server() { # JAR PORT DIR
     for _ in $(seq 150); do [ -S "$3/data/control.sock" ] && break; sleep 0.1; done
 }
 
+# Waits (at most a minute) until background delete has removed the snapshots NAME... of VOLUME, so that its work
+# does not share the next measured phase.
+await_snapshots_gone() { # JAR DATA_DIR VOLUME NAME...
+    local jar=$1 data=$2 volume=$3 name listed
+    shift 3
+    for _ in $(seq 600); do
+        listed=$(java -jar "$jar" snapshot list "$volume" --data-dir "$data")
+        for name in "$@"; do
+            grep -qw "$name" <<<"$listed" && break
+            name=
+        done
+        [ -z "$name" ] && return 0
+        sleep 0.1
+    done
+}
+
 # Starts JAR on 127.0.0.1:PORT over a new temporary dir, $work; at exit the server stops and the dir goes.
 serve_from_temp_dir() { # JAR PORT
     work=$(mktemp -d)
