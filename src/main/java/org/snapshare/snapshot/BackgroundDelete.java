@@ -13,6 +13,7 @@ import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.LiveIds;
 import org.snapshare.store.SnapshotInfo;
 import org.snapshare.store.SnapshotState;
+import org.snapshare.store.StoreFullException;
 
 /**
  * Reclaims the chunks of deleted snapshots: walks the whole tree in steps of
@@ -194,13 +195,27 @@ final class BackgroundDelete implements Runnable {
         LiveIds live = data.store.liveIds();
         for (ExceptionEntry entry : batch) {
             if (!live.anyIn(entry.fromId(), entry.toId())) {
-                reclaim(entry);
+                reclaimInFullStore(entry);
             }
         }
         ExceptionEntry last = batch.get(batch.size() - 1);
         data.store.setDeleteCursor(last.originChunk(), last.fromId() + 1);
         data.store.commit();
         return true;
+    }
+
+    /**
+     * Reclaims the entry; when the store has no room left even for a
+     * removal's shadowed nodes, commits first: that gives back the chunks
+     * this step's removals freed and the nodes they replaced.
+     */
+    private void reclaimInFullStore(ExceptionEntry entry) throws IOException {
+        try {
+            reclaim(entry);
+        } catch (StoreFullException full) {
+            data.store.commit();
+            reclaim(entry);
+        }
     }
 
     private void reclaim(ExceptionEntry entry) throws IOException {

@@ -137,11 +137,30 @@ final class OriginCopier {
             data.store.writeCopies(stored[start], chunkOf(old, placed.get(start).chunk() - firstNeeded, end - start),
                     Arrays.copyOfRange(checksums, start, end));
         }
-        for (int i = 0; i < placed.size(); i++) {
-            Need need = placed.get(i);
-            data.store.addEntry(new ExceptionEntry(need.chunk(), need.ids().from(), need.ids().to(), stored[i],
-                    checksums[i]));
-            copies.incrementAndGet();
+        enter(placed, stored, checksums);
+    }
+
+    /**
+     * Adds the copies' entries. One the tree has no room for is handled by
+     * the store-full policy (its chunk given back, its snapshots invalid, or
+     * the write refused); when the write is refused, the chunks of the copies
+     * not entered yet are given back too.
+     */
+    private void enter(List<Need> placed, long[] stored, long[] checksums) throws IOException {
+        int next = 0;
+        try {
+            for (; next < placed.size(); next++) {
+                Need need = placed.get(next);
+                if (data.store.addCopy(new ExceptionEntry(need.chunk(), need.ids().from(), need.ids().to(),
+                        stored[next], checksums[next]))) {
+                    copies.incrementAndGet();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int left = next + 1; left < placed.size(); left++) {
+                data.store.freeChunk(stored[left]);
+            }
+            throw e;
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.Optional;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
 import org.snapshare.store.LiveIds;
-import org.snapshare.store.StoreException;
 
 /**
  * A write to one chunk of snapshot s (docs/SNAPSHOTS.md, "Snapshot write"): in place
@@ -19,6 +18,9 @@ import org.snapshare.store.StoreException;
  * commits when this returns true.
  */
 final class SnapshotWriter {
+
+    /** Tree changes a write or unmap makes besides the entries of the snapshots below: a split (a removal, two adds) and its own entry. */
+    private static final int OWN_TREE_CHANGES = 4;
 
     private final ChunkData data;
 
@@ -64,6 +66,14 @@ final class SnapshotWriter {
             data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);
             return false;
         }
+        // Room for every tree change first: a full store refuses the write before the tree changes.
+        return data.store.withTreeRoom(OWN_TREE_CHANGES + below.size(),
+                () -> writeAside(snapshotId, piece, src, found, below));
+    }
+
+    /** A write that gives the snapshot a fresh chunk (and the snapshots below theirs); true. */
+    private boolean writeAside(long snapshotId, ChunkPiece piece, ByteBuffer src, Optional<ExceptionEntry> found,
+            List<IdRange> below) throws IOException {
         Optional<ExceptionEntry> seen = found.isPresent() ? found : data.store.visible(piece.chunk(), snapshotId);
         ByteBuffer content;
         if (piece.wholeChunk(data.chunkSize)) {
@@ -152,55 +162,44 @@ final class SnapshotWriter {
                 return false;
             }
             List<IdRange> below = data.store.rangesInheriting(chunk, snapshotId);
-            if (!keepForBelow(below, snapshotId, chunk, found)) {
-                return false; // no room for the copies below: the chunk stays mapped, as SBC allows
-            }
-            ExceptionEntry unmapped = new ExceptionEntry(chunk, snapshotId, snapshotId, ExceptionEntry.ZEROS);
-            if (found.isEmpty()) {
-                data.store.addEntry(unmapped); // it read the origin (or an ancestor's copy): from now on zeros
-                return true;
-            }
-            ExceptionEntry entry = found.get();
-            if (ownedAlone(entry, snapshotId)) {
-                data.store.updateEntry(unmapped);
-                data.store.freeChunk(entry.storeChunk());
-                return true;
-            }
-            LiveIds live = data.store.liveIds();
-            boolean leftNeeded = live.anyIn(entry.fromId(), snapshotId - 1);
-            boolean rightNeeded = live.anyIn(snapshotId + 1, entry.toId());
-            long rightCopy = 0;
-            if (leftNeeded && rightNeeded && !entry.zeros()) {
-                try {
-                    rightCopy = data.store.allocateChunk();
-                } catch (StoreException full) {
-                    return !below.isEmpty(); // no room to split the shared copy: the chunk stays mapped, as SBC allows
-                }
-                data.writeStored(rightCopy, data.readStored(entry));
-            }
-            split(entry, snapshotId, leftNeeded, rightNeeded, rightCopy);
-            data.store.addEntry(unmapped);
-            return true;
+            return data.store.withTreeRoom(OWN_TREE_CHANGES + below.size(),
+                    () -> unmapWith(snapshotId, chunk, found, below));
         });
     }
 
     /**
-     * Before an unmap: the snapshots below that read the snapshot's data of the chunk ({@code below}) get it as
-     * their own; false when the store has no room for their copies (nothing changed).
+     * An unmap once the room for its tree changes is set aside; true when the
+     * store changed. Every chunk it needs is taken first, so a full store
+     * refuses it before anything changes: the unit promises LBPRZ, so an
+     * unmap (or a write of zeros) never succeeds without the chunk reading zeros.
      */
-    private boolean keepForBelow(List<IdRange> below, long snapshotId, long chunk, Optional<ExceptionEntry> found)
+    private boolean unmapWith(long snapshotId, long chunk, Optional<ExceptionEntry> found, List<IdRange> below)
             throws IOException {
-        if (below.isEmpty()) {
+        Optional<ExceptionEntry> seen = found.isPresent() ? found : data.store.visible(chunk, snapshotId);
+        boolean belowCopied = !below.isEmpty() && !seen.map(ExceptionEntry::zeros).orElse(false);
+        ExceptionEntry shared = found.filter(entry -> !ownedAlone(entry, snapshotId)).orElse(null);
+        LiveIds live = data.store.liveIds();
+        boolean leftNeeded = shared != null && live.anyIn(shared.fromId(), snapshotId - 1);
+        boolean rightNeeded = shared != null && live.anyIn(snapshotId + 1, shared.toId());
+        boolean rightCopied = leftNeeded && rightNeeded && !shared.zeros();
+        long[] taken = allocate((belowCopied ? below.size() : 0) + (rightCopied ? 1 : 0));
+        keepFor(below, chunk, seen, belowCopied ? Arrays.copyOf(taken, below.size()) : new long[0]);
+        ExceptionEntry unmapped = new ExceptionEntry(chunk, snapshotId, snapshotId, ExceptionEntry.ZEROS);
+        if (found.isEmpty()) {
+            data.store.addEntry(unmapped); // it read the origin (or an ancestor's copy): from now on zeros
             return true;
         }
-        Optional<ExceptionEntry> seen = found.isPresent() ? found : data.store.visible(chunk, snapshotId);
-        long[] copies;
-        try {
-            copies = seen.map(ExceptionEntry::zeros).orElse(false) ? new long[0] : allocate(below.size());
-        } catch (StoreException full) {
-            return false;
+        if (shared == null) { // its own copy
+            data.store.updateEntry(unmapped);
+            data.store.freeChunk(found.get().storeChunk());
+            return true;
         }
-        keepFor(below, chunk, seen, copies);
+        long rightCopy = rightCopied ? taken[taken.length - 1] : 0;
+        if (rightCopied) {
+            data.writeStored(rightCopy, data.readStored(shared));
+        }
+        split(shared, snapshotId, leftNeeded, rightNeeded, rightCopy);
+        data.store.addEntry(unmapped);
         return true;
     }
 

@@ -180,7 +180,21 @@ public interface ExceptionStore extends Closeable {
     /** Entries in (origin chunk, from id) order from the given key, until the visitor returns false. */
     void scan(long originChunk, long fromId, Predicate<ExceptionEntry> visitor) throws IOException;
 
+    /**
+     * Adds an entry. Every change to the tree ({@link #addEntry},
+     * {@link #updateEntry}, {@link #removeEntry}) happens whole or, with
+     * {@link StoreFullException}, not at all, when the store has too little
+     * room left for it above what its commit and deletes need.
+     */
     void addEntry(ExceptionEntry entry) throws IOException;
+
+    /**
+     * Adds the entry of a copy made into a chunk from {@link #allocateCopy}.
+     * When the tree has no room for it, the chunk is given back and the
+     * store-full policy applies as there: false (the snapshots that needed it
+     * are INVALID now), or {@link StoreFullException}.
+     */
+    boolean addCopy(ExceptionEntry copy) throws IOException;
 
     /** Changes the to-id or store chunk of the entry with the same (origin chunk, from id). */
     void updateEntry(ExceptionEntry entry) throws IOException;
@@ -257,6 +271,14 @@ public interface ExceptionStore extends Closeable {
      * must not be called inside.
      */
     <T> T atomically(IoWork<T> work) throws IOException;
+
+    /**
+     * Runs {@code work}, which makes at most {@code changes} changes to the
+     * tree on this thread, with room for all of them set aside first, so it
+     * is never refused half-way; {@link StoreFullException}, before it runs,
+     * when the store has not that much room.
+     */
+    <T> T withTreeRoom(int changes, IoWork<T> work) throws IOException;
 
     /**
      * Makes every change so far durable: new blocks, flush, commit block,

@@ -134,6 +134,10 @@ final class RangeCounts {
         return chain.blocks();
     }
 
+    int blockCount() {
+        return chain.size();
+    }
+
     /**
      * Writes the blocks up to the last changed one to fresh chunks (all of them when the chain is in a foreign
      * order), three quarters full so that the next few new ranges fit without a split; returns the chain head

@@ -33,13 +33,15 @@ public final class SharedExceptionStore implements ExceptionStore {
 
     private final BlockDevice device;
     private final Superblock superblock;
-    private final StoreFullPolicy fullPolicy;
     private final Tenure tenure;
     private final DamageRecord damage;
     private final TransactionManager transactions;
     private final MetadataIo io;
     private final StoreState state;
     private final StoreCapacity capacity;
+    private final TreeRoom room;
+    private final EntryChanges entries;
+    private final FullStoreResponse fullResponse;
     private final DataChunks chunks;
     /** Superblock copies healed since the store was opened. */
     private volatile long superblockHeals;
@@ -53,14 +55,16 @@ public final class SharedExceptionStore implements ExceptionStore {
         this.device = device;
         this.superblock = superblock;
         this.superblockHeals = superblockHeals;
-        this.fullPolicy = fullPolicy;
         this.tenure = new Tenure(device, superblock);
         this.damage = new DamageRecord(device, damagePolicy);
         this.cacheBudget = cacheBudget;
         this.transactions = new TransactionManager(device, superblock, tenure, damage, cacheBudget);
         this.io = transactions.io();
         this.state = transactions.state();
-        this.capacity = new StoreCapacity(device, superblock, state);
+        this.room = new TreeRoom(state, superblock.layout());
+        this.capacity = new StoreCapacity(device, superblock, state, room);
+        this.fullResponse = new FullStoreResponse(device, superblock, state, capacity, fullPolicy);
+        this.entries = new EntryChanges(superblock, state, room, fullResponse);
         this.chunks = new DataChunks(device, superblock.chunkSize(), state, tenure, transactions);
         if (state.chunkCount() * superblock.chunkSize() > device.size()) {
             throw new StoreCorruptException("store device is " + device.size() + " bytes, smaller than the "
@@ -282,20 +286,15 @@ public final class SharedExceptionStore implements ExceptionStore {
             try {
                 return Optional.of(capacity.allocateData());
             } catch (StoreFullException full) {
-                long storeBytes = state.chunkCount() * superblock.chunkSize();
-                if (fullPolicy == StoreFullPolicy.FAIL_WRITES) {
-                    LOG.error("exception store on {} is full ({} bytes, its limit): origin writes that need a copy fail"
-                            + " (store-full policy: fail writes); {}", device, storeBytes, capacity.makeRoom());
-                    throw full;
-                }
-                List<String> invalidated = state.invalidateLive(ids);
-                LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
-                        + " they needed a copy of an origin chunk that was overwritten (store-full policy: invalidate"
-                        + " snapshots); delete them, and before the next ones fill it: {}", device, storeBytes,
-                        SnapshotTable.fewOf(invalidated), capacity.makeRoom());
+                fullResponse.copyRefused(ids, full);
                 return Optional.empty();
             }
         });
+    }
+
+    @Override
+    public boolean addCopy(ExceptionEntry copy) throws IOException {
+        return transactions.changing(() -> entries.insertCopy(copy));
     }
 
     @Override
@@ -468,9 +467,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void addEntry(ExceptionEntry entry) throws IOException {
         transactions.changing(() -> {
-            ExceptionEntry stored = storable(entry);
-            state.tree().insert(stored);
-            state.recount(null, stored);
+            entries.insert(entry);
             return null;
         });
     }
@@ -478,13 +475,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void updateEntry(ExceptionEntry entry) throws IOException {
         transactions.changing(() -> {
-            ExceptionEntry stored = storable(entry);
-            ExceptionEntry old = state.tree().update(stored);
-            if (old == null) {
-                throw new StoreException("no entry for chunk " + entry.originChunk() + " from id " + entry.fromId());
-            }
-            state.recount(old, stored);
-            state.copyFree().forget(entry.originChunk()); // it may cover fewer ids now
+            entries.update(entry);
             return null;
         });
     }
@@ -492,12 +483,7 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public void removeEntry(long originChunk, long fromId) throws IOException {
         transactions.changing(() -> {
-            ExceptionEntry old = state.tree().remove(originChunk, fromId);
-            if (old == null) {
-                throw new StoreException("no entry for chunk " + originChunk + " from id " + fromId);
-            }
-            state.recount(old, null);
-            state.copyFree().forget(originChunk);
+            entries.remove(originChunk, fromId);
             return null;
         });
     }
@@ -508,16 +494,6 @@ public final class SharedExceptionStore implements ExceptionStore {
     }
 
     /** The entry, checked, as this store's format can keep it: formats before 3 have no room for a checksum. */
-    private ExceptionEntry storable(ExceptionEntry entry) throws StoreException {
-        if (entry.originChunk() >= state.originChunks() || entry.storeChunk() >= state.chunkCount()) {
-            throw new StoreException("entry " + entry + " lies outside the origin or the store");
-        }
-        if (entry.zeros() && !superblock.layout().unmappedRanges) {
-            throw new StoreException("this store has format version " + superblock.version + ", which cannot keep"
-                    + " unmapped snapshot ranges");
-        }
-        return superblock.layout().dataChecksums ? entry : entry.withChecksum(ExceptionEntry.NO_CHECKSUM);
-    }
 
     @Override
     public Optional<Map<IdRange, Long>> copiedChunksByRange() {
@@ -566,6 +542,19 @@ public final class SharedExceptionStore implements ExceptionStore {
     @Override
     public <T> T atomically(IoWork<T> work) throws IOException {
         return transactions.atomically(work);
+    }
+
+    @Override
+    public <T> T withTreeRoom(int changes, IoWork<T> work) throws IOException {
+        TreeRoom.Promise promise = transactions.locked(() -> room.promise(changes));
+        try {
+            return work.run();
+        } finally {
+            transactions.reading(() -> {
+                room.release(promise);
+                return null;
+            });
+        }
     }
 
     @Override

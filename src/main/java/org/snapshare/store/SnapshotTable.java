@@ -223,6 +223,10 @@ final class SnapshotTable {
         return chain.chunks();
     }
 
+    int blockCount() {
+        return chain.size();
+    }
+
     /** The table's blocks, for check and scrub. */
     List<BlockRef> blocks() {
         return chain.blocks();

@@ -65,6 +65,11 @@ final class SpaceMap {
         }
     }
 
+    /** The map's blocks: its bitmaps and their index. */
+    int blockCount() {
+        return bitmapLocation.length + indexLocation.length;
+    }
+
     long bitsPerBitmap() {
         return (long) wordsPerBitmap * 64;
     }

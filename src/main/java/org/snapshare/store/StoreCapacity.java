@@ -21,6 +21,7 @@ final class StoreCapacity {
     private final BlockDevice device;
     private final Superblock superblock;
     private final StoreState state;
+    private final TreeRoom room;
     private StoreGrowth growth = StoreGrowth.FIXED;
     /** The limit growth last ran into, so it is logged once. */
     private long growthStoppedAt;
@@ -30,10 +31,11 @@ final class StoreCapacity {
     private volatile long growths;
     private volatile long growthNanos;
 
-    StoreCapacity(BlockDevice device, Superblock superblock, StoreState state) {
+    StoreCapacity(BlockDevice device, Superblock superblock, StoreState state, TreeRoom room) {
         this.device = device;
         this.superblock = superblock;
         this.state = state;
+        this.room = room;
     }
 
     /** Times the store grew by itself since the open, and the time growing took. */
@@ -48,17 +50,22 @@ final class StoreCapacity {
         growth = policy;
     }
 
-    /** Chunks data may not take, so a commit can always shadow its metadata (two chunks a block in format 3). */
-    private long metadataReserve() {
+    /**
+     * Chunks copied data may not take: at least the room the tree keeps ({@link TreeRoom}), and a share of
+     * the store, so that the entries of the copies that took their chunks just before it filled still go in
+     * (two chunks a block in format 3).
+     */
+    private long dataFloor() {
         long chunkCount = state.chunkCount();
-        return superblock.layout().mirrored ? Math.max(64, chunkCount / 128) : Math.max(32, chunkCount / 256);
+        long share = superblock.layout().mirrored ? Math.max(64, chunkCount / 128) : Math.max(32, chunkCount / 256);
+        return Math.max(share, room.keptFromData());
     }
 
     /** A chunk for copied data, leaving the metadata reserve alone. */
     long allocateData() throws StoreFullException {
         growIfLow();
         SpaceMap space = state.space();
-        if (space.freeChunks() <= metadataReserve()) {
+        if (space.freeChunks() <= dataFloor()) {
             throw new StoreFullException(state.chunkCount());
         }
         long chunk = space.allocateData();
@@ -76,7 +83,7 @@ final class StoreCapacity {
      */
     private void growIfLow() {
         long chunkCount = state.chunkCount();
-        long lowWater = metadataReserve() + chunkCount / 16;
+        long lowWater = dataFloor() + chunkCount / 16;
         if (!superblock.layout().sizesInCommits || state.space().freeChunks() > lowWater) {
             return;
         }

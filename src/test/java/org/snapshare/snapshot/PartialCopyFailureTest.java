@@ -38,7 +38,7 @@ class PartialCopyFailureTest {
         ExceptionStore real = volume.store();
         ExceptionStore store = (ExceptionStore) Proxy.newProxyInstance(ExceptionStore.class.getClassLoader(),
                 new Class<?>[] {ExceptionStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("addEntry") && failing.get() && adds.incrementAndGet() == 2) {
+                    if (method.getName().equals("addCopy") && failing.get() && adds.incrementAndGet() == 2) {
                         throw new IOException("injected: no room for a tree node");
                     }
                     try {
