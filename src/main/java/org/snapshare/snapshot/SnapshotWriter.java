@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.snapshare.store.ExceptionEntry;
 import org.snapshare.store.IdRange;
 import org.snapshare.store.LiveIds;
+import org.snapshare.util.IoWork;
 
 /**
  * A write to one chunk of snapshot s (docs/SNAPSHOTS.md, "Snapshot write"): in place
@@ -19,8 +20,8 @@ import org.snapshare.store.LiveIds;
  */
 final class SnapshotWriter {
 
-    /** Tree changes a write or unmap makes besides the entries of the snapshots below: a split (a removal, two adds) and its own entry. */
-    private static final int OWN_TREE_CHANGES = 4;
+    /** Tree changes of a write or unmap that finds an entry, besides those of the snapshots below: a split (a removal, two adds) and its own. */
+    private static final int SPLIT_AND_OWN = 4;
 
     private final ChunkData data;
 
@@ -66,9 +67,20 @@ final class SnapshotWriter {
             data.store.writeChunk(found.get().storeChunk(), piece.offsetInChunk(), src);
             return false;
         }
-        // Room for every tree change first: a full store refuses the write before the tree changes.
-        return data.store.withTreeRoom(OWN_TREE_CHANGES + below.size(),
-                () -> writeAside(snapshotId, piece, src, found, below));
+        return inWhole(treeChanges(found, below), () -> writeAside(snapshotId, piece, src, found, below));
+    }
+
+    /** The most tree changes a write or unmap of a chunk makes. */
+    private static int treeChanges(Optional<ExceptionEntry> found, List<IdRange> below) {
+        return (found.isPresent() ? SPLIT_AND_OWN : 1) + below.size();
+    }
+
+    /**
+     * Runs work of {@code changes} tree changes: one is whole by itself; more take room for all first, so a
+     * full store refuses them before the tree changes.
+     */
+    private boolean inWhole(int changes, IoWork<Boolean> work) throws IOException {
+        return changes == 1 ? work.run() : data.store.withTreeRoom(changes, work);
     }
 
     /** A write that gives the snapshot a fresh chunk (and the snapshots below theirs); true. */
@@ -162,8 +174,7 @@ final class SnapshotWriter {
                 return false;
             }
             List<IdRange> below = data.store.rangesInheriting(chunk, snapshotId);
-            return data.store.withTreeRoom(OWN_TREE_CHANGES + below.size(),
-                    () -> unmapWith(snapshotId, chunk, found, below));
+            return inWhole(treeChanges(found, below), () -> unmapWith(snapshotId, chunk, found, below));
         });
     }
 
