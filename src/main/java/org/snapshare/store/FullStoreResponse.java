@@ -39,6 +39,9 @@ final class FullStoreResponse {
             throw full;
         }
         List<String> invalidated = state.invalidateLive(ids);
+        if (invalidated.isEmpty()) {
+            return; // a copy under way for snapshots invalidated already: that was reported then
+        }
         LOG.error("exception store on {} is full ({} bytes, its limit): snapshots {} are now invalid, since"
                 + " they needed a copy of an origin chunk that was overwritten (store-full policy: invalidate"
                 + " snapshots); delete them, and before the next ones fill it: {}", device, storeBytes,

@@ -31,6 +31,7 @@ import org.snapshare.store.StoreChecker;
 import org.snapshare.store.StoreFullException;
 import org.snapshare.store.StoreFullPolicy;
 import org.snapshare.testing.Filled;
+import org.snapshare.testing.ForwardingDevice;
 
 /**
  * Changes a full store has no room for (docs/STORE.md, "Store full"): each
@@ -155,22 +156,10 @@ class FullStoreChangesTest {
     }
 
     /** The store's device, with each copy's write taking a moment, so that many copies are under way at once. */
-    private static final class SlowCopies implements BlockDevice {
-
-        private final BlockDevice device;
+    private static final class SlowCopies extends ForwardingDevice {
 
         SlowCopies(BlockDevice device) {
-            this.device = device;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return device.size();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            device.read(offset, dst);
+            super(device);
         }
 
         @Override
@@ -182,17 +171,7 @@ class FullStoreChangesTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            device.write(offset, src);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            device.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            device.close();
+            super.write(offset, src);
         }
     }
 }

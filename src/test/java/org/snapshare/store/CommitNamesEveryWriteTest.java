@@ -9,8 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.snapshare.device.BlockDevice;
 import org.snapshare.device.FaultInjectingDevice;
+import org.snapshare.testing.ForwardingDevice;
 
 /**
  * Issue 26: a one-flush commit (format 5) goes out under the same flush as
@@ -26,15 +26,14 @@ class CommitNamesEveryWriteTest {
     private static final int CHUNK = 4096;
 
     /** Records the writes since the last flush and checks each commit block written against them. */
-    private static final class WatchingDevice implements BlockDevice {
-        private final FaultInjectingDevice device;
+    private static final class WatchingDevice extends ForwardingDevice {
         private final List<long[]> unflushed = new ArrayList<>();
         private final List<String> violations = new ArrayList<>();
         private Superblock superblock;
         private int oneFlushCommits;
 
         WatchingDevice(FaultInjectingDevice device) {
-            this.device = device;
+            super(device);
         }
 
         void watch() throws IOException {
@@ -79,25 +78,6 @@ class CommitNamesEveryWriteTest {
             unflushed.clear();
         }
 
-        @Override
-        public long size() throws IOException {
-            return device.size();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            device.read(offset, dst);
-        }
-
-        @Override
-        public boolean grow(long newSize) throws IOException {
-            return device.grow(newSize);
-        }
-
-        @Override
-        public void close() {
-            device.close();
-        }
     }
 
     @Test
