@@ -5,20 +5,22 @@
 # snapshot and the same writes again, each now a first write that copies its
 # chunk (goal: >= 0.5 of the rate with no copy); (2) a whole-volume overwrite
 # in 1 MiB QD8 writes, then a new snapshot and the same overwrite, every
-# chunk copied (goal: <= 2.0 times the plain overwrite's time). After a
-# warm-up round, median of ROUNDS. Each figure twice: until the last write
+# chunk copied (goal: <= 2.0 times the plain overwrite's time). After
+# WARMUP rounds (default 2: the copy path is still being compiled by the
+# JIT in the second), median of ROUNDS. Each figure twice: until the last write
 # is acknowledged (qemu-img's own figure), and until the SYNCHRONIZE CACHE
 # that qemu-img sends as it closes returns (a first write may be
 # acknowledged before the commit of its copy; that flush waits for it).
 # Pass another build's jar to measure it the same way (before/after).
 # Not part of the test suite. Needs qemu-utils and qemu-block-extra.
-# Usage: bench/first-write-bench.sh [JAR] [SIZE] [ROUNDS] (default target/snapshare.jar 1G 3)
+# Usage: [WARMUP=2] bench/first-write-bench.sh [JAR] [SIZE] [ROUNDS] (default target/snapshare.jar 1G 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 jar=${1:-target/snapshare.jar}
 size=${2:-1G}
 rounds=${3:-3}
+warmup=${WARMUP:-2}
 port=${SNAPSHARE_BENCH_PORT:-3274}
 need_tools qemu-img qemu-io bc
 [ -f "$jar" ] || mvn -B -q package -DskipTests
@@ -48,7 +50,7 @@ whole() { phase -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)); }
 
 names="plain first wplain wfirst"
 for f in $names; do : >"$work/$f"; done
-for round in $(seq 0 "$rounds"); do
+for round in $(seq 1 $((warmup + rounds))); do
     plain=$(scattered)
     cli snapshot create b "r$round"
     first=$(scattered)
@@ -58,14 +60,14 @@ for round in $(seq 0 "$rounds"); do
     cli snapshot delete b "r$round" # the store keeps room for the next rounds
     cli snapshot delete b "w$round"
     await_snapshots_gone "$jar" "$work/data" b "r$round" "w$round"
-    if [ "$round" -gt 0 ]; then # round 0 warms up
+    if [ "$round" -gt "$warmup" ]; then
         echo "$plain" >>"$work/plain"; echo "$first" >>"$work/first"
         echo "$wplain" >>"$work/wplain"; echo "$wfirst" >>"$work/wfirst"
     fi
 done
 # The median of column COLUMN (1 acked, 2 durable) of a phase's rounds.
 of() { cut -d' ' -f"$2" "$work/$1" | median; }
-echo "$jar, $size volume, median of $rounds rounds; acked: until the last write is acknowledged,"
+echo "$jar, $size volume, median of $rounds rounds after $warmup warm-up rounds; acked: until the last write is acknowledged,"
 echo "durable: until the SYNCHRONIZE CACHE after it returns"
 for column in 1 2; do
     label=$([ "$column" = 1 ] && echo acked || echo durable)

@@ -22,8 +22,9 @@ final class BTree {
     BTree(NodeCache nodes, SpaceMap space, StoreLayout layout, int chunkSize, BlockRef root, int height) {
         this.nodes = nodes;
         this.space = space;
-        this.leafCapacity = Node.capacity(layout, layout.nodeBytes(chunkSize), true);
-        this.internalCapacity = Node.capacity(layout, layout.nodeBytes(chunkSize), false);
+        int nodeBytes = layout.nodeBytes(chunkSize);
+        this.leafCapacity = Node.capacity(layout, nodeBytes, true);
+        this.internalCapacity = Node.capacity(layout, nodeBytes, false);
         this.root = root;
         this.height = height;
     }

@@ -70,13 +70,14 @@ final class CommitRing {
     /** Whether every chunk the commit names holds what it wrote there (trivially so when it names none). */
     private static boolean whole(BlockDevice device, Superblock superblock, CommitBlock commit) throws IOException {
         int chunkSize = superblock.chunkSize();
+        ByteBuffer chunk = ByteBuffer.allocate(chunkSize);
+        ByteBuffer nodePage = chunk.slice(0, superblock.layout().nodeBytes(chunkSize)); // a node's block: its first page
         for (Map.Entry<Long, Integer> listed : commit.listed.entrySet()) {
             long offset = listed.getKey() * chunkSize;
             if (offset + chunkSize > device.size()) {
                 return false;
             }
-            boolean node = commit.listedNodes.contains(listed.getKey());
-            ByteBuffer written = ByteBuffer.allocate(node ? superblock.layout().nodeBytes(chunkSize) : chunkSize);
+            ByteBuffer written = (commit.listedNodes.contains(listed.getKey()) ? nodePage : chunk).clear();
             device.read(offset, written);
             if (TransactionWrites.crc(written) != listed.getValue()) {
                 return false;

@@ -37,8 +37,6 @@ final class TreeRoom {
     private static final int COMMIT_SLACK_BLOCKS = 8;
     /** Removals the layer kept for them admits between two commits at the least. */
     private static final int REMOVALS_KEPT = 4;
-    /** Inserts of copies already under way that copied data leaves room for at the least. */
-    private static final int INSERTS_KEPT = 4;
 
     private final StoreState state;
     private final int chunksPerBlock;
@@ -96,9 +94,9 @@ final class TreeRoom {
         current.remove();
     }
 
-    /** What copied data must leave free at the least: the commit's, the removals' and the promised room, and a few inserts. */
+    /** What copied data must leave free at the least: the commit's, the removals' and the promised room. */
     long keptFromData() {
-        return commitChunks() + removalChunks() + promised + INSERTS_KEPT * worstChunks(Change.INSERT, state.tree().height);
+        return commitChunks() + removalChunks() + promised;
     }
 
     /** The most chunks one change can take: a shadow of each node on its path, a split at each level and a root. */
