@@ -62,6 +62,7 @@ final class EntryChanges {
         state.copyFree().forget(originChunk);
     }
 
+    /** The entry, checked, as this store's format can keep it: formats before 3 have no room for a checksum. */
     private ExceptionEntry storable(ExceptionEntry entry) throws StoreException {
         if (entry.originChunk() >= state.originChunks() || entry.storeChunk() >= state.chunkCount()) {
             throw new StoreException("entry " + entry + " lies outside the origin or the store");

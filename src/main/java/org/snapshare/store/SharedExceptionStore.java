@@ -493,8 +493,6 @@ public final class SharedExceptionStore implements ExceptionStore {
         return superblock.layout().unmappedRanges;
     }
 
-    /** The entry, checked, as this store's format can keep it: formats before 3 have no room for a checksum. */
-
     @Override
     public Optional<Map<IdRange, Long>> copiedChunksByRange() {
         return state.counts() == null ? Optional.empty()

@@ -61,7 +61,7 @@ final class StoreCapacity {
         return Math.max(share, room.keptFromData());
     }
 
-    /** A chunk for copied data, leaving the metadata reserve alone. */
+    /** A chunk for copied data, above the data floor. */
     long allocateData() throws StoreFullException {
         growIfLow();
         SpaceMap space = state.space();

@@ -62,8 +62,8 @@ class TreeRoomTest {
      * Unmapped ranges of b (entries without data, as UNMAP of a snapshot
      * makes) in leaves all over the tree, each a shadowed leaf, until the
      * store refuses; inserted one at a time with nothing else: before the
-     * room was kept, the 47th took the commit's last chunks and the commit
-     * failed.
+     * room was kept, such inserts went on into the commit's last chunks and
+     * the commit failed (after 47 of them in a store of 22,000 chunks).
      */
     @Test
     void insertsPastTheDataReserveAreRefusedWholeAndTheCommitFindsItsRoom() throws Exception {
