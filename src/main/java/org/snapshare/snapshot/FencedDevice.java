@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.function.BooleanSupplier;
 import org.snapshare.device.BlockDevice;
-import org.snapshare.device.Extent;
+import org.snapshare.device.ForwardingDevice;
 
 /**
  * The origin device as a clustered node may use it: every write and
@@ -12,14 +12,13 @@ import org.snapshare.device.Extent;
  * so a node that lost it (or was frozen past its session) does not write
  * over what the new holder wrote.
  */
-final class FencedDevice implements BlockDevice {
+final class FencedDevice extends ForwardingDevice {
 
-    private final BlockDevice device;
     private final BooleanSupplier holdsLock;
     private final String volume;
 
     FencedDevice(BlockDevice device, BooleanSupplier holdsLock, String volume) {
-        this.device = device;
+        super(device);
         this.holdsLock = holdsLock;
         this.volume = volume;
     }
@@ -32,50 +31,20 @@ final class FencedDevice implements BlockDevice {
     }
 
     @Override
-    public long size() throws IOException {
-        return device.size();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        device.read(offset, dst);
-    }
-
-    @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkHeld();
-        device.write(offset, src);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        device.flush();
+        super.write(offset, src);
     }
 
     @Override
     public boolean grow(long newSize) throws IOException {
         checkHeld();
-        return device.grow(newSize);
+        return super.grow(newSize);
     }
 
     @Override
     public void deallocate(long offset, long length) throws IOException {
         checkHeld();
-        device.deallocate(offset, length);
-    }
-
-    @Override
-    public Extent extentAt(long offset) throws IOException {
-        return device.extentAt(offset);
-    }
-
-    @Override
-    public void dropCache(long offset, long length) throws IOException {
-        device.dropCache(offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-        device.close();
+        super.deallocate(offset, length);
     }
 }

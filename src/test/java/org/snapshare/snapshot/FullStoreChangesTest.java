@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.snapshare.device.BlockDevice;
 import org.snapshare.device.FaultInjectingDevice;
+import org.snapshare.device.ForwardingDevice;
 import org.snapshare.store.CheckReport;
 import org.snapshare.store.SharedExceptionStore;
 import org.snapshare.store.SnapshotState;
@@ -31,7 +32,6 @@ import org.snapshare.store.StoreChecker;
 import org.snapshare.store.StoreFullException;
 import org.snapshare.store.StoreFullPolicy;
 import org.snapshare.testing.Filled;
-import org.snapshare.testing.ForwardingDevice;
 
 /**
  * Changes a full store has no room for (docs/STORE.md, "Store full"): each

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.snapshare.device.FaultInjectingDevice;
-import org.snapshare.testing.ForwardingDevice;
+import org.snapshare.device.ForwardingDevice;
 
 /**
  * Issue 26: a one-flush commit (format 5) goes out under the same flush as

@@ -1,11 +1,9 @@
-package org.snapshare.testing;
+package org.snapshare.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.snapshare.device.BlockDevice;
-import org.snapshare.device.Extent;
 
-/** A device that passes everything to another: tests override what they watch or slow down. */
+/** A device that passes everything to another: a subclass overrides what it checks, watches or slows down. */
 public class ForwardingDevice implements BlockDevice {
 
     protected final BlockDevice device;
