@@ -29,8 +29,8 @@ public final class StoreBench {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("snapshare-bench");
-        System.out.printf("%-10s %12s %12s %10s %10s %10s %12s %10s %14s %14s%n", "entries", "inserts/s", "lookups/s",
-                "mount ms", "heap MiB", "tree MiB", "cache cap MiB", "file MiB", "owned:counters", "owned:walk ms");
+        System.out.printf("%-10s %12s %12s %10s %10s %11s %12s %10s %14s %14s%n", "entries", "inserts/s", "lookups/s",
+                "mount ms", "heap MiB", "meta chunks", "cache cap MiB", "file MiB", "owned:counters", "owned:walk ms");
         for (String arg : args.length == 0 ? new String[] {"1000000"} : args) {
             Path file = dir.resolve("store-" + arg + ".img");
             try {
@@ -94,19 +94,13 @@ public final class StoreBench {
             if (found != LOOKUPS) {
                 throw new IllegalStateException("lost entries: found " + found + " of " + LOOKUPS);
             }
-            long treeBytes = Files.size(file) > 0 ? estimateTreeBytes(entries) : 0;
-            System.out.printf("%-10d %12.0f %12.0f %10.1f %10.1f %10.1f %12.1f %10.1f %14.3f %14.1f%n", entries,
-                    insertRate, lookupRate, mountMs, heap / 1048576.0, treeBytes / 1048576.0,
+            // Every insert took one data chunk; the rest in use is the tree and the other metadata, measured.
+            long metadataChunks = store.spaceUse().usedBytes() / CHUNK - entries;
+            System.out.printf("%-10d %12.0f %12.0f %10.1f %10.1f %11d %12.1f %10.1f %14.3f %14.1f%n", entries,
+                    insertRate, lookupRate, mountMs, heap / 1048576.0, metadataChunks,
                     CACHE_BYTES / 1048576.0, allocatedBytes(file) / 1048576.0,
                     countersMs, walkMs);
         }
-    }
-
-    /** Leaves are about half to fully packed after random inserts; report the packed lower bound. */
-    private static long estimateTreeBytes(long entries) {
-        int nodeBytes = 4096; // format 7: a node is the first page of its chunk
-        long perLeaf = (nodeBytes - 24) / 40; // leaf entries of format 3 and later
-        return (entries + perLeaf - 1) / perLeaf * nodeBytes;
     }
 
     /** Bytes the sparse store file really occupies on disk. */

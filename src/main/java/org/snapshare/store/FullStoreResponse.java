@@ -1,6 +1,7 @@
 package org.snapshare.store;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snapshare.device.BlockDevice;
@@ -14,12 +15,17 @@ import org.snapshare.device.BlockDevice;
 final class FullStoreResponse {
 
     private static final Logger LOG = LoggerFactory.getLogger(FullStoreResponse.class);
+    /** A full store refuses every write that needs a copy: one report a minute, with their count, is enough. */
+    static final long REPORT_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final BlockDevice device;
     private final Superblock superblock;
     private final StoreState state;
     private final StoreCapacity capacity;
     private final StoreFullPolicy policy;
+    private boolean reported;
+    private long reportedAt;
+    private long refusedSinceReport;
 
     FullStoreResponse(BlockDevice device, Superblock superblock, StoreState state, StoreCapacity capacity,
             StoreFullPolicy policy) {
@@ -34,8 +40,16 @@ final class FullStoreResponse {
     void copyRefused(IdRange ids, StoreFullException full) throws StoreException {
         long storeBytes = state.chunkCount() * superblock.chunkSize();
         if (policy == StoreFullPolicy.FAIL_WRITES) {
-            LOG.error("exception store on {} is full ({} bytes, its limit): origin writes that need a copy fail"
-                    + " (store-full policy: fail writes); {}", device, storeBytes, capacity.makeRoom());
+            refusedSinceReport++;
+            long now = System.nanoTime();
+            if (!reported || now - reportedAt >= REPORT_EVERY_NANOS) {
+                LOG.error("exception store on {} is full ({} bytes, its limit): origin writes that need a copy fail"
+                        + " (store-full policy: fail writes; {} refused since the last report, reported at most"
+                        + " once a minute); {}", device, storeBytes, refusedSinceReport, capacity.makeRoom());
+                reported = true;
+                reportedAt = now;
+                refusedSinceReport = 0;
+            }
             throw full;
         }
         List<String> invalidated = state.invalidateLive(ids);

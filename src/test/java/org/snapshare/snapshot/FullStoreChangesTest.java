@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,10 +101,7 @@ class FullStoreChangesTest {
                 assertFalse(refused.isEmpty(), "the store filled: some writes were refused");
                 assertEquals(SnapshotState.LIVE, b);
                 core.deleteSnapshot("b"); // background delete reclaims b's copies in the full store
-                for (int wait = 0; wait < 600 && core.reclaimProgress().isPresent(); wait++) {
-                    Thread.sleep(50);
-                }
-                assertEquals(Optional.empty(), core.reclaimFailure(), "background delete ran in the full store");
+                awaitBackgroundDelete(core, List.of("b"));
                 for (int chunk : refused.keySet()) { // no snapshot needs a copy now: the refused writes land
                     core.origin().write((long) chunk * CHUNK, ByteBuffer.wrap(Filled.bytes(0x22, 512)));
                 }
@@ -125,7 +123,7 @@ class FullStoreChangesTest {
      * refused as a full store refuses a write, and both still read the data
      * (it used to succeed and leave the data in place).
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void anUnmapTheFullStoreCannotKeepTheDataForIsRefusedAndChangesNothing() throws Exception {
         int originChunks = 256;
         FaultInjectingDevice origin = new FaultInjectingDevice(originChunks * CHUNK);
@@ -153,6 +151,71 @@ class FullStoreChangesTest {
         }
         CheckReport report = StoreChecker.check(SharedExceptionStore.open(storeDevice, 1 << 20), chunk -> { });
         assertTrue(report.clean(), () -> report.problems().toString());
+    }
+
+    /**
+     * Background delete in a store that filled, where one step's removals
+     * shadow more leaves than the room kept for removals holds: nodes are not
+     * merged, so once older snapshots' entries went, the 256 entries of a
+     * step lie in leaves of a few entries each, and a live snapshot's entry in
+     * each leaf keeps it from being dropped (which would give its chunks back
+     * at once). The step must commit (giving back what its removals freed)
+     * and go on, not stop the walk.
+     */
+    @Test
+    void aDeleteWhoseRemovalsOutgrowTheRoomKeptForThemCommitsAndGoesOn() throws Exception {
+        int copiedChunks = 256;
+        int originChunks = 8192;
+        List<String> older = new ArrayList<>();
+        for (int s = 0; s < 16; s++) {
+            older.add("s" + s);
+        }
+        FaultInjectingDevice origin = new FaultInjectingDevice(originChunks * CHUNK);
+        FaultInjectingDevice storeDevice = new FaultInjectingDevice(5600 * CHUNK);
+        SharedExceptionStore.format(storeDevice, CHUNK, (long) originChunks * CHUNK);
+        try (SnapshotCore core = new SnapshotCore("vol", 1, origin, SharedExceptionStore.open(storeDevice, 1 << 20,
+                StoreFullPolicy.FAIL_WRITES), dir.resolve("journal"))) {
+            core.origin().write(0, ByteBuffer.wrap(Filled.bytes(0x11, originChunks * CHUNK)));
+            List<String> all = new ArrayList<>(older);
+            all.addAll(List.of("kept", "b"));
+            byte[] current = Filled.bytes(0x11, copiedChunks * CHUNK);
+            byte[] kept = null;
+            for (String name : all) { // each snapshot gets a copy of chunks 0..255: 18 entries per chunk
+                core.createSnapshot(name);
+                kept = name.equals("kept") ? current : kept;
+                current = Filled.bytes(0x20 + all.indexOf(name), copiedChunks * CHUNK);
+                core.origin().write(0, ByteBuffer.wrap(current));
+            }
+            for (String name : older) {
+                core.deleteSnapshot(name);
+            }
+            awaitBackgroundDelete(core, older); // leaves now hold an entry of kept and one of b per chunk
+            core.createSnapshot("c");
+            assertThrows(StoreFullException.class, () -> { // copies for c, past b's chunks, until the store is full
+                for (int chunk = copiedChunks; chunk < originChunks; chunk++) {
+                    core.origin().write((long) chunk * CHUNK, ByteBuffer.wrap(Filled.bytes(0x33, CHUNK)));
+                }
+            });
+            long freeWhenFull = core.store().freeChunks();
+            core.deleteSnapshot("b");
+            awaitBackgroundDelete(core, List.of("b"));
+            assertTrue(core.store().freeChunks() >= freeWhenFull + copiedChunks,
+                    "b's copies were freed: " + freeWhenFull + " free before, " + core.store().freeChunks() + " after");
+            assertArrayEquals(kept, read(core.servedSnapshots().get("kept"), 0, kept.length), "kept lost nothing");
+        }
+        CheckReport report = StoreChecker.check(SharedExceptionStore.open(storeDevice, 1 << 20), chunk -> { });
+        assertTrue(report.clean(), () -> report.problems().toString());
+    }
+
+    /** Until background delete has forgotten the snapshots (30 s at most); fails if it stopped on an error. */
+    private static void awaitBackgroundDelete(SnapshotCore core, List<String> deleted) throws InterruptedException {
+        for (int wait = 0; wait < 600 && core.reclaimFailure().isEmpty()
+                && deleted.stream().anyMatch(name -> core.store().snapshot(name).isPresent()); wait++) {
+            Thread.sleep(50);
+        }
+        assertEquals(Optional.empty(), core.reclaimFailure(), "background delete failed");
+        assertTrue(deleted.stream().noneMatch(name -> core.store().snapshot(name).isPresent()),
+                "background delete still running after 30 s");
     }
 
     /** The store's device, with each copy's write taking a moment, so that many copies are under way at once. */
