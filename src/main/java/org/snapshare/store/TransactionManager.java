@@ -2,6 +2,7 @@ package org.snapshare.store;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -321,11 +322,13 @@ final class TransactionManager {
             }
             long covered = changeCount;
             CommitBlock commit;
+            List<Long> copies;
             try {
                 // Before any block is written: a fenced node's blocks could land on the holder's.
                 tenure.checkNotFenced(state.sequence());
                 commit = state.writeBlocks(tenure.generation());
                 listWrites(commit);
+                copies = writes.takeCopies();
                 state.space().seal();
             } finally {
                 operations.writeLock().unlock();
@@ -339,6 +342,7 @@ final class TransactionManager {
                 tenure.check();
                 CommitRing.write(device, superblock, commit);
                 device.flush();
+                FlushedCopies.leaveCache(device, superblock.chunkSize(), copies);
             } finally {
                 lock.lock();
             }

@@ -1,8 +1,10 @@
 package org.snapshare.store;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +29,7 @@ final class TransactionWrites {
 
     private Map<Long, Integer> written = new LinkedHashMap<>();
     private Set<Long> nodes = new HashSet<>();
+    private List<Long> copies = new ArrayList<>();
     private boolean unlisted;
 
     /** What a chunk's entry in the list holds: the CRC32C of what was written (as copied data's checksum). */
@@ -51,6 +54,14 @@ final class TransactionWrites {
     synchronized void name(long chunk, int crc) {
         written.put(chunk, crc);
         nodes.remove(chunk);
+        copies.add(chunk);
+    }
+
+    /** The copies written since the last call, listed or not. */
+    synchronized List<Long> takeCopies() {
+        List<Long> taken = copies;
+        copies = new ArrayList<>();
+        return taken;
     }
 
     /** A write the commit cannot vouch for by checksum (data written in place): flush it before the commit. */

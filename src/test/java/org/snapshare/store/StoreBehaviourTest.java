@@ -142,7 +142,7 @@ class StoreBehaviourTest {
     }
 
     @Test
-    void copiesGoThroughTheCacheAndTheCommitsFlushMakesThemDurable(@TempDir Path dir) throws Exception {
+    void copiesGoThroughTheCacheAndLeaveItOnceTheirCommitMadeThemDurable(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("store.img");
         int chunk = 64 << 10;
         try (FileBlockDevice device = FileBlockDevice.createSparse(file, 16L << 20)) {
@@ -158,10 +158,12 @@ class StoreBehaviourTest {
 
             store.writeCopies(second, copies, checksums);
             assertEquals(2L * chunk / 4096, CachedPages.of(file, second * chunk, 2L * chunk).cached(),
-                    "the copies are in the page cache: a snapshot's first read of them needs no disk");
+                    "the copies are written to the page cache: no disk wait on the write's path");
             store.commit();
 
-            assertEquals(0, CachedPages.of(file, second * chunk, 2L * chunk).dirty(), "the commit's flush wrote them");
+            CachedPages after = CachedPages.of(file, second * chunk, 2L * chunk);
+            assertEquals(0, after.dirty(), "the commit's flush wrote them");
+            assertEquals(0, after.cached(), "durable, they left the cache: the next copies reuse its pages");
             ByteBuffer back = ByteBuffer.allocate(chunk);
             store.readChunk(first, 0, back);
             assertEquals(checksums[1], DataChecksum.of(back), "the second copy is in the chunk above");
