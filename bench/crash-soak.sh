@@ -6,7 +6,7 @@
 # remounted store must check clean and hold the last commit that returned or
 # the one in flight. Prints trials, torn commits and failures per format.
 # Not part of the test suite (CrashConsistencyTest runs one fixed seed in CI).
-# Usage: bench/crash-soak.sh [SEEDS [CUTS_PER_SEED [DRAWS_PER_CUT]]] (default 200 8 4)
+# Usage: [FIRST_SEED=0] bench/crash-soak.sh [SEEDS [CUTS_PER_SEED [DRAWS_PER_CUT]]] (default 200 8 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec bench/run-java.sh 1g org.snapshare.store.CrashSoak "${1:-200}" "${2:-8}" "${3:-4}"

@@ -6,7 +6,7 @@
 # the rest per 4 KiB page), and each image must pass `snapshare check`, be
 # served, and read back what was acknowledged and flushed. Prints a line per
 # seed and the failures. Not part of the test suite (PowerCutIT runs one seed).
-# Usage: bench/power-cut-soak.sh [SEEDS [CUTS_PER_SEED [OPERATIONS]]] (default 20 10 300)
+# Usage: [FIRST_SEED=1] bench/power-cut-soak.sh [SEEDS [CUTS_PER_SEED [OPERATIONS]]] (default 20 10 300)
 # SNAPSHARE_JAR=path runs another build's jar (it must have the recorder).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,8 @@ import java.util.List;
  * Power cuts checked from outside over many seeds (bench/power-cut-soak.sh): each seed records its
  * own run of the packaged server ({@link PowerCutTrial}) and checks several cut images of it. Prints
  * a line per seed and a total, then the failures; exits 1 if any image failed.
- * Usage: PowerCutSoak SEEDS [CUTS_PER_SEED [OPERATIONS]]; the jar from SNAPSHARE_JAR.
+ * Usage: PowerCutSoak SEEDS [CUTS_PER_SEED [OPERATIONS]]; the jar from SNAPSHARE_JAR, the first seed from
+ * FIRST_SEED (default 1: set it to explore seeds earlier soaks did not run).
  */
 public final class PowerCutSoak {
 
@@ -21,14 +22,15 @@ public final class PowerCutSoak {
         int seeds = Integer.parseInt(args[0]);
         int cuts = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int operations = args.length > 2 ? Integer.parseInt(args[2]) : 300;
-        System.out.printf("jar %s, %d seeds x %d cuts, %d operations a run%n", System.getProperty("snapshare.jar"),
-                seeds, cuts, operations);
+        int firstSeed = Integer.parseInt(System.getenv().getOrDefault("FIRST_SEED", "1"));
+        System.out.printf("jar %s, %d seeds from %d x %d cuts, %d operations a run%n",
+                System.getProperty("snapshare.jar"), seeds, firstSeed, cuts, operations);
         System.out.printf("%6s %6s %8s %8s %8s %8s %9s %9s %9s%n", "seed", "cuts", "failed", "pages", "snaps",
                 "imports", "punches", "growths", "copies");
         List<String> failures = new ArrayList<>();
         int images = 0;
         int failedImages = 0;
-        for (int seed = 1; seed <= seeds; seed++) {
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++) {
             Path work = Files.createTempDirectory("power-cut-soak");
             PowerCutTrial.Report report;
             try {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Crash-point enumeration ({@link CrashTrials}): a fixed workload of
@@ -20,27 +20,16 @@ class CrashConsistencyTest {
 
     private static final int DEVICE = 2 << 20;
 
-    /**
-     * Format 7 with 16 KiB chunks (each tree node in its chunk's first page: a one-flush commit names
-     * such a chunk by that page alone, and a power cut may keep the page and lose the rest or the
-     * reverse), format 7 with 4 KiB chunks (node and chunk the same), format 6 (snapshot parents in the
-     * table: every other snapshot of the workload is taken of a snapshot), format 5 (one flush per
-     * commit: a power cut may keep the commit block and drop some of its blocks, which mount must
-     * notice), format 4 (two flushes, snapshot identities), format 3 (two copies of every metadata
-     * block), format 2 (one), which older volumes still use, and format 7 on a small device that the
-     * workload makes grow (the growth is one of the crash points). Transactions of 40 operations mostly
-     * name too many chunks for one commit block and fall back to two flushes; those of 3 fit, so nearly
-     * every commit is a one-flush commit (issue 26: a block its commit did not name, lost while the
-     * commit survived).
-     */
-    @ParameterizedTest(name = "format {0}, {1}-byte chunks, device of {2} bytes, {3} operations a transaction")
-    @CsvSource({"7, 16384, 8388608, 40", "7, 16384, 8388608, 3", "7, 4096, 2097152, 3", "6, 4096, 2097152, 40",
-        "5, 4096, 2097152, 40", "4, 4096, 2097152, 40", "3, 4096, 2097152, 40", "2, 4096, 2097152, 40",
-        "7, 4096, 262144, 40"})
-    void everyCrashPointRecoversToACommittedState(int version, int chunkSize, int deviceBytes, int operations)
+    static List<CrashTrials.Case> cases() {
+        return CrashTrials.CASES;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void everyCrashPointRecoversToACommittedState(CrashTrials.Case kind)
             throws Exception {
-        CrashTrials trials = new CrashTrials(version, chunkSize, deviceBytes, operations, 42L);
-        assertTrue(deviceBytes >= DEVICE || trials.grew(), "the store did not grow");
+        CrashTrials trials = new CrashTrials(kind, 42L);
+        assertTrue(kind.deviceBytes() >= DEVICE || trials.grew(), "the store did not grow");
         int checked = 0;
         int torn = 0;
         for (int cut = 0; cut <= trials.writes(); cut++) {
@@ -52,7 +41,7 @@ class CrashConsistencyTest {
             }
         }
         assertTrue(checked > 100, "only " + checked + " crash points were checked");
-        if (StoreLayout.of(version).listedCommits) {
+        if (StoreLayout.of(kind.version()).listedCommits) {
             assertTrue(torn > 0, "no power cut kept a commit block and lost some of its blocks: the one-flush"
                     + " commit's check at mount was never needed");
         }
