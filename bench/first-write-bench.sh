@@ -86,6 +86,9 @@ for round in $(seq 1 $((warmup + rounds))); do
     wfloor=$(floor)
     cli volume delete "w$round"
     if [ "$round" -gt "$warmup" ]; then
+        # Each round's ratios too: on a noisy machine the spread says how far to trust the medians.
+        echo "$plain $first $wplain $wfirst" | awk -v r="$round" '{ printf "round %d: scattered ratio %.2f / %.2f,",
+            r, $1 / $3, $2 / $4; printf " whole overwrite %.2f / %.2f (acked / durable)\n", $7 / $5, $8 / $6 }'
         echo "$plain" >>"$work/plain"; echo "$first" >>"$work/first"
         echo "$wplain" >>"$work/wplain"; echo "$wfirst" >>"$work/wfirst"; echo "$wfloor" >>"$work/wfloor"
     fi
