@@ -20,14 +20,14 @@ class CrashConsistencyTest {
 
     private static final int DEVICE = 2 << 20;
 
+    /** One test per case of {@link CrashTrials#CASES}, which says why each is there. */
     static List<CrashTrials.Case> cases() {
         return CrashTrials.CASES;
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void everyCrashPointRecoversToACommittedState(CrashTrials.Case kind)
-            throws Exception {
+    void everyCrashPointRecoversToACommittedState(CrashTrials.Case kind) throws Exception {
         CrashTrials trials = new CrashTrials(kind, 42L);
         assertTrue(kind.deviceBytes() >= DEVICE || trials.grew(), "the store did not grow");
         int checked = 0;
