@@ -56,14 +56,14 @@ phase() { # VOLUME, then qemu-img bench arguments
 scattered() { phase b -w -s 4K -S "$stride" -d 32 -c "$writes"; }
 whole() { phase "$1" -w -s 1M -S 1M -d 8 -c $((bytes / 1048576)); }
 
+# The volume's bytes of zeros into a new file beside the data directory, flushed; dd options added.
+zeros() { dd if=/dev/zero of="$work/floor.img" bs=1M count=$((bytes / 1048576)) conv=fdatasync status=none "$@"; }
 # Seconds to write the volume's bytes durably into a new file beside the data directory, past the page cache (the
 # same figure in both columns: nothing is acknowledged before it is durable).
 floor() {
     local start end seconds
     start=$(date +%s.%N)
-    dd if=/dev/zero of="$work/floor.img" bs=1M count=$((bytes / 1048576)) oflag=direct conv=fdatasync status=none \
-        2>/dev/null || dd if=/dev/zero of="$work/floor.img" bs=1M count=$((bytes / 1048576)) conv=fdatasync \
-        status=none # a file system without O_DIRECT (tmpfs): through the cache
+    zeros oflag=direct 2>/dev/null || zeros # a file system without O_DIRECT (tmpfs): through the cache
     end=$(date +%s.%N)
     rm -f "$work/floor.img"
     seconds=$(echo "$end - $start" | bc -l)
